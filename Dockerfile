@@ -1,0 +1,43 @@
+# HelloJohn container image.
+#
+#   docker build -t hellojohn .
+#   docker run -p 8080:8080 -e DATABASE_URL='postgres://...' hellojohn
+#
+# Without DATABASE_URL the server uses the embedded PGlite database in /data (development only).
+
+# ---- build: compile TypeScript to dist/ ----------------------------------------------------------
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# Scripts are skipped here because `prepare` (the build) needs the sources, copied below.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+# ---- runtime: production dependencies + compiled output only ------------------------------------
+FROM node:20-bookworm-slim
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+COPY bin ./bin
+# `hellojohn` on the PATH, so `docker compose exec hellojohn hellojohn migrate` works.
+RUN chmod 755 /app/bin/hellojohn.js \
+  && ln -s /app/bin/hellojohn.js /usr/local/bin/hellojohn \
+  && mkdir -p /data \
+  && chown node:node /data
+
+ENV DATA_DIR=/data \
+    HOST=0.0.0.0 \
+    PORT=8080
+VOLUME ["/data"]
+EXPOSE 8080
+USER node
+
+# Liveness only (/health); orchestrators should use GET /ready for traffic decisions.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+
+ENTRYPOINT ["hellojohn"]
+CMD ["serve"]

@@ -1,0 +1,37 @@
+// The `hellojohn` command.
+import { Command } from 'commander';
+import { VERSION } from '../version.js';
+import { run } from './context.js';
+import { migrateCommand, migrateStatusCommand } from './migrate.js';
+import { serveCommand } from './serve.js';
+
+const program = new Command('hellojohn')
+  .description('HelloJohn: self-hosted OAuth 2.0 / OpenID Connect provider and authentication API')
+  .version(VERSION, '-v, --version', 'print the version')
+  .showHelpAfterError()
+  .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+program
+  .command('serve', { isDefault: true })
+  .description('start the server (applies pending migrations first unless MIGRATE_ON_START=false)')
+  .action(() => run(serveCommand));
+
+const migrateCmd = program
+  .command('migrate')
+  .description('apply pending database migrations; safe to run many times and from many hosts at once')
+  .action(() => run(migrateCommand));
+
+migrateCmd
+  .command('status')
+  .description('list applied and pending migrations; exit 1 when any is pending, edited or unknown')
+  .option('--json', 'machine-readable output')
+  .action((options: { json?: boolean }) => run(() => migrateStatusCommand(options)));
+
+program
+  .command('version')
+  .description('print the version')
+  .action(() => {
+    process.stdout.write(`hellojohn ${VERSION}\n`);
+  });
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,67 @@
+// `hellojohn serve`: open the database, migrate (unless told not to), refuse a schema we cannot run on,
+// listen, and shut down gracefully on SIGTERM/SIGINT.
+import { buildApp } from '../app.js';
+import { openDatabase } from '../db/open.js';
+import { migrate, migrationStatus, schemaProblem } from '../db/migrator.js';
+import { migrations } from '../db/migrations/index.js';
+import { MigrationError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { CliError, commandContext } from './context.js';
+
+export async function serveCommand(): Promise<number | void> {
+  const started = performance.now();
+  const { config, logger } = commandContext('json-stdout');
+  const db = await openDatabase(config, logger);
+  try {
+    if (config.migrateOnStart) {
+      await migrate(db, migrations, {
+        appVersion: VERSION,
+        allowNewerSchema: config.allowNewerSchema,
+        onApplied: (m) =>
+          logger.info({ version: m.version, name: m.name, ms: m.durationMs }, 'migration applied'),
+      });
+    }
+    const problem = schemaProblem(await migrationStatus(db, migrations), config.allowNewerSchema);
+    if (problem) throw new MigrationError(problem);
+  } catch (error) {
+    await db.close();
+    throw error instanceof MigrationError ? new CliError(`refusing to start: ${error.message}`) : error;
+  }
+
+  const app = await buildApp(config, { db, logger });
+  try {
+    await app.listen({ host: config.http.host, port: config.http.port });
+  } catch (error) {
+    await app.close();
+    await db.close();
+    throw new CliError(
+      `cannot listen on ${config.http.host}:${config.http.port}: ${(error as Error).message}`,
+    );
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.http.port;
+  logger.info(
+    { version: VERSION, port, database: db.kind, startup_ms: Math.round(performance.now() - started) },
+    `hellojohn listening on ${config.http.host}:${port}`,
+  );
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    const force = setTimeout(() => {
+      logger.error('shutdown timed out; exiting with requests still in flight');
+      process.exit(1);
+    }, config.http.shutdownTimeoutMs);
+    force.unref();
+    void (async () => {
+      await app.close();
+      await db.close();
+      logger.info('shutdown complete');
+      process.exit(0);
+    })();
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}

@@ -1,0 +1,348 @@
+// The only module that reads the environment (and `.env`). Everything else receives a Config.
+// Every variable is parsed and validated once; the first bad value throws a ConfigError naming it.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseEnv } from 'node:util';
+
+export type SslMode = 'disable' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
+export type AppEnv = 'dev' | 'staging' | 'prod';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface PostgresConfig {
+  kind: 'postgres';
+  host: string;
+  port: number;
+  user: string;
+  password: string | undefined;
+  database: string;
+  sslMode: SslMode;
+  sslRootCert: string | undefined;
+  sslCert: string | undefined;
+  sslKey: string | undefined;
+  /** Extra startup options (`options=` in the URL); only sent when given, PgBouncer rejects it. */
+  options: string | undefined;
+  /** Redacted form for logs and messages: never contains the password. */
+  display: string;
+}
+
+export interface PgliteConfig {
+  kind: 'pglite';
+  dataDir: string;
+}
+
+export interface Config {
+  env: AppEnv;
+  database: (PostgresConfig | PgliteConfig) & {
+    maxConnections: number;
+    statementTimeoutMs: number;
+    /** How long startup keeps retrying an unreachable database before giving up. */
+    connectTimeoutMs: number;
+  };
+  migrateOnStart: boolean;
+  allowNewerSchema: boolean;
+  dataDir: string;
+  redisUrl: string | undefined;
+  http: {
+    host: string;
+    port: number;
+    baseUrl: URL;
+    trustProxy: boolean;
+    corsOrigins: string[];
+    bodyLimitBytes: number;
+    shutdownTimeoutMs: number;
+  };
+  logLevel: LogLevel;
+  keys: {
+    signingMasterKey: Buffer | undefined;
+    secretboxMasterKey: Buffer | undefined;
+  };
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly variable: string,
+    detail: string,
+  ) {
+    super(`${variable} ${detail}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads `.env` from `cwd` (if present) under the real environment: real variables win, as with dotenv. */
+export function readEnvironment(cwd = process.cwd(), env: Env = process.env): Env {
+  const file = path.join(cwd, '.env');
+  const fromFile = existsSync(file) ? parseEnv(readFileSync(file, 'utf8')) : {};
+  return { ...fromFile, ...env };
+}
+
+export function loadConfig(env: Env = readEnvironment()): Config {
+  const read = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === '' ? undefined : value;
+  };
+
+  const appEnv = oneOf(read, 'APP_ENV', ['dev', 'staging', 'prod'] as const, 'dev');
+  const dataDir = path.resolve(read('DATA_DIR') ?? './data');
+  const databaseUrl = read('DATABASE_URL');
+  const maxConnections = integer(read, 'DATABASE_MAX_CONNECTIONS', 10, 1, 10_000);
+  const statementTimeoutMs = duration(read, 'DATABASE_STATEMENT_TIMEOUT', '10s', 0);
+  const connectTimeoutMs = duration(read, 'DATABASE_CONNECT_TIMEOUT', '30s', 0);
+
+  if (!databaseUrl && appEnv === 'prod') {
+    throw new ConfigError(
+      'DATABASE_URL',
+      'is required when APP_ENV=prod (the embedded PGlite database is for development only)',
+    );
+  }
+  const database = databaseUrl
+    ? parseDatabaseUrl(databaseUrl, read('PGSSLROOTCERT'))
+    : ({ kind: 'pglite', dataDir: path.join(dataDir, 'pglite') } satisfies PgliteConfig);
+
+  const signingMasterKey = key(read, 'SIGNING_MASTER_KEY', 'hex');
+  const secretboxMasterKey = key(read, 'SECRETBOX_MASTER_KEY', 'base64');
+  if (appEnv === 'prod') {
+    if (!signingMasterKey) throw new ConfigError('SIGNING_MASTER_KEY', 'is required when APP_ENV=prod');
+    if (!secretboxMasterKey) throw new ConfigError('SECRETBOX_MASTER_KEY', 'is required when APP_ENV=prod');
+  }
+
+  return {
+    env: appEnv,
+    database: { ...database, maxConnections, statementTimeoutMs, connectTimeoutMs },
+    migrateOnStart: boolean(read, 'MIGRATE_ON_START', true),
+    allowNewerSchema: boolean(read, 'ALLOW_NEWER_SCHEMA', false),
+    dataDir,
+    redisUrl: optionalUrl(read, 'REDIS_URL', ['redis:', 'rediss:']),
+    http: {
+      host: read('HOST') ?? '0.0.0.0',
+      port: integer(read, 'PORT', 8080, 0, 65_535),
+      baseUrl: baseUrl(read),
+      trustProxy: boolean(read, 'TRUST_PROXY', false),
+      corsOrigins: corsOrigins(read),
+      bodyLimitBytes: integer(read, 'HTTP_BODY_LIMIT', 256 * 1024, 1024, 64 * 1024 * 1024),
+      shutdownTimeoutMs: duration(read, 'SHUTDOWN_TIMEOUT', '10s', 0),
+    },
+    logLevel: oneOf(
+      read,
+      'LOG_LEVEL',
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
+      'info',
+    ),
+    keys: { signingMasterKey, secretboxMasterKey },
+  };
+}
+
+type Reader = (name: string) => string | undefined;
+
+const quote = (value: string) => JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+
+function oneOf<T extends string>(read: Reader, name: string, allowed: readonly T[], fallback: T): T {
+  const value = read(name);
+  if (value === undefined) return fallback;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new ConfigError(name, `must be one of ${allowed.join(', ')} (got ${quote(value)})`);
+}
+
+function integer(read: Reader, name: string, fallback: number, min: number, max: number): number {
+  const value = read(name);
+  if (value === undefined) return fallback;
+  const parsed = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+    throw new ConfigError(name, `must be a whole number from ${min} to ${max} (got ${quote(value)})`);
+  }
+  return parsed;
+}
+
+function boolean(read: Reader, name: string, fallback: boolean): boolean {
+  const value = read(name)?.toLowerCase();
+  if (value === undefined) return fallback;
+  if (['true', '1', 'yes', 'on'].includes(value)) return true;
+  if (['false', '0', 'no', 'off'].includes(value)) return false;
+  throw new ConfigError(name, `must be true or false (got ${quote(value)})`);
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Parses Go-style durations: `500ms`, `10s`, `15m`, `720h`, `1h30m`. A bare number means seconds. */
+export function parseDuration(value: string): number | undefined {
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const parts = /^(?:\d+(?:ms|s|m|h|d))+$/.test(value) ? value.match(/\d+(?:ms|s|m|h|d)/g) : null;
+  if (!parts) return undefined;
+  let total = 0;
+  for (const part of parts) {
+    const [, amount, unit] = /^(\d+)(ms|s|m|h|d)$/.exec(part)!;
+    total += Number(amount) * DURATION_UNITS[unit!]!;
+  }
+  return Number.isSafeInteger(total) ? total : undefined;
+}
+
+function duration(read: Reader, name: string, fallback: string, minMs: number): number {
+  const value = read(name) ?? fallback;
+  const parsed = parseDuration(value);
+  if (parsed === undefined || parsed < minMs) {
+    throw new ConfigError(name, `must be a duration such as 500ms, 10s, 15m or 720h (got ${quote(value)})`);
+  }
+  return parsed;
+}
+
+function key(read: Reader, name: string, encoding: 'hex' | 'base64'): Buffer | undefined {
+  const value = read(name);
+  if (value === undefined) return undefined;
+  const valid = encoding === 'hex' ? /^[0-9a-fA-F]{64}$/.test(value) : /^[A-Za-z0-9+/]{43}=$/.test(value);
+  if (!valid) {
+    const form = encoding === 'hex' ? '64 hex characters' : '44 base64 characters';
+    throw new ConfigError(
+      name,
+      `must be 32 bytes written as ${form} (generate one with: openssl rand -${encoding === 'hex' ? 'hex' : 'base64'} 32)`,
+    );
+  }
+  return Buffer.from(value, encoding);
+}
+
+function optionalUrl(read: Reader, name: string, protocols: string[]): string | undefined {
+  const value = read(name);
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(name, `is not a valid URL`);
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new ConfigError(name, `must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+  }
+  return value;
+}
+
+function baseUrl(read: Reader): URL {
+  const value = read('BASE_URL') ?? 'http://localhost:8080';
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('BASE_URL', `is not a valid URL (got ${quote(value)})`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError('BASE_URL', 'must be an http:// or https:// URL');
+  }
+  if (url.search || url.hash || url.username || url.password) {
+    throw new ConfigError('BASE_URL', 'must not contain credentials, a query or a fragment');
+  }
+  // The issuer is compared byte for byte by relying parties: keep it without a trailing slash.
+  url.pathname = url.pathname.replace(/\/+$/, '');
+  return url;
+}
+
+function corsOrigins(read: Reader): string[] {
+  const value = read('CORS_ORIGINS');
+  if (value === undefined) return [];
+  return value
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean)
+    .map((origin) => {
+      let url: URL | undefined;
+      try {
+        url = new URL(origin);
+      } catch {
+        url = undefined;
+      }
+      if (!url || url.origin !== origin) {
+        throw new ConfigError(
+          'CORS_ORIGINS',
+          `has an entry that is not an origin like https://app.example.com (got ${quote(origin)})`,
+        );
+      }
+      return origin;
+    });
+}
+
+const SSL_MODES: readonly SslMode[] = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'];
+const URL_PARAMS = new Set(['sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'host', 'port', 'options']);
+
+/** Parses a libpq-style URL. Unknown query parameters are refused rather than silently ignored. */
+export function parseDatabaseUrl(value: string, pgSslRootCert?: string): PostgresConfig {
+  const name = 'DATABASE_URL';
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(
+      name,
+      'is not a valid URL (expected postgres://user:password@host:5432/database?sslmode=require)',
+    );
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError(name, `must start with postgres:// or postgresql:// (got ${url.protocol}//)`);
+  }
+  for (const param of url.searchParams.keys()) {
+    if (!URL_PARAMS.has(param)) {
+      throw new ConfigError(
+        name,
+        `has an unsupported parameter "${param}" (supported: ${[...URL_PARAMS].join(', ')})`,
+      );
+    }
+  }
+  const params = url.searchParams;
+  const sslModeRaw = params.get('sslmode') ?? 'prefer';
+  if (!(SSL_MODES as readonly string[]).includes(sslModeRaw)) {
+    throw new ConfigError(
+      name,
+      `has an unknown sslmode "${sslModeRaw}" (use one of ${SSL_MODES.join(', ')})`,
+    );
+  }
+  const decode = (part: string) => {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      throw new ConfigError(name, 'has badly percent-encoded characters');
+    }
+  };
+  const host = params.get('host') ?? (decode(url.hostname).replace(/^\[(.*)\]$/, '$1') || 'localhost');
+  const portRaw = params.get('port') ?? (url.port || '5432');
+  const port = /^\d+$/.test(portRaw) ? Number(portRaw) : NaN;
+  if (!(port >= 1 && port <= 65_535)) throw new ConfigError(name, `has an invalid port "${portRaw}"`);
+  const database = decode(url.pathname.replace(/^\//, ''));
+  const user = decode(url.username);
+  if (!user) throw new ConfigError(name, 'must name a user (postgres://USER:PASSWORD@HOST/DATABASE)');
+  if (!database || database.includes('/')) {
+    throw new ConfigError(name, 'must name a database (postgres://USER:PASSWORD@HOST/DATABASE)');
+  }
+  const sslMode = sslModeRaw as SslMode;
+  const sslRootCert = params.get('sslrootcert') ?? pgSslRootCert;
+  const sslCert = params.get('sslcert') ?? undefined;
+  const sslKey = params.get('sslkey') ?? undefined;
+  // As in libpq 16: the public CA store proves nothing about who the server is unless the name is checked.
+  if (sslRootCert === 'system' && sslMode !== 'verify-full') {
+    throw new ConfigError(name, 'may use sslrootcert=system only with sslmode=verify-full');
+  }
+  for (const [param, file] of [
+    ['sslrootcert', sslRootCert],
+    ['sslcert', sslCert],
+    ['sslkey', sslKey],
+  ] as const) {
+    if (param === 'sslrootcert' && file === 'system') continue;
+    if (file !== undefined && sslMode !== 'disable' && !existsSync(file)) {
+      throw new ConfigError(name, `names ${param}=${file}, which does not exist`);
+    }
+  }
+  if ((sslCert === undefined) !== (sslKey === undefined)) {
+    throw new ConfigError(name, 'needs both sslcert and sslkey for a client certificate');
+  }
+  const display = `postgres://${user}@${host.includes(':') ? `[${host}]` : host}:${port}/${database}?sslmode=${sslMode}`;
+  return {
+    kind: 'postgres',
+    host,
+    port,
+    user,
+    password: url.password ? decode(url.password) : undefined,
+    database,
+    sslMode,
+    sslRootCert,
+    sslCert,
+    sslKey,
+    options: params.get('options') ?? undefined,
+    display,
+  };
+}

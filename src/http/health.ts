@@ -1,0 +1,38 @@
+// Liveness and readiness. /health says the process is up; /ready says it can serve: the database
+// answers and its schema is the one this binary expects.
+import type { FastifyPluginAsync } from 'fastify';
+import type { Database } from '../db/database.js';
+import { migrationStatus, schemaProblem } from '../db/migrator.js';
+import type { Migration } from '../db/migrations/index.js';
+import { sendError } from './errors.js';
+
+export interface HealthOptions {
+  db: Database;
+  migrations: readonly Migration[];
+}
+
+export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { db, migrations }) => {
+  app.get('/health', async () => ({ status: 'ok' }));
+
+  app.get('/ready', async (request, reply) => {
+    let status;
+    try {
+      status = await migrationStatus(db, migrations);
+    } catch (error) {
+      request.log.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        'readiness: database unreachable',
+      );
+      return sendError(reply, 503, 'service_unavailable', 'The database is unreachable.', {
+        'retry-after': '5',
+      });
+    }
+    // A running instance stays ready when a newer release has expanded the schema (expand/contract keeps
+    // old code working); only starting against it needs ALLOW_NEWER_SCHEMA.
+    const problem =
+      schemaProblem(status, true) ??
+      (status.pending > 0 ? `${status.pending} migration(s) pending: run hellojohn migrate` : null);
+    if (problem) return sendError(reply, 503, 'service_unavailable', problem, { 'retry-after': '5' });
+    return { status: 'ready', database: db.kind, migrations: status.entries.length };
+  });
+};

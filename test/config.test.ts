@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ConfigError, loadConfig, parseDuration } from '../src/config.js';
+import { runCli } from './support/cli.js';
+
+const fails = (env: Record<string, string>, variable: string, detail?: RegExp) => {
+  assert.throws(
+    () => loadConfig(env),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
+      assert.equal(error.variable, variable);
+      if (detail) assert.match(error.message, detail);
+      return true;
+    },
+  );
+};
+
+describe('configuration', () => {
+  test('defaults: embedded PGlite in ./data, pool of 10, 10 s statement timeout, port 8080', () => {
+    const config = loadConfig({});
+    assert.equal(config.database.kind, 'pglite');
+    assert.equal(config.database.maxConnections, 10);
+    assert.equal(config.database.statementTimeoutMs, 10_000);
+    assert.equal(config.http.port, 8080);
+    assert.equal(config.http.baseUrl.href, 'http://localhost:8080/');
+    assert.equal(config.migrateOnStart, true);
+    assert.equal(config.allowNewerSchema, false);
+  });
+
+  test('DATABASE_URL is parsed like libpq, with sslmode defaulting to prefer', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgresql://hj:p%40ss@db.example.com:6543/hellojohn' });
+    assert.equal(config.database.kind, 'postgres');
+    if (config.database.kind !== 'postgres') return;
+    assert.equal(config.database.host, 'db.example.com');
+    assert.equal(config.database.port, 6543);
+    assert.equal(config.database.password, 'p@ss');
+    assert.equal(config.database.database, 'hellojohn');
+    assert.equal(config.database.sslMode, 'prefer');
+    assert.doesNotMatch(config.database.display, /p@ss|p%40ss/, 'the display form never holds the password');
+  });
+
+  test('every sslmode of the docs is accepted', () => {
+    for (const mode of ['disable', 'prefer', 'require', 'verify-ca', 'verify-full']) {
+      const config = loadConfig({ DATABASE_URL: `postgres://u:p@h/db?sslmode=${mode}` });
+      assert.equal(config.database.kind === 'postgres' && config.database.sslMode, mode);
+    }
+  });
+
+  test('bad values name the variable', () => {
+    fails({ DATABASE_URL: 'not a url' }, 'DATABASE_URL', /not a valid URL/);
+    fails({ DATABASE_URL: 'mysql://u@h/db' }, 'DATABASE_URL', /postgres:\/\//);
+    fails(
+      { DATABASE_URL: 'postgres://u@h/db?sslmode=allow-ish' },
+      'DATABASE_URL',
+      /unknown sslmode "allow-ish"/,
+    );
+    fails(
+      { DATABASE_URL: 'postgres://u@h/db?pgbouncer=true' },
+      'DATABASE_URL',
+      /unsupported parameter "pgbouncer"/,
+    );
+    fails({ DATABASE_URL: 'postgres://u@h/' }, 'DATABASE_URL', /must name a database/);
+    fails(
+      { DATABASE_URL: 'postgres://u@h/db?sslmode=verify-ca&sslrootcert=system' },
+      'DATABASE_URL',
+      /verify-full/,
+    );
+    fails(
+      { DATABASE_URL: 'postgres://u@h/db?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem' },
+      'DATABASE_URL',
+      /does not exist/,
+    );
+    fails({ DATABASE_MAX_CONNECTIONS: '0' }, 'DATABASE_MAX_CONNECTIONS');
+    fails({ DATABASE_MAX_CONNECTIONS: 'ten' }, 'DATABASE_MAX_CONNECTIONS', /"ten"/);
+    fails({ DATABASE_MAX_CONNECTIONS: '3.5' }, 'DATABASE_MAX_CONNECTIONS');
+    fails({ DATABASE_STATEMENT_TIMEOUT: 'soon' }, 'DATABASE_STATEMENT_TIMEOUT');
+    fails({ SIGNING_MASTER_KEY: 'abc' }, 'SIGNING_MASTER_KEY', /64 hex characters/);
+    fails({ SECRETBOX_MASTER_KEY: Buffer.alloc(16).toString('base64') }, 'SECRETBOX_MASTER_KEY');
+    fails({ PORT: '70000' }, 'PORT');
+    fails({ MIGRATE_ON_START: 'maybe' }, 'MIGRATE_ON_START');
+    fails({ APP_ENV: 'production' }, 'APP_ENV');
+    fails({ BASE_URL: 'ftp://x' }, 'BASE_URL');
+    fails({ CORS_ORIGINS: 'https://a.example.com/path' }, 'CORS_ORIGINS');
+    fails({ REDIS_URL: 'http://localhost' }, 'REDIS_URL');
+  });
+
+  test('APP_ENV=prod refuses the embedded database and missing master keys', () => {
+    fails({ APP_ENV: 'prod' }, 'DATABASE_URL', /development only/);
+    fails({ APP_ENV: 'prod', DATABASE_URL: 'postgres://u@h/db' }, 'SIGNING_MASTER_KEY');
+    const keys = {
+      SIGNING_MASTER_KEY: 'ab'.repeat(32),
+      SECRETBOX_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
+    };
+    const config = loadConfig({ APP_ENV: 'prod', DATABASE_URL: 'postgres://u@h/db', ...keys });
+    assert.equal(config.keys.signingMasterKey?.length, 32);
+    assert.equal(config.keys.secretboxMasterKey?.length, 32);
+  });
+
+  test('durations read like Go durations', () => {
+    assert.equal(parseDuration('500ms'), 500);
+    assert.equal(parseDuration('10s'), 10_000);
+    assert.equal(parseDuration('1h30m'), 5_400_000);
+    assert.equal(parseDuration('720h'), 2_592_000_000);
+    assert.equal(parseDuration('15'), 15_000);
+    assert.equal(parseDuration('1.5h'), undefined);
+    assert.equal(parseDuration('-1s'), undefined);
+  });
+
+  test('the binary stops on a bad value with exit code 2 and one line naming the variable', async () => {
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ DATABASE_URL: 'postgres://u@h/db?sslmode=bogus' }, /DATABASE_URL has an unknown sslmode "bogus"/],
+      [{ DATABASE_MAX_CONNECTIONS: '0' }, /DATABASE_MAX_CONNECTIONS must be a whole number/],
+      [{ DATABASE_MAX_CONNECTIONS: 'ten' }, /DATABASE_MAX_CONNECTIONS must be a whole number/],
+      [{ DATABASE_URL: '::::' }, /DATABASE_URL is not a valid URL/],
+      [{ SECRETBOX_MASTER_KEY: 'short' }, /SECRETBOX_MASTER_KEY must be 32 bytes/],
+    ];
+    for (const command of [['serve'], ['migrate'], ['migrate', 'status']]) {
+      for (const [env, message] of cases) {
+        const result = await runCli(command, env);
+        assert.equal(result.code, 2, `${command.join(' ')} ${JSON.stringify(env)}: ${result.stderr}`);
+        const lines = result.stderr.trimEnd().split('\n');
+        assert.equal(lines.length, 1, `one line, got: ${result.stderr}`);
+        assert.match(lines[0]!, /^hellojohn: invalid configuration: /);
+        assert.match(lines[0]!, message);
+        assert.equal(result.stdout, '');
+      }
+    }
+  });
+
+  test('hellojohn version and --help work without any configuration', async () => {
+    const version = await runCli(['version'], { DATABASE_MAX_CONNECTIONS: 'ten' });
+    assert.equal(version.code, 0);
+    assert.match(version.stdout, /^hellojohn \d+\.\d+\.\d+/);
+    for (const args of [
+      ['--help'],
+      ['migrate', '--help'],
+      ['migrate', 'status', '--help'],
+      ['serve', '--help'],
+    ]) {
+      const help = await runCli(args, {});
+      assert.equal(help.code, 0, args.join(' '));
+      assert.match(help.stdout, /Usage: hellojohn/);
+    }
+  });
+});

@@ -1,0 +1,29 @@
+// Which backend the suite runs on, and how a test states what it needs.
+import type { TestContext } from 'node:test';
+
+export const ADMIN_URL = process.env.TEST_DATABASE_URL;
+export const PGBOUNCER_URL = process.env.TEST_PGBOUNCER_URL;
+export const backend: 'postgres' | 'pglite' = ADMIN_URL ? 'postgres' : 'pglite';
+const requireAll = process.env.TEST_REQUIRE_ALL === '1';
+
+/**
+ * The reason a test cannot run here, for node:test's `skip` option, or false when it can.
+ * With TEST_REQUIRE_ALL=1 (CI) nothing is skipped: a missing prerequisite fails the test instead.
+ */
+export function unlessAvailable(needs: {
+  postgres?: boolean;
+  pgbouncer?: boolean;
+  root?: boolean;
+}): string | false {
+  const missing: string[] = [];
+  if (needs.postgres && !ADMIN_URL) missing.push('TEST_DATABASE_URL (real PostgreSQL)');
+  if (needs.pgbouncer && !PGBOUNCER_URL) missing.push('TEST_PGBOUNCER_URL (PgBouncer)');
+  if (needs.root && process.getuid?.() !== 0)
+    missing.push('root (to start a throwaway PostgreSQL as postgres)');
+  if (missing.length === 0 || requireAll) return false;
+  return `needs ${missing.join(', ')}`;
+}
+
+export function note(t: TestContext, message: string) {
+  t.diagnostic(message);
+}
