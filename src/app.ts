@@ -1,5 +1,6 @@
 // Wires the application: every dependency is passed in, so tests can build an app against any database.
 import { randomUUID } from 'node:crypto';
+import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -7,14 +8,82 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import { migrations as embeddedMigrations, type Migration } from './db/migrations/index.js';
-import { registerErrorHandling, sendError } from './http/errors.js';
+import { clientErrorResponse, registerErrorHandling, sendError } from './http/errors.js';
 import { healthRoutes } from './http/health.js';
 import { redactUrl } from './log.js';
+import { RangeApiBreachedChecker } from './auth/breached.js';
+import { PasswordPolicyChecker } from './auth/password-policy.js';
+import { AuthService } from './auth/service.js';
+import { resolveMasterKeys } from './crypto/master-keys.js';
+import { PasswordHasher } from './crypto/passwords.js';
+import { authRoutes } from './http/auth.js';
+import { jwksRoutes } from './http/jwks.js';
+import { pageRoutes } from './http/pages.js';
+import { KeyStore } from './keys/key-store.js';
+import { createMailer, type Mailer } from './mail/mailer.js';
+import { MailOutbox } from './mail/outbox.js';
+import { startSweeper } from './maintenance/sweeper.js';
+import {
+  LoginLockout,
+  RequestLimits,
+  memoryRateLimitStore,
+  type RateLimitStore,
+} from './security/rate-limit.js';
+import { Tenants } from './tenants/tenants.js';
+import { AccessTokens } from './tokens/access-tokens.js';
 
 export interface AppDeps {
   db: Database;
   logger: Logger;
   migrations?: readonly Migration[];
+  /** Defaults to the one the configuration describes (SMTP, or the log in development). */
+  mailer?: Mailer;
+  /** Defaults to in-memory counters. */
+  rateLimitStore?: RateLimitStore;
+  /** Run the periodic sweeper of expired rows (default true). */
+  sweeper?: boolean;
+}
+
+/** The services behind the routes, built once per app from the configuration. */
+export interface Services {
+  tenants: Tenants;
+  keys: KeyStore;
+  accessTokens: AccessTokens;
+  auth: AuthService;
+  outbox: MailOutbox;
+}
+
+export function buildServices(config: Config, deps: AppDeps): Services {
+  const { db, logger } = deps;
+  const masterKeys = resolveMasterKeys(config, logger);
+  const tenants = new Tenants(db, config.http.baseUrl);
+  const keys = new KeyStore(db, masterKeys.secretbox, config.keys.rotationGraceMs);
+  const accessTokens = new AccessTokens(keys, config.tokens.accessTtlMs);
+  const outbox = new MailOutbox(deps.mailer ?? createMailer(config, logger), logger);
+  const store = deps.rateLimitStore ?? memoryRateLimitStore();
+  const breached = new RangeApiBreachedChecker({
+    baseUrl: config.passwords.hibpApiUrl,
+    onError: (reason) =>
+      logger.warn(
+        { err: reason instanceof Error ? reason.message : String(reason) },
+        'breached-password check skipped',
+      ),
+  });
+  const auth = new AuthService({
+    db,
+    config,
+    hasher: new PasswordHasher(config.passwords.argon2),
+    passwordChecker: new PasswordPolicyChecker({ breached }),
+    accessTokens,
+    outbox,
+    limits: new RequestLimits(store, config.rateLimits),
+    lockout: new LoginLockout(store, {
+      maxFailures: config.rateLimits.loginMaxFailures,
+      lockoutMs: config.rateLimits.loginLockoutMs,
+    }),
+    logger,
+  });
+  return { tenants, keys, accessTokens, auth, outbox };
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -26,6 +95,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     loggerInstance: logger,
     bodyLimit: config.http.bodyLimitBytes,
     trustProxy: config.http.trustProxy,
+    // Never coerce types: `"password": 123` is a 400. Unknown properties are dropped.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: true } },
     // Honour a caller's X-Request-Id only when it is safe to echo and log.
     requestIdHeader: false,
     genReqId: (req) => {
@@ -36,6 +107,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     logController: new LogController({ requestIdLogLabel: 'request_id', disableRequestLogging: true }),
     return503OnClosing: false,
     forceCloseConnections: 'idle',
+    clientErrorHandler: (error: Error & { code?: string }, socket) => {
+      if (error.code === 'ECONNRESET' || !socket.writable) return;
+      socket.end(clientErrorResponse(error));
+    },
   });
 
   // Requests that arrive once shutdown has begun get the documented 503; those already in flight finish.
@@ -74,9 +149,31 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   if (config.http.corsOrigins.length > 0) {
     await app.register(cors, { origin: config.http.corsOrigins, credentials: true });
   }
+  await app.register(cookie);
   await app.register(healthRoutes, {
     db: deps.db,
     migrations: deps.migrations ?? embeddedMigrations,
   });
+
+  const services = buildServices(config, deps);
+  app.decorate('services', services);
+  // Every tenant-scoped route exists at the root (default tenant) and under /t/{slug}.
+  for (const prefix of ['', '/t/:tenant']) {
+    await app.register(authRoutes, { prefix, auth: services.auth, tenants: services.tenants, config });
+    await app.register(jwksRoutes, { prefix, keys: services.keys, tenants: services.tenants });
+    await app.register(pageRoutes, { prefix, auth: services.auth, tenants: services.tenants });
+  }
+
+  if (deps.sweeper !== false) {
+    const sweeper = startSweeper(deps.db, config.sweeper, deps.logger);
+    app.addHook('onClose', async () => sweeper.stop());
+  }
+  app.addHook('onClose', async () => services.outbox.drain());
   return app;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services;
+  }
 }

@@ -55,7 +55,56 @@ export interface Config {
   keys: {
     signingMasterKey: Buffer | undefined;
     secretboxMasterKey: Buffer | undefined;
+    /** How long a retired signing key stays in the JWKS (and keeps verifying tokens). */
+    rotationGraceMs: number;
   };
+  tokens: {
+    accessTtlMs: number;
+    refreshTtlMs: number;
+    idTokenTtlMs: number;
+    refreshReuseDetection: boolean;
+  };
+  sessions: {
+    /** Absolute lifetime of a session (browser or API). */
+    ttlMs: number;
+    /** A session unused for this long ends (refresh or cookie use extends it). */
+    idleTtlMs: number;
+    /** Defaults to true when BASE_URL is https. */
+    secure: boolean;
+    sameSite: 'lax' | 'strict' | 'none';
+    domain: string | undefined;
+  };
+  auth: {
+    registerAutoLogin: boolean;
+    verifyEmailTtlMs: number;
+    resetPasswordTtlMs: number;
+  };
+  passwords: {
+    minLength: number;
+    maxLength: number;
+    argon2: { memoryKiB: number; iterations: number; parallelism: number };
+    breachedCheck: boolean;
+    hibpApiUrl: string;
+  };
+  rateLimits: {
+    /** Requests per IP per minute on each of login, register, forgot and refresh. */
+    perIpPerMinute: number;
+    /** Attempts per account (email) per minute on login and forgot. */
+    perAccountPerMinute: number;
+    loginMaxFailures: number;
+    loginLockoutMs: number;
+  };
+  smtp:
+    | {
+        host: string;
+        port: number;
+        secure: boolean;
+        user: string | undefined;
+        password: string | undefined;
+        from: string;
+      }
+    | undefined;
+  sweeper: { intervalMs: number; batchSize: number };
 }
 
 export class ConfigError extends Error {
@@ -107,6 +156,7 @@ export function loadConfig(env: Env = readEnvironment()): Config {
     if (!secretboxMasterKey) throw new ConfigError('SECRETBOX_MASTER_KEY', 'is required when APP_ENV=prod');
   }
 
+  const httpBase = baseUrl(read);
   return {
     env: appEnv,
     database: { ...database, maxConnections, statementTimeoutMs, connectTimeoutMs },
@@ -117,7 +167,7 @@ export function loadConfig(env: Env = readEnvironment()): Config {
     http: {
       host: read('HOST') ?? '0.0.0.0',
       port: integer(read, 'PORT', 8080, 0, 65_535),
-      baseUrl: baseUrl(read),
+      baseUrl: httpBase,
       trustProxy: boolean(read, 'TRUST_PROXY', false),
       corsOrigins: corsOrigins(read),
       bodyLimitBytes: integer(read, 'HTTP_BODY_LIMIT', 256 * 1024, 1024, 64 * 1024 * 1024),
@@ -129,8 +179,104 @@ export function loadConfig(env: Env = readEnvironment()): Config {
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
       'info',
     ),
-    keys: { signingMasterKey, secretboxMasterKey },
+    keys: {
+      signingMasterKey,
+      secretboxMasterKey,
+      rotationGraceMs: duration(read, 'KEY_ROTATION_GRACE', '24h', 0),
+    },
+    tokens: {
+      accessTtlMs: duration(read, 'ACCESS_TTL', '15m', 1000),
+      refreshTtlMs: duration(read, 'REFRESH_TTL', '720h', 1000),
+      idTokenTtlMs: duration(read, 'ID_TOKEN_TTL', '1h', 1000),
+      refreshReuseDetection: boolean(read, 'FEATURE_REFRESH_REUSE_DETECTION', true),
+    },
+    sessions: sessions(read, httpBase),
+    auth: {
+      registerAutoLogin: boolean(read, 'REGISTER_AUTO_LOGIN', true),
+      verifyEmailTtlMs: duration(read, 'VERIFY_EMAIL_TTL', '48h', 1000),
+      resetPasswordTtlMs: duration(read, 'RESET_PASSWORD_TTL', '1h', 1000),
+    },
+    passwords: passwords(read),
+    rateLimits: {
+      perIpPerMinute: integer(read, 'RATE_LIMIT_PER_IP', 30, 1, 1_000_000),
+      perAccountPerMinute: integer(read, 'RATE_LIMIT_PER_ACCOUNT', 10, 1, 1_000_000),
+      loginMaxFailures: integer(read, 'LOGIN_MAX_FAILURES', 5, 1, 1000),
+      loginLockoutMs: duration(read, 'LOGIN_LOCKOUT', '15m', 1000),
+    },
+    smtp: smtp(read),
+    sweeper: {
+      intervalMs: duration(read, 'SWEEPER_INTERVAL', '5m', 1000),
+      batchSize: integer(read, 'SWEEPER_BATCH_SIZE', 1000, 1, 100_000),
+    },
   };
+}
+
+function sessions(read: Reader, base: URL): Config['sessions'] {
+  const ttlMs = duration(read, 'SESSION_TTL', '24h', 1000);
+  const idleTtlMs = Math.min(duration(read, 'SESSION_IDLE_TTL', '24h', 1000), ttlMs);
+  const sameSite = oneOf(
+    read,
+    'SESSION_SAMESITE',
+    ['lax', 'strict', 'none', 'Lax', 'Strict', 'None'] as const,
+    'lax',
+  );
+  const secure = boolean(read, 'SESSION_SECURE', base.protocol === 'https:');
+  const normalized = sameSite.toLowerCase() as 'lax' | 'strict' | 'none';
+  if (normalized === 'none' && !secure) {
+    throw new ConfigError(
+      'SESSION_SAMESITE',
+      'may be None only with secure cookies (SESSION_SECURE=true or an https BASE_URL)',
+    );
+  }
+  const domain = read('SESSION_DOMAIN');
+  if (domain !== undefined && !/^\.?[a-z0-9.-]+$/i.test(domain)) {
+    throw new ConfigError('SESSION_DOMAIN', `must be a host name (got ${quote(domain)})`);
+  }
+  return { ttlMs, idleTtlMs, secure, sameSite: normalized, domain };
+}
+
+function passwords(read: Reader): Config['passwords'] {
+  const minLength = integer(read, 'PASSWORD_MIN_LENGTH', 8, 1, 1024);
+  const maxLength = integer(read, 'PASSWORD_MAX_LENGTH', 128, 1, 1024);
+  if (maxLength < minLength) {
+    throw new ConfigError('PASSWORD_MAX_LENGTH', `must be at least PASSWORD_MIN_LENGTH (${minLength})`);
+  }
+  const hibp = read('HIBP_API_URL') ?? 'https://api.pwnedpasswords.com';
+  if (!/^https?:\/\//.test(hibp) || !URL.canParse(hibp)) {
+    throw new ConfigError('HIBP_API_URL', `must be an http(s) URL (got ${quote(hibp)})`);
+  }
+  return {
+    minLength,
+    maxLength,
+    argon2: {
+      memoryKiB: integer(read, 'ARGON2_MEMORY_KIB', 19_456, 1024, 4_194_304),
+      iterations: integer(read, 'ARGON2_ITERATIONS', 2, 1, 100),
+      parallelism: integer(read, 'ARGON2_PARALLELISM', 1, 1, 64),
+    },
+    breachedCheck: boolean(read, 'BREACHED_PASSWORD_CHECK', false),
+    hibpApiUrl: hibp.replace(/\/+$/, ''),
+  };
+}
+
+function smtp(read: Reader): Config['smtp'] {
+  const host = read('SMTP_HOST');
+  if (host === undefined) return undefined;
+  const port = integer(read, 'SMTP_PORT', 587, 1, 65_535);
+  const from = read('SMTP_FROM');
+  if (from === undefined)
+    throw new ConfigError(
+      'SMTP_FROM',
+      'is required when SMTP_HOST is set (e.g. "HelloJohn <no-reply@example.com>")',
+    );
+  const user = read('SMTP_USER');
+  const password = read('SMTP_PASSWORD');
+  if ((user === undefined) !== (password === undefined)) {
+    throw new ConfigError(
+      user === undefined ? 'SMTP_USER' : 'SMTP_PASSWORD',
+      'must be set together with the other',
+    );
+  }
+  return { host, port, secure: boolean(read, 'SMTP_SECURE', port === 465), user, password, from };
 }
 
 type Reader = (name: string) => string | undefined;

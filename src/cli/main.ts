@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { run } from './context.js';
+import { keysListCommand, keysRotateCommand } from './keys.js';
 import { migrateCommand, migrateStatusCommand } from './migrate.js';
 import { serveCommand } from './serve.js';
 
@@ -26,6 +27,20 @@ migrateCmd
   .description('list applied and pending migrations; exit 1 when any is pending, edited or unknown')
   .option('--json', 'machine-readable output')
   .action((options: { json?: boolean }) => run(() => migrateStatusCommand(options)));
+
+const keysCmd = program.command('keys').description('JWT signing keys of a tenant');
+keysCmd
+  .command('list')
+  .description('list signing keys: active, and retired ones still published in the JWKS')
+  .option('--tenant <slug>', 'tenant slug or id', 'default')
+  .option('--json', 'machine-readable output')
+  .action((options: { tenant?: string; json?: boolean }) => run(() => keysListCommand(options)));
+keysCmd
+  .command('rotate')
+  .description('retire the active keys (kept in the JWKS for KEY_ROTATION_GRACE) and activate new ones')
+  .option('--tenant <slug>', 'tenant slug or id', 'default')
+  .option('--json', 'machine-readable output')
+  .action((options: { tenant?: string; json?: boolean }) => run(() => keysRotateCommand(options)));
 
 program
   .command('version')

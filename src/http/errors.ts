@@ -1,6 +1,7 @@
 // The one place where failures become the documented error JSON:
 // {"error": "...", "error_description": "...", "request_id": "..."}. No stack traces, no SQL.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
 import { HelloJohnError, ServiceUnavailableError } from '../errors.js';
 
 const STATUS_BY_CODE: Record<string, number> = {
@@ -11,7 +12,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   unsupported_grant_type: 400,
   invalid_scope: 400,
   access_denied: 403,
-  login_required: 400,
+  login_required: 401,
   consent_required: 400,
   invalid_credentials: 401,
   invalid_token: 401,
@@ -22,6 +23,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,
+  request_header_fields_too_large: 431,
   unsupported_media_type: 415,
   service_unavailable: 503,
   migration_error: 503,
@@ -74,7 +76,55 @@ function describeFrameworkError(error: FastifyError): { status: number; code: st
   return { status: 500, code: 'server_error', description: 'An unexpected error occurred.' };
 }
 
+/** True when every string inside `value` can be stored as PostgreSQL text: well-formed UTF-16, no NUL. */
+export function storableText(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return value.isWellFormed() && !value.includes('\u0000');
+  if (depth > 32) return false;
+  if (Array.isArray(value)) return value.every((v) => storableText(v, depth + 1));
+  if (value && typeof value === 'object') {
+    return Object.entries(value).every(([k, v]) => storableText(k, depth + 1) && storableText(v, depth + 1));
+  }
+  return true;
+}
+
+/**
+ * For errors Node's HTTP parser raises before a request exists (headers too large, malformed request
+ * line): the same error JSON, written to the raw socket.
+ */
+export function clientErrorResponse(error: { code?: string }): string {
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const status = tooLarge ? 431 : 400;
+  const requestId = randomUUID();
+  const body = JSON.stringify({
+    error: tooLarge ? 'request_header_fields_too_large' : 'invalid_request',
+    error_description: tooLarge ? 'The request headers are too large.' : 'The request could not be parsed.',
+    request_id: requestId,
+  });
+  return [
+    `HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}`,
+    'Content-Type: application/json; charset=utf-8',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    `X-Request-Id: ${requestId}`,
+    'Connection: close',
+    '',
+    body,
+  ].join('\r\n');
+}
+
 export function registerErrorHandling(app: FastifyInstance): void {
+  // Bodies and queries whose strings PostgreSQL cannot store (NUL, lone surrogates) are refused up
+  // front; an absent body on a POST/DELETE is an empty object, so "required field" errors read naturally.
+  app.addHook('preValidation', async (request) => {
+    if (request.body === undefined && (request.method === 'POST' || request.method === 'DELETE'))
+      request.body = {};
+    if (!storableText(request.body) || !storableText(request.query) || !storableText(request.params)) {
+      throw new HelloJohnError(
+        'invalid_request',
+        'The request contains characters that are not allowed (NUL or invalid Unicode).',
+      );
+    }
+  });
+
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof ServiceUnavailableError) {
       request.log.warn(
@@ -86,7 +136,13 @@ export function registerErrorHandling(app: FastifyInstance): void {
       });
     }
     if (error instanceof HelloJohnError) {
-      return sendError(reply, statusForCode(error.code), error.code, error.description);
+      const headers: Record<string, string> = {};
+      // RFC 6750: a failed bearer authentication says so in WWW-Authenticate.
+      if (error.code === 'invalid_token') headers['www-authenticate'] = 'Bearer error="invalid_token"';
+      const retryAfter = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+      if (error.code === 'rate_limited' && typeof retryAfter === 'number')
+        headers['retry-after'] = String(retryAfter);
+      return sendError(reply, statusForCode(error.code), error.code, error.description, headers);
     }
     const { status, code, description } = describeFrameworkError(error);
     if (status >= 500) request.log.error({ err: error }, 'unhandled error');

@@ -1,7 +1,8 @@
 // Every migration the binary ships, in order. Bundled as modules: nothing is discovered on disk at run time.
 import { migration as m0001 } from './0001_core.js';
+import { migration as m0002 } from './0002_auth.js';
 import type { Migration } from './types.js';
 
 export type { Migration } from './types.js';
 
-export const migrations: readonly Migration[] = [m0001];
+export const migrations: readonly Migration[] = [m0001, m0002];

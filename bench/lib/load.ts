@@ -1,0 +1,151 @@
+// One load run = autocannon against one server for a fixed time with a fixed number of connections
+// (pipelining 1: each connection waits for its answer). The measurement keeps what the report needs,
+// including every failure: non-2xx answers, connection errors and timeouts are counted, never dropped.
+import autocannon from 'autocannon';
+
+export interface LoadRequest {
+  method: 'GET' | 'POST';
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Called before each request is sent; what it returns replaces headers and/or body. */
+  next?: () => { headers?: Record<string, string>; body?: string };
+  /** Called with every answer (after `next` of the following request was prepared, never before). */
+  onResponse?: (status: number, body: string) => void;
+}
+
+export interface LoadOptions {
+  baseUrl: string;
+  connections: number;
+  durationSec: number;
+}
+
+export interface Measurement {
+  /** Successful (2xx) answers per second over the run. */
+  rps: number;
+  /** Latency percentiles of all answers, in milliseconds. */
+  p50: number;
+  p99: number;
+  requests: number;
+  ok: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  statusCodes: Record<string, number>;
+  /** A few non-2xx answers as "status body…", to say why a scenario failed. */
+  failureSamples: string[];
+  durationSec: number;
+}
+
+const SAMPLES = 3;
+
+export async function runLoad(request: LoadRequest, options: LoadOptions): Promise<Measurement> {
+  const failureSamples: string[] = [];
+  const baseHeaders = { ...(request.headers ?? {}) };
+  if (
+    request.body !== undefined &&
+    !Object.keys(baseHeaders).some((h) => h.toLowerCase() === 'content-type')
+  ) {
+    baseHeaders['content-type'] = 'application/json';
+  }
+  const next = request.next;
+  const onResponse = request.onResponse;
+  const result = await autocannon({
+    url: options.baseUrl,
+    connections: options.connections,
+    pipelining: 1,
+    duration: options.durationSec,
+    timeout: 10,
+    requests: [
+      {
+        method: request.method,
+        path: request.path,
+        headers: baseHeaders,
+        ...(request.body === undefined ? {} : { body: request.body }),
+        ...(next
+          ? {
+              setupRequest: (req: autocannon.Request) => {
+                const change = next();
+                return {
+                  ...req,
+                  headers: { ...baseHeaders, ...(change.headers ?? {}) },
+                  ...(change.body === undefined ? {} : { body: change.body }),
+                };
+              },
+            }
+          : {}),
+        onResponse: (status: number, body: string) => {
+          if ((status < 200 || status > 299) && failureSamples.length < SAMPLES) {
+            failureSamples.push(`${status} ${String(body).slice(0, 200)}`);
+          }
+          onResponse?.(status, body);
+        },
+      },
+    ],
+  });
+  const statusCodes: Record<string, number> = {};
+  for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) {
+    statusCodes[code] = stat.count ?? 0;
+  }
+  const ok = result['2xx'];
+  return {
+    rps: result.duration > 0 ? ok / result.duration : 0,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    requests: ok + result.non2xx,
+    ok,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    statusCodes,
+    failureSamples,
+    durationSec: result.duration,
+  };
+}
+
+/** True when every answer was 2xx and no connection failed. */
+export function clean(m: Measurement): boolean {
+  return m.non2xx === 0 && m.errors === 0 && m.timeouts === 0 && m.ok > 0;
+}
+
+/** "3 non-2xx (401×3), 1 errors" — empty when clean. */
+export function problems(m: Measurement): string {
+  const parts: string[] = [];
+  if (m.non2xx > 0) {
+    const codes = Object.entries(m.statusCodes)
+      .filter(([code]) => !code.startsWith('2'))
+      .map(([code, n]) => `${code}×${n}`)
+      .join(', ');
+    parts.push(`${m.non2xx} non-2xx (${codes})`);
+  }
+  if (m.errors > 0) parts.push(`${m.errors} connection errors`);
+  if (m.timeouts > 0) parts.push(`${m.timeouts} timeouts`);
+  if (m.ok === 0) parts.push('no successful answer');
+  return parts.join(', ');
+}
+
+/**
+ * Sends one more request like the run's and waits for its answer (any status), bounded. A server
+ * keeps working on requests whose connections the load generator closed at the end of a run (password
+ * hashes queued on its thread pool); this answer comes after that backlog, so the next run starts on
+ * an idle server.
+ */
+export async function drain(baseUrl: string, request: LoadRequest, timeoutMs = 120_000): Promise<void> {
+  const change = request.next?.() ?? {};
+  const headers = { ...(request.headers ?? {}), ...(change.headers ?? {}) };
+  const body = change.body ?? request.body;
+  if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {
+    headers['content-type'] = 'application/json';
+  }
+  try {
+    const response = await fetch(`${baseUrl}${request.path}`, {
+      method: request.method,
+      headers,
+      body,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    await response.arrayBuffer();
+  } catch {
+    // a server that does not answer in time shows up in the next run's numbers
+  }
+}

@@ -1,0 +1,316 @@
+// First-party auth: password login, refresh, GET /v2/me (bearer) and GET /v2/session (cookie) on
+// HelloJohn, against better-auth's sign-in and get-session on the same PostgreSQL server.
+// One server at a time: HelloJohn is started, seeded, measured and stopped before the peer starts.
+import { randomBytes } from 'node:crypto';
+import type { SuiteContext, Suite } from '../lib/context.js';
+import { expectJson, field, mapLimit } from '../lib/http.js';
+import { drain, runLoad, type LoadRequest, type Measurement } from '../lib/load.js';
+import type { Outcome, Row, Target } from '../lib/report.js';
+import { startHelloJohn, startPeer } from '../lib/servers.js';
+import type { RunningServer } from '../lib/process.js';
+
+interface User {
+  email: string;
+  password: string;
+}
+
+/** Seeding concurrency: password hashing is the cost, and the machine has 2 cores. */
+const SEED_CONCURRENCY = 4;
+
+function makeUsers(count: number, tag: string): User[] {
+  return Array.from({ length: count }, (_, i) => ({
+    email: `bench-${tag}-${i}@example.com`,
+    password: `Bench ${randomBytes(12).toString('base64url')} pass`,
+  }));
+}
+
+/** Round-robin over a fixed list, shared by all connections of a run. */
+function cycle<T>(items: readonly T[]): () => T {
+  if (items.length === 0) throw new Error('nothing to cycle over');
+  let i = 0;
+  return () => items[i++ % items.length] as T;
+}
+
+function jsonBody(value: unknown): string {
+  return JSON.stringify(value);
+}
+
+/**
+ * Refresh with rotation: each refresh token works once. A pool shared by all connections holds the
+ * valid ones: a request takes one, its answer puts the rotated one back. Seeded with more tokens than
+ * connections, the pool never runs dry; a failed refresh loses its token, and if the pool empties the
+ * next request goes out with an invalid token, so a failure shows up as non-2xx instead of vanishing.
+ * (autocannon resets a connection's context after every request of a one-request list, so the chain
+ * cannot live in the per-connection context.)
+ */
+export function refreshRequest(path: string, seedTokens: readonly string[]): LoadRequest {
+  const pool = [...seedTokens];
+  return {
+    method: 'POST',
+    path,
+    body: jsonBody({ refresh_token: 'placeholder' }),
+    next: () => ({ body: jsonBody({ refresh_token: pool.shift() ?? 'pool-exhausted' }) }),
+    onResponse: (status, body) => {
+      if (status !== 200) return;
+      try {
+        const token = (JSON.parse(body) as { refresh_token?: unknown }).refresh_token;
+        if (typeof token === 'string') pool.push(token);
+      } catch {
+        // not JSON: the token is lost, and the run shows it
+      }
+    },
+  };
+}
+
+/**
+ * Warm-up (discarded), then the measured run. `prepare` is called before each of the two, so a
+ * scenario that consumes state (refresh tokens) starts both with a fresh supply.
+ */
+async function measure(
+  context: SuiteContext,
+  server: RunningServer,
+  name: string,
+  prepare: () => Promise<LoadRequest>,
+): Promise<Outcome> {
+  const { connections, durationSec, warmupSec } = context.config;
+  // Every request carries the Origin a browser on the server's own site would send (better-auth
+  // refuses cookie and sign-in requests without one; HelloJohn is treated the same).
+  const prepared = async (): Promise<LoadRequest> => {
+    const request = await prepare();
+    return { ...request, headers: { origin: server.baseUrl, ...request.headers } };
+  };
+  try {
+    if (warmupSec > 0) {
+      context.log(`  ${server.name}: ${name}: warm-up ${warmupSec} s`);
+      const warmup = await prepared();
+      await runLoad(warmup, { baseUrl: server.baseUrl, connections, durationSec: warmupSec });
+      await drain(server.baseUrl, warmup);
+    }
+    context.log(`  ${server.name}: ${name}: ${durationSec} s × ${connections} connections`);
+    const request = await prepared();
+    const m = await runLoad(request, { baseUrl: server.baseUrl, connections, durationSec });
+    await drain(server.baseUrl, request);
+    context.log(`  ${server.name}: ${name}: ${summary(m)}`);
+    return m;
+  } catch (error) {
+    context.log(`  ${server.name}: ${name}: failed: ${(error as Error).message}`);
+    return { error: (error as Error).message };
+  }
+}
+
+function summary(m: Measurement): string {
+  const bad = m.non2xx + m.errors;
+  return `${m.rps.toFixed(1)} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ${m.ok} ok${bad ? `, ${m.non2xx} non-2xx, ${m.errors} errors` : ''}`;
+}
+
+/** Runs fn, turning a thrown error into a failed outcome for every scenario that depended on it. */
+async function attempt<T>(fn: () => Promise<T>): Promise<T | { error: string }> {
+  try {
+    return await fn();
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+}
+
+function failed(value: unknown): value is { error: string } {
+  return typeof value === 'object' && value !== null && 'error' in value;
+}
+
+interface OurResults {
+  login: Outcome;
+  refresh: Outcome;
+  me: Outcome;
+  session: Outcome;
+}
+
+async function measureHelloJohn(context: SuiteContext): Promise<OurResults> {
+  const started = await attempt(() => startHelloJohn(context));
+  if (failed(started)) {
+    context.log(`  hellojohn: ${started.error}`);
+    return { login: started, refresh: started, me: started, session: started };
+  }
+  const server = started;
+  try {
+    const url = (p: string) => `${server.baseUrl}${p}`;
+    const origin = { origin: server.baseUrl };
+    const users = makeUsers(context.config.users, 'hj');
+    context.log(`  hellojohn: registering ${users.length} users`);
+    const accessTokens = await attempt(() =>
+      mapLimit(users, SEED_CONCURRENCY, async (user) => {
+        const r = await expectJson(
+          201,
+          'POST',
+          url('/v2/auth/register'),
+          { ...user, name: 'Bench User' },
+          origin,
+        );
+        return field(r.body, 'access_token');
+      }),
+    );
+    if (failed(accessTokens)) {
+      context.log(`  hellojohn: seeding failed: ${accessTokens.error}`);
+      return { login: accessTokens, refresh: accessTokens, me: accessTokens, session: accessTokens };
+    }
+
+    const me = await measure(context, server, 'GET /v2/me', async () => {
+      const next = cycle(accessTokens);
+      return {
+        method: 'GET',
+        path: '/v2/me',
+        next: () => ({ headers: { authorization: `Bearer ${next()}` } }),
+      };
+    });
+
+    const session = await measure(context, server, 'GET /v2/session', async () => {
+      const cookies = await mapLimit(users, SEED_CONCURRENCY, async (user) => {
+        const r = await expectJson(200, 'POST', url('/v2/session/login'), user, origin);
+        if (r.cookies.length === 0) throw new Error('POST /v2/session/login set no cookie');
+        return r.cookies.join('; ');
+      });
+      const next = cycle(cookies);
+      return { method: 'GET', path: '/v2/session', next: () => ({ headers: { cookie: next() } }) };
+    });
+
+    const refresh = await measure(context, server, 'POST /v2/auth/refresh', async () => {
+      const seedUser = cycle(users);
+      const seeds = Array.from({ length: context.config.connections * 2 }, () => seedUser());
+      const tokens = await mapLimit(seeds, SEED_CONCURRENCY, async (user) => {
+        const r = await expectJson(200, 'POST', url('/v2/auth/login'), user, origin);
+        return field(r.body, 'refresh_token');
+      });
+      return refreshRequest('/v2/auth/refresh', tokens);
+    });
+
+    const login = await measure(context, server, 'POST /v2/auth/login', async () => {
+      const next = cycle(users.map((u) => jsonBody(u)));
+      return { method: 'POST', path: '/v2/auth/login', body: next(), next: () => ({ body: next() }) };
+    });
+
+    return { login, refresh, me, session };
+  } finally {
+    await server.stop();
+  }
+}
+
+interface PeerResults {
+  signIn: Outcome;
+  getSession: Outcome;
+}
+
+async function measureBetterAuth(context: SuiteContext): Promise<PeerResults> {
+  const started = await attempt(() => startPeer(context, 'better-auth', 'better-auth.ts'));
+  if (failed(started)) {
+    context.log(`  better-auth: ${started.error}`);
+    return { signIn: started, getSession: started };
+  }
+  const server = started;
+  try {
+    const url = (p: string) => `${server.baseUrl}${p}`;
+    const origin = { origin: server.baseUrl };
+    const users = makeUsers(context.config.users, 'ba');
+    context.log(`  better-auth: signing up ${users.length} users`);
+    const seeded = await attempt(() =>
+      mapLimit(users, SEED_CONCURRENCY, async (user) => {
+        await expectJson(
+          200,
+          'POST',
+          url('/api/auth/sign-up/email'),
+          { ...user, name: 'Bench User' },
+          origin,
+        );
+      }),
+    );
+    if (failed(seeded)) {
+      context.log(`  better-auth: seeding failed: ${seeded.error}`);
+      return { signIn: seeded, getSession: seeded };
+    }
+
+    const getSession = await measure(context, server, 'GET /api/auth/get-session', async () => {
+      const cookies = await mapLimit(users, SEED_CONCURRENCY, async (user) => {
+        const r = await expectJson(200, 'POST', url('/api/auth/sign-in/email'), user, origin);
+        if (r.cookies.length === 0) throw new Error('sign-in set no cookie');
+        return r.cookies.join('; ');
+      });
+      // get-session answers 200 with `null` for an unknown session: check one before trusting 2xx.
+      const check = await expectJson(200, 'GET', url('/api/auth/get-session'), undefined, {
+        ...origin,
+        cookie: cookies[0] ?? '',
+      });
+      field((check.body as { session?: unknown } | null)?.session, 'id');
+      const next = cycle(cookies);
+      return { method: 'GET', path: '/api/auth/get-session', next: () => ({ headers: { cookie: next() } }) };
+    });
+
+    const signIn = await measure(context, server, 'POST /api/auth/sign-in/email', async () => {
+      const next = cycle(users.map((u) => jsonBody(u)));
+      return {
+        method: 'POST',
+        path: '/api/auth/sign-in/email',
+        body: next(),
+        next: () => ({ body: next() }),
+      };
+    });
+
+    return { signIn, getSession };
+  } finally {
+    await server.stop();
+  }
+}
+
+const LOGIN_TARGET: Target = { kind: 'ratio', min: 8 };
+const LOOKUP_TARGET: Target = { kind: 'ratio', min: 10 };
+const REFRESH_TARGET: Target = { kind: 'absolute', minRps: 1500, maxP99Ms: 50 };
+
+export const authSuite: Suite = {
+  id: 'auth',
+  title: 'First-party auth: HelloJohn vs better-auth',
+  async run(context) {
+    context.log('auth: HelloJohn');
+    const ours = await measureHelloJohn(context);
+    context.log('auth: better-auth (peer)');
+    const peer = await measureBetterAuth(context);
+
+    const getSession = { label: 'GET /api/auth/get-session', outcome: peer.getSession };
+    const rows: Row[] = [
+      {
+        scenario: 'Password login',
+        ours: { label: 'POST /v2/auth/login', outcome: ours.login },
+        peer: { label: 'POST /api/auth/sign-in/email', outcome: peer.signIn },
+        target: LOGIN_TARGET,
+      },
+      {
+        scenario: 'Refresh (rotation)',
+        ours: { label: 'POST /v2/auth/refresh', outcome: ours.refresh },
+        target: REFRESH_TARGET,
+      },
+      {
+        scenario: 'Me (bearer)',
+        ours: { label: 'GET /v2/me', outcome: ours.me },
+        peer: getSession,
+        target: LOOKUP_TARGET,
+      },
+      {
+        scenario: 'Session (cookie)',
+        ours: { label: 'GET /v2/session', outcome: ours.session },
+        peer: getSession,
+        target: LOOKUP_TARGET,
+      },
+    ];
+    const { users, dbPool } = context.config;
+    return {
+      id: 'auth',
+      title: this.title,
+      ourName: 'HelloJohn',
+      peerName: 'better-auth',
+      rows,
+      notes: [
+        `Password hashing: HelloJohn Argon2id with the OWASP parameters (19456 KiB, t=2, p=1; its defaults); better-auth its default scrypt (node:crypto, N=16384, r=16, p=1).`,
+        `Each server ran alone on its own fresh database on the same PostgreSQL server, with a pool of ${dbPool} connections, ${users} seeded users, requests spread round-robin over them (login bodies, bearer tokens, session cookies).`,
+        `HelloJohn ran with rate limits and lockout raised (RATE_LIMIT_PER_IP, RATE_LIMIT_PER_ACCOUNT, LOGIN_MAX_FAILURES); better-auth with \`rateLimit.enabled: false\`, \`requireEmailVerification: false\` and no session cookie cache (its default: every get-session reads the database).`,
+        'Refresh: every answer carries a new refresh token and the old one is spent; each request uses a token returned by an earlier answer. better-auth has no refresh token, so refresh has an absolute target only.',
+        'Both lookup rows are compared with the same better-auth get-session run.',
+        'req/s counts successful (2xx) answers only; p50/p99 are over all answers. A run with failed requests would be marked ⚠ and explained under the table.',
+      ],
+    };
+  },
+};

@@ -1,0 +1,599 @@
+// First-party authentication: registration, password login (API tokens or a browser session), refresh
+// rotation with reuse detection, logout, password reset and email verification. No HTTP types here:
+// routes hand in plain values and get plain values or HelloJohnErrors back.
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { PasswordHasher } from '../crypto/passwords.js';
+import { hashToken, looksLikeOpaqueToken, newOpaqueToken } from '../crypto/tokens.js';
+import type { Database } from '../db/database.js';
+import { insertAuditEvent, type AuditEvent } from '../db/repositories/audit.js';
+import {
+  consumeEmailToken,
+  insertEmailToken,
+  type EmailTokenPurpose,
+} from '../db/repositories/email-tokens.js';
+import {
+  createSession,
+  findBrowserSession,
+  findLiveSession,
+  findRotatedRefreshToken,
+  findSessionByRefreshToken,
+  listLiveSessions,
+  revokeSessions,
+  rotateRefreshToken,
+  type SessionRow,
+  type SessionWithUser,
+} from '../db/repositories/sessions.js';
+import {
+  findUserByEmail,
+  findUserById,
+  insertUser,
+  markEmailVerified,
+  replacePasswordHash,
+  updatePasswordHash,
+  type UserRow,
+} from '../db/repositories/users.js';
+import { HelloJohnError } from '../errors.js';
+import type { MailOutbox } from '../mail/outbox.js';
+import { passwordResetEmail, verificationEmail } from '../mail/templates.js';
+import type { LoginLockout, RequestLimits } from '../security/rate-limit.js';
+import { RateLimitedError } from '../security/rate-limit.js';
+import type { Tenant } from '../tenants/tenants.js';
+import type { AccessTokenClaims, AccessTokens } from '../tokens/access-tokens.js';
+import { InvalidTokenError } from '../tokens/access-tokens.js';
+import {
+  defaultPolicy,
+  policyFor,
+  type PasswordPolicy,
+  type PasswordPolicyChecker,
+  WeakPasswordError,
+} from './password-policy.js';
+
+export interface RequestMeta {
+  ip: string;
+  userAgent: string | null;
+}
+
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  refresh_token: string;
+}
+
+export interface PublicUser {
+  id: string;
+  tenant_id: string;
+  email: string;
+  email_verified: boolean;
+  name: string | null;
+  created_at: string;
+  last_login_at: string | null;
+}
+
+export interface PublicSession {
+  id: string;
+  kind: 'api' | 'browser';
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+  ip: string | null;
+  user_agent: string | null;
+  current: boolean;
+}
+
+export interface AuthServiceDeps {
+  db: Database;
+  config: Config;
+  hasher: PasswordHasher;
+  passwordChecker: PasswordPolicyChecker;
+  accessTokens: AccessTokens;
+  outbox: MailOutbox;
+  limits: RequestLimits;
+  lockout: LoginLockout;
+  logger: Logger;
+}
+
+const invalidCredentials = () => new HelloJohnError('invalid_credentials', 'Invalid email or password.');
+
+/** Trimmed and case-folded: the unique key of an address within a tenant. */
+export function normalizeEmail(email: string): string {
+  return email.trim().normalize('NFC').toLowerCase();
+}
+
+// Deliberately permissive on the local part (RFC 5321 allows a lot), strict on what can hurt: no
+// whitespace or control characters, one @, a dotted domain, length limits of RFC 5321.
+const EMAIL = /^[^\s@\p{Cc}\p{Cf}]{1,64}@(?:[^\s@.\p{Cc}\p{Cf}]{1,63}\.)+[^\s@.\p{Cc}\p{Cf}]{2,63}$/u;
+
+export function validEmail(email: string): boolean {
+  return email.length <= 254 && EMAIL.test(email);
+}
+
+export class AuthService {
+  constructor(private readonly deps: AuthServiceDeps) {}
+
+  passwordPolicy(tenant: Tenant): PasswordPolicy {
+    return policyFor(tenant.settings, defaultPolicy(this.deps.config.passwords));
+  }
+
+  async register(
+    tenant: Tenant,
+    input: { email: string; password: string; name?: string | null },
+    meta: RequestMeta,
+  ): Promise<{ user: PublicUser; tokens: TokenResponse | null }> {
+    await this.deps.limits.checkIp('register', meta.ip);
+    const email = input.email.trim();
+    if (!validEmail(email)) throw new HelloJohnError('invalid_request', 'The email address is not valid.');
+    const name = cleanName(input.name);
+    const violations = await this.deps.passwordChecker.check(input.password, this.passwordPolicy(tenant), {
+      email,
+      name: name ?? undefined,
+    });
+    if (violations.length > 0) throw new WeakPasswordError(violations);
+
+    const passwordHash = await this.deps.hasher.hash(input.password);
+    const user = await insertUser(this.deps.db, {
+      tenantId: tenant.id,
+      email,
+      emailNormalized: normalizeEmail(email),
+      passwordHash,
+      name,
+    });
+    if (!user) throw new HelloJohnError('email_taken', 'An account with this email address already exists.');
+    await this.audit({ tenantId: tenant.id, type: 'user.registered', userId: user.id, ...metaOf(meta) });
+    await this.queueEmail(tenant, user, 'verify_email');
+
+    const tokens = this.deps.config.auth.registerAutoLogin
+      ? await this.startApiSession(tenant, user, meta, 'user.login')
+      : null;
+    return { user: publicUser(user), tokens };
+  }
+
+  /** Password login that returns API tokens. */
+  async login(
+    tenant: Tenant,
+    input: { email: string; password: string },
+    meta: RequestMeta,
+  ): Promise<TokenResponse> {
+    const user = await this.verifyPassword(tenant, input, meta);
+    return this.startApiSession(tenant, user, meta, 'user.login');
+  }
+
+  /** Password login that starts a browser session; returns the cookie value (shown to the browser only). */
+  async browserLogin(
+    tenant: Tenant,
+    input: { email: string; password: string },
+    meta: RequestMeta,
+  ): Promise<{ cookie: string; session: SessionRow; user: PublicUser }> {
+    const user = await this.verifyPassword(tenant, input, meta);
+    const cookie = newOpaqueToken();
+    const session = await createSession(
+      this.deps.db,
+      { ...this.sessionBase(tenant, user, meta), kind: 'browser', cookieHash: hashToken(cookie) },
+      null,
+      { type: 'user.login', data: { method: 'password', kind: 'browser' } },
+    );
+    return { cookie, session, user: publicUser(user) };
+  }
+
+  async refresh(tenant: Tenant, refreshToken: unknown, meta: RequestMeta): Promise<TokenResponse> {
+    await this.deps.limits.checkIp('refresh', meta.ip);
+    if (!looksLikeOpaqueToken(refreshToken)) throw invalidGrant();
+    const oldHash = hashToken(refreshToken);
+    const next = newOpaqueToken();
+    const { tokens, sessions } = this.deps.config;
+    const rotated = await rotateRefreshToken(
+      this.deps.db,
+      tenant.id,
+      oldHash,
+      hashToken(next),
+      tokens.refreshTtlMs,
+      sessions.idleTtlMs,
+    );
+    if (!rotated) {
+      if (tokens.refreshReuseDetection) await this.detectReuse(tenant, oldHash, meta);
+      throw invalidGrant();
+    }
+    const accessToken = await this.deps.accessTokens.issue({
+      tenant,
+      subject: rotated.user_id,
+      sessionId: rotated.session_id,
+      amr: rotated.amr,
+      scope: rotated.scope,
+      clientId: rotated.client_id ?? undefined,
+    });
+    return tokenResponse(accessToken, next, this.deps.accessTokens.ttlSeconds);
+  }
+
+  /** Ends the session of a refresh token, or with `all`, every session of its (or the bearer's) user. */
+  async logout(
+    tenant: Tenant,
+    input: { refreshToken?: unknown; all?: boolean; bearer?: AccessTokenClaims },
+    meta: RequestMeta,
+  ): Promise<number> {
+    let userId = input.bearer?.sub;
+    let sessionId = input.bearer?.sid;
+    if (input.refreshToken !== undefined) {
+      if (!looksLikeOpaqueToken(input.refreshToken)) throw invalidGrant();
+      const session = await findSessionByRefreshToken(this.deps.db, tenant.id, hashToken(input.refreshToken));
+      if (!session) throw invalidGrant();
+      userId = session.user_id;
+      sessionId = session.id;
+    }
+    if (!userId)
+      throw new HelloJohnError('invalid_request', 'Send a refresh_token or an Authorization header.');
+    const revoked = await revokeSessions(
+      this.deps.db,
+      tenant.id,
+      input.all ? { userId } : { sessionId, userId },
+      input.all ? 'logout_all' : 'logout',
+    );
+    await this.audit({
+      tenantId: tenant.id,
+      type: input.all ? 'user.logout_all' : 'user.logout',
+      userId,
+      ...metaOf(meta),
+      data: { sessions: revoked.length },
+    });
+    return revoked.length;
+  }
+
+  /** Always succeeds from the caller's point of view; sends a reset link when the account exists. */
+  async forgotPassword(tenant: Tenant, email: string, meta: RequestMeta): Promise<void> {
+    await this.deps.limits.checkIp('forgot', meta.ip);
+    if (!validEmail(email.trim())) return;
+    const normalized = normalizeEmail(email);
+    await this.deps.limits.checkAccount('forgot', `${tenant.id}:${normalized}`);
+    const user = await findUserByEmail(this.deps.db, tenant.id, normalized);
+    if (!user || user.blocked) return;
+    await this.audit({
+      tenantId: tenant.id,
+      type: 'password.reset_requested',
+      userId: user.id,
+      ...metaOf(meta),
+    });
+    await this.queueEmail(tenant, user, 'reset_password');
+  }
+
+  async resetPassword(tenant: Tenant, token: unknown, password: string, meta: RequestMeta): Promise<void> {
+    if (!looksLikeOpaqueToken(token)) throw invalidEmailToken();
+    const tokenHash = hashToken(token);
+    // Check the password before spending the token, so a weak choice does not burn the link.
+    const user = await this.userOfLiveEmailToken(tenant, 'reset_password', tokenHash);
+    const violations = await this.deps.passwordChecker.check(password, this.passwordPolicy(tenant), {
+      email: user.email,
+      name: user.name ?? undefined,
+    });
+    if (violations.length > 0) throw new WeakPasswordError(violations);
+    const passwordHash = await this.deps.hasher.hash(password);
+    await this.deps.db.transaction(async (tx) => {
+      const consumed = await consumeEmailToken(tx, tenant.id, 'reset_password', tokenHash);
+      if (!consumed || consumed.user_id !== user.id) throw invalidEmailToken();
+      await updatePasswordHash(tx, tenant.id, user.id, passwordHash);
+      // Whoever could read the inbox has proven control of the address.
+      await markEmailVerified(tx, tenant.id, user.id, consumed.email);
+      await revokeSessions(tx, tenant.id, { userId: user.id }, 'password_reset');
+      await insertAuditEvent(tx, {
+        tenantId: tenant.id,
+        type: 'password.reset',
+        userId: user.id,
+        ...metaOf(meta),
+      });
+    });
+    await this.deps.lockout.recordSuccess(`${tenant.id}:${normalizeEmail(user.email)}`);
+  }
+
+  async sendVerification(
+    tenant: Tenant,
+    target: { bearer?: AccessTokenClaims; email?: string },
+    meta: RequestMeta,
+  ) {
+    await this.deps.limits.checkIp('forgot', meta.ip);
+    let user: UserRow | null = null;
+    if (target.bearer) {
+      user = await findUserById(this.deps.db, tenant.id, target.bearer.sub);
+    } else if (target.email && validEmail(target.email.trim())) {
+      const normalized = normalizeEmail(target.email);
+      await this.deps.limits.checkAccount('forgot', `${tenant.id}:${normalized}`);
+      user = await findUserByEmail(this.deps.db, tenant.id, normalized);
+    }
+    if (user && !user.email_verified && !user.blocked) await this.queueEmail(tenant, user, 'verify_email');
+  }
+
+  async verifyEmail(tenant: Tenant, token: unknown): Promise<void> {
+    if (!looksLikeOpaqueToken(token)) throw invalidEmailToken();
+    await this.deps.db.transaction(async (tx) => {
+      const consumed = await consumeEmailToken(tx, tenant.id, 'verify_email', hashToken(token));
+      if (!consumed) throw invalidEmailToken();
+      // A link sent to an address the user has since changed verifies nothing.
+      if (!(await markEmailVerified(tx, tenant.id, consumed.user_id, consumed.email)))
+        throw invalidEmailToken();
+      await insertAuditEvent(tx, { tenantId: tenant.id, type: 'email.verified', userId: consumed.user_id });
+    });
+  }
+
+  /** Verifies a bearer access token and that its session is still live. */
+  async authenticate(
+    tenant: Tenant,
+    accessToken: string,
+  ): Promise<{ claims: AccessTokenClaims; session: SessionWithUser }> {
+    const claims = await this.deps.accessTokens.verify(accessToken, tenant);
+    if (!claims.sid) throw new InvalidTokenError('The access token is not tied to a user session.');
+    const session = await findLiveSession(this.deps.db, tenant.id, claims.sid, claims.sub);
+    if (!session) throw new InvalidTokenError('The session of this access token has ended.');
+    return { claims, session };
+  }
+
+  /** The user of an authenticated session: `authenticate` already read it, so no further query. */
+  me(session: SessionWithUser): PublicUser {
+    return {
+      id: session.user_id,
+      tenant_id: session.tenant_id,
+      email: session.email,
+      email_verified: session.email_verified,
+      name: session.name,
+      created_at: session.user_created_at.toISOString(),
+      last_login_at: session.last_login_at?.toISOString() ?? null,
+    };
+  }
+
+  async sessions(tenant: Tenant, userId: string, currentSessionId?: string): Promise<PublicSession[]> {
+    const rows = await listLiveSessions(this.deps.db, tenant.id, userId);
+    return rows.map((row) => publicSession(row, currentSessionId));
+  }
+
+  async revokeSession(tenant: Tenant, userId: string, sessionId: string, meta: RequestMeta): Promise<void> {
+    const revoked = await revokeSessions(this.deps.db, tenant.id, { sessionId, userId }, 'revoked_by_user');
+    if (revoked.length === 0) throw new HelloJohnError('not_found', 'No such session.');
+    await this.audit({
+      tenantId: tenant.id,
+      type: 'session.revoked',
+      userId,
+      ...metaOf(meta),
+      data: { session_id: sessionId },
+    });
+  }
+
+  async browserSession(tenant: Tenant, cookie: string | undefined): Promise<SessionWithUser | null> {
+    if (!looksLikeOpaqueToken(cookie)) return null;
+    return findBrowserSession(
+      this.deps.db,
+      tenant.id,
+      hashToken(cookie),
+      this.deps.config.sessions.idleTtlMs,
+    );
+  }
+
+  /** An access token for the browser session (SPAs on the same site). */
+  async browserAccessToken(
+    tenant: Tenant,
+    session: SessionWithUser,
+  ): Promise<{ access_token: string; token_type: 'Bearer'; expires_in: number }> {
+    const accessToken = await this.deps.accessTokens.issue({
+      tenant,
+      subject: session.user_id,
+      sessionId: session.id,
+      amr: session.amr,
+      scope: '',
+    });
+    return { access_token: accessToken, token_type: 'Bearer', expires_in: this.deps.accessTokens.ttlSeconds };
+  }
+
+  async endBrowserSession(tenant: Tenant, session: SessionWithUser, meta: RequestMeta): Promise<void> {
+    await revokeSessions(this.deps.db, tenant.id, { sessionId: session.id }, 'logout');
+    await this.audit({ tenantId: tenant.id, type: 'user.logout', userId: session.user_id, ...metaOf(meta) });
+  }
+
+  // --- internals -------------------------------------------------------------------------------------
+
+  /**
+   * Rate limits, lockout, then the password. Unknown accounts, wrong passwords and accounts without a
+   * password answer identically and cost one Argon2 verification either way.
+   */
+  private async verifyPassword(
+    tenant: Tenant,
+    input: { email: string; password: string },
+    meta: RequestMeta,
+  ): Promise<UserRow> {
+    await this.deps.limits.checkIp('login', meta.ip);
+    const normalized = normalizeEmail(input.email);
+    const accountKey = `${tenant.id}:${normalized}`;
+    await this.deps.limits.checkAccount('login', accountKey);
+    const lock = await this.deps.lockout.check(accountKey);
+    if (lock.locked) {
+      await this.audit({
+        tenantId: tenant.id,
+        type: 'login.locked',
+        ...metaOf(meta),
+        data: { email: normalized },
+      });
+      throw new RateLimitedError(lock.retryAfterSeconds);
+    }
+
+    const user = validEmail(input.email.trim())
+      ? await findUserByEmail(this.deps.db, tenant.id, normalized)
+      : null;
+    const ok = user?.password_hash
+      ? await this.deps.hasher.verify(user.password_hash, input.password)
+      : await this.deps.hasher.verifyDummy(input.password);
+    if (!user || !ok) {
+      const state = await this.deps.lockout.recordFailure(accountKey);
+      await this.audit({
+        tenantId: tenant.id,
+        type: 'login.failed',
+        userId: user?.id ?? null,
+        ...metaOf(meta),
+        data: { email: normalized, locked: state.locked },
+      });
+      throw invalidCredentials();
+    }
+    if (user.blocked) {
+      await this.audit({ tenantId: tenant.id, type: 'login.blocked', userId: user.id, ...metaOf(meta) });
+      throw new HelloJohnError('access_denied', 'This account is blocked.');
+    }
+    await this.deps.lockout.recordSuccess(accountKey);
+    if (this.deps.hasher.needsRehash(user.password_hash!)) {
+      const rehashed = await this.deps.hasher.hash(input.password);
+      await replacePasswordHash(this.deps.db, tenant.id, user.id, user.password_hash!, rehashed);
+    }
+    return user;
+  }
+
+  private sessionBase(tenant: Tenant, user: UserRow, meta: RequestMeta) {
+    return {
+      tenantId: tenant.id,
+      userId: user.id,
+      amr: ['pwd'],
+      ip: meta.ip,
+      userAgent: meta.userAgent?.slice(0, 512) ?? null,
+      ttlMs: this.deps.config.sessions.ttlMs,
+      idleTtlMs: this.deps.config.sessions.idleTtlMs,
+    };
+  }
+
+  private async startApiSession(
+    tenant: Tenant,
+    user: UserRow,
+    meta: RequestMeta,
+    auditType: string,
+  ): Promise<TokenResponse> {
+    const refreshToken = newOpaqueToken();
+    const session = await createSession(
+      this.deps.db,
+      { ...this.sessionBase(tenant, user, meta), kind: 'api' },
+      { tokenHash: hashToken(refreshToken), ttlMs: this.deps.config.tokens.refreshTtlMs },
+      { type: auditType, data: { method: 'password', kind: 'api' } },
+    );
+    const accessToken = await this.deps.accessTokens.issue({
+      tenant,
+      subject: user.id,
+      sessionId: session.id,
+      amr: session.amr,
+      scope: '',
+    });
+    return tokenResponse(accessToken, refreshToken, this.deps.accessTokens.ttlSeconds);
+  }
+
+  /** A rotated token presented again: someone holds a copy. End the whole family (the session). */
+  private async detectReuse(tenant: Tenant, tokenHash: Buffer, meta: RequestMeta): Promise<void> {
+    const reused = await findRotatedRefreshToken(this.deps.db, tenant.id, tokenHash);
+    if (!reused) return;
+    const revoked = await revokeSessions(
+      this.deps.db,
+      tenant.id,
+      { sessionId: reused.session_id },
+      'refresh_token_reuse',
+    );
+    await this.audit({
+      tenantId: tenant.id,
+      type: 'refresh_token.reuse_detected',
+      userId: reused.user_id,
+      ...metaOf(meta),
+      data: { session_id: reused.session_id, revoked: revoked.length > 0 },
+    });
+    this.deps.logger.warn(
+      { tenant: tenant.slug, session_id: reused.session_id },
+      'refresh token reuse detected; session revoked',
+    );
+  }
+
+  private async userOfLiveEmailToken(
+    tenant: Tenant,
+    purpose: EmailTokenPurpose,
+    tokenHash: Buffer,
+  ): Promise<UserRow> {
+    const result = await this.deps.db.query<{ user_id: string }>(
+      `SELECT user_id FROM email_tokens
+        WHERE tenant_id = $1 AND purpose = $2 AND token_hash = $3 AND used_at IS NULL AND expires_at > now()`,
+      [tenant.id, purpose, tokenHash],
+    );
+    const userId = result.rows[0]?.user_id;
+    const user = userId ? await findUserById(this.deps.db, tenant.id, userId) : null;
+    if (!user || user.blocked) throw invalidEmailToken();
+    return user;
+  }
+
+  private async queueEmail(tenant: Tenant, user: UserRow, purpose: EmailTokenPurpose): Promise<void> {
+    const token = newOpaqueToken();
+    const ttlMs =
+      purpose === 'verify_email'
+        ? this.deps.config.auth.verifyEmailTtlMs
+        : this.deps.config.auth.resetPasswordTtlMs;
+    await insertEmailToken(this.deps.db, {
+      tenantId: tenant.id,
+      userId: user.id,
+      purpose,
+      tokenHash: hashToken(token),
+      email: user.email,
+      ttlMs,
+    });
+    const path = purpose === 'verify_email' ? '/v2/auth/verify-email' : '/reset-password';
+    const link = `${tenant.issuer}${path}?token=${token}`;
+    const input = {
+      tenantName: tenant.name,
+      userName: user.name,
+      link,
+      expiresInMinutes: Math.round(ttlMs / 60_000),
+    };
+    const rendered = purpose === 'verify_email' ? verificationEmail(input) : passwordResetEmail(input);
+    this.deps.outbox.enqueue({ to: user.email, kind: purpose, ...rendered });
+  }
+
+  private async audit(event: AuditEvent): Promise<void> {
+    await insertAuditEvent(this.deps.db, event);
+  }
+}
+
+// A token the tests or a client pass for the wrong purpose, tenant or after use: one answer for all.
+const invalidGrant = () =>
+  new HelloJohnError('invalid_grant', 'The refresh token is invalid, expired or revoked.');
+const invalidEmailToken = () =>
+  new HelloJohnError('invalid_grant', 'This link is invalid, expired or already used.');
+
+function metaOf(meta: RequestMeta) {
+  return { ip: meta.ip, userAgent: meta.userAgent };
+}
+
+function cleanName(name: string | null | undefined): string | null {
+  const trimmed = name?.normalize('NFC').trim();
+  if (!trimmed) return null;
+  // Control characters, and bidi overrides that would reorder the text of emails and pages around it.
+  if (/[\p{Cc}\u202A-\u202E\u2066-\u2069]/u.test(trimmed)) {
+    throw new HelloJohnError('invalid_request', 'The name contains control or text-direction characters.');
+  }
+  return trimmed;
+}
+
+function tokenResponse(accessToken: string, refreshToken: string, expiresIn: number): TokenResponse {
+  return {
+    access_token: accessToken,
+    token_type: 'Bearer',
+    expires_in: expiresIn,
+    refresh_token: refreshToken,
+  };
+}
+
+export function publicUser(user: UserRow): PublicUser {
+  return {
+    id: user.id,
+    tenant_id: user.tenant_id,
+    email: user.email,
+    email_verified: user.email_verified,
+    name: user.name,
+    created_at: user.created_at.toISOString(),
+    last_login_at: user.last_login_at?.toISOString() ?? null,
+  };
+}
+
+export function publicSession(row: SessionRow, currentSessionId?: string): PublicSession {
+  return {
+    id: row.id,
+    kind: row.kind,
+    created_at: row.created_at.toISOString(),
+    last_seen_at: row.last_seen_at.toISOString(),
+    expires_at: row.expires_at.toISOString(),
+    ip: row.ip,
+    user_agent: row.user_agent,
+    current: row.id === currentSessionId,
+  };
+}

@@ -1,0 +1,241 @@
+// Sessions and their refresh tokens. The hot paths (refresh, session lookup) are single statements.
+import type { Queryable } from '../database.js';
+
+export interface SessionRow {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  kind: 'api' | 'browser';
+  amr: string[];
+  auth_time: Date;
+  ip: string | null;
+  user_agent: string | null;
+  created_at: Date;
+  last_seen_at: Date;
+  idle_expires_at: Date;
+  expires_at: Date;
+}
+
+const SESSION_COLUMNS =
+  's.id, s.tenant_id, s.user_id, s.kind, s.amr, s.auth_time, s.ip, s.user_agent, s.created_at, s.last_seen_at, s.idle_expires_at, s.expires_at';
+const LIVE = 's.revoked_at IS NULL AND s.expires_at > now() AND s.idle_expires_at > now()';
+const ms = (n: number) => `make_interval(secs => ${n}::double precision / 1000)`;
+
+export interface NewSession {
+  tenantId: string;
+  userId: string;
+  kind: 'api' | 'browser';
+  cookieHash?: Buffer;
+  amr: string[];
+  ip: string | null;
+  userAgent: string | null;
+  ttlMs: number;
+  idleTtlMs: number;
+}
+
+export interface NewRefreshToken {
+  tokenHash: Buffer;
+  ttlMs: number;
+  clientId?: string | null;
+  scope?: string;
+}
+
+/**
+ * Creates a session (and, for API sessions, its first refresh token), stamps the user's last login and
+ * records the audit event — one round trip.
+ */
+export async function createSession(
+  db: Queryable,
+  session: NewSession,
+  refresh: NewRefreshToken | null,
+  audit: { type: string; data: object },
+): Promise<SessionRow> {
+  const result = await db.query<SessionRow>(
+    `WITH s AS (
+       INSERT INTO sessions (tenant_id, user_id, kind, cookie_hash, amr, ip, user_agent, idle_expires_at, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, now() + ${ms(session.idleTtlMs)}, now() + ${ms(session.ttlMs)})
+       RETURNING *
+     ), rt AS (
+       INSERT INTO refresh_tokens (tenant_id, session_id, token_hash, client_id, scope, expires_at)
+       SELECT s.tenant_id, s.id, $8, $9, $10, LEAST(s.expires_at, now() + ${ms(refresh?.ttlMs ?? 0)}) FROM s
+        WHERE $8::bytea IS NOT NULL
+     ), u AS (
+       UPDATE users SET last_login_at = now() WHERE tenant_id = $1 AND id = $2
+     ), a AS (
+       INSERT INTO audit_events (tenant_id, type, user_id, ip, user_agent, data)
+       SELECT s.tenant_id, $11, s.user_id, s.ip, s.user_agent, $12::jsonb || jsonb_build_object('session_id', s.id) FROM s
+     )
+     SELECT ${SESSION_COLUMNS} FROM s`,
+    [
+      session.tenantId,
+      session.userId,
+      session.kind,
+      session.cookieHash ?? null,
+      session.amr,
+      session.ip,
+      session.userAgent,
+      refresh?.tokenHash ?? null,
+      refresh?.clientId ?? null,
+      refresh?.scope ?? '',
+      audit.type,
+      JSON.stringify(audit.data),
+    ],
+  );
+  return result.rows[0]!;
+}
+
+export interface RotatedRefresh {
+  session_id: string;
+  tenant_id: string;
+  user_id: string;
+  amr: string[];
+  scope: string;
+  client_id: string | null;
+}
+
+/**
+ * Exchanges a live refresh token for a new one in one statement: marks the old one rotated, extends the
+ * session's idle deadline and inserts the successor. Null when the token is not live (unknown, expired,
+ * rotated, revoked, or its session or user is gone or blocked).
+ */
+export async function rotateRefreshToken(
+  db: Queryable,
+  tenantId: string,
+  oldHash: Buffer,
+  newHash: Buffer,
+  refreshTtlMs: number,
+  idleTtlMs: number,
+): Promise<RotatedRefresh | null> {
+  const result = await db.query<RotatedRefresh>(
+    `WITH old AS (
+       UPDATE refresh_tokens t SET rotated_at = now()
+         FROM sessions s JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.user_id
+        WHERE t.token_hash = $2 AND t.tenant_id = $1 AND t.rotated_at IS NULL AND t.revoked_at IS NULL
+          AND t.expires_at > now() AND s.id = t.session_id AND ${LIVE} AND NOT u.blocked
+        RETURNING t.session_id, t.tenant_id, s.user_id, s.amr, t.scope, t.client_id, s.expires_at
+     ), touched AS (
+       UPDATE sessions SET last_seen_at = now(), idle_expires_at = LEAST(expires_at, now() + ${ms(idleTtlMs)})
+        WHERE id = (SELECT session_id FROM old)
+     ), fresh AS (
+       INSERT INTO refresh_tokens (tenant_id, session_id, token_hash, client_id, scope, expires_at)
+       SELECT tenant_id, session_id, $3, client_id, scope, LEAST(expires_at, now() + ${ms(refreshTtlMs)}) FROM old
+     )
+     SELECT session_id, tenant_id, user_id, amr, scope, client_id FROM old`,
+    [tenantId, oldHash, newHash],
+  );
+  return result.rows[0] ?? null;
+}
+
+/** The session a refresh token belongs to, if the token exists but was already rotated (reuse). */
+export async function findRotatedRefreshToken(
+  db: Queryable,
+  tenantId: string,
+  tokenHash: Buffer,
+): Promise<{ session_id: string; user_id: string } | null> {
+  const result = await db.query<{ session_id: string; user_id: string }>(
+    `SELECT t.session_id, s.user_id FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id
+      WHERE t.tenant_id = $1 AND t.token_hash = $2 AND t.rotated_at IS NOT NULL`,
+    [tenantId, tokenHash],
+  );
+  return result.rows[0] ?? null;
+}
+
+/** Finds the live session a refresh token belongs to (for logout). */
+export async function findSessionByRefreshToken(
+  db: Queryable,
+  tenantId: string,
+  tokenHash: Buffer,
+): Promise<SessionRow | null> {
+  const result = await db.query<SessionRow>(
+    `SELECT ${SESSION_COLUMNS} FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id
+      WHERE t.tenant_id = $1 AND t.token_hash = $2 AND t.revoked_at IS NULL AND ${LIVE}`,
+    [tenantId, tokenHash],
+  );
+  return result.rows[0] ?? null;
+}
+
+/** Revokes sessions (and their refresh tokens). Returns the ids revoked. */
+export async function revokeSessions(
+  db: Queryable,
+  tenantId: string,
+  where: { sessionId?: string; userId?: string },
+  reason: string,
+): Promise<string[]> {
+  const result = await db.query<{ id: string }>(
+    `WITH s AS (
+       UPDATE sessions SET revoked_at = now(), revoke_reason = $4
+        WHERE tenant_id = $1 AND revoked_at IS NULL
+          AND ($2::uuid IS NULL OR id = $2::uuid) AND ($3::uuid IS NULL OR user_id = $3::uuid)
+        RETURNING id
+     ), t AS (
+       UPDATE refresh_tokens SET revoked_at = now()
+        WHERE session_id IN (SELECT id FROM s) AND revoked_at IS NULL
+     )
+     SELECT id FROM s`,
+    [tenantId, where.sessionId ?? null, where.userId ?? null, reason],
+  );
+  return result.rows.map((r) => r.id);
+}
+
+export async function listLiveSessions(
+  db: Queryable,
+  tenantId: string,
+  userId: string,
+): Promise<SessionRow[]> {
+  const result = await db.query<SessionRow>(
+    `SELECT ${SESSION_COLUMNS} FROM sessions s
+      WHERE s.tenant_id = $1 AND s.user_id = $2 AND ${LIVE}
+      ORDER BY s.last_seen_at DESC`,
+    [tenantId, userId],
+  );
+  return result.rows;
+}
+
+export interface SessionWithUser extends SessionRow {
+  email: string;
+  email_verified: boolean;
+  name: string | null;
+  user_created_at: Date;
+  last_login_at: Date | null;
+}
+
+const USER_COLUMNS = 'u.email, u.email_verified, u.name, u.created_at AS user_created_at, u.last_login_at';
+
+/** A live session with its user, by id (bearer tokens carry the session id). */
+export async function findLiveSession(
+  db: Queryable,
+  tenantId: string,
+  sessionId: string,
+  userId: string,
+): Promise<SessionWithUser | null> {
+  const result = await db.query<SessionWithUser>(
+    `SELECT ${SESSION_COLUMNS}, ${USER_COLUMNS}
+       FROM sessions s JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.user_id
+      WHERE s.tenant_id = $1 AND s.id = $2 AND s.user_id = $3 AND ${LIVE} AND NOT u.blocked`,
+    [tenantId, sessionId, userId],
+  );
+  return result.rows[0] ?? null;
+}
+
+/**
+ * A live browser session by cookie hash, with its user. Extends the idle deadline at most once a minute
+ * (in the same statement), so a busy session costs a write only occasionally.
+ */
+export async function findBrowserSession(
+  db: Queryable,
+  tenantId: string,
+  cookieHash: Buffer,
+  idleTtlMs: number,
+): Promise<SessionWithUser | null> {
+  const result = await db.query<SessionWithUser>(
+    `WITH touched AS (
+       UPDATE sessions s SET last_seen_at = now(), idle_expires_at = LEAST(s.expires_at, now() + ${ms(idleTtlMs)})
+        WHERE s.cookie_hash = $2 AND s.tenant_id = $1 AND ${LIVE} AND s.last_seen_at < now() - interval '1 minute'
+     )
+     SELECT ${SESSION_COLUMNS}, ${USER_COLUMNS}
+       FROM sessions s JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.user_id
+      WHERE s.cookie_hash = $2 AND s.tenant_id = $1 AND s.kind = 'browser' AND ${LIVE} AND NOT u.blocked`,
+    [tenantId, cookieHash],
+  );
+  return result.rows[0] ?? null;
+}

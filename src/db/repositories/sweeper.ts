@@ -1,0 +1,23 @@
+import type { Queryable } from '../database.js';
+
+// Expired rows are deleted a batch at a time (short statements, short locks). A row is kept for a day
+// past its expiry so a late reuse of a rotated refresh token is still recognised as reuse.
+const RETENTION = "interval '1 day'";
+
+export const SWEEP_TARGETS = {
+  refresh_tokens: `DELETE FROM refresh_tokens WHERE id IN (
+      SELECT id FROM refresh_tokens WHERE expires_at < now() - ${RETENTION} LIMIT $1)`,
+  email_tokens: `DELETE FROM email_tokens WHERE id IN (
+      SELECT id FROM email_tokens WHERE expires_at < now() - ${RETENTION} LIMIT $1)`,
+  sessions: `DELETE FROM sessions WHERE id IN (
+      SELECT id FROM sessions WHERE expires_at < now() - ${RETENTION} OR idle_expires_at < now() - ${RETENTION}
+        OR revoked_at < now() - ${RETENTION} LIMIT $1)`,
+} as const;
+
+export async function deleteExpiredBatch(
+  db: Queryable,
+  target: keyof typeof SWEEP_TARGETS,
+  limit: number,
+): Promise<number> {
+  return (await db.query(SWEEP_TARGETS[target], [limit])).rowCount;
+}

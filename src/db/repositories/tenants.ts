@@ -1,0 +1,33 @@
+import type { Queryable } from '../database.js';
+
+export interface TenantRow {
+  id: string;
+  slug: string;
+  name: string;
+  settings: Record<string, unknown>;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A tenant by slug, or by id when the value is a UUID. */
+export async function findTenant(db: Queryable, slugOrId: string): Promise<TenantRow | null> {
+  const column = UUID.test(slugOrId) ? 'id' : 'slug';
+  const result = await db.query<TenantRow>(
+    `SELECT id, slug, name, settings FROM tenants WHERE ${column} = $1`,
+    [UUID.test(slugOrId) ? slugOrId.toLowerCase() : slugOrId],
+  );
+  return result.rows[0] ?? null;
+}
+
+export async function listTenants(db: Queryable): Promise<TenantRow[]> {
+  return (await db.query<TenantRow>('SELECT id, slug, name, settings FROM tenants ORDER BY created_at')).rows;
+}
+
+export async function createTenant(db: Queryable, slug: string, name: string): Promise<TenantRow | null> {
+  const result = await db.query<TenantRow>(
+    `INSERT INTO tenants (slug, name) VALUES ($1, $2) ON CONFLICT (slug) DO NOTHING
+     RETURNING id, slug, name, settings`,
+    [slug, name],
+  );
+  return result.rows[0] ?? null;
+}

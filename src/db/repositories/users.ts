@@ -1,0 +1,99 @@
+import type { Queryable } from '../database.js';
+
+export interface UserRow {
+  id: string;
+  tenant_id: string;
+  email: string;
+  email_verified: boolean;
+  password_hash: string | null;
+  name: string | null;
+  profile: Record<string, unknown>;
+  blocked: boolean;
+  created_at: Date;
+  updated_at: Date;
+  last_login_at: Date | null;
+}
+
+const COLUMNS =
+  'id, tenant_id, email, email_verified, password_hash, name, profile, blocked, created_at, updated_at, last_login_at';
+
+/** Inserts a user; null when the (tenant, normalized email) pair is taken. */
+export async function insertUser(
+  db: Queryable,
+  user: {
+    tenantId: string;
+    email: string;
+    emailNormalized: string;
+    passwordHash: string;
+    name: string | null;
+  },
+): Promise<UserRow | null> {
+  const result = await db.query<UserRow>(
+    `INSERT INTO users (tenant_id, email, email_normalized, password_hash, name, password_changed_at)
+     VALUES ($1, $2, $3, $4, $5, now())
+     ON CONFLICT (tenant_id, email_normalized) DO NOTHING
+     RETURNING ${COLUMNS}`,
+    [user.tenantId, user.email, user.emailNormalized, user.passwordHash, user.name],
+  );
+  return result.rows[0] ?? null;
+}
+
+export async function findUserByEmail(
+  db: Queryable,
+  tenantId: string,
+  emailNormalized: string,
+): Promise<UserRow | null> {
+  const result = await db.query<UserRow>(
+    `SELECT ${COLUMNS} FROM users WHERE tenant_id = $1 AND email_normalized = $2`,
+    [tenantId, emailNormalized],
+  );
+  return result.rows[0] ?? null;
+}
+
+export async function findUserById(db: Queryable, tenantId: string, id: string): Promise<UserRow | null> {
+  const result = await db.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE tenant_id = $1 AND id = $2`, [
+    tenantId,
+    id,
+  ]);
+  return result.rows[0] ?? null;
+}
+
+export async function updatePasswordHash(
+  db: Queryable,
+  tenantId: string,
+  id: string,
+  hash: string,
+): Promise<void> {
+  await db.query(
+    'UPDATE users SET password_hash = $3, password_changed_at = now(), updated_at = now() WHERE tenant_id = $1 AND id = $2',
+    [tenantId, id, hash],
+  );
+}
+
+/** Rehash after a parameter change: only if the stored hash is still the one that was verified. */
+export async function replacePasswordHash(
+  db: Queryable,
+  tenantId: string,
+  id: string,
+  oldHash: string,
+  newHash: string,
+): Promise<void> {
+  await db.query(
+    'UPDATE users SET password_hash = $4, updated_at = now() WHERE tenant_id = $1 AND id = $2 AND password_hash = $3',
+    [tenantId, id, oldHash, newHash],
+  );
+}
+
+export async function markEmailVerified(
+  db: Queryable,
+  tenantId: string,
+  id: string,
+  email: string,
+): Promise<boolean> {
+  const result = await db.query(
+    `UPDATE users SET email_verified = true, updated_at = now()
+      WHERE tenant_id = $1 AND id = $2 AND email = $3`,
+    [tenantId, id, email],
+  );
+  return result.rowCount > 0;
+}

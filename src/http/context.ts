@@ -1,0 +1,38 @@
+// Small request helpers shared by the route plugins: which tenant a request is for, who sent it, and the
+// bearer token it carries. Parsing only; no business rules.
+import type { FastifyRequest } from 'fastify';
+import type { RequestMeta } from '../auth/service.js';
+import { HelloJohnError } from '../errors.js';
+import type { Tenant, Tenants } from '../tenants/tenants.js';
+
+/**
+ * The tenant of a request: the `/t/{slug}` prefix, else `tenant_id` in the body or query, else the
+ * default tenant. A prefix and a `tenant_id` that disagree are refused rather than guessed between.
+ */
+export async function tenantOf(request: FastifyRequest, tenants: Tenants): Promise<Tenant> {
+  const fromPath = (request.params as { tenant?: string } | undefined)?.tenant;
+  const body = request.body as { tenant_id?: unknown } | undefined;
+  const query = request.query as { tenant_id?: unknown } | undefined;
+  const named = [body?.tenant_id, query?.tenant_id].find(
+    (v): v is string => typeof v === 'string' && v !== '',
+  );
+  const tenant = await tenants.resolve(fromPath ?? named);
+  if (fromPath && named && named !== tenant.slug && named !== tenant.id) {
+    throw new HelloJohnError('invalid_request', 'tenant_id does not match the tenant in the path.');
+  }
+  return tenant;
+}
+
+export function metaOf(request: FastifyRequest): RequestMeta {
+  const agent = request.headers['user-agent'];
+  return { ip: request.ip, userAgent: typeof agent === 'string' ? agent : null };
+}
+
+/** The bearer token of the Authorization header, or null when there is none. */
+export function bearerToken(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  if (!header) return null;
+  const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header.trim());
+  if (!match) throw new HelloJohnError('invalid_token', 'The Authorization header must be "Bearer <token>".');
+  return match[1]!;
+}

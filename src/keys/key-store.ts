@@ -1,0 +1,197 @@
+// Per-tenant JWT signing keys: an active Ed25519 key (EdDSA, the default) and an active RSA-2048 key
+// (RS256, which OpenID Connect requires), generated on first need. Private keys are stored sealed with
+// ChaCha20-Poly1305 under the secretbox master key. Rotation retires the active keys; retired keys stay
+// in the JWKS, and keep verifying, until their grace period ends.
+//
+// Each instance caches a tenant's keys briefly, so a rotation made elsewhere is seen within the TTL; an
+// unknown `kid` triggers one early reload.
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { calculateJwkThumbprint, type JWK } from 'jose';
+import type { Database } from '../db/database.js';
+import {
+  findAllKeys,
+  findPublishedKeys,
+  insertActiveKey,
+  lockTenantKeys,
+  retireActiveKeys,
+  type SigningKeyRow,
+} from '../db/repositories/signing-keys.js';
+import { open, seal } from '../crypto/secretbox.js';
+
+export type SigningAlg = 'EdDSA' | 'RS256';
+export const SIGNING_ALGS: readonly SigningAlg[] = ['EdDSA', 'RS256'];
+
+export interface SigningKey {
+  kid: string;
+  alg: SigningAlg;
+  privateKey: KeyObject;
+}
+
+export interface VerificationKey {
+  kid: string;
+  alg: SigningAlg;
+  publicKey: KeyObject;
+  /** A retired key's end of grace (epoch ms); undefined while active. */
+  expiresAt?: number;
+}
+
+export interface KeyInfo {
+  kid: string;
+  alg: string;
+  status: 'active' | 'retired';
+  createdAt: Date;
+  retiredAt: Date | null;
+  /** When a retired key leaves the JWKS. */
+  expiresAt: Date | null;
+}
+
+interface TenantKeys {
+  loadedAt: number;
+  active: Map<SigningAlg, SigningKey>;
+  verification: Map<string, VerificationKey>;
+  jwks: { keys: (JWK & { kid: string })[] };
+}
+
+// The cache may outlive a retired key's grace period: expiry is checked on every use, not only on load.
+const published = (key: VerificationKey | undefined) =>
+  key && (key.expiresAt === undefined || key.expiresAt > Date.now()) ? key : undefined;
+
+const CACHE_TTL_MS = 30_000;
+const RELOAD_ON_MISS_AFTER_MS = 1_000;
+
+export class KeyStore {
+  private readonly cache = new Map<string, Promise<TenantKeys>>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly secretboxKey: Buffer,
+    private readonly graceMs: number,
+  ) {}
+
+  async signingKey(tenantId: string, alg: SigningAlg = 'EdDSA'): Promise<SigningKey> {
+    let keys = await this.load(tenantId);
+    if (!keys.active.has(alg)) {
+      await this.ensureKeys(tenantId);
+      keys = await this.load(tenantId, true);
+    }
+    const key = keys.active.get(alg);
+    if (!key) throw new Error(`no active ${alg} signing key for tenant ${tenantId}`);
+    return key;
+  }
+
+  async verificationKey(tenantId: string, kid: string): Promise<VerificationKey | null> {
+    let keys = await this.load(tenantId);
+    if (!keys.verification.has(kid) && Date.now() - keys.loadedAt > RELOAD_ON_MISS_AFTER_MS) {
+      keys = await this.load(tenantId, true);
+    }
+    return published(keys.verification.get(kid)) ?? null;
+  }
+
+  async jwks(tenantId: string): Promise<{ keys: JWK[] }> {
+    let keys = await this.load(tenantId);
+    if (keys.active.size < SIGNING_ALGS.length) {
+      await this.ensureKeys(tenantId);
+      keys = await this.load(tenantId, true);
+    }
+    return { keys: keys.jwks.keys.filter((jwk) => published(keys.verification.get(jwk.kid))) };
+  }
+
+  /** Creates the missing active keys of a tenant. Safe against concurrent callers on other instances. */
+  async ensureKeys(tenantId: string): Promise<void> {
+    const existing = new Set(
+      (await findPublishedKeys(this.db, tenantId)).filter((k) => k.status === 'active').map((k) => k.alg),
+    );
+    for (const alg of SIGNING_ALGS) {
+      if (!existing.has(alg)) await insertActiveKey(this.db, await this.generate(tenantId, alg));
+    }
+    this.cache.delete(tenantId);
+  }
+
+  /** Retires the active keys (published for the grace period) and activates new ones. */
+  async rotate(tenantId: string): Promise<{ retired: string[]; created: string[] }> {
+    const fresh = await Promise.all(SIGNING_ALGS.map((alg) => this.generate(tenantId, alg)));
+    const retired = await this.db.transaction(async (tx) => {
+      await lockTenantKeys(tx, tenantId);
+      const retiredKids = await retireActiveKeys(tx, tenantId, this.graceMs);
+      for (const key of fresh) await insertActiveKey(tx, key);
+      return retiredKids;
+    });
+    this.cache.delete(tenantId);
+    return { retired, created: fresh.map((k) => k.kid) };
+  }
+
+  async list(tenantId: string): Promise<KeyInfo[]> {
+    return (await findAllKeys(this.db, tenantId)).map((row) => ({
+      kid: row.kid,
+      alg: row.alg,
+      status: row.status,
+      createdAt: row.created_at,
+      retiredAt: row.retired_at,
+      expiresAt: row.expires_at,
+    }));
+  }
+
+  /** Forget cached keys (another instance rotated them, or a test changed the clock). */
+  invalidate(tenantId?: string): void {
+    if (tenantId) this.cache.delete(tenantId);
+    else this.cache.clear();
+  }
+
+  private load(tenantId: string, force = false): Promise<TenantKeys> {
+    const cached = this.cache.get(tenantId);
+    if (cached && !force) {
+      return cached.then((keys) =>
+        Date.now() - keys.loadedAt < CACHE_TTL_MS ? keys : this.load(tenantId, true),
+      );
+    }
+    const loading = this.read(tenantId);
+    this.cache.set(tenantId, loading);
+    loading.catch(() => this.cache.delete(tenantId));
+    return loading;
+  }
+
+  private async read(tenantId: string): Promise<TenantKeys> {
+    const rows = await findPublishedKeys(this.db, tenantId);
+    const active = new Map<SigningAlg, SigningKey>();
+    const verification = new Map<string, VerificationKey>();
+    const jwks: (JWK & { kid: string })[] = [];
+    for (const row of rows) {
+      const alg = row.alg as SigningAlg;
+      if (!SIGNING_ALGS.includes(alg)) continue;
+      const publicJwk = row.public_jwk as JWK & { kid: string };
+      verification.set(row.kid, {
+        kid: row.kid,
+        alg,
+        publicKey: createPublicKey({ key: publicJwk as never, format: 'jwk' }),
+        expiresAt: row.status === 'retired' && row.expires_at ? row.expires_at.getTime() : undefined,
+      });
+      jwks.push(publicJwk);
+      if (row.status === 'active')
+        active.set(alg, { kid: row.kid, alg, privateKey: this.unseal(tenantId, row) });
+    }
+    return { loadedAt: Date.now(), active, verification, jwks: { keys: jwks } };
+  }
+
+  private unseal(tenantId: string, row: SigningKeyRow): KeyObject {
+    const der = open(this.secretboxKey, Buffer.from(row.private_key_enc), associatedData(tenantId, row.kid));
+    return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+  }
+
+  private async generate(tenantId: string, alg: SigningAlg) {
+    const { publicKey, privateKey } =
+      alg === 'EdDSA' ? generateKeyPairSync('ed25519') : generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const jwk = publicKey.export({ format: 'jwk' }) as JWK;
+    const kid = await calculateJwkThumbprint(jwk, 'sha256');
+    const publicJwk = { ...jwk, kid, alg, use: 'sig' };
+    const der = privateKey.export({ format: 'der', type: 'pkcs8' });
+    return {
+      tenantId,
+      kid,
+      alg,
+      publicJwk,
+      privateKeyEnc: seal(this.secretboxKey, der, associatedData(tenantId, kid)),
+    };
+  }
+}
+
+const associatedData = (tenantId: string, kid: string) => `hellojohn:signing_key:${tenantId}:${kid}`;

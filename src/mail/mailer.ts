@@ -1,0 +1,91 @@
+// Sending email. Three mailers behind one interface:
+//   SmtpMailer     → real delivery through the configured SMTP server (nodemailer)
+//   LogMailer      → development without SMTP: the whole message goes to the log, so the link can be clicked
+//   DisabledMailer → staging/prod without SMTP: the message is dropped and only its kind is logged
+// Services never call a mailer directly from a request: they enqueue into the MailOutbox (./outbox.ts).
+import nodemailer from 'nodemailer';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+
+export interface EmailMessage {
+  /** One bare address (`user@example.com`), never a list. */
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  /** What the message is for, e.g. `verify_email`, `reset_password`: the only field that is always logged. */
+  kind: string;
+}
+
+export interface Mailer {
+  send(message: EmailMessage): Promise<void>;
+}
+
+export type SmtpConfig = NonNullable<Config['smtp']>;
+
+const SMTP_TIMEOUT_MS = 10_000;
+
+// A single address, nothing a parser could read as a list, a display name or a header break.
+const SINGLE_ADDRESS = /^[^\s@,;<>"()[\]\\]+@[^\s@,;<>"()[\]\\]+$/;
+
+export class SmtpMailer implements Mailer {
+  readonly #transport: ReturnType<typeof nodemailer.createTransport>;
+  readonly #from: string;
+
+  constructor(smtp: SmtpConfig, options: { timeoutMs?: number } = {}) {
+    const timeout = options.timeoutMs ?? SMTP_TIMEOUT_MS;
+    this.#from = smtp.from;
+    this.#transport = nodemailer.createTransport({
+      host: smtp.host,
+      port: smtp.port,
+      secure: smtp.secure,
+      ...(smtp.user !== undefined ? { auth: { user: smtp.user, pass: smtp.password ?? '' } } : {}),
+      connectionTimeout: timeout,
+      greetingTimeout: timeout,
+      socketTimeout: timeout,
+    });
+  }
+
+  async send(message: EmailMessage): Promise<void> {
+    // The error names neither the address nor the content: it ends up in logs.
+    if (!SINGLE_ADDRESS.test(message.to)) throw new Error('invalid recipient address');
+    await this.#transport.sendMail({
+      from: this.#from,
+      to: message.to,
+      subject: message.subject,
+      text: message.text,
+      html: message.html,
+    });
+  }
+
+  /** Closes idle connections (none are kept without pooling; harmless to call). */
+  close(): void {
+    this.#transport.close();
+  }
+}
+
+/** Development without SMTP: the message is logged in full so a developer can follow the link. */
+export class LogMailer implements Mailer {
+  constructor(private readonly logger: Logger) {}
+
+  async send(message: EmailMessage): Promise<void> {
+    this.logger.info(
+      { dev_email: true, kind: message.kind, to: message.to, subject: message.subject, text: message.text },
+      'email not sent (development, no SMTP configured): logged instead',
+    );
+  }
+}
+
+/** Staging/production without SMTP: the message is dropped; the log names only its kind. */
+export class DisabledMailer implements Mailer {
+  constructor(private readonly logger: Logger) {}
+
+  async send(message: EmailMessage): Promise<void> {
+    this.logger.warn({ kind: message.kind }, 'email not sent: SMTP is not configured');
+  }
+}
+
+export function createMailer(config: Pick<Config, 'env' | 'smtp'>, logger: Logger): Mailer {
+  if (config.smtp) return new SmtpMailer(config.smtp);
+  return config.env === 'dev' ? new LogMailer(logger) : new DisabledMailer(logger);
+}

@@ -1,0 +1,53 @@
+// Deletes expired sessions, refresh tokens and email tokens in small batches, on a timer. Short
+// statements keep locks brief; a cap per run keeps one run from monopolising the pool.
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { Database } from '../db/database.js';
+import { SWEEP_TARGETS, deleteExpiredBatch } from '../db/repositories/sweeper.js';
+
+const MAX_BATCHES_PER_TARGET = 50;
+
+export interface SweepResult {
+  deleted: Record<keyof typeof SWEEP_TARGETS, number>;
+}
+
+export async function sweepOnce(db: Database, batchSize: number): Promise<SweepResult> {
+  const deleted = { refresh_tokens: 0, email_tokens: 0, sessions: 0 };
+  for (const target of Object.keys(SWEEP_TARGETS) as (keyof typeof SWEEP_TARGETS)[]) {
+    for (let batch = 0; batch < MAX_BATCHES_PER_TARGET; batch++) {
+      const count = await deleteExpiredBatch(db, target, batchSize);
+      deleted[target] += count;
+      if (count < batchSize) break;
+    }
+  }
+  return { deleted };
+}
+
+export function startSweeper(
+  db: Database,
+  options: Config['sweeper'],
+  logger: Logger,
+): { stop(): Promise<void> } {
+  let running: Promise<void> | null = null;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = sweepOnce(db, options.batchSize)
+      .then(({ deleted }) => {
+        const total = Object.values(deleted).reduce((a, b) => a + b, 0);
+        if (total > 0) logger.info({ deleted }, 'sweeper removed expired rows');
+      })
+      .catch((error: unknown) =>
+        logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'sweeper run failed'),
+      )
+      .finally(() => {
+        running = null;
+      });
+  }, options.intervalMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,317 @@
+// Rate limits and login lockout. Counters live behind a RateLimitStore (in memory today; Redis later for
+// several instances), so the rules here never know where the numbers are kept.
+import { isIPv4, isIPv6 } from 'node:net';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Config } from '../config.js';
+import { HelloJohnError } from '../errors.js';
+
+export interface RateLimitResult {
+  /** Whether the points were granted (for `peek`: whether one more point would be). */
+  allowed: boolean;
+  /** Points left in the current window (0 when refused). */
+  remaining: number;
+  /** Whole seconds, rounded up, until a refused key may try again; at least 1 when refused, else 0. */
+  retryAfterSeconds: number;
+}
+
+/** One named counter: `points` per `durationSeconds` per key. */
+export interface RateLimiter {
+  /** Takes `points` (default 1) from `key`; refusal is a result, not an exception. Store failures reject. */
+  consume(key: string, points?: number): Promise<RateLimitResult>;
+  /** Forgets everything about `key` (its count and any block). */
+  reset(key: string): Promise<void>;
+  /** Reports the state of `key` without consuming. */
+  peek(key: string): Promise<RateLimitResult>;
+  /** Refuses `key` for `seconds` (a whole number ≥ 1), whatever its count. */
+  block(key: string, seconds: number): Promise<void>;
+}
+
+export interface RateLimiterOptions {
+  /** Unique within the store: it is the key prefix, and limiters with the same name share their counts. */
+  name: string;
+  /** Points per window (a whole number ≥ 0). */
+  points: number;
+  /** Window length: a whole number of seconds ≥ 1, counted from the first consume of a key (fixed window). */
+  durationSeconds: number;
+  /** When set, a key that goes over is refused for this many seconds (whole, ≥ 1) instead of until the window ends. */
+  blockDurationSeconds?: number;
+}
+
+/**
+ * Where rate-limit counters are kept. Callers ask the store for named limiters and never see the backend.
+ *
+ * `memoryRateLimitStore()` (RateLimiterMemory) is right for one process. A Redis store for several
+ * instances can be added later behind this same interface without changing any caller: it would build a
+ * `RateLimiterRedis` per limiter (`keyPrefix` = a namespace such as `hellojohn:rl:` + name,
+ * `storeClient` = the ioredis client, `points`/`duration`/`blockDuration` as given) with a
+ * `RateLimiterMemory` of the same options as `insuranceLimiter`, so limits keep working per instance while
+ * Redis is unreachable, and adapt it exactly as the memory store does (the adapter below only uses
+ * `consume`/`get`/`block`/`delete`, which every rate-limiter-flexible backend has).
+ *
+ * Contract every store keeps, so behaviour is the same on every backend:
+ * - durations are whole seconds (Redis expiry has one-second resolution), checked when the limiter is made;
+ * - limiters with the same name share their counters (asking twice with different options is an error);
+ * - a refused consume resolves with `allowed: false`; only a store failure rejects.
+ */
+export interface RateLimitStore {
+  limiter(options: RateLimiterOptions): RateLimiter;
+}
+
+export function memoryRateLimitStore(): RateLimitStore {
+  const limiters = new Map<string, { signature: string; limiter: RateLimiter }>();
+  return {
+    limiter(options) {
+      validateOptions(options);
+      const signature = JSON.stringify([
+        options.points,
+        options.durationSeconds,
+        options.blockDurationSeconds,
+      ]);
+      const existing = limiters.get(options.name);
+      if (existing) {
+        if (existing.signature !== signature) {
+          throw new Error(`Rate limiter "${options.name}" already exists with different options`);
+        }
+        return existing.limiter;
+      }
+      const limiter = adapt(
+        new RateLimiterMemory({
+          keyPrefix: options.name,
+          points: options.points,
+          duration: options.durationSeconds,
+          blockDuration: options.blockDurationSeconds ?? 0,
+        }),
+      );
+      limiters.set(options.name, { signature, limiter });
+      return limiter;
+    },
+  };
+}
+
+function validateOptions({ name, points, durationSeconds, blockDurationSeconds }: RateLimiterOptions): void {
+  if (name === '') throw new RangeError('A rate limiter needs a name');
+  if (!Number.isSafeInteger(points) || points < 0) {
+    throw new RangeError(`Rate limiter "${name}": points must be a whole number ≥ 0 (got ${points})`);
+  }
+  for (const [field, value] of [
+    ['durationSeconds', durationSeconds],
+    ['blockDurationSeconds', blockDurationSeconds],
+  ] as const) {
+    if (value !== undefined && !isWholeSeconds(value)) {
+      throw new RangeError(`Rate limiter "${name}": ${field} must be a whole number ≥ 1 (got ${value})`);
+    }
+  }
+}
+
+/** RateLimiterMemory keeps timers, which cap a duration at about 24 days; no limit here comes close. */
+const MAX_SECONDS = 2_147_483;
+const isWholeSeconds = (value: number) => Number.isInteger(value) && value >= 1 && value <= MAX_SECONDS;
+
+const secondsUntil = (msBeforeNext: number) => Math.max(1, Math.ceil(msBeforeNext / 1000));
+
+/** Adapts any rate-limiter-flexible limiter (memory, Redis with insurance, …) to RateLimiter. */
+function adapt(limiter: RateLimiterAbstract): RateLimiter {
+  return {
+    async consume(key, points = 1) {
+      if (!Number.isSafeInteger(points) || points < 1) {
+        throw new RangeError(`points to consume must be a whole number ≥ 1 (got ${points})`);
+      }
+      try {
+        const res = await limiter.consume(key, points);
+        return { allowed: true, remaining: res.remainingPoints, retryAfterSeconds: 0 };
+      } catch (rejection: unknown) {
+        // The library rejects with a RateLimiterRes when over the limit, with an Error when the store fails.
+        if (rejection instanceof RateLimiterRes) {
+          return { allowed: false, remaining: 0, retryAfterSeconds: secondsUntil(rejection.msBeforeNext) };
+        }
+        throw rejection;
+      }
+    },
+    async reset(key) {
+      await limiter.delete(key);
+    },
+    async peek(key) {
+      const res = await limiter.get(key);
+      // Every window here has a duration, so a record without time left is one whose timer has not run yet.
+      if (res === null || res.msBeforeNext <= 0) {
+        return { allowed: limiter.points > 0, remaining: limiter.points, retryAfterSeconds: 0 };
+      }
+      const remaining = Math.max(limiter.points - res.consumedPoints, 0);
+      return remaining > 0
+        ? { allowed: true, remaining, retryAfterSeconds: 0 }
+        : { allowed: false, remaining: 0, retryAfterSeconds: secondsUntil(res.msBeforeNext) };
+    },
+    async block(key, seconds) {
+      if (!isWholeSeconds(seconds)) {
+        throw new RangeError(`block seconds must be a whole number ≥ 1 (got ${seconds})`);
+      }
+      await limiter.block(key, seconds);
+    },
+  };
+}
+
+export class RateLimitedError extends HelloJohnError {
+  override readonly name = 'RateLimitedError';
+  readonly retryAfterSeconds: number;
+  constructor(retryAfterSeconds: number, options?: ErrorOptions) {
+    const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
+    super(
+      'rate_limited',
+      `Too many requests; try again in ${seconds} ${seconds === 1 ? 'second' : 'seconds'}.`,
+      options,
+    );
+    this.retryAfterSeconds = seconds;
+  }
+}
+
+export interface LockoutState {
+  locked: boolean;
+  /** Whole seconds until the lock ends; 0 when not locked. */
+  retryAfterSeconds: number;
+}
+
+const DAY_SECONDS = 24 * 60 * 60;
+/** Lockouts counted per account within 24 h; far above anything the doubling needs (it caps after ~20). */
+const HISTORY_POINTS = 1_000_000;
+
+/**
+ * Locks an account after `maxFailures` failed logins within the lockout window, for `lockoutMs` (rounded up
+ * to whole seconds); every further lockout within 24 h of the previous one doubles the duration, capped at
+ * 24 h. Keys are whatever the caller passes (e.g. `${tenantId}:${normalizedEmail}`): unknown accounts must
+ * be counted exactly like real ones, so a lockout reveals nothing about which accounts exist.
+ *
+ * All state is in three limiters from the store (failures, lock, lockout history), so several instances
+ * sharing a Redis store share the lockouts.
+ */
+export class LoginLockout {
+  private readonly maxFailures: number;
+  private readonly lockoutSeconds: number;
+  private readonly capSeconds: number;
+  private readonly failures: RateLimiter;
+  private readonly lock: RateLimiter;
+  private readonly history: RateLimiter;
+
+  constructor(store: RateLimitStore, options: { maxFailures: number; lockoutMs: number }) {
+    if (!Number.isSafeInteger(options.maxFailures) || options.maxFailures < 1) {
+      throw new RangeError(`maxFailures must be a whole number ≥ 1 (got ${options.maxFailures})`);
+    }
+    if (!(options.lockoutMs > 0))
+      throw new RangeError(`lockoutMs must be positive (got ${options.lockoutMs})`);
+    this.maxFailures = options.maxFailures;
+    this.lockoutSeconds = Math.ceil(options.lockoutMs / 1000);
+    this.capSeconds = Math.max(DAY_SECONDS, this.lockoutSeconds);
+    this.failures = store.limiter({
+      name: 'login-lockout:failures',
+      points: this.maxFailures,
+      durationSeconds: this.lockoutSeconds,
+    });
+    this.lock = store.limiter({ name: 'login-lockout:locked', points: 1, durationSeconds: this.capSeconds });
+    this.history = store.limiter({
+      name: 'login-lockout:history',
+      points: HISTORY_POINTS,
+      durationSeconds: DAY_SECONDS,
+    });
+  }
+
+  async check(key: string): Promise<LockoutState> {
+    const lock = await this.lock.peek(key);
+    return lock.allowed
+      ? { locked: false, retryAfterSeconds: 0 }
+      : { locked: true, retryAfterSeconds: lock.retryAfterSeconds };
+  }
+
+  /** Counts a failed login for `key` and returns the state after counting. Failures while locked are not counted. */
+  async recordFailure(key: string): Promise<LockoutState> {
+    const before = await this.check(key);
+    if (before.locked) return before;
+
+    const failure = await this.failures.consume(key);
+    if (failure.allowed && failure.remaining > 0) return { locked: false, retryAfterSeconds: 0 };
+    if (!failure.allowed) {
+      // Only a concurrent failure gets here: the one that reached maxFailures is locking the account now.
+      const state = await this.check(key);
+      return state.locked ? state : { locked: true, retryAfterSeconds: this.lockoutSeconds };
+    }
+
+    // This failure is exactly the maxFailures-th: lock, doubling for each lockout in the last 24 h.
+    const counted = await this.history.consume(key);
+    const lockouts = counted.allowed ? HISTORY_POINTS - counted.remaining : HISTORY_POINTS;
+    // Restart the 24 h history window from this lockout, so "within 24 h" is measured from the latest one.
+    await this.history.reset(key);
+    await this.history.consume(key, lockouts);
+    const seconds = Math.min(this.lockoutSeconds * 2 ** Math.min(lockouts - 1, 32), this.capSeconds);
+    await this.lock.block(key, seconds);
+    await this.failures.reset(key);
+    return { locked: true, retryAfterSeconds: seconds };
+  }
+
+  /** A successful login clears the failure count; the lockout history stays, so backoff still applies. */
+  async recordSuccess(key: string): Promise<void> {
+    await this.failures.reset(key);
+  }
+}
+
+export type IpAction = 'login' | 'register' | 'forgot' | 'refresh';
+export type AccountAction = 'login' | 'forgot';
+
+/**
+ * The per-IP and per-account request limits of the auth endpoints: `perIpPerMinute` requests per minute per
+ * IP for each action, `perAccountPerMinute` per minute per account for login and forgot. Each check
+ * consumes one point and throws RateLimitedError when over.
+ */
+export class RequestLimits {
+  private readonly ip: Record<IpAction, RateLimiter>;
+  private readonly account: Record<AccountAction, RateLimiter>;
+
+  constructor(store: RateLimitStore, config: Config['rateLimits']) {
+    const perMinute = (name: string, points: number) => store.limiter({ name, points, durationSeconds: 60 });
+    this.ip = {
+      login: perMinute('ip:login', config.perIpPerMinute),
+      register: perMinute('ip:register', config.perIpPerMinute),
+      forgot: perMinute('ip:forgot', config.perIpPerMinute),
+      refresh: perMinute('ip:refresh', config.perIpPerMinute),
+    };
+    this.account = {
+      login: perMinute('account:login', config.perAccountPerMinute),
+      forgot: perMinute('account:forgot', config.perAccountPerMinute),
+    };
+  }
+
+  /** IPv6 clients are limited per /64 (one subscriber's allocation), IPv4 per address. */
+  async checkIp(action: IpAction, ip: string): Promise<void> {
+    await enforce(this.ip[action], ipLimitKey(ip));
+  }
+
+  async checkAccount(action: AccountAction, accountKey: string): Promise<void> {
+    await enforce(this.account[action], accountKey);
+  }
+}
+
+async function enforce(limiter: RateLimiter, key: string): Promise<void> {
+  const result = await limiter.consume(key);
+  if (!result.allowed) throw new RateLimitedError(result.retryAfterSeconds);
+}
+
+/**
+ * The key an address is limited under: IPv4 (also IPv4-mapped IPv6) as is, IPv6 as its /64 prefix, since
+ * one client usually holds a whole /64 and could otherwise rotate addresses to escape the limit.
+ */
+export function ipLimitKey(ip: string): string {
+  const address = ip.replace(/^\[(.*)\]$/, '$1').replace(/%.*$/, '');
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return mapped[1]!;
+  if (isIPv4(address) || !isIPv6(address)) return address;
+  const [head = '', tail = ''] = address.toLowerCase().split('::');
+  const toGroups = (part: string) => (part === '' ? [] : part.split(':'));
+  let groups = toGroups(head);
+  const tailGroups = toGroups(tail);
+  // An embedded IPv4 tail (e.g. 64:ff9b::1.2.3.4) stands for two groups.
+  const tailLength = tailGroups.reduce((n, group) => n + (group.includes('.') ? 2 : 1), 0);
+  if (address.includes('::'))
+    groups = [...groups, ...Array<string>(8 - groups.length - tailLength).fill('0')];
+  groups = [...groups, ...tailGroups];
+  // An embedded IPv4 part sits in the last 32 bits, never in the /64 prefix.
+  const prefix = groups.slice(0, 4).map((group) => group.replace(/^0+(?=.)/, ''));
+  return `${prefix.join(':')}::/64`;
+}

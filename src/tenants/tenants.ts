@@ -1,0 +1,60 @@
+// Tenants and their issuers. The default tenant's issuer is BASE_URL; tenant `acme` is BASE_URL/t/acme.
+// Tenants change rarely, so each instance caches them for a short while.
+import type { Database } from '../db/database.js';
+import { findTenant, type TenantRow } from '../db/repositories/tenants.js';
+import { HelloJohnError } from '../errors.js';
+
+export interface Tenant {
+  id: string;
+  slug: string;
+  name: string;
+  settings: Record<string, unknown>;
+  issuer: string;
+}
+
+export const DEFAULT_TENANT = 'default';
+const CACHE_TTL_MS = 30_000;
+const SLUG_OR_ID = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?|[0-9a-fA-F-]{36})$/;
+
+export class Tenants {
+  private readonly cache = new Map<string, { tenant: Tenant | null; at: number }>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly baseUrl: URL,
+  ) {}
+
+  issuerFor(slug: string): string {
+    const base = this.baseUrl.href.replace(/\/$/, '');
+    return slug === DEFAULT_TENANT ? base : `${base}/t/${slug}`;
+  }
+
+  /** The tenant named by slug or id (the default tenant when none is named); not_found otherwise. */
+  async resolve(slugOrId: string | undefined): Promise<Tenant> {
+    const key = slugOrId ?? DEFAULT_TENANT;
+    const tenant = SLUG_OR_ID.test(key) ? await this.lookup(key) : null;
+    if (!tenant) throw new HelloJohnError('not_found', 'Unknown tenant.');
+    return tenant;
+  }
+
+  async byId(id: string): Promise<Tenant | null> {
+    return this.lookup(id);
+  }
+
+  private async lookup(key: string): Promise<Tenant | null> {
+    const hit = this.cache.get(key);
+    if (hit && Date.now() - hit.at < CACHE_TTL_MS) return hit.tenant;
+    const row = await findTenant(this.db, key);
+    const tenant = row ? this.toTenant(row) : null;
+    this.cache.set(key, { tenant, at: Date.now() });
+    return tenant;
+  }
+
+  invalidate(): void {
+    this.cache.clear();
+  }
+
+  private toTenant(row: TenantRow): Tenant {
+    return { ...row, settings: row.settings ?? {}, issuer: this.issuerFor(row.slug) };
+  }
+}

@@ -1,0 +1,170 @@
+// Email flows end to end: a real SMTP server process receives the mail, the test follows the link in it.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { STRONG_PASSWORD, startTestApp, uniqueEmail, type TestApp } from '../support/app.js';
+import { startSmtpServer, type ReceivedMail, type TestSmtpServer } from '../support/smtp.js';
+
+function linkIn(mail: ReceivedMail, path: string): URL {
+  const match = new RegExp(`https?://[^\\s"<>]+${path.replace(/\//g, '\\/')}\\?token=[A-Za-z0-9_-]+`).exec(
+    mail.text,
+  );
+  assert.ok(match, `a ${path} link in: ${mail.text}`);
+  assert.ok(mail.html.includes(match[0].replace(/&/g, '&amp;')), 'the same link is in the HTML part');
+  return new URL(match[0]);
+}
+
+const smtpEnv = (smtp: TestSmtpServer) => ({
+  SMTP_HOST: '127.0.0.1',
+  SMTP_PORT: String(smtp.port),
+  SMTP_FROM: 'HelloJohn <no-reply@example.com>',
+});
+
+describe('email flows over real SMTP', () => {
+  let smtp: TestSmtpServer;
+  let t: TestApp;
+  before(async () => {
+    smtp = await startSmtpServer();
+    t = await startTestApp(smtpEnv(smtp));
+  });
+  after(async () => {
+    await t.close();
+    await smtp.stop();
+  });
+
+  test('the verification link sent at registration confirms the address once, and only once', async () => {
+    const email = uniqueEmail('verify');
+    const registered = await t.post('/v2/auth/register', { email, password: STRONG_PASSWORD, name: 'Vera' });
+    assert.equal(registered.status, 201);
+    const mail = await smtp.waitFor((m) => m.to.includes(email) && /verify/i.test(m.subject));
+    const link = linkIn(mail, '/v2/auth/verify-email');
+    assert.equal(link.origin, t.base, 'links are built from BASE_URL');
+
+    const first = await fetch(link, { headers: { accept: 'application/json' } });
+    assert.equal(first.status, 200);
+    const me = await t.get('/v2/me', { authorization: `Bearer ${registered.body.access_token as string}` });
+    assert.equal(me.body.email_verified, true);
+
+    const second = await fetch(link, { headers: { accept: 'application/json' } });
+    assert.equal(second.status, 400);
+    assert.equal(((await second.json()) as { error: string }).error, 'invalid_grant');
+
+    // A person clicking the link gets a page, not JSON.
+    const page = await fetch(link, { headers: { accept: 'text/html' } });
+    assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+  });
+
+  test('the reset link sets a new password once, revokes sessions, and the old password stops working', async () => {
+    const email = uniqueEmail('reset');
+    const registered = await t.post('/v2/auth/register', { email, password: STRONG_PASSWORD });
+    const forgot = await t.post('/v2/auth/forgot', { email: email.toUpperCase() });
+    assert.equal(forgot.status, 202);
+    const mail = await smtp.waitFor((m) => m.to.includes(email) && /reset/i.test(m.subject));
+    const token = linkIn(mail, '/reset-password').searchParams.get('token')!;
+
+    const weak = await t.post('/v2/auth/reset-password', { token, password: 'password' });
+    assert.equal(weak.status, 400, 'a weak password is refused');
+    assert.equal(weak.body.error, 'weak_password');
+
+    const newPassword = 'Another-Strong-Passphrase-7';
+    const reset = await t.post('/v2/auth/reset-password', { token, password: newPassword });
+    assert.equal(reset.status, 200, 'a refused weak password does not burn the link');
+    const again = await t.post('/v2/auth/reset-password', { token, password: 'Yet-Another-Passphrase-8' });
+    assert.equal(again.status, 400);
+    assert.equal(again.body.error, 'invalid_grant');
+
+    assert.equal(
+      (await t.post('/v2/auth/refresh', { refresh_token: registered.body.refresh_token })).status,
+      400,
+    );
+    assert.equal((await t.post('/v2/auth/login', { email, password: STRONG_PASSWORD })).status, 401);
+    assert.equal((await t.post('/v2/auth/login', { email, password: newPassword })).status, 200);
+  });
+
+  test('the reset link opens a form that works without JavaScript', async () => {
+    const email = uniqueEmail('page');
+    await t.post('/v2/auth/register', { email, password: STRONG_PASSWORD });
+    await t.post('/v2/auth/forgot', { email });
+    const mail = await smtp.waitFor((m) => m.to.includes(email) && /reset/i.test(m.subject));
+    const link = linkIn(mail, '/reset-password');
+    const page = await fetch(link);
+    assert.equal(page.status, 200);
+    const html = await page.text();
+    assert.match(html, /<form method="post">/);
+    assert.match(html, /name="password"/);
+    const token = link.searchParams.get('token')!;
+    assert.ok(html.includes(`value="${token}"`), 'the token rides in the form');
+
+    const post = (password: string, confirm: string) =>
+      fetch(link.origin + link.pathname, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token, password, confirm }).toString(),
+      });
+    const mismatch = await post('Another-Strong-Passphrase-7', 'something else');
+    assert.equal(mismatch.status, 400);
+    assert.match(await mismatch.text(), /do not match/);
+    const done = await post('Another-Strong-Passphrase-7', 'Another-Strong-Passphrase-7');
+    assert.equal(done.status, 200);
+    assert.match(await done.text(), /Password changed/);
+    assert.equal(
+      (await t.post('/v2/auth/login', { email, password: 'Another-Strong-Passphrase-7' })).status,
+      200,
+    );
+  });
+
+  test('forgot is 202 for unknown addresses too, and sends nothing', async () => {
+    const unknown = uniqueEmail('nobody');
+    const response = await t.post('/v2/auth/forgot', { email: unknown });
+    assert.equal(response.status, 202);
+    const known = uniqueEmail('known');
+    await t.post('/v2/auth/register', { email: known, password: STRONG_PASSWORD });
+    const knownResponse = await t.post('/v2/auth/forgot', { email: known });
+    assert.equal(knownResponse.status, 202);
+    assert.deepEqual({ ...knownResponse.body }, { ...response.body });
+    await smtp.waitFor((m) => m.to.includes(known) && /reset/i.test(m.subject));
+    await t.app.services.outbox.drain();
+    assert.equal(smtp.messages().filter((m) => m.to.includes(unknown)).length, 0);
+  });
+
+  test('resending verification with a bearer token sends a fresh link; the older one stops working', async () => {
+    const email = uniqueEmail('resend');
+    const registered = await t.post('/v2/auth/register', { email, password: STRONG_PASSWORD });
+    const firstMail = await smtp.waitFor((m) => m.to.includes(email));
+    const resend = await t.post(
+      '/v2/auth/verify-email/send',
+      {},
+      { authorization: `Bearer ${registered.body.access_token as string}` },
+    );
+    assert.equal(resend.status, 202);
+    const secondMail = await smtp.waitFor(
+      (m) => m.to.includes(email) && m !== firstMail && m.text !== firstMail.text,
+    );
+    const old = await fetch(linkIn(firstMail, '/v2/auth/verify-email'), {
+      headers: { accept: 'application/json' },
+    });
+    assert.equal(old.status, 400);
+    const fresh = await fetch(linkIn(secondMail, '/v2/auth/verify-email'), {
+      headers: { accept: 'application/json' },
+    });
+    assert.equal(fresh.status, 200);
+  });
+});
+
+test('reset links expire', async () => {
+  const smtp = await startSmtpServer();
+  const t = await startTestApp({ ...smtpEnv(smtp), RESET_PASSWORD_TTL: '1s' });
+  try {
+    const email = uniqueEmail('expire');
+    await t.post('/v2/auth/register', { email, password: STRONG_PASSWORD });
+    await t.post('/v2/auth/forgot', { email });
+    const mail = await smtp.waitFor((m) => m.to.includes(email) && /reset/i.test(m.subject));
+    const token = linkIn(mail, '/reset-password').searchParams.get('token')!;
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const late = await t.post('/v2/auth/reset-password', { token, password: 'Another-Strong-Passphrase-7' });
+    assert.equal(late.status, 400);
+    assert.equal(late.body.error, 'invalid_grant');
+  } finally {
+    await t.close();
+    await smtp.stop();
+  }
+});

@@ -1,0 +1,260 @@
+// Secrets at rest: after a real flow (register, verify the address, login, refresh, browser session,
+// forgot and reset password, key rotation) the database holds no secret a thief of a backup could use:
+// no password, no refresh/reset/verification token, no access token, no session cookie, no master key and
+// no private signing key material (PEM, PKCS#8 DER, the Ed25519 seed, the RSA private exponent or primes)
+// — only hashes and sealed blobs. Checked twice: on every row of every table (both backends), and on the
+// output of a real `pg_dump` (PostgreSQL only), which is what a backup actually contains.
+//
+// Emails are captured through a real SMTP server, so the tokens checked are the ones users receive.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import { after, before, describe, test } from 'node:test';
+import type { KeyObject } from 'node:crypto';
+import type { JWK } from 'jose';
+import { hashToken } from '../../src/crypto/tokens.js';
+import { startTestApp, uniqueEmail, type TestApp } from '../support/app.js';
+import { urlFor } from '../support/db.js';
+import { ADMIN_URL, unlessAvailable } from '../support/env.js';
+import { startSmtpServer, type TestSmtpServer } from '../support/smtp.js';
+
+const run = promisify(execFile);
+
+interface Secret {
+  label: string;
+  /** Every form in which the secret would betray itself in a dump or a row's text. */
+  forms: string[];
+  /** The raw bytes, for a binary search of the dump. */
+  bytes: Buffer;
+}
+
+/** A text secret: as is, and as the hex a bytea column would show. */
+const textSecret = (label: string, value: string): Secret => ({
+  label,
+  forms: [value, Buffer.from(value).toString('hex')],
+  bytes: Buffer.from(value),
+});
+
+/** Binary key material: hex (bytea), base64 and base64url (JWK, PEM, JSON). */
+const binarySecret = (label: string, bytes: Buffer): Secret => ({
+  label,
+  forms: [bytes.toString('hex'), bytes.toString('base64'), bytes.toString('base64url')],
+  bytes,
+});
+
+/** The private parts of a signing key, in every encoding an accidental write would use. */
+function keySecrets(label: string, key: KeyObject): Secret[] {
+  const jwk = key.export({ format: 'jwk' }) as JWK;
+  const der = key.export({ format: 'der', type: 'pkcs8' });
+  const pem = key.export({ format: 'pem', type: 'pkcs8' }).toString();
+  const pemBody = pem.split('\n').filter((line) => line && !line.startsWith('-----'))[0]!;
+  const privateParts = (['d', 'p', 'q', 'dp', 'dq', 'qi'] as const).filter((part) => jwk[part] !== undefined);
+  assert.ok(privateParts.includes('d'), `${label}: a private key`);
+  return [
+    ...privateParts.map((part) => binarySecret(`${label} ${part}`, Buffer.from(jwk[part]!, 'base64url'))),
+    binarySecret(`${label} PKCS#8 DER`, der),
+    textSecret(`${label} PEM line`, pemBody),
+  ];
+}
+
+const stringsOf = (pattern: RegExp, text: string) => [...text.matchAll(pattern)].map((m) => m[1]!);
+
+describe('secrets at rest', () => {
+  let smtp: TestSmtpServer;
+  let t: TestApp;
+  let tenantId: string;
+  let userId: string;
+  const secrets: Secret[] = [];
+  /** What must be there (hashes, sealed keys, the address), proving the searches look at the real data. */
+  const expected: { label: string; form: string }[] = [];
+
+  before(async () => {
+    smtp = await startSmtpServer();
+    const signingMaster = randomBytes(32);
+    const secretboxMaster = randomBytes(32);
+    t = await startTestApp({
+      SMTP_HOST: '127.0.0.1',
+      SMTP_PORT: String(smtp.port),
+      SMTP_FROM: 'HelloJohn <no-reply@example.test>',
+      SIGNING_MASTER_KEY: signingMaster.toString('hex'),
+      SECRETBOX_MASTER_KEY: secretboxMaster.toString('base64'),
+    });
+    secrets.push(binarySecret('signing master key', signingMaster));
+    secrets.push(binarySecret('secretbox master key', secretboxMaster));
+
+    const email = uniqueEmail('secrets');
+    // Unique passwords, so finding one anywhere can only mean it was stored.
+    const password = `First-Secret-${randomBytes(9).toString('base64url')}-Pw`;
+    const newPassword = `Second-Secret-${randomBytes(9).toString('base64url')}-Pw`;
+    secrets.push(textSecret('password', password), textSecret('new password', newPassword));
+    const access: string[] = [];
+    const refresh: string[] = [];
+    const keep = (body: Record<string, unknown>) => {
+      access.push(body.access_token as string);
+      if (body.refresh_token) refresh.push(body.refresh_token as string);
+    };
+    /** The token of the first email of this kind whose token was not taken yet. */
+    const mailTo = async (kind: RegExp, seen: Set<string>) => {
+      const unseen = (text: string) => stringsOf(kind, text).find((token) => !seen.has(token));
+      const mail = await smtp.waitFor((m) => m.to.includes(email) && unseen(m.text) !== undefined);
+      const token = unseen(mail.text)!;
+      seen.add(token);
+      return token;
+    };
+    const seen = new Set<string>();
+
+    const registered = await t.post('/v2/auth/register', { email, password, name: 'Secret Keeper' });
+    assert.equal(registered.status, 201, JSON.stringify(registered.body));
+    userId = (registered.body.user as { id: string; tenant_id: string }).id;
+    tenantId = (registered.body.user as { id: string; tenant_id: string }).tenant_id;
+    keep(registered.body);
+    const verification = await mailTo(/\/v2\/auth\/verify-email\?token=([A-Za-z0-9_-]{43})/g, seen);
+    secrets.push(textSecret('verification token', verification));
+    expected.push({ label: 'hash of the verification token', form: hashToken(verification).toString('hex') });
+
+    const loggedIn = await t.post('/v2/auth/login', { email, password });
+    assert.equal(loggedIn.status, 200);
+    keep(loggedIn.body);
+    for (let i = 0; i < 2; i++) {
+      const refreshed = await t.post('/v2/auth/refresh', { refresh_token: refresh.at(-1) });
+      assert.equal(refreshed.status, 200);
+      keep(refreshed.body);
+    }
+
+    const browser = await fetch(`${t.base}/v2/session/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password }),
+    });
+    assert.equal(browser.status, 200);
+    const cookie = /^hj_session=([A-Za-z0-9_-]{43});/.exec(browser.headers.get('set-cookie') ?? '')![1]!;
+    secrets.push(textSecret('session cookie', cookie));
+    expected.push({ label: 'hash of the session cookie', form: hashToken(cookie).toString('hex') });
+    const sessionToken = await t.get('/v2/session/token', { cookie: `hj_session=${cookie}` });
+    assert.equal(sessionToken.status, 200);
+    keep(sessionToken.body);
+
+    assert.equal((await t.get(`/v2/auth/verify-email?token=${verification}`)).status, 200);
+
+    // Two reset links: the first is superseded by the second (still in the table), the second is used.
+    const resets: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      assert.equal((await t.post('/v2/auth/forgot', { email })).status, 202);
+      resets.push(await mailTo(/\/reset-password\?token=([A-Za-z0-9_-]{43})/g, seen));
+    }
+    resets.forEach((token, i) => {
+      secrets.push(textSecret(`reset token ${i + 1}`, token));
+      expected.push({ label: `hash of reset token ${i + 1}`, form: hashToken(token).toString('hex') });
+    });
+    const reset = await t.post('/v2/auth/reset-password', { token: resets[1], password: newPassword });
+    assert.equal(reset.status, 200, JSON.stringify(reset.body));
+
+    // Keys: the active pair, rotated (so retired keys stay sealed in the table), then the new pair in use.
+    const keys = t.app.services.keys;
+    const retired = [await keys.signingKey(tenantId, 'EdDSA'), await keys.signingKey(tenantId, 'RS256')];
+    await keys.rotate(tenantId);
+    const afterRotation = [
+      await keys.signingKey(tenantId, 'EdDSA'),
+      await keys.signingKey(tenantId, 'RS256'),
+    ];
+    for (const key of [...retired, ...afterRotation]) {
+      secrets.push(...keySecrets(`${key.alg} key ${key.kid}`, key.privateKey));
+      expected.push({ label: `kid ${key.kid}`, form: key.kid });
+    }
+    const again = await t.post('/v2/auth/login', { email, password: newPassword });
+    assert.equal(again.status, 200);
+    keep(again.body);
+
+    access.forEach((token, i) => secrets.push(textSecret(`access token ${i + 1}`, token)));
+    refresh.forEach((token, i) => {
+      secrets.push(textSecret(`refresh token ${i + 1}`, token));
+      expected.push({ label: `hash of refresh token ${i + 1}`, form: hashToken(token).toString('hex') });
+    });
+    expected.push({ label: 'email', form: email });
+    assert.ok(access.length >= 6 && refresh.length >= 5);
+    await t.app.services.outbox.drain();
+  });
+  after(async () => {
+    await t?.close();
+    await smtp?.stop();
+  });
+
+  /** Problems found in `text` (and `raw`, when the dump is read as bytes). */
+  function audit(text: string, raw?: Buffer): string[] {
+    const problems: string[] = [];
+    const lower = text.toLowerCase();
+    for (const secret of secrets) {
+      for (const form of secret.forms) {
+        const hexLike = /^[0-9a-f]+$/.test(form);
+        if (hexLike ? lower.includes(form) : text.includes(form)) {
+          problems.push(`${secret.label} found (${form.slice(0, 16)}…)`);
+        }
+      }
+      if (raw?.includes(secret.bytes)) problems.push(`${secret.label} found as raw bytes`);
+    }
+    if (text.includes('-----BEGIN')) problems.push('PEM armour found');
+    if (/PRIVATE KEY/i.test(text)) problems.push('"PRIVATE KEY" found');
+    if (/eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\./.test(text)) problems.push('a JWT found');
+    for (const { label, form } of expected) {
+      if (!lower.includes(form.toLowerCase()))
+        problems.push(`control: ${label} missing — wrong data searched?`);
+    }
+    return problems;
+  }
+
+  test('no secret in any row of any table; passwords are Argon2id hashes; keys are sealed', async () => {
+    const tables = await t.db.query<{ name: string }>(
+      `SELECT quote_ident(table_name) AS name FROM information_schema.tables
+        WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name`,
+    );
+    assert.ok(tables.rows.length >= 6, 'the schema is there');
+    const rows: string[] = [];
+    for (const { name } of tables.rows) {
+      const result = await t.db.query<{ row: string }>(`SELECT x::text AS row FROM ${name} x`);
+      rows.push(...result.rows.map((r) => `${name}: ${r.row}`));
+    }
+    const problems = audit(rows.join('\n'));
+    assert.deepEqual(problems, []);
+
+    const hashes = await t.db.query<{ id: string; password_hash: string | null }>(
+      'SELECT id, password_hash FROM users',
+    );
+    const mine = hashes.rows.find((r) => r.id === userId);
+    assert.ok(mine?.password_hash, 'the user has a password');
+    for (const row of hashes.rows) {
+      if (row.password_hash !== null)
+        assert.match(row.password_hash, /^\$argon2id\$v=19\$m=\d+,t=\d+,p=\d+\$/);
+    }
+
+    // The sealed column, byte for byte: no seed, no private exponent, no DER inside.
+    const sealed = await t.db.query<{ kid: string; private_key_enc: Uint8Array }>(
+      'SELECT kid, private_key_enc FROM signing_keys WHERE tenant_id = $1',
+      [tenantId],
+    );
+    assert.equal(sealed.rows.length, 4, 'two retired and two active keys');
+    for (const row of sealed.rows) {
+      const blob = Buffer.from(row.private_key_enc);
+      for (const secret of secrets) {
+        assert.ok(!blob.includes(secret.bytes), `${secret.label} inside the sealed key ${row.kid}`);
+      }
+    }
+  });
+
+  test('pg_dump of the database holds no secret', { skip: unlessAvailable({ postgres: true }) }, async () => {
+    const url = urlFor(ADMIN_URL!, t.testDb.name!);
+    const { stdout } = await run(
+      'pg_dump',
+      ['--format=plain', '--no-owner', '--no-privileges', `--dbname=${url}`],
+      {
+        encoding: 'buffer',
+        maxBuffer: 256 * 1024 * 1024,
+      },
+    );
+    const dump = stdout.toString('utf8');
+    assert.match(dump, /COPY public\.users /, 'a data dump');
+    assert.match(dump, /\$argon2id\$v=19\$/, 'the stored hash is Argon2id');
+    const problems = audit(dump, stdout);
+    assert.deepEqual(problems, []);
+  });
+});

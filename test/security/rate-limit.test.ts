@@ -1,0 +1,275 @@
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, test } from 'node:test';
+import type { Config } from '../../src/config.js';
+import { HelloJohnError } from '../../src/errors.js';
+import {
+  LoginLockout,
+  RateLimitedError,
+  RequestLimits,
+  ipLimitKey,
+  memoryRateLimitStore,
+} from '../../src/security/rate-limit.js';
+
+const limits = (overrides: Partial<Config['rateLimits']> = {}): Config['rateLimits'] => ({
+  perIpPerMinute: 3,
+  perAccountPerMinute: 2,
+  loginMaxFailures: 3,
+  loginLockoutMs: 1000,
+  ...overrides,
+});
+
+const rejectsRateLimited = async (promise: Promise<unknown>) => {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(error instanceof RateLimitedError, `expected a RateLimitedError, got ${String(error)}`);
+    assert.ok(error instanceof HelloJohnError);
+    assert.equal(error.code, 'rate_limited');
+    assert.ok(Number.isInteger(error.retryAfterSeconds) && error.retryAfterSeconds >= 1);
+    assert.ok(error.retryAfterSeconds <= 60, `retry after ${error.retryAfterSeconds} s exceeds the window`);
+    assert.match(error.description, /^Too many requests; try again in \d+ seconds?\.$/);
+    return true;
+  });
+};
+
+// Every test builds its own store, so the suites run their tests concurrently to keep the waits short.
+describe('rate limiter (memory store)', { concurrency: true }, () => {
+  test('allows N, then refuses with a retryAfterSeconds within the window, and recovers after it', async () => {
+    const limiter = memoryRateLimitStore().limiter({ name: 't', points: 3, durationSeconds: 1 });
+    assert.deepEqual(await limiter.consume('k'), { allowed: true, remaining: 2, retryAfterSeconds: 0 });
+    assert.deepEqual(await limiter.consume('k'), { allowed: true, remaining: 1, retryAfterSeconds: 0 });
+    assert.deepEqual(await limiter.consume('k'), { allowed: true, remaining: 0, retryAfterSeconds: 0 });
+    const refused = await limiter.consume('k');
+    assert.deepEqual(refused, { allowed: false, remaining: 0, retryAfterSeconds: 1 });
+    assert.equal((await limiter.peek('k')).allowed, false);
+    assert.equal((await limiter.consume('other')).allowed, true, 'other keys are not affected');
+    await sleep(1100);
+    assert.deepEqual(await limiter.consume('k'), { allowed: true, remaining: 2, retryAfterSeconds: 0 });
+  });
+
+  test('retryAfterSeconds rounds up to whole seconds; consuming several points at once', async () => {
+    const limiter = memoryRateLimitStore().limiter({ name: 't', points: 5, durationSeconds: 2 });
+    assert.deepEqual(await limiter.consume('k', 5), { allowed: true, remaining: 0, retryAfterSeconds: 0 });
+    const refused = await limiter.consume('k');
+    assert.equal(refused.allowed, false);
+    assert.equal(refused.retryAfterSeconds, 2, 'just under 2 s left rounds up to 2');
+    assert.equal((await limiter.consume('j', 6)).allowed, false, 'more points than the limit are refused');
+  });
+
+  test('blockDurationSeconds keeps a key refused after it goes over', async () => {
+    const limiter = memoryRateLimitStore().limiter({
+      name: 't',
+      points: 1,
+      durationSeconds: 1,
+      blockDurationSeconds: 3,
+    });
+    await limiter.consume('k');
+    assert.equal((await limiter.consume('k')).retryAfterSeconds, 3);
+  });
+
+  test('reset forgets a key at once', async () => {
+    const limiter = memoryRateLimitStore().limiter({ name: 't', points: 1, durationSeconds: 60 });
+    await limiter.consume('k');
+    await limiter.consume('other');
+    assert.equal((await limiter.consume('k')).allowed, false);
+    await limiter.reset('k');
+    assert.deepEqual(await limiter.peek('k'), { allowed: true, remaining: 1, retryAfterSeconds: 0 });
+    assert.equal((await limiter.consume('k')).allowed, true);
+    assert.equal((await limiter.consume('other')).allowed, false, 'reset touches only its key');
+  });
+
+  test('limiters with the same name share counts (as they would on Redis); different options are refused', async () => {
+    const store = memoryRateLimitStore();
+    const a = store.limiter({ name: 'shared', points: 1, durationSeconds: 60 });
+    const b = store.limiter({ name: 'shared', points: 1, durationSeconds: 60 });
+    await a.consume('k');
+    assert.equal((await b.consume('k')).allowed, false);
+    assert.equal(
+      (await store.limiter({ name: 'separate', points: 1, durationSeconds: 60 }).consume('k')).allowed,
+      true,
+    );
+    assert.throws(
+      () => store.limiter({ name: 'shared', points: 2, durationSeconds: 60 }),
+      /different options/,
+    );
+  });
+
+  test('durations must be whole seconds (Redis expiry resolution) and points whole numbers', () => {
+    const store = memoryRateLimitStore();
+    assert.throws(() => store.limiter({ name: 'a', points: 1, durationSeconds: 1.5 }), RangeError);
+    assert.throws(() => store.limiter({ name: 'b', points: 1, durationSeconds: 0 }), RangeError);
+    assert.throws(() => store.limiter({ name: 'c', points: -1, durationSeconds: 1 }), RangeError);
+    assert.throws(
+      () => store.limiter({ name: 'd', points: 1, durationSeconds: 1, blockDurationSeconds: 0.5 }),
+      RangeError,
+    );
+  });
+});
+
+describe('RateLimitedError', () => {
+  test('code rate_limited, whole seconds ≥ 1, description naming them', () => {
+    const error = new RateLimitedError(42);
+    assert.equal(error.code, 'rate_limited');
+    assert.equal(error.name, 'RateLimitedError');
+    assert.equal(error.retryAfterSeconds, 42);
+    assert.equal(error.description, 'Too many requests; try again in 42 seconds.');
+    assert.equal(new RateLimitedError(0.2).retryAfterSeconds, 1);
+    assert.equal(new RateLimitedError(1.2).retryAfterSeconds, 2);
+    assert.equal(new RateLimitedError(1).description, 'Too many requests; try again in 1 second.');
+  });
+});
+
+describe('login lockout', { concurrency: true }, () => {
+  test('locks exactly at maxFailures, for lockoutMs, then releases', async () => {
+    const lockout = new LoginLockout(memoryRateLimitStore(), { maxFailures: 3, lockoutMs: 1000 });
+    const key = 't1:alice@example.com';
+    assert.deepEqual(await lockout.check(key), { locked: false, retryAfterSeconds: 0 });
+    assert.deepEqual(await lockout.recordFailure(key), { locked: false, retryAfterSeconds: 0 });
+    assert.deepEqual(await lockout.recordFailure(key), { locked: false, retryAfterSeconds: 0 });
+    assert.deepEqual(
+      await lockout.check(key),
+      { locked: false, retryAfterSeconds: 0 },
+      'not before maxFailures',
+    );
+    assert.deepEqual(await lockout.recordFailure(key), { locked: true, retryAfterSeconds: 1 });
+    assert.deepEqual(await lockout.check(key), { locked: true, retryAfterSeconds: 1 });
+    assert.deepEqual(await lockout.check('t1:bob@example.com'), { locked: false, retryAfterSeconds: 0 });
+    assert.deepEqual(await lockout.check('t2:alice@example.com'), { locked: false, retryAfterSeconds: 0 });
+    await sleep(1100);
+    assert.deepEqual(
+      await lockout.check(key),
+      { locked: false, retryAfterSeconds: 0 },
+      'released after lockoutMs',
+    );
+    // The failures that caused the lockout are spent: a fresh count starts.
+    assert.deepEqual(await lockout.recordFailure(key), { locked: false, retryAfterSeconds: 0 });
+  });
+
+  test('a second lockout within 24 h lasts twice as long', async () => {
+    const lockout = new LoginLockout(memoryRateLimitStore(), { maxFailures: 2, lockoutMs: 1000 });
+    const key = 't1:alice@example.com';
+    await lockout.recordFailure(key);
+    assert.equal((await lockout.recordFailure(key)).retryAfterSeconds, 1);
+    await sleep(1100);
+    await lockout.recordFailure(key);
+    assert.deepEqual(await lockout.recordFailure(key), { locked: true, retryAfterSeconds: 2 });
+    assert.deepEqual(await lockout.check(key), { locked: true, retryAfterSeconds: 2 });
+    await sleep(1100);
+    assert.deepEqual(
+      await lockout.check(key),
+      { locked: true, retryAfterSeconds: 1 },
+      'still locked after 1 s',
+    );
+    await sleep(1000);
+    assert.deepEqual(await lockout.check(key), { locked: false, retryAfterSeconds: 0 });
+  });
+
+  test('failures older than the lockout window are forgotten', async () => {
+    const lockout = new LoginLockout(memoryRateLimitStore(), { maxFailures: 2, lockoutMs: 1000 });
+    assert.deepEqual(await lockout.recordFailure('k'), { locked: false, retryAfterSeconds: 0 });
+    await sleep(1100);
+    assert.deepEqual(await lockout.recordFailure('k'), { locked: false, retryAfterSeconds: 0 });
+    assert.deepEqual(await lockout.recordFailure('k'), { locked: true, retryAfterSeconds: 1 });
+  });
+
+  test('failures while locked are not counted and do not extend the lock', async () => {
+    const lockout = new LoginLockout(memoryRateLimitStore(), { maxFailures: 1, lockoutMs: 60_000 });
+    assert.deepEqual(await lockout.recordFailure('k'), { locked: true, retryAfterSeconds: 60 });
+    assert.deepEqual(await lockout.recordFailure('k'), { locked: true, retryAfterSeconds: 60 });
+    assert.deepEqual(await lockout.check('k'), { locked: true, retryAfterSeconds: 60 });
+  });
+
+  test('backoff doubles per lockout and is capped at 24 h', async () => {
+    // Drive the shared store directly: lock n times by clearing the lock between rounds (as its expiry would).
+    const store = memoryRateLimitStore();
+    const lockout = new LoginLockout(store, { maxFailures: 1, lockoutMs: 15 * 60_000 });
+    const lock = store.limiter({ name: 'login-lockout:locked', points: 1, durationSeconds: 24 * 3600 });
+    const seen: number[] = [];
+    for (let round = 0; round < 9; round++) {
+      seen.push((await lockout.recordFailure('k')).retryAfterSeconds / 60);
+      await lock.reset('k');
+    }
+    assert.deepEqual(seen, [15, 30, 60, 120, 240, 480, 960, 1440, 1440]);
+  });
+
+  test('recordSuccess clears the failure count, not the lockout history', async () => {
+    const lockout = new LoginLockout(memoryRateLimitStore(), { maxFailures: 3, lockoutMs: 1000 });
+    const key = 't1:alice@example.com';
+    await lockout.recordFailure(key);
+    await lockout.recordFailure(key);
+    await lockout.recordSuccess(key);
+    assert.deepEqual(await lockout.recordFailure(key), { locked: false, retryAfterSeconds: 0 });
+    assert.deepEqual(await lockout.recordFailure(key), { locked: false, retryAfterSeconds: 0 });
+    assert.deepEqual(await lockout.recordFailure(key), { locked: true, retryAfterSeconds: 1 });
+    // History survives a success: the next lockout is doubled.
+    const store = memoryRateLimitStore();
+    const second = new LoginLockout(store, { maxFailures: 1, lockoutMs: 60_000 });
+    assert.equal((await second.recordFailure('k')).retryAfterSeconds, 60);
+    await store.limiter({ name: 'login-lockout:locked', points: 1, durationSeconds: 86_400 }).reset('k');
+    await second.recordSuccess('k');
+    assert.equal((await second.recordFailure('k')).retryAfterSeconds, 120);
+  });
+
+  test('unknown and known accounts behave identically', async () => {
+    const lockout = new LoginLockout(memoryRateLimitStore(), { maxFailures: 2, lockoutMs: 60_000 });
+    const trace = async (key: string) => [
+      await lockout.check(key),
+      await lockout.recordFailure(key),
+      await lockout.recordFailure(key),
+      await lockout.check(key),
+      await lockout.recordFailure(key),
+    ];
+    // The lockout never sees whether an account exists: the same key shape gives the same answers.
+    assert.deepEqual(
+      await trace('t1:registered@example.com'),
+      await trace('t1:nobody-by-this-name@example.com'),
+    );
+  });
+});
+
+describe('request limits', () => {
+  test('per IP: perIpPerMinute per action, separately per action and per IP', async () => {
+    const requests = new RequestLimits(memoryRateLimitStore(), limits({ perIpPerMinute: 3 }));
+    for (let i = 0; i < 3; i++) await requests.checkIp('login', '203.0.113.7');
+    await rejectsRateLimited(requests.checkIp('login', '203.0.113.7'));
+    await requests.checkIp('login', '203.0.113.8');
+    for (const action of ['register', 'forgot', 'refresh'] as const) {
+      for (let i = 0; i < 3; i++) await requests.checkIp(action, '203.0.113.7');
+      await rejectsRateLimited(requests.checkIp(action, '203.0.113.7'));
+    }
+  });
+
+  test('per account: perAccountPerMinute on login and forgot, separately per action and account', async () => {
+    const requests = new RequestLimits(memoryRateLimitStore(), limits({ perAccountPerMinute: 2 }));
+    const alice = 't1:alice@example.com';
+    await requests.checkAccount('login', alice);
+    await requests.checkAccount('login', alice);
+    await rejectsRateLimited(requests.checkAccount('login', alice));
+    await requests.checkAccount('login', 't1:bob@example.com');
+    await requests.checkAccount('forgot', alice);
+    await requests.checkAccount('forgot', alice);
+    await rejectsRateLimited(requests.checkAccount('forgot', alice));
+  });
+
+  test('IP and account limits are independent of each other', async () => {
+    const requests = new RequestLimits(
+      memoryRateLimitStore(),
+      limits({ perIpPerMinute: 1, perAccountPerMinute: 1 }),
+    );
+    await requests.checkIp('login', '203.0.113.7');
+    await requests.checkAccount('login', '203.0.113.7');
+  });
+
+  test('IPv6 clients are limited per /64, IPv4-mapped addresses as IPv4', async () => {
+    const requests = new RequestLimits(memoryRateLimitStore(), limits({ perIpPerMinute: 1 }));
+    await requests.checkIp('login', '2001:db8:1:2::1');
+    await rejectsRateLimited(requests.checkIp('login', '2001:db8:1:2:ffff::9'));
+    await requests.checkIp('login', '2001:db8:1:3::1');
+    await requests.checkIp('login', '::ffff:198.51.100.1');
+    await rejectsRateLimited(requests.checkIp('login', '198.51.100.1'));
+    assert.equal(ipLimitKey('2001:0db8:0000:0002:0:0:0:1'), '2001:db8:0:2::/64');
+    assert.equal(ipLimitKey('::1'), '0:0:0:0::/64');
+    assert.equal(ipLimitKey('fe80::1%eth0'), 'fe80:0:0:0::/64');
+    assert.equal(ipLimitKey('64:ff9b::192.0.2.1'), '64:ff9b:0:0::/64');
+    assert.equal(ipLimitKey('192.0.2.1'), '192.0.2.1');
+  });
+});

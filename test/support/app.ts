@@ -1,0 +1,97 @@
+// A real server on a fresh database, in this process: real HTTP on 127.0.0.1, real PostgreSQL or PGlite.
+import net from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { buildApp } from '../../src/app.js';
+import type { Database } from '../../src/db/database.js';
+import { migrate } from '../../src/db/migrator.js';
+import { migrations } from '../../src/db/migrations/index.js';
+import { openDatabase } from '../../src/db/open.js';
+import { createTestDatabase, type TestDatabase } from './db.js';
+
+export interface TestApp {
+  base: string;
+  app: FastifyInstance;
+  db: Database;
+  testDb: TestDatabase;
+  /** POST a JSON body; returns status, headers and the parsed body. */
+  post(path: string, body: unknown, headers?: Record<string, string>): Promise<JsonResponse>;
+  get(path: string, headers?: Record<string, string>): Promise<JsonResponse>;
+  close(): Promise<void>;
+}
+
+export interface JsonResponse {
+  status: number;
+  headers: Headers;
+  body: Record<string, unknown>;
+}
+
+/** Fast Argon2 for tests that are not about hashing cost; the OWASP defaults are used where it matters. */
+export const FAST_ARGON2 = { ARGON2_MEMORY_KIB: '1024', ARGON2_ITERATIONS: '1' };
+
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const testDb = await createTestDatabase();
+  // The issuer (and the links in emails) must be the address the server really listens on.
+  const port = await freePort();
+  const config = testDb.config({ ...FAST_ARGON2, BASE_URL: `http://127.0.0.1:${port}`, ...env });
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const db = await openDatabase(config, logger);
+  await migrate(db, migrations, { appVersion: 'test', allowNewerSchema: false });
+  const app = await buildApp(config, { db, logger, sweeper: false });
+  await app.listen({ host: '127.0.0.1', port });
+  const base = `http://127.0.0.1:${port}`;
+
+  const request = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) => {
+    const response = await fetch(`${base}${path}`, {
+      method,
+      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    let parsed: Record<string, unknown> = {};
+    try {
+      parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    } catch {
+      parsed = { raw: text };
+    }
+    return { status: response.status, headers: response.headers, body: parsed };
+  };
+
+  return {
+    base,
+    app,
+    db,
+    testDb,
+    post: (path, body, headers) => request('POST', path, body, headers),
+    get: (path, headers) => request('GET', path, undefined, headers),
+    close: async () => {
+      await app.close();
+      await db.close();
+      await testDb.drop();
+    },
+  };
+}
+
+let counter = 0;
+/** A unique, valid email address. */
+export function uniqueEmail(prefix = 'user'): string {
+  return `${prefix}.${process.pid}.${Date.now()}.${counter++}@example.com`;
+}
+
+export const STRONG_PASSWORD = 'Correct-Horse-Battery-Staple-42';
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,156 @@
+// Starts the real SMTP test server (smtp-server-process.mjs) as a child process and collects what it receives.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+
+const SCRIPT = path.resolve(import.meta.dirname, 'smtp-server-process.mjs');
+
+export interface ReceivedMail {
+  /** The address of the From header, e.g. `no-reply@example.test`. */
+  from: string;
+  /** The display name of the From header (decoded), or ''. */
+  fromName: string;
+  /** The envelope recipients (RCPT TO). */
+  to: string[];
+  /** The To header as text. */
+  headerTo: string;
+  subject: string;
+  text: string;
+  html: string;
+  /** The user name the client logged in with, or null without AUTH. */
+  authUser: string | null;
+}
+
+export interface SmtpServerOptions {
+  /** Refuse the first N messages with a temporary `451` error. */
+  rejectFirst?: number;
+  /** How long to wait for the server to listen. */
+  startTimeoutMs?: number;
+}
+
+export interface TestSmtpServer {
+  port: number;
+  /** Messages accepted so far, oldest first. */
+  messages(): ReceivedMail[];
+  /** How many messages were refused with 451 so far (as reported by the server process). */
+  rejectedCount(): number;
+  /** Resolves once the server reports at least `count` refused messages. */
+  waitForRejected(count: number, timeoutMs?: number): Promise<void>;
+  /** The first received message (already received or arriving later) for which `predicate` is true. */
+  waitFor(predicate: (mail: ReceivedMail) => boolean, timeoutMs?: number): Promise<ReceivedMail>;
+  /** Everything the process wrote on stderr. */
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+export function startSmtpServer(options: SmtpServerOptions = {}): Promise<TestSmtpServer> {
+  const startTimeoutMs = options.startTimeoutMs ?? 10_000;
+  const child = spawn(process.execPath, [SCRIPT], {
+    env: { ...process.env, SMTP_TEST_REJECT_FIRST: String(options.rejectFirst ?? 0) },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const received: ReceivedMail[] = [];
+  const waiters = new Set<{
+    predicate: (mail: ReceivedMail) => boolean;
+    resolve: (mail: ReceivedMail) => void;
+  }>();
+  const rejectionWaiters = new Set<{ count: number; resolve: () => void }>();
+  let rejected = 0;
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`SMTP test server did not start within ${startTimeoutMs} ms:\n${stderr}`));
+    }, startTimeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`SMTP test server exited before listening:\n${stderr}`));
+    });
+
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      let event: Record<string, unknown>;
+      try {
+        event = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        stderr += `unexpected output: ${line}\n`;
+        return;
+      }
+      if (typeof event.listening === 'number') {
+        clearTimeout(timer);
+        resolve(server(event.listening));
+      } else if (event.rejected === true) {
+        rejected++;
+        for (const waiter of rejectionWaiters) {
+          if (rejected >= waiter.count) {
+            rejectionWaiters.delete(waiter);
+            waiter.resolve();
+          }
+        }
+      } else {
+        const mail = event as unknown as ReceivedMail;
+        received.push(mail);
+        for (const waiter of waiters) {
+          if (waiter.predicate(mail)) {
+            waiters.delete(waiter);
+            waiter.resolve(mail);
+          }
+        }
+      }
+    });
+  });
+
+  function server(port: number): TestSmtpServer {
+    return {
+      port,
+      messages: () => [...received],
+      rejectedCount: () => rejected,
+      stderr: () => stderr,
+      waitFor(predicate, timeoutMs = 10_000) {
+        const found = received.find(predicate);
+        if (found) return Promise.resolve(found);
+        return new Promise((resolve, reject) => {
+          const waiter = {
+            predicate,
+            resolve: (mail: ReceivedMail) => {
+              clearTimeout(timer);
+              resolve(mail);
+            },
+          };
+          const timer = setTimeout(() => {
+            waiters.delete(waiter);
+            reject(new Error(`no matching email within ${timeoutMs} ms (received ${received.length})`));
+          }, timeoutMs);
+          waiters.add(waiter);
+        });
+      },
+      waitForRejected(count, timeoutMs = 10_000) {
+        if (rejected >= count) return Promise.resolve();
+        return new Promise((resolve, reject) => {
+          const waiter = {
+            count,
+            resolve: () => {
+              clearTimeout(timer);
+              resolve();
+            },
+          };
+          const timer = setTimeout(() => {
+            rejectionWaiters.delete(waiter);
+            reject(new Error(`fewer than ${count} rejected emails within ${timeoutMs} ms (got ${rejected})`));
+          }, timeoutMs);
+          rejectionWaiters.add(waiter);
+        });
+      },
+      async stop() {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+        await exited;
+      },
+    };
+  }
+}
