@@ -94,8 +94,9 @@ export interface RotatedRefresh {
 }
 
 /**
- * Exchanges a live refresh token for a new one in one statement: marks the old one rotated, extends the
- * session's idle deadline and inserts the successor. Null when the token is not live (unknown, expired,
+ * Exchanges a live refresh token for a new one in one statement: marks the old one rotated, inserts the
+ * successor and extends the session's idle deadline (at most once a minute, so a refresh usually
+ * writes two rows, not three). Null when the token is not live (unknown, expired,
  * rotated, revoked, or its session or user is gone or blocked).
  */
 export async function rotateRefreshToken(
@@ -115,7 +116,7 @@ export async function rotateRefreshToken(
         RETURNING t.session_id, t.tenant_id, s.user_id, s.amr, t.scope, t.client_id, s.expires_at
      ), touched AS (
        UPDATE sessions SET last_seen_at = now(), idle_expires_at = LEAST(expires_at, now() + ${ms(idleTtlMs)})
-        WHERE id = (SELECT session_id FROM old)
+        WHERE id = (SELECT session_id FROM old) AND last_seen_at < now() - interval '1 minute'
      ), fresh AS (
        INSERT INTO refresh_tokens (tenant_id, session_id, token_hash, client_id, scope, expires_at)
        SELECT tenant_id, session_id, $3, client_id, scope, LEAST(expires_at, now() + ${ms(refreshTtlMs)}) FROM old
