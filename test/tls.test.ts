@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -14,6 +13,7 @@ import type { Database } from '../src/db/database.js';
 import { openPostgres, StartupError } from '../src/db/postgres.js';
 import { runCli } from './support/cli.js';
 import { unlessAvailable } from './support/env.js';
+import { freePort } from './support/net.js';
 
 const skip = unlessAvailable({ postgres: true, root: true });
 const logger = pino({ level: 'silent' });
@@ -28,17 +28,6 @@ function postgresBinDir(): string {
     : [];
   if (versions.length === 0) throw new Error(`no PostgreSQL server binaries under ${root}/*/bin`);
   return path.join(root, versions[0]!, 'bin');
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const run = (file: string, args: string[]) => execFileSync(file, args, { stdio: 'pipe' });

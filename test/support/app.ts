@@ -1,5 +1,4 @@
 // A real server on a fresh database, in this process: real HTTP on 127.0.0.1, real PostgreSQL or PGlite.
-import net from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp } from '../../src/app.js';
@@ -8,6 +7,7 @@ import { migrate } from '../../src/db/migrator.js';
 import { migrations } from '../../src/db/migrations/index.js';
 import { openDatabase } from '../../src/db/open.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
+import { freePort } from './net.js';
 
 export interface TestApp {
   base: string;
@@ -84,14 +84,3 @@ export function uniqueEmail(prefix = 'user'): string {
 }
 
 export const STRONG_PASSWORD = 'Correct-Horse-Battery-Staple-42';
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
