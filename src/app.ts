@@ -10,6 +10,8 @@ import type { Database } from './db/database.js';
 import { migrations as embeddedMigrations, type Migration } from './db/migrations/index.js';
 import { clientErrorResponse, registerErrorHandling, sendError } from './http/errors.js';
 import { healthRoutes } from './http/health.js';
+import { metricsRoutes } from './http/metrics.js';
+import { Metrics, instrumentDatabase } from './observability/metrics.js';
 import { redactUrl } from './log.js';
 import { RangeApiBreachedChecker } from './auth/breached.js';
 import { PasswordPolicyChecker } from './auth/password-policy.js';
@@ -53,7 +55,7 @@ export interface Services {
   outbox: MailOutbox;
 }
 
-export function buildServices(config: Config, deps: AppDeps): Services {
+export function buildServices(config: Config, deps: AppDeps & { metrics?: Metrics }): Services {
   const { db, logger } = deps;
   const masterKeys = resolveMasterKeys(config, logger);
   const tenants = new Tenants(db, config.http.baseUrl);
@@ -82,13 +84,16 @@ export function buildServices(config: Config, deps: AppDeps): Services {
       lockoutMs: config.rateLimits.loginLockoutMs,
     }),
     logger,
+    events: deps.metrics,
   });
   return { tenants, keys, accessTokens, auth, outbox };
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
+export async function buildApp(config: Config, appDeps: AppDeps): Promise<FastifyInstance> {
+  const metrics = new Metrics(() => appDeps.db.poolStats());
+  const deps = { ...appDeps, db: instrumentDatabase(appDeps.db, metrics.dbQueryDuration), metrics };
   // Typed as Fastify's logger so the instance keeps the default FastifyInstance type.
   const logger: FastifyBaseLogger = deps.logger;
   const app = Fastify({
@@ -129,6 +134,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     }
   });
   app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.httpDuration.observe(
+      { method: request.method, route, status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+    if (reply.statusCode === 429) metrics.rateLimited(route);
     request.log.info(
       {
         method: request.method,
@@ -150,6 +161,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     await app.register(cors, { origin: config.http.corsOrigins, credentials: true });
   }
   await app.register(cookie);
+  if (config.metrics.enabled) await app.register(metricsRoutes, { metrics, token: config.metrics.token });
   await app.register(healthRoutes, {
     db: deps.db,
     migrations: deps.migrations ?? embeddedMigrations,
@@ -165,7 +177,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   }
 
   if (deps.sweeper !== false) {
-    const sweeper = startSweeper(deps.db, config.sweeper, deps.logger);
+    const sweeper = startSweeper(deps.db, config.sweeper, deps.logger, (result) =>
+      metrics.sweeperRuns.inc({ result }),
+    );
     app.addHook('onClose', async () => sweeper.stop());
   }
   app.addHook('onClose', async () => services.outbox.drain());

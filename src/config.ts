@@ -105,6 +105,7 @@ export interface Config {
       }
     | undefined;
   sweeper: { intervalMs: number; batchSize: number };
+  metrics: { enabled: boolean; token: string | undefined };
 }
 
 export class ConfigError extends Error {
@@ -204,6 +205,7 @@ export function loadConfig(env: Env = readEnvironment()): Config {
       loginLockoutMs: duration(read, 'LOGIN_LOCKOUT', '15m', 1000),
     },
     smtp: smtp(read),
+    metrics: { enabled: boolean(read, 'METRICS_ENABLED', true), token: read('METRICS_TOKEN') },
     sweeper: {
       intervalMs: duration(read, 'SWEEPER_INTERVAL', '5m', 1000),
       batchSize: integer(read, 'SWEEPER_BATCH_SIZE', 1000, 1, 100_000),

@@ -38,6 +38,7 @@ import type { MailOutbox } from '../mail/outbox.js';
 import { passwordResetEmail, verificationEmail } from '../mail/templates.js';
 import type { LoginLockout, RequestLimits } from '../security/rate-limit.js';
 import { RateLimitedError } from '../security/rate-limit.js';
+import { noAuthEvents, type AuthEvents } from '../observability/metrics.js';
 import type { Tenant } from '../tenants/tenants.js';
 import type { AccessTokenClaims, AccessTokens } from '../tokens/access-tokens.js';
 import { InvalidTokenError } from '../tokens/access-tokens.js';
@@ -92,6 +93,8 @@ export interface AuthServiceDeps {
   limits: RequestLimits;
   lockout: LoginLockout;
   logger: Logger;
+  /** Counters for monitoring (metrics); a no-op when absent. */
+  events?: AuthEvents;
 }
 
 const invalidCredentials = () => new HelloJohnError('invalid_credentials', 'Invalid email or password.');
@@ -110,7 +113,11 @@ export function validEmail(email: string): boolean {
 }
 
 export class AuthService {
-  constructor(private readonly deps: AuthServiceDeps) {}
+  private readonly events: AuthEvents;
+
+  constructor(private readonly deps: AuthServiceDeps) {
+    this.events = deps.events ?? noAuthEvents;
+  }
 
   passwordPolicy(tenant: Tenant): PasswordPolicy {
     return policyFor(tenant.settings, defaultPolicy(this.deps.config.passwords));
@@ -202,6 +209,7 @@ export class AuthService {
       scope: rotated.scope,
       clientId: rotated.client_id ?? undefined,
     });
+    this.events.tokenIssued('refresh_token');
     return tokenResponse(accessToken, next, this.deps.accessTokens.ttlSeconds);
   }
 
@@ -376,6 +384,7 @@ export class AuthService {
       amr: session.amr,
       scope: '',
     });
+    this.events.tokenIssued('session');
     return { access_token: accessToken, token_type: 'Bearer', expires_in: this.deps.accessTokens.ttlSeconds };
   }
 
@@ -401,6 +410,7 @@ export class AuthService {
     await this.deps.limits.checkAccount('login', accountKey);
     const lock = await this.deps.lockout.check(accountKey);
     if (lock.locked) {
+      this.events.login('locked');
       await this.audit({
         tenantId: tenant.id,
         type: 'login.locked',
@@ -417,6 +427,7 @@ export class AuthService {
       ? await this.deps.hasher.verify(user.password_hash, input.password)
       : await this.deps.hasher.verifyDummy(input.password);
     if (!user || !ok) {
+      this.events.login('failed');
       const state = await this.deps.lockout.recordFailure(accountKey);
       await this.audit({
         tenantId: tenant.id,
@@ -428,10 +439,12 @@ export class AuthService {
       throw invalidCredentials();
     }
     if (user.blocked) {
+      this.events.login('blocked');
       await this.audit({ tenantId: tenant.id, type: 'login.blocked', userId: user.id, ...metaOf(meta) });
       throw new HelloJohnError('access_denied', 'This account is blocked.');
     }
     await this.deps.lockout.recordSuccess(accountKey);
+    this.events.login('ok');
     if (this.deps.hasher.needsRehash(user.password_hash!)) {
       const rehashed = await this.deps.hasher.hash(input.password);
       await replacePasswordHash(this.deps.db, tenant.id, user.id, user.password_hash!, rehashed);
@@ -471,6 +484,7 @@ export class AuthService {
       amr: session.amr,
       scope: '',
     });
+    this.events.tokenIssued('password');
     return tokenResponse(accessToken, refreshToken, this.deps.accessTokens.ttlSeconds);
   }
 
@@ -484,6 +498,7 @@ export class AuthService {
       { sessionId: reused.session_id },
       'refresh_token_reuse',
     );
+    this.events.refreshReuseDetected();
     await this.audit({
       tenantId: tenant.id,
       type: 'refresh_token.reuse_detected',

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { run } from './context.js';
+import { dbCheckCommand } from './db-check.js';
 import { keysListCommand, keysRotateCommand } from './keys.js';
 import { migrateCommand, migrateStatusCommand } from './migrate.js';
 import { serveCommand } from './serve.js';
@@ -27,6 +28,16 @@ migrateCmd
   .description('list applied and pending migrations; exit 1 when any is pending, edited or unknown')
   .option('--json', 'machine-readable output')
   .action((options: { json?: boolean }) => run(() => migrateStatusCommand(options)));
+
+const dbCmd = program.command('db').description('database operations');
+dbCmd
+  .command('check')
+  .description(
+    'database health against the monitoring thresholds; exit 0 ok, 1 any warning, 2 any critical or unreachable',
+  )
+  .option('--json', 'machine-readable output')
+  .option('--pool', "also print this process's own connection pool statistics")
+  .action((options: { json?: boolean; pool?: boolean }) => run(() => dbCheckCommand(options)));
 
 const keysCmd = program.command('keys').description('JWT signing keys of a tenant');
 keysCmd

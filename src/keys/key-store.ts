@@ -45,9 +45,18 @@ export interface KeyInfo {
   expiresAt: Date | null;
 }
 
+/** An active key as loaded: the private part is unsealed on first use, so publishing the JWKS and
+ * verifying tokens never depend on the secretbox master key. */
+interface ActiveKey {
+  kid: string;
+  alg: SigningAlg;
+  unseal: () => KeyObject;
+  privateKey?: KeyObject;
+}
+
 interface TenantKeys {
   loadedAt: number;
-  active: Map<SigningAlg, SigningKey>;
+  active: Map<SigningAlg, ActiveKey>;
   verification: Map<string, VerificationKey>;
   jwks: { keys: (JWK & { kid: string })[] };
 }
@@ -76,7 +85,8 @@ export class KeyStore {
     }
     const key = keys.active.get(alg);
     if (!key) throw new Error(`no active ${alg} signing key for tenant ${tenantId}`);
-    return key;
+    key.privateKey ??= key.unseal();
+    return { kid: key.kid, alg: key.alg, privateKey: key.privateKey };
   }
 
   async verificationKey(tenantId: string, kid: string): Promise<VerificationKey | null> {
@@ -152,7 +162,7 @@ export class KeyStore {
 
   private async read(tenantId: string): Promise<TenantKeys> {
     const rows = await findPublishedKeys(this.db, tenantId);
-    const active = new Map<SigningAlg, SigningKey>();
+    const active = new Map<SigningAlg, ActiveKey>();
     const verification = new Map<string, VerificationKey>();
     const jwks: (JWK & { kid: string })[] = [];
     for (const row of rows) {
@@ -167,7 +177,7 @@ export class KeyStore {
       });
       jwks.push(publicJwk);
       if (row.status === 'active')
-        active.set(alg, { kid: row.kid, alg, privateKey: this.unseal(tenantId, row) });
+        active.set(alg, { kid: row.kid, alg, unseal: () => this.unseal(tenantId, row) });
     }
     return { loadedAt: Date.now(), active, verification, jwks: { keys: jwks } };
   }

@@ -27,6 +27,7 @@ export function startSweeper(
   db: Database,
   options: Config['sweeper'],
   logger: Logger,
+  onRun: (result: 'ok' | 'error') => void = () => {},
 ): { stop(): Promise<void> } {
   let running: Promise<void> | null = null;
   const timer = setInterval(() => {
@@ -34,11 +35,13 @@ export function startSweeper(
     running = sweepOnce(db, options.batchSize)
       .then(({ deleted }) => {
         const total = Object.values(deleted).reduce((a, b) => a + b, 0);
+        onRun('ok');
         if (total > 0) logger.info({ deleted }, 'sweeper removed expired rows');
       })
-      .catch((error: unknown) =>
-        logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'sweeper run failed'),
-      )
+      .catch((error: unknown) => {
+        onRun('error');
+        logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'sweeper run failed');
+      })
       .finally(() => {
         running = null;
       });

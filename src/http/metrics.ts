@@ -1,0 +1,24 @@
+// GET /metrics in the Prometheus text format; optionally behind a bearer token (METRICS_TOKEN).
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyPluginAsync } from 'fastify';
+import { HelloJohnError } from '../errors.js';
+import type { Metrics } from '../observability/metrics.js';
+import { bearerToken } from './context.js';
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+export const metricsRoutes: FastifyPluginAsync<{ metrics: Metrics; token: string | undefined }> = async (
+  app,
+  { metrics, token },
+) => {
+  app.get('/metrics', async (request, reply) => {
+    if (token !== undefined) {
+      const presented = bearerToken(request);
+      // Compare digests so the comparison is constant-time whatever the lengths.
+      if (!presented || !timingSafeEqual(digest(presented), digest(token))) {
+        throw new HelloJohnError('invalid_token', 'A valid metrics token is required.');
+      }
+    }
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+};
