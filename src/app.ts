@@ -25,12 +25,15 @@ import { KeyStore } from './keys/key-store.js';
 import { createMailer, type Mailer } from './mail/mailer.js';
 import { MailOutbox } from './mail/outbox.js';
 import { startSweeper } from './maintenance/sweeper.js';
+import { connectRedis } from './infra/redis.js';
 import {
   LoginLockout,
   RequestLimits,
   memoryRateLimitStore,
+  redisRateLimitStore,
   type RateLimitStore,
 } from './security/rate-limit.js';
+import type { Redis } from 'ioredis';
 import { Tenants } from './tenants/tenants.js';
 import { AccessTokens } from './tokens/access-tokens.js';
 
@@ -55,14 +58,18 @@ export interface Services {
   outbox: MailOutbox;
 }
 
-export function buildServices(config: Config, deps: AppDeps & { metrics?: Metrics }): Services {
+export function buildServices(
+  config: Config,
+  deps: AppDeps & { metrics?: Metrics; redis?: Redis },
+): Services {
   const { db, logger } = deps;
   const masterKeys = resolveMasterKeys(config, logger);
   const tenants = new Tenants(db, config.http.baseUrl);
   const keys = new KeyStore(db, masterKeys.secretbox, config.keys.rotationGraceMs);
   const accessTokens = new AccessTokens(keys, config.tokens.accessTtlMs);
   const outbox = new MailOutbox(deps.mailer ?? createMailer(config, logger), logger);
-  const store = deps.rateLimitStore ?? memoryRateLimitStore();
+  const store =
+    deps.rateLimitStore ?? (deps.redis ? redisRateLimitStore(deps.redis) : memoryRateLimitStore());
   const breached = new RangeApiBreachedChecker({
     baseUrl: config.passwords.hibpApiUrl,
     onError: (reason) =>
@@ -93,7 +100,10 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export async function buildApp(config: Config, appDeps: AppDeps): Promise<FastifyInstance> {
   const metrics = new Metrics(() => appDeps.db.poolStats());
-  const deps = { ...appDeps, db: instrumentDatabase(appDeps.db, metrics.dbQueryDuration), metrics };
+  const redis = config.redisUrl
+    ? connectRedis(config.redisUrl, appDeps.logger, (up) => metrics.redisUp.set(up ? 1 : 0))
+    : undefined;
+  const deps = { ...appDeps, db: instrumentDatabase(appDeps.db, metrics.dbQueryDuration), metrics, redis };
   // Typed as Fastify's logger so the instance keeps the default FastifyInstance type.
   const logger: FastifyBaseLogger = deps.logger;
   const app = Fastify({
@@ -183,6 +193,7 @@ export async function buildApp(config: Config, appDeps: AppDeps): Promise<Fastif
     app.addHook('onClose', async () => sweeper.stop());
   }
   app.addHook('onClose', async () => services.outbox.drain());
+  if (redis) app.addHook('onClose', async () => void redis.disconnect());
   return app;
 }
 

@@ -1,7 +1,7 @@
 // Rate limits and login lockout. Counters live behind a RateLimitStore (in memory today; Redis later for
 // several instances), so the rules here never know where the numbers are kept.
 import { isIPv4, isIPv6 } from 'node:net';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Config } from '../config.js';
 import { HelloJohnError } from '../errors.js';
@@ -41,13 +41,9 @@ export interface RateLimiterOptions {
 /**
  * Where rate-limit counters are kept. Callers ask the store for named limiters and never see the backend.
  *
- * `memoryRateLimitStore()` (RateLimiterMemory) is right for one process. A Redis store for several
- * instances can be added later behind this same interface without changing any caller: it would build a
- * `RateLimiterRedis` per limiter (`keyPrefix` = a namespace such as `hellojohn:rl:` + name,
- * `storeClient` = the ioredis client, `points`/`duration`/`blockDuration` as given) with a
- * `RateLimiterMemory` of the same options as `insuranceLimiter`, so limits keep working per instance while
- * Redis is unreachable, and adapt it exactly as the memory store does (the adapter below only uses
- * `consume`/`get`/`block`/`delete`, which every rate-limiter-flexible backend has).
+ * `memoryRateLimitStore()` (RateLimiterMemory) is right for one process; `redisRateLimitStore()` shares
+ * the counters of several instances through Redis, with an in-memory insurance limiter per limiter. Both
+ * go through the same adapter, which only uses `consume`/`get`/`block`/`delete`.
  *
  * Contract every store keeps, so behaviour is the same on every backend:
  * - durations are whole seconds (Redis expiry has one-second resolution), checked when the limiter is made;
@@ -59,6 +55,40 @@ export interface RateLimitStore {
 }
 
 export function memoryRateLimitStore(): RateLimitStore {
+  return namedLimiters((options) => new RateLimiterMemory(libraryOptions(options)));
+}
+
+/**
+ * Counters in Redis, shared by every instance. Each limiter has an in-memory insurance limiter of the same
+ * options: while Redis is unreachable, limits keep working per instance and no request fails for it.
+ */
+export function redisRateLimitStore(client: RedisClient, keyPrefix = 'hellojohn:rl:'): RateLimitStore {
+  return namedLimiters(
+    (options) =>
+      new RateLimiterRedis({
+        ...libraryOptions(options),
+        keyPrefix: `${keyPrefix}${options.name}`,
+        storeClient: client,
+        rejectIfRedisNotReady: true,
+        insuranceLimiter: new RateLimiterMemory(libraryOptions(options)),
+      }),
+  );
+}
+
+/** The ioredis client a Redis store needs (structural, so this module does not import ioredis). */
+export type RedisClient = object;
+
+function libraryOptions(options: RateLimiterOptions) {
+  return {
+    keyPrefix: options.name,
+    points: options.points,
+    duration: options.durationSeconds,
+    blockDuration: options.blockDurationSeconds ?? 0,
+  };
+}
+
+/** One limiter per name, whatever the backend; the same name with other options is a programming error. */
+function namedLimiters(create: (options: RateLimiterOptions) => RateLimiterAbstract): RateLimitStore {
   const limiters = new Map<string, { signature: string; limiter: RateLimiter }>();
   return {
     limiter(options) {
@@ -75,14 +105,7 @@ export function memoryRateLimitStore(): RateLimitStore {
         }
         return existing.limiter;
       }
-      const limiter = adapt(
-        new RateLimiterMemory({
-          keyPrefix: options.name,
-          points: options.points,
-          duration: options.durationSeconds,
-          blockDuration: options.blockDurationSeconds ?? 0,
-        }),
-      );
+      const limiter = adapt(create(options));
       limiters.set(options.name, { signature, limiter });
       return limiter;
     },

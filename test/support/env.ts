@@ -3,6 +3,7 @@ import type { TestContext } from 'node:test';
 
 export const ADMIN_URL = process.env.TEST_DATABASE_URL;
 export const PGBOUNCER_URL = process.env.TEST_PGBOUNCER_URL;
+export const REDIS_URL = process.env.TEST_REDIS_URL;
 export const backend: 'postgres' | 'pglite' = ADMIN_URL ? 'postgres' : 'pglite';
 const requireAll = process.env.TEST_REQUIRE_ALL === '1';
 
@@ -12,12 +13,14 @@ const requireAll = process.env.TEST_REQUIRE_ALL === '1';
  */
 export function unlessAvailable(needs: {
   postgres?: boolean;
+  redis?: boolean;
   pgbouncer?: boolean;
   root?: boolean;
 }): string | false {
   const missing: string[] = [];
   if (needs.postgres && !ADMIN_URL) missing.push('TEST_DATABASE_URL (real PostgreSQL)');
   if (needs.pgbouncer && !PGBOUNCER_URL) missing.push('TEST_PGBOUNCER_URL (PgBouncer)');
+  if (needs.redis && !REDIS_URL) missing.push('TEST_REDIS_URL (Redis)');
   if (needs.root && process.getuid?.() !== 0)
     missing.push('root (to start a throwaway PostgreSQL as postgres)');
   if (missing.length === 0 || requireAll) return false;

@@ -1,0 +1,78 @@
+// Optional Redis: rate limits and lockout shared by every instance; Redis down never fails a request.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import pino from 'pino';
+import { buildApp } from '../src/app.js';
+import { openDatabase } from '../src/db/open.js';
+import { STRONG_PASSWORD, startTestApp, uniqueEmail } from './support/app.js';
+import { REDIS_URL, unlessAvailable } from './support/env.js';
+import { freePort } from './support/net.js';
+
+test(
+  'with REDIS_URL, login failures on two instances add up to one lockout',
+  { skip: unlessAvailable({ postgres: true, redis: true }) },
+  async () => {
+    const env = { REDIS_URL: REDIS_URL!, LOGIN_MAX_FAILURES: '4', LOGIN_LOCKOUT: '60s' };
+    const a = await startTestApp(env);
+    // A second instance on the same database and the same Redis.
+    const config = a.testDb.config({ ...env, ARGON2_MEMORY_KIB: '1024', ARGON2_ITERATIONS: '1' });
+    const logger = pino({ level: 'silent' });
+    const db = await openDatabase(config, logger);
+    const b = await buildApp(config, { db, logger, sweeper: false });
+    const port = await freePort();
+    await b.listen({ host: '127.0.0.1', port });
+    const postB = (path: string, body: unknown) =>
+      fetch(`http://127.0.0.1:${port}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    try {
+      const email = uniqueEmail('shared');
+      assert.equal((await a.post('/v2/auth/register', { email, password: STRONG_PASSWORD })).status, 201);
+      for (let i = 0; i < 2; i++) {
+        assert.equal((await a.post('/v2/auth/login', { email, password: 'Wrong-Password-1' })).status, 401);
+        assert.equal((await postB('/v2/auth/login', { email, password: 'Wrong-Password-1' })).status, 401);
+      }
+      assert.equal((await a.post('/v2/auth/login', { email, password: STRONG_PASSWORD })).status, 429);
+      assert.equal((await postB('/v2/auth/login', { email, password: STRONG_PASSWORD })).status, 429);
+      const metrics = await (await fetch(`${a.base}/metrics`)).text();
+      assert.match(metrics, /^hellojohn_redis_up 1$/m);
+    } finally {
+      await b.close();
+      await db.close();
+      await a.close();
+    }
+  },
+);
+
+test('with Redis unreachable, requests keep working on in-memory limits and /ready stays ready', async () => {
+  const deadPort = await freePort();
+  const t = await startTestApp({
+    REDIS_URL: `redis://127.0.0.1:${deadPort}`,
+    LOGIN_MAX_FAILURES: '2',
+    LOGIN_LOCKOUT: '60s',
+  });
+  try {
+    const email = uniqueEmail('noredis');
+    const registered = await t.post('/v2/auth/register', { email, password: STRONG_PASSWORD });
+    assert.equal(registered.status, 201);
+    assert.equal((await t.post('/v2/auth/login', { email, password: STRONG_PASSWORD })).status, 200);
+    assert.equal(
+      (await t.post('/v2/auth/refresh', { refresh_token: registered.body.refresh_token })).status,
+      200,
+    );
+    for (let i = 0; i < 2; i++) {
+      assert.equal((await t.post('/v2/auth/login', { email, password: 'Wrong-Password-1' })).status, 401);
+    }
+    assert.equal(
+      (await t.post('/v2/auth/login', { email, password: STRONG_PASSWORD })).status,
+      429,
+      'the in-memory insurance limiter still enforces the lockout',
+    );
+    assert.equal((await t.get('/ready')).status, 200);
+    assert.match(await (await fetch(`${t.base}/metrics`)).text(), /^hellojohn_redis_up 0$/m);
+  } finally {
+    await t.close();
+  }
+});
