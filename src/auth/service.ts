@@ -9,6 +9,7 @@ import type { Database } from '../db/database.js';
 import { insertAuditEvent, type AuditEvent } from '../db/repositories/audit.js';
 import {
   consumeEmailToken,
+  findLiveEmailToken,
   insertEmailToken,
   type EmailTokenPurpose,
 } from '../db/repositories/email-tokens.js';
@@ -517,12 +518,7 @@ export class AuthService {
     purpose: EmailTokenPurpose,
     tokenHash: Buffer,
   ): Promise<UserRow> {
-    const result = await this.deps.db.query<{ user_id: string }>(
-      `SELECT user_id FROM email_tokens
-        WHERE tenant_id = $1 AND purpose = $2 AND token_hash = $3 AND used_at IS NULL AND expires_at > now()`,
-      [tenant.id, purpose, tokenHash],
-    );
-    const userId = result.rows[0]?.user_id;
+    const userId = (await findLiveEmailToken(this.deps.db, tenant.id, purpose, tokenHash))?.user_id;
     const user = userId ? await findUserById(this.deps.db, tenant.id, userId) : null;
     if (!user || user.blocked) throw invalidEmailToken();
     return user;

@@ -6,6 +6,7 @@ import { exitCodeFor, runHealthChecks, type CheckResult, type HealthReport } fro
 import { StartupError } from '../db/postgres.js';
 import { ServiceUnavailableError } from '../errors.js';
 import { CliError, commandContext, withDatabase } from './context.js';
+import { formatTable } from './table.js';
 
 export async function dbCheckCommand(options: { json?: boolean; pool?: boolean }): Promise<number> {
   const context = commandContext();
@@ -70,12 +71,6 @@ function reportTable(report: HealthReport, where: string, pool: PoolStats | unde
     threshold(c, 'critical'),
     c.status === 'ok' || c.status === 'unavailable' ? c.status : c.status.toUpperCase(),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd();
   const count = (status: string) => report.checks.filter((c) => c.status === status).length;
   const summary =
     `status: ${report.status} (${count('ok')} ok, ${count('warning')} warning, ${count('critical')} critical, ` +
@@ -89,8 +84,7 @@ function reportTable(report: HealthReport, where: string, pool: PoolStats | unde
     : [];
   return [
     `database: ${where}`,
-    line(header),
-    ...rows.map(line),
+    ...formatTable(header, rows),
     '',
     ...details,
     ...poolLines,

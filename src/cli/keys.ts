@@ -2,6 +2,7 @@ import { resolveMasterKeys } from '../crypto/master-keys.js';
 import { KeyStore } from '../keys/key-store.js';
 import { Tenants } from '../tenants/tenants.js';
 import { CliError, commandContext, withDatabase } from './context.js';
+import { formatTable } from './table.js';
 
 interface KeysOptions {
   tenant?: string;
@@ -41,14 +42,7 @@ export function keysListCommand(options: KeysOptions): Promise<number> {
       k.expiresAt?.toISOString() ?? '-',
     ]);
     const header = ['KID', 'ALG', 'STATUS', 'CREATED', 'LEAVES JWKS'];
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-    for (const row of [header, ...rows])
-      process.stdout.write(
-        `${row
-          .map((c, i) => c.padEnd(widths[i]!))
-          .join('  ')
-          .trimEnd()}\n`,
-      );
+    process.stdout.write(`${formatTable(header, rows).join('\n')}\n`);
     return 0;
   });
 }

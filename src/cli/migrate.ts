@@ -2,6 +2,7 @@ import { formatVersion, migrate, migrationStatus, type MigrationStatus } from '.
 import { migrations } from '../db/migrations/index.js';
 import { VERSION } from '../version.js';
 import { commandContext, withDatabase } from './context.js';
+import { formatTable } from './table.js';
 
 export async function migrateCommand(): Promise<number> {
   const context = commandContext();
@@ -70,12 +71,6 @@ function statusTable(status: MigrationStatus, where: string): string {
     (e.checksum ?? e.appliedChecksum ?? '').slice(0, 12),
   ]);
   const header = ['VERSION', 'NAME', 'STATE', 'APPLIED AT', 'CHECKSUM'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd();
   const applied = status.entries.filter((e) => e.state === 'applied').length;
   const summary = [
     `${applied} applied`,
@@ -85,5 +80,5 @@ function statusTable(status: MigrationStatus, where: string): string {
   ]
     .filter(Boolean)
     .join(', ');
-  return [`database: ${where}`, line(header), ...rows.map(line), '', summary, ''].join('\n');
+  return [`database: ${where}`, ...formatTable(header, rows), '', summary, ''].join('\n');
 }

@@ -11,6 +11,7 @@ import { escapeHtml } from '../mail/templates.js';
 import type { Tenant, Tenants } from '../tenants/tenants.js';
 import { InvalidTokenError } from '../tokens/access-tokens.js';
 import { bearerToken, metaOf, tenantOf } from './context.js';
+import { layout } from './pages.js';
 import { Email, Name, OpaqueToken, Password, TenantId, TenantParams, TenantQuery, Uuid } from './schemas.js';
 
 export interface AuthRoutesOptions {
@@ -373,6 +374,7 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, { a
   );
 };
 
+/** A one-paragraph hosted page, for people who open an email link in a browser. */
 function page(t: Tenant, title: string, message: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)} – ${escapeHtml(t.name)}</title></head><body><main><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p></main></body></html>`;
+  return layout(t, title, `<p>${escapeHtml(message)}</p>`);
 }

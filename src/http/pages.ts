@@ -80,7 +80,8 @@ function resetForm(t: Tenant, token: string, error?: string): string {
   );
 }
 
-function layout(t: Tenant, title: string, content: string): string {
+/** The frame of every hosted page: `content` is trusted HTML, everything else is escaped. */
+export function layout(t: Tenant, title: string, content: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)} – ${escapeHtml(t.name)}</title>

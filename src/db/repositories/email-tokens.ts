@@ -40,3 +40,18 @@ export async function consumeEmailToken(
   );
   return result.rows[0] ?? null;
 }
+
+/** Whose a live (unused, unexpired) token is, without spending it. */
+export async function findLiveEmailToken(
+  db: Queryable,
+  tenantId: string,
+  purpose: EmailTokenPurpose,
+  tokenHash: Buffer,
+): Promise<{ user_id: string } | null> {
+  const result = await db.query<{ user_id: string }>(
+    `SELECT user_id FROM email_tokens
+      WHERE tenant_id = $1 AND purpose = $2 AND token_hash = $3 AND used_at IS NULL AND expires_at > now()`,
+    [tenantId, purpose, tokenHash],
+  );
+  return result.rows[0] ?? null;
+}
