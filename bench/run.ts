@@ -8,6 +8,7 @@
 //   BENCH_PG_URL       maintenance database URL (postgres://postgres@127.0.0.1:5432/postgres)
 //   BENCH_SKIP_BUILD=1 use the existing dist/ instead of building   BENCH_NO_DOC=1 do not touch the doc
 //   BENCH_TIMEOUT      seconds before the whole run gives up and cleans up (1800)
+//   BENCH_PGBOUNCER_URL, BENCH_REDIS_URL   for the cluster suite (see bench/suites/cluster.ts)
 //
 // Exit code: 0 when every scenario ran without a failed request, 1 otherwise (targets not met are
 // reported in the table, not in the exit code), 2 on a usage error.
@@ -22,9 +23,11 @@ import { serverVersion } from './lib/postgres.js';
 import { renderSection, writeSection, type RunInfo, type SectionReport } from './lib/report.js';
 import { Resources } from './lib/resources.js';
 import { authSuite } from './suites/auth.js';
+import { clusterSuite } from './suites/cluster.js';
+import { oidcSuite } from './suites/oidc.js';
 
-/** Later suites (e.g. OAuth client_credentials against oidc-provider) are added here. */
-const SUITES: Suite[] = [authSuite];
+/** Later suites are added here. */
+const SUITES: Suite[] = [authSuite, oidcSuite, clusterSuite];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DOC = path.join(root, 'docs', 'benchmarks.md');

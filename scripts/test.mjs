@@ -6,6 +6,8 @@
 //   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm test
 //                                 → on real PostgreSQL (a fresh database per test, dropped after)
 //   TEST_PGBOUNCER_URL=postgres://hellojohn:secret@127.0.0.1:6432/   adds the PgBouncer tests
+//   TEST_DATABASE_VIA=pgbouncer   → (with both URLs) the application connects to every test database
+//                                   through PgBouncer; creating, dropping and inspecting stay direct
 //   TEST_REQUIRE_ALL=1            → a test whose prerequisites are missing fails instead of skipping
 //   npm test -- test/config.test.ts   → only the files named
 import { spawnSync } from 'node:child_process';

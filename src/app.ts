@@ -2,7 +2,6 @@
 import { randomUUID } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
@@ -10,22 +9,34 @@ import type { Database } from './db/database.js';
 import { migrations as embeddedMigrations, type Migration } from './db/migrations/index.js';
 import { clientErrorResponse, registerErrorHandling, sendError } from './http/errors.js';
 import { healthRoutes } from './http/health.js';
+import { registerSecurityHeaders } from './http/security-headers.js';
 import { metricsRoutes } from './http/metrics.js';
 import { Metrics, instrumentDatabase } from './observability/metrics.js';
 import { redactUrl } from './log.js';
 import { RangeApiBreachedChecker } from './auth/breached.js';
 import { PasswordPolicyChecker } from './auth/password-policy.js';
 import { AuthService } from './auth/service.js';
+import { AdminTokens } from './admin/admins.js';
+import { Clients } from './clients/clients.js';
 import { resolveMasterKeys } from './crypto/master-keys.js';
 import { PasswordHasher } from './crypto/passwords.js';
+import { adminRoutes } from './http/admin.js';
 import { authRoutes } from './http/auth.js';
 import { jwksRoutes } from './http/jwks.js';
-import { pageRoutes } from './http/pages.js';
+import { Cookies } from './http/cookies.js';
+import { Csrf } from './http/csrf.js';
+import { hostedPageRoutes } from './http/hosted-pages.js';
+import { oauthRoutes } from './http/oauth.js';
+import { IdTokens } from './oauth/id-tokens.js';
+import { InteractionSealer } from './oauth/interaction.js';
+import { OAuthService } from './oauth/service.js';
 import { KeyStore } from './keys/key-store.js';
 import { createMailer, type Mailer } from './mail/mailer.js';
 import { MailOutbox } from './mail/outbox.js';
 import { startSweeper } from './maintenance/sweeper.js';
 import { connectRedis } from './infra/redis.js';
+import { InvalidationBus, type Invalidation } from './cache/invalidation.js';
+import { SessionCache } from './cache/session-cache.js';
 import {
   LoginLockout,
   RequestLimits,
@@ -35,6 +46,7 @@ import {
 } from './security/rate-limit.js';
 import type { Redis } from 'ioredis';
 import { Tenants } from './tenants/tenants.js';
+import { UsersAdmin } from './users/service.js';
 import { AccessTokens } from './tokens/access-tokens.js';
 
 export interface AppDeps {
@@ -56,6 +68,13 @@ export interface Services {
   accessTokens: AccessTokens;
   auth: AuthService;
   outbox: MailOutbox;
+  clients: Clients;
+  admins: AdminTokens;
+  users: UsersAdmin;
+  /** Announces changes to every instance's caches; `on(kind, …)` to drop your own cached data. */
+  invalidation: Invalidation;
+  oauth: OAuthService;
+  csrf: Csrf;
 }
 
 export function buildServices(
@@ -64,8 +83,9 @@ export function buildServices(
 ): Services {
   const { db, logger } = deps;
   const masterKeys = resolveMasterKeys(config, logger);
-  const tenants = new Tenants(db, config.http.baseUrl);
-  const keys = new KeyStore(db, masterKeys.secretbox, config.keys.rotationGraceMs);
+  const invalidation = new InvalidationBus({ redis: deps.redis, logger, events: deps.metrics });
+  const tenants = new Tenants(db, config.http.baseUrl, invalidation);
+  const keys = new KeyStore(db, masterKeys.secretbox, config.keys.rotationGraceMs, invalidation);
   const accessTokens = new AccessTokens(keys, config.tokens.accessTtlMs);
   const outbox = new MailOutbox(deps.mailer ?? createMailer(config, logger), logger);
   const store =
@@ -78,11 +98,13 @@ export function buildServices(
         'breached-password check skipped',
       ),
   });
+  const hasher = new PasswordHasher(config.passwords.argon2);
+  const passwordChecker = new PasswordPolicyChecker({ breached });
   const auth = new AuthService({
     db,
     config,
-    hasher: new PasswordHasher(config.passwords.argon2),
-    passwordChecker: new PasswordPolicyChecker({ breached }),
+    hasher,
+    passwordChecker,
     accessTokens,
     outbox,
     limits: new RequestLimits(store, config.rateLimits),
@@ -92,8 +114,30 @@ export function buildServices(
     }),
     logger,
     events: deps.metrics,
+    sessionCache: new SessionCache({
+      invalidation,
+      ttlMs: config.cache.sessionTtlMs,
+      ttlWithRedisMs: config.cache.sessionTtlWithRedisMs,
+      events: deps.metrics,
+    }),
+    invalidation,
   });
-  return { tenants, keys, accessTokens, auth, outbox };
+  const clients = new Clients(db, { invalidation });
+  const admins = new AdminTokens(db);
+  const users = new UsersAdmin({ db, config, hasher, passwordChecker });
+  const oauth = new OAuthService({
+    db,
+    config,
+    clients,
+    auth,
+    accessTokens,
+    idTokens: new IdTokens(keys, config.tokens.idTokenTtlMs),
+    interactions: new InteractionSealer(masterKeys.secretbox, config.tokens.interactionTtlMs),
+    logger,
+    events: deps.metrics,
+  });
+  const csrf = new Csrf(masterKeys.signing);
+  return { tenants, keys, accessTokens, auth, outbox, clients, admins, users, invalidation, oauth, csrf };
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -103,7 +147,12 @@ export async function buildApp(config: Config, appDeps: AppDeps): Promise<Fastif
   const redis = config.redisUrl
     ? connectRedis(config.redisUrl, appDeps.logger, (up) => metrics.redisUp.set(up ? 1 : 0))
     : undefined;
-  const deps = { ...appDeps, db: instrumentDatabase(appDeps.db, metrics.dbQueryDuration), metrics, redis };
+  const deps = {
+    ...appDeps,
+    db: instrumentDatabase(appDeps.db, metrics.dbQueryDuration, metrics.dbTransactions),
+    metrics,
+    redis,
+  };
   // Typed as Fastify's logger so the instance keeps the default FastifyInstance type.
   const logger: FastifyBaseLogger = deps.logger;
   const app = Fastify({
@@ -130,18 +179,28 @@ export async function buildApp(config: Config, appDeps: AppDeps): Promise<Fastif
 
   // Requests that arrive once shutdown has begun get the documented 503; those already in flight finish.
   let closing = false;
+  // The level is fixed at startup: check it once instead of building log objects nobody writes.
+  const logDebug = appDeps.logger.isLevelEnabled('debug');
+  const logRequests = appDeps.logger.isLevelEnabled('info');
   app.addHook('preClose', async () => {
     closing = true;
   });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
-    request.log.debug({ method: request.method, url: redactUrl(request.url) }, 'request received');
+    if (logDebug)
+      request.log.debug({ method: request.method, url: redactUrl(request.url) }, 'request received');
     if (closing) {
       return sendError(reply, 503, 'service_unavailable', 'The server is shutting down.', {
         'retry-after': '1',
         connection: 'close',
       });
     }
+  });
+  // Answers to requests still in flight once shutdown has begun close their connection: an idle keep-alive
+  // connection would otherwise hold the server open until SHUTDOWN_TIMEOUT (and exit 1).
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
   });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -150,6 +209,7 @@ export async function buildApp(config: Config, appDeps: AppDeps): Promise<Fastif
       reply.elapsedTime / 1000,
     );
     if (reply.statusCode === 429) metrics.rateLimited(route);
+    if (!logRequests) return;
     request.log.info(
       {
         method: request.method,
@@ -162,11 +222,7 @@ export async function buildApp(config: Config, appDeps: AppDeps): Promise<Fastif
   });
 
   registerErrorHandling(app);
-  await app.register(helmet, {
-    global: true,
-    frameguard: { action: 'deny' },
-    contentSecurityPolicy: { directives: { 'frame-ancestors': ["'none'"] } },
-  });
+  registerSecurityHeaders(app, config.http.baseUrl.protocol === 'https:');
   if (config.http.corsOrigins.length > 0) {
     await app.register(cors, { origin: config.http.corsOrigins, credentials: true });
   }
@@ -179,11 +235,34 @@ export async function buildApp(config: Config, appDeps: AppDeps): Promise<Fastif
 
   const services = buildServices(config, deps);
   app.decorate('services', services);
+  await app.register(adminRoutes, {
+    admins: services.admins,
+    clients: services.clients,
+    tenants: services.tenants,
+  });
   // Every tenant-scoped route exists at the root (default tenant) and under /t/{slug}.
   for (const prefix of ['', '/t/:tenant']) {
-    await app.register(authRoutes, { prefix, auth: services.auth, tenants: services.tenants, config });
+    await app.register(authRoutes, {
+      prefix,
+      auth: services.auth,
+      tenants: services.tenants,
+      clients: services.clients,
+      config,
+    });
     await app.register(jwksRoutes, { prefix, keys: services.keys, tenants: services.tenants });
-    await app.register(pageRoutes, { prefix, auth: services.auth, tenants: services.tenants });
+    const flow = {
+      auth: services.auth,
+      oauth: services.oauth,
+      cookies: new Cookies(config.sessions),
+      csrf: services.csrf,
+      tenants: services.tenants,
+    };
+    await app.register(oauthRoutes, { prefix, ...flow });
+    await app.register(hostedPageRoutes, {
+      prefix,
+      ...flow,
+      sessionTtlSeconds: Math.floor(config.sessions.ttlMs / 1000),
+    });
   }
 
   if (deps.sweeper !== false) {
@@ -193,6 +272,7 @@ export async function buildApp(config: Config, appDeps: AppDeps): Promise<Fastif
     app.addHook('onClose', async () => sweeper.stop());
   }
   app.addHook('onClose', async () => services.outbox.drain());
+  app.addHook('onClose', async () => services.invalidation.close());
   if (redis) app.addHook('onClose', async () => void redis.disconnect());
   return app;
 }

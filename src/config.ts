@@ -37,11 +37,20 @@ export interface Config {
     statementTimeoutMs: number;
     /** How long startup keeps retrying an unreachable database before giving up. */
     connectTimeoutMs: number;
+    /** How long a query may wait for a pooled connection (or for a new one to open) before failing with 503. */
+    poolTimeoutMs: number;
   };
   migrateOnStart: boolean;
   allowNewerSchema: boolean;
   dataDir: string;
   redisUrl: string | undefined;
+  /** The in-process cache of live sessions in front of PostgreSQL (src/cache/). */
+  cache: {
+    /** Entry lifetime without Redis, or while Redis is unreachable; 0 disables the cache. */
+    sessionTtlMs: number;
+    /** Entry lifetime while Redis pub/sub invalidation is connected; 0 disables the cache. */
+    sessionTtlWithRedisMs: number;
+  };
   http: {
     host: string;
     port: number;
@@ -63,6 +72,10 @@ export interface Config {
     refreshTtlMs: number;
     idTokenTtlMs: number;
     refreshReuseDetection: boolean;
+    /** Lifetime of an OAuth authorization code (RFC 9700: short; single use). */
+    authCodeTtlMs: number;
+    /** How long a user has to finish signing in and consenting once /oauth2/authorize sent them away. */
+    interactionTtlMs: number;
   };
   sessions: {
     /** Absolute lifetime of a session (browser or API). */
@@ -139,6 +152,7 @@ export function loadConfig(env: Env = readEnvironment()): Config {
   const maxConnections = integer(read, 'DATABASE_MAX_CONNECTIONS', 10, 1, 10_000);
   const statementTimeoutMs = duration(read, 'DATABASE_STATEMENT_TIMEOUT', '10s', 0);
   const connectTimeoutMs = duration(read, 'DATABASE_CONNECT_TIMEOUT', '30s', 0);
+  const poolTimeoutMs = duration(read, 'DATABASE_POOL_TIMEOUT', '5s', 100);
 
   if (!databaseUrl && appEnv === 'prod') {
     throw new ConfigError(
@@ -160,11 +174,15 @@ export function loadConfig(env: Env = readEnvironment()): Config {
   const httpBase = baseUrl(read);
   return {
     env: appEnv,
-    database: { ...database, maxConnections, statementTimeoutMs, connectTimeoutMs },
+    database: { ...database, maxConnections, statementTimeoutMs, connectTimeoutMs, poolTimeoutMs },
     migrateOnStart: boolean(read, 'MIGRATE_ON_START', true),
     allowNewerSchema: boolean(read, 'ALLOW_NEWER_SCHEMA', false),
     dataDir,
     redisUrl: optionalUrl(read, 'REDIS_URL', ['redis:', 'rediss:']),
+    cache: {
+      sessionTtlMs: duration(read, 'SESSION_CACHE_TTL', '5s', 0),
+      sessionTtlWithRedisMs: duration(read, 'SESSION_CACHE_REDIS_TTL', '60s', 0),
+    },
     http: {
       host: read('HOST') ?? '0.0.0.0',
       port: integer(read, 'PORT', 8080, 0, 65_535),
@@ -190,6 +208,8 @@ export function loadConfig(env: Env = readEnvironment()): Config {
       refreshTtlMs: duration(read, 'REFRESH_TTL', '720h', 1000),
       idTokenTtlMs: duration(read, 'ID_TOKEN_TTL', '1h', 1000),
       refreshReuseDetection: boolean(read, 'FEATURE_REFRESH_REUSE_DETECTION', true),
+      authCodeTtlMs: duration(read, 'AUTH_CODE_TTL', '60s', 1000),
+      interactionTtlMs: duration(read, 'INTERACTION_TTL', '15m', 10_000),
     },
     sessions: sessions(read, httpBase),
     auth: {

@@ -296,5 +296,19 @@ describe('hellojohn db check on PostgreSQL', { skip: unlessAvailable({ postgres:
       text.stdout,
       new RegExp(`^dead tuples \\(worst table\\)\\s+15000 \\(public\\.${table}\\)\\s+.*WARNING$`, 'm'),
     );
+    // The text form exits like the JSON form and says why.
+    assert.equal(text.code, result.code, text.stdout);
+    assert.match(text.stdout, /^status: (warning|critical) \(\d ok, [1-9]\d* warning, /m);
+    if (report.status === 'warning') assert.match(text.stdout, /^status: warning .*exit 1\)$/m);
+
+    // Vacuumed, the warning clears (the shared server permitting).
+    await db.sql(`VACUUM ${table}`);
+    const cleared = Date.now() + 10_000;
+    for (;;) {
+      const again = parse((await runCli(['db', 'check', '--json'], db.env)).stdout);
+      if (byName(again, 'dead_tuples').status === 'ok') break;
+      assert.ok(Date.now() < cleared, `still ${byName(again, 'dead_tuples').display} after VACUUM`);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
   });
 });

@@ -93,7 +93,17 @@ describe('hellojohn migrate on a fresh database', () => {
     );
     assert.deepEqual(
       columns.map((c) => c.table_name),
-      ['audit_events', 'email_tokens', 'refresh_tokens', 'sessions', 'signing_keys', 'users'],
+      [
+        'audit_events',
+        'authorization_codes',
+        'clients',
+        'consents',
+        'email_tokens',
+        'refresh_tokens',
+        'sessions',
+        'signing_keys',
+        'users',
+      ],
     );
   });
 });

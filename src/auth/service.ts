@@ -3,9 +3,11 @@
 // routes hand in plain values and get plain values or HelloJohnErrors back.
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import type { Invalidation } from '../cache/invalidation.js';
+import type { SessionCache } from '../cache/session-cache.js';
 import type { PasswordHasher } from '../crypto/passwords.js';
 import { hashToken, looksLikeOpaqueToken, newOpaqueToken } from '../crypto/tokens.js';
-import type { Database } from '../db/database.js';
+import type { Database, Queryable } from '../db/database.js';
 import { insertAuditEvent, type AuditEvent } from '../db/repositories/audit.js';
 import {
   consumeEmailToken,
@@ -22,6 +24,7 @@ import {
   listLiveSessions,
   revokeSessions,
   rotateRefreshToken,
+  type RotatedRefresh,
   type SessionRow,
   type SessionWithUser,
 } from '../db/repositories/sessions.js';
@@ -35,6 +38,7 @@ import {
   type UserRow,
 } from '../db/repositories/users.js';
 import { HelloJohnError } from '../errors.js';
+import type { EmailMessage } from '../mail/mailer.js';
 import type { MailOutbox } from '../mail/outbox.js';
 import { passwordResetEmail, verificationEmail } from '../mail/templates.js';
 import type { LoginLockout, RequestLimits } from '../security/rate-limit.js';
@@ -96,9 +100,15 @@ export interface AuthServiceDeps {
   logger: Logger;
   /** Counters for monitoring (metrics); a no-op when absent. */
   events?: AuthEvents;
+  /** Live sessions kept in memory; every lookup reads the database when absent. */
+  sessionCache?: SessionCache;
+  /** Where revocations and user changes are announced to every cache (this instance's and others'). */
+  invalidation?: Invalidation;
 }
 
 const invalidCredentials = () => new HelloJohnError('invalid_credentials', 'Invalid email or password.');
+/** How often a browser session's idle deadline is extended (the repository's "once a minute"). */
+const TOUCH_MS = 60_000;
 
 /** Trimmed and case-folded: the unique key of an address within a tenant. */
 export function normalizeEmail(email: string): string {
@@ -130,30 +140,35 @@ export class AuthService {
     meta: RequestMeta,
   ): Promise<{ user: PublicUser; tokens: TokenResponse | null }> {
     await this.deps.limits.checkIp('register', meta.ip);
-    const email = input.email.trim();
-    if (!validEmail(email)) throw new HelloJohnError('invalid_request', 'The email address is not valid.');
-    const name = cleanName(input.name);
-    const violations = await this.deps.passwordChecker.check(input.password, this.passwordPolicy(tenant), {
-      email,
-      name: name ?? undefined,
+    const { email, name, passwordHash } = await prepareNewUser(this.deps, this.passwordPolicy(tenant), input);
+    // One transaction: a failure part-way (the database going away) leaves no account without its audit
+    // event, verification link or session, so nothing is half-written and a retry is not "email taken".
+    const refreshToken = this.deps.config.auth.registerAutoLogin ? newOpaqueToken() : null;
+    const { user, message, session } = await this.deps.db.transaction(async (tx) => {
+      const user = await insertUser(tx, {
+        tenantId: tenant.id,
+        email,
+        emailNormalized: normalizeEmail(email),
+        passwordHash,
+        name,
+      });
+      if (!user)
+        throw new HelloJohnError('email_taken', 'An account with this email address already exists.');
+      await insertAuditEvent(tx, {
+        tenantId: tenant.id,
+        type: 'user.registered',
+        userId: user.id,
+        ...metaOf(meta),
+      });
+      const message = await this.emailMessage(tx, tenant, user, 'verify_email');
+      const session = refreshToken
+        ? await this.createApiSession(tx, tenant, user, meta, 'user.login', refreshToken)
+        : null;
+      return { user, message, session };
     });
-    if (violations.length > 0) throw new WeakPasswordError(violations);
-
-    const passwordHash = await this.deps.hasher.hash(input.password);
-    const user = await insertUser(this.deps.db, {
-      tenantId: tenant.id,
-      email,
-      emailNormalized: normalizeEmail(email),
-      passwordHash,
-      name,
-    });
-    if (!user) throw new HelloJohnError('email_taken', 'An account with this email address already exists.');
-    await this.audit({ tenantId: tenant.id, type: 'user.registered', userId: user.id, ...metaOf(meta) });
-    await this.queueEmail(tenant, user, 'verify_email');
-
-    const tokens = this.deps.config.auth.registerAutoLogin
-      ? await this.startApiSession(tenant, user, meta, 'user.login')
-      : null;
+    // The email and the access token only once the rows are committed.
+    this.deps.outbox.enqueue(message);
+    const tokens = session && refreshToken ? await this.apiTokens(tenant, user, session, refreshToken) : null;
     return { user: publicUser(user), tokens };
   }
 
@@ -164,7 +179,10 @@ export class AuthService {
     meta: RequestMeta,
   ): Promise<TokenResponse> {
     const user = await this.verifyPassword(tenant, input, meta);
-    return this.startApiSession(tenant, user, meta, 'user.login');
+    const tokens = await this.startApiSession(tenant, user, meta, 'user.login');
+    // The login stamped last_login_at, which cached sessions of this user show.
+    await this.invalidateUser(tenant.id, user.id);
+    return tokens;
   }
 
   /** Password login that starts a browser session; returns the cookie value (shown to the browser only). */
@@ -181,10 +199,35 @@ export class AuthService {
       null,
       { type: 'user.login', data: { method: 'password', kind: 'browser' } },
     );
+    await this.invalidateUser(tenant.id, user.id);
     return { cookie, session, user: publicUser(user) };
   }
 
   async refresh(tenant: Tenant, refreshToken: unknown, meta: RequestMeta): Promise<TokenResponse> {
+    const { rotated, refreshToken: next } = await this.rotateRefreshToken(tenant, refreshToken, meta, null);
+    const accessToken = await this.deps.accessTokens.issue({
+      tenant,
+      subject: rotated.user_id,
+      sessionId: rotated.session_id,
+      amr: rotated.amr,
+      scope: rotated.scope,
+      clientId: rotated.client_id ?? undefined,
+    });
+    this.events.tokenIssued('refresh_token');
+    return tokenResponse(accessToken, next, this.deps.accessTokens.ttlSeconds);
+  }
+
+  /**
+   * Exchanges a refresh token for its successor (one statement), for the first-party API (clientId null)
+   * or an OAuth client (tokens are bound to the client they were issued to). A rotated token presented
+   * again revokes its whole family. Throws invalid_grant when the token is not live.
+   */
+  async rotateRefreshToken(
+    tenant: Tenant,
+    refreshToken: unknown,
+    meta: RequestMeta,
+    clientId: string | null,
+  ): Promise<{ rotated: RotatedRefresh; refreshToken: string }> {
     await this.deps.limits.checkIp('refresh', meta.ip);
     if (!looksLikeOpaqueToken(refreshToken)) throw invalidGrant();
     const oldHash = hashToken(refreshToken);
@@ -197,21 +240,13 @@ export class AuthService {
       hashToken(next),
       tokens.refreshTtlMs,
       sessions.idleTtlMs,
+      clientId,
     );
     if (!rotated) {
       if (tokens.refreshReuseDetection) await this.detectReuse(tenant, oldHash, meta);
       throw invalidGrant();
     }
-    const accessToken = await this.deps.accessTokens.issue({
-      tenant,
-      subject: rotated.user_id,
-      sessionId: rotated.session_id,
-      amr: rotated.amr,
-      scope: rotated.scope,
-      clientId: rotated.client_id ?? undefined,
-    });
-    this.events.tokenIssued('refresh_token');
-    return tokenResponse(accessToken, next, this.deps.accessTokens.ttlSeconds);
+    return { rotated, refreshToken: next };
   }
 
   /** Ends the session of a refresh token, or with `all`, every session of its (or the bearer's) user. */
@@ -231,9 +266,8 @@ export class AuthService {
     }
     if (!userId)
       throw new HelloJohnError('invalid_request', 'Send a refresh_token or an Authorization header.');
-    const revoked = await revokeSessions(
-      this.deps.db,
-      tenant.id,
+    const revoked = await this.revokeSessions(
+      tenant,
       input.all ? { userId } : { sessionId, userId },
       input.all ? 'logout_all' : 'logout',
     );
@@ -275,20 +309,25 @@ export class AuthService {
     });
     if (violations.length > 0) throw new WeakPasswordError(violations);
     const passwordHash = await this.deps.hasher.hash(password);
-    await this.deps.db.transaction(async (tx) => {
+    // Revoked inside the transaction, so the new password and the end of the old sessions are one change;
+    // caches are told once it is committed (earlier, another instance could re-read the old state).
+    const revoked = await this.deps.db.transaction(async (tx) => {
       const consumed = await consumeEmailToken(tx, tenant.id, 'reset_password', tokenHash);
       if (!consumed || consumed.user_id !== user.id) throw invalidEmailToken();
       await updatePasswordHash(tx, tenant.id, user.id, passwordHash);
       // Whoever could read the inbox has proven control of the address.
       await markEmailVerified(tx, tenant.id, user.id, consumed.email);
-      await revokeSessions(tx, tenant.id, { userId: user.id }, 'password_reset');
+      const ids = await revokeSessions(tx, tenant.id, { userId: user.id }, 'password_reset');
       await insertAuditEvent(tx, {
         tenantId: tenant.id,
         type: 'password.reset',
         userId: user.id,
         ...metaOf(meta),
       });
+      return ids;
     });
+    await this.invalidateSessions(tenant.id, revoked);
+    await this.invalidateUser(tenant.id, user.id);
     await this.deps.lockout.recordSuccess(`${tenant.id}:${normalizeEmail(user.email)}`);
   }
 
@@ -311,14 +350,17 @@ export class AuthService {
 
   async verifyEmail(tenant: Tenant, token: unknown): Promise<void> {
     if (!looksLikeOpaqueToken(token)) throw invalidEmailToken();
-    await this.deps.db.transaction(async (tx) => {
+    const userId = await this.deps.db.transaction(async (tx) => {
       const consumed = await consumeEmailToken(tx, tenant.id, 'verify_email', hashToken(token));
       if (!consumed) throw invalidEmailToken();
       // A link sent to an address the user has since changed verifies nothing.
       if (!(await markEmailVerified(tx, tenant.id, consumed.user_id, consumed.email)))
         throw invalidEmailToken();
       await insertAuditEvent(tx, { tenantId: tenant.id, type: 'email.verified', userId: consumed.user_id });
+      return consumed.user_id;
     });
+    // Cached sessions carry email_verified.
+    await this.invalidateUser(tenant.id, userId);
   }
 
   /** Verifies a bearer access token and that its session is still live. */
@@ -328,9 +370,38 @@ export class AuthService {
   ): Promise<{ claims: AccessTokenClaims; session: SessionWithUser }> {
     const claims = await this.deps.accessTokens.verify(accessToken, tenant);
     if (!claims.sid) throw new InvalidTokenError('The access token is not tied to a user session.');
-    const session = await findLiveSession(this.deps.db, tenant.id, claims.sid, claims.sub);
-    if (!session) throw new InvalidTokenError('The session of this access token has ended.');
+    const { sid, sub } = claims;
+    const read = () => findLiveSession(this.deps.db, tenant.id, sid, sub);
+    const cache = this.deps.sessionCache;
+    const session = cache ? await cache.bySessionId(tenant.id, sid, read) : await read();
+    if (!session || session.user_id !== sub)
+      throw new InvalidTokenError('The session of this access token has ended.');
     return { claims, session };
+  }
+
+  /**
+   * Revokes sessions (one, or every session of a user) and drops them from every instance's cache.
+   * Returns the ids revoked. Every revocation goes through here, or through `invalidateSessions` when it
+   * happens inside a caller's own transaction.
+   */
+  async revokeSessions(
+    tenant: Tenant,
+    where: { sessionId?: string; userId?: string },
+    reason: string,
+  ): Promise<string[]> {
+    const revoked = await revokeSessions(this.deps.db, tenant.id, where, reason);
+    await this.invalidateSessions(tenant.id, revoked);
+    return revoked;
+  }
+
+  /** Tells every cache these sessions ended; call it after the transaction that revoked them commits. */
+  async invalidateSessions(tenantId: string, sessionIds: readonly string[]): Promise<void> {
+    if (sessionIds.length > 0) await this.deps.invalidation?.publish('session', tenantId, sessionIds);
+  }
+
+  /** Tells every cache a user changed (blocked, email, profile): their cached sessions are read again. */
+  async invalidateUser(tenantId: string, userId: string): Promise<void> {
+    await this.deps.invalidation?.publish('user', tenantId, [userId]);
   }
 
   /** The user of an authenticated session: `authenticate` already read it, so no further query. */
@@ -352,7 +423,7 @@ export class AuthService {
   }
 
   async revokeSession(tenant: Tenant, userId: string, sessionId: string, meta: RequestMeta): Promise<void> {
-    const revoked = await revokeSessions(this.deps.db, tenant.id, { sessionId, userId }, 'revoked_by_user');
+    const revoked = await this.revokeSessions(tenant, { sessionId, userId }, 'revoked_by_user');
     if (revoked.length === 0) throw new HelloJohnError('not_found', 'No such session.');
     await this.audit({
       tenantId: tenant.id,
@@ -365,12 +436,20 @@ export class AuthService {
 
   async browserSession(tenant: Tenant, cookie: string | undefined): Promise<SessionWithUser | null> {
     if (!looksLikeOpaqueToken(cookie)) return null;
-    return findBrowserSession(
-      this.deps.db,
-      tenant.id,
-      hashToken(cookie),
-      this.deps.config.sessions.idleTtlMs,
-    );
+    const cookieHash = hashToken(cookie);
+    const read = () =>
+      findBrowserSession(this.deps.db, tenant.id, cookieHash, this.deps.config.sessions.idleTtlMs);
+    const cache = this.deps.sessionCache;
+    // The read extends the idle deadline at most once a minute; a cached session older than that is read
+    // again so the extension still happens.
+    return cache
+      ? cache.byCookieHash(
+          tenant.id,
+          cookieHash,
+          read,
+          (s) => Date.now() - s.last_seen_at.getTime() > TOUCH_MS,
+        )
+      : read();
   }
 
   /** An access token for the browser session (SPAs on the same site). */
@@ -390,7 +469,7 @@ export class AuthService {
   }
 
   async endBrowserSession(tenant: Tenant, session: SessionWithUser, meta: RequestMeta): Promise<void> {
-    await revokeSessions(this.deps.db, tenant.id, { sessionId: session.id }, 'logout');
+    await this.revokeSessions(tenant, { sessionId: session.id }, 'logout');
     await this.audit({ tenantId: tenant.id, type: 'user.logout', userId: session.user_id, ...metaOf(meta) });
   }
 
@@ -472,12 +551,32 @@ export class AuthService {
     auditType: string,
   ): Promise<TokenResponse> {
     const refreshToken = newOpaqueToken();
-    const session = await createSession(
-      this.deps.db,
+    const session = await this.createApiSession(this.deps.db, tenant, user, meta, auditType, refreshToken);
+    return this.apiTokens(tenant, user, session, refreshToken);
+  }
+
+  private createApiSession(
+    db: Queryable,
+    tenant: Tenant,
+    user: UserRow,
+    meta: RequestMeta,
+    auditType: string,
+    refreshToken: string,
+  ): Promise<SessionRow> {
+    return createSession(
+      db,
       { ...this.sessionBase(tenant, user, meta), kind: 'api' },
       { tokenHash: hashToken(refreshToken), ttlMs: this.deps.config.tokens.refreshTtlMs },
       { type: auditType, data: { method: 'password', kind: 'api' } },
     );
+  }
+
+  private async apiTokens(
+    tenant: Tenant,
+    user: UserRow,
+    session: SessionRow,
+    refreshToken: string,
+  ): Promise<TokenResponse> {
     const accessToken = await this.deps.accessTokens.issue({
       tenant,
       subject: user.id,
@@ -493,9 +592,8 @@ export class AuthService {
   private async detectReuse(tenant: Tenant, tokenHash: Buffer, meta: RequestMeta): Promise<void> {
     const reused = await findRotatedRefreshToken(this.deps.db, tenant.id, tokenHash);
     if (!reused) return;
-    const revoked = await revokeSessions(
-      this.deps.db,
-      tenant.id,
+    const revoked = await this.revokeSessions(
+      tenant,
       { sessionId: reused.session_id },
       'refresh_token_reuse',
     );
@@ -525,12 +623,22 @@ export class AuthService {
   }
 
   private async queueEmail(tenant: Tenant, user: UserRow, purpose: EmailTokenPurpose): Promise<void> {
+    this.deps.outbox.enqueue(await this.emailMessage(this.deps.db, tenant, user, purpose));
+  }
+
+  /** Stores a new email token and returns the message carrying its link (not sent yet). */
+  private async emailMessage(
+    db: Queryable,
+    tenant: Tenant,
+    user: UserRow,
+    purpose: EmailTokenPurpose,
+  ): Promise<EmailMessage> {
     const token = newOpaqueToken();
     const ttlMs =
       purpose === 'verify_email'
         ? this.deps.config.auth.verifyEmailTtlMs
         : this.deps.config.auth.resetPasswordTtlMs;
-    await insertEmailToken(this.deps.db, {
+    await insertEmailToken(db, {
       tenantId: tenant.id,
       userId: user.id,
       purpose,
@@ -547,7 +655,7 @@ export class AuthService {
       expiresInMinutes: Math.round(ttlMs / 60_000),
     };
     const rendered = purpose === 'verify_email' ? verificationEmail(input) : passwordResetEmail(input);
-    this.deps.outbox.enqueue({ to: user.email, kind: purpose, ...rendered });
+    return { to: user.email, kind: purpose, ...rendered };
   }
 
   private async audit(event: AuditEvent): Promise<void> {
@@ -563,6 +671,26 @@ const invalidEmailToken = () =>
 
 function metaOf(meta: RequestMeta) {
   return { ip: meta.ip, userAgent: meta.userAgent };
+}
+
+/**
+ * What registration and the admin tools share before inserting an account: a valid email, a clean name, a
+ * password that meets `policy` (the breached check included, as configured), and its Argon2id hash.
+ */
+export async function prepareNewUser(
+  deps: { hasher: PasswordHasher; passwordChecker: PasswordPolicyChecker },
+  policy: PasswordPolicy,
+  input: { email: string; password: string; name?: string | null },
+): Promise<{ email: string; name: string | null; passwordHash: string }> {
+  const email = input.email.trim();
+  if (!validEmail(email)) throw new HelloJohnError('invalid_request', 'The email address is not valid.');
+  const name = cleanName(input.name);
+  const violations = await deps.passwordChecker.check(input.password, policy, {
+    email,
+    name: name ?? undefined,
+  });
+  if (violations.length > 0) throw new WeakPasswordError(violations);
+  return { email, name, passwordHash: await deps.hasher.hash(input.password) };
 }
 
 function cleanName(name: string | null | undefined): string | null {

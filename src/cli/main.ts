@@ -1,11 +1,21 @@
 // The `hellojohn` command.
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { VERSION } from '../version.js';
+import { adminCreateCommand, adminRevokeTokenCommand } from './admin.js';
+import {
+  clientsCreateCommand,
+  clientsListCommand,
+  clientsRotateSecretCommand,
+  type ClientsCreateOptions,
+} from './clients.js';
 import { run } from './context.js';
 import { dbCheckCommand } from './db-check.js';
 import { keysListCommand, keysRotateCommand } from './keys.js';
 import { migrateCommand, migrateStatusCommand } from './migrate.js';
+import { collect, usageErrorsExit2 } from './management.js';
 import { serveCommand } from './serve.js';
+import { tenantsCreateCommand, tenantsListCommand } from './tenants.js';
+import { usersCreateCommand, type UsersCreateOptions } from './users.js';
 
 const program = new Command('hellojohn')
   .description('HelloJohn: self-hosted OAuth 2.0 / OpenID Connect provider and authentication API')
@@ -52,6 +62,108 @@ keysCmd
   .option('--tenant <slug>', 'tenant slug or id', 'default')
   .option('--json', 'machine-readable output')
   .action((options: { tenant?: string; json?: boolean }) => run(() => keysRotateCommand(options)));
+
+const tenantsCmd = usageErrorsExit2(
+  program.command('tenants').description('tenants (issuers) of this installation'),
+);
+tenantsCmd
+  .command('create')
+  .description('create a tenant; its issuer is BASE_URL/t/SLUG')
+  .requiredOption('--slug <slug>', 'lowercase letters, digits and hyphens')
+  .requiredOption('--name <name>', 'display name')
+  .option('--json', 'machine-readable output')
+  .action((options: { slug: string; name: string; json?: boolean }) =>
+    run(() => tenantsCreateCommand(options)),
+  );
+tenantsCmd
+  .command('list')
+  .description('list tenants')
+  .option('--json', 'machine-readable output')
+  .action((options: { json?: boolean }) => run(() => tenantsListCommand(options)));
+
+const clientsCmd = usageErrorsExit2(
+  program.command('clients').description('OAuth 2.0 / OpenID Connect clients of a tenant'),
+);
+clientsCmd
+  .command('create')
+  .description("register a client; a confidential client's secret is printed once")
+  .option('--tenant <slug>', 'tenant slug or id', 'default')
+  .requiredOption('--name <name>', 'display name (shown on the consent page)')
+  .addOption(
+    new Option('--type <type>', 'client type').choices(['public', 'confidential']).makeOptionMandatory(),
+  )
+  .option('--redirect-uri <uri>', 'allowed redirect URI, exact match (repeatable)', collect)
+  .option('--post-logout-redirect-uri <uri>', 'allowed post-logout redirect URI (repeatable)', collect)
+  .option('--grant-types <list>', 'comma-separated: authorization_code,refresh_token,client_credentials')
+  .option(
+    '--scopes <list>',
+    'comma-separated scopes the client may request (default openid,profile,email,phone,address)',
+  )
+  .addOption(
+    new Option(
+      '--token-endpoint-auth-method <method>',
+      'how the client authenticates at the token endpoint',
+    ).choices(['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt']),
+  )
+  .addOption(
+    new Option('--id-token-alg <alg>', 'ID token signing algorithm (default RS256)').choices([
+      'RS256',
+      'EdDSA',
+      'ES256',
+    ]),
+  )
+  .option('--first-party', 'a first-party application: skips the consent screen')
+  .option('--client-id <id>', 'use this client_id instead of a random one')
+  .option('--json', 'machine-readable output')
+  .action((options: ClientsCreateOptions) => run(() => clientsCreateCommand(options)));
+clientsCmd
+  .command('list')
+  .description('list the clients of a tenant')
+  .option('--tenant <slug>', 'tenant slug or id', 'default')
+  .option('--json', 'machine-readable output')
+  .action((options: { tenant: string; json?: boolean }) => run(() => clientsListCommand(options)));
+clientsCmd
+  .command('rotate-secret')
+  .description('replace the secret of a confidential client (printed once); the old one stops working')
+  .argument('<client_id>', 'the client')
+  .option('--tenant <slug>', 'tenant slug or id', 'default')
+  .option('--json', 'machine-readable output')
+  .action((clientId: string, options: { tenant: string; json?: boolean }) =>
+    run(() => clientsRotateSecretCommand(clientId, options)),
+  );
+
+const usersCmd = usageErrorsExit2(program.command('users').description('user accounts of a tenant'));
+usersCmd
+  .command('create')
+  .description('create a user (email and password checked like registration; no email is sent)')
+  .option('--tenant <slug>', 'tenant slug or id', 'default')
+  .requiredOption('--email <email>', 'email address')
+  .requiredOption('--password <password>', 'password; `-` reads it from standard input')
+  .option('--name <name>', 'display name')
+  .option('--verified', 'mark the email address as verified')
+  .option('--json', 'machine-readable output')
+  .action((options: UsersCreateOptions) => run(() => usersCreateCommand(options)));
+
+const adminCmd = usageErrorsExit2(
+  program.command('admin').description('operators of this installation and their admin API tokens'),
+);
+adminCmd
+  .command('create')
+  .description('create an admin (or reuse the one with this email) and a new admin API token, printed once')
+  .requiredOption('--email <email>', 'email address of the admin')
+  .option('--name <name>', 'a label for the token', 'cli')
+  .option('--json', 'machine-readable output')
+  .action((options: { email: string; name?: string; json?: boolean }) =>
+    run(() => adminCreateCommand(options)),
+  );
+adminCmd
+  .command('revoke-token')
+  .description('revoke an admin API token by its id')
+  .argument('<token_id>', 'the token id printed by `admin create`')
+  .option('--json', 'machine-readable output')
+  .action((tokenId: string, options: { json?: boolean }) =>
+    run(() => adminRevokeTokenCommand(tokenId, options)),
+  );
 
 program
   .command('version')

@@ -1,6 +1,7 @@
 // `hellojohn serve`: open the database, migrate (unless told not to), refuse a schema we cannot run on,
 // listen, and shut down gracefully on SIGTERM/SIGINT.
 import { buildApp } from '../app.js';
+import { SecretboxError } from '../crypto/secretbox.js';
 import { openDatabase } from '../db/open.js';
 import { migrate, migrationStatus, schemaProblem } from '../db/migrator.js';
 import { migrations } from '../db/migrations/index.js';
@@ -29,6 +30,18 @@ export async function serveCommand(): Promise<number | void> {
   }
 
   const app = await buildApp(config, { db, logger });
+  try {
+    const defaultTenant = await app.services.tenants.resolve(undefined);
+    await app.services.keys.checkMasterKey(defaultTenant.id);
+  } catch (error) {
+    await app.close();
+    await db.close();
+    if (!(error instanceof SecretboxError)) throw error;
+    throw new CliError(
+      'refusing to start: SECRETBOX_MASTER_KEY cannot open the signing keys stored in the database ' +
+        '(it is not the key they were sealed with; restore the right master key)',
+    );
+  }
   try {
     await app.listen({ host: config.http.host, port: config.http.port });
   } catch (error) {

@@ -1,13 +1,57 @@
 // The embedded database: PGlite (PostgreSQL compiled to WebAssembly) in DATA_DIR. One connection, so
 // PGlite itself serialises queries and transactions. Meant for development and first runs.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { HelloJohnError } from '../errors.js';
 import type { Database, PoolStats, QueryResult, Queryable } from './database.js';
 
 export async function openPglite(dataDir: string): Promise<Database> {
   mkdirSync(dataDir, { recursive: true });
-  const db = await PGlite.create(dataDir);
-  return new PgliteDatabase(db, dataDir);
+  const unlock = lockDataDir(dataDir);
+  try {
+    const db = await PGlite.create(dataDir);
+    return new PgliteDatabase(db, dataDir, unlock);
+  } catch (error) {
+    unlock();
+    throw error;
+  }
+}
+
+/**
+ * PGlite is an in-process database: two processes opening the same directory each keep their own copy
+ * in memory and the last to close overwrites the other's writes. So a data directory has one owner at a
+ * time, recorded in a lock file with its pid; a lock whose process is gone is taken over.
+ */
+function lockDataDir(dataDir: string): () => void {
+  const file = path.join(dataDir, 'hellojohn.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx' });
+      return () => rmSync(file, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const owner = Number(readFileSync(file, 'utf8').trim());
+      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
+        throw new HelloJohnError(
+          'database_in_use',
+          `the embedded database in ${dataDir} is in use by process ${owner} (a running hellojohn?). ` +
+            'Stop it first, or set DATABASE_URL to use PostgreSQL, which many processes can share',
+        );
+      }
+      rmSync(file, { force: true });
+    }
+  }
+  throw new HelloJohnError('database_in_use', `cannot lock the embedded database in ${dataDir}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 class PgliteDatabase implements Database {
@@ -18,6 +62,7 @@ class PgliteDatabase implements Database {
   constructor(
     private readonly db: PGlite,
     dataDir: string,
+    private readonly unlock: () => void,
   ) {
     this.description = `embedded PGlite in ${dataDir}`;
   }
@@ -51,7 +96,11 @@ class PgliteDatabase implements Database {
   }
 
   async close(): Promise<void> {
-    await this.db.close();
+    try {
+      await this.db.close();
+    } finally {
+      this.unlock();
+    }
   }
 
   private async track<T>(work: () => Promise<T>): Promise<T> {

@@ -13,9 +13,6 @@ import type { Database, PoolStats, QueryResult, Queryable } from './database.js'
 
 type PostgresSettings = PostgresConfig & Config['database'];
 
-// A pool slot not free within this long fails the request with 503 instead of queueing without bound.
-const POOL_WAIT_MS = 5_000;
-
 export class StartupError extends Error {
   override readonly name = 'StartupError';
 }
@@ -101,6 +98,13 @@ class PostgresDatabase implements Database {
       throw unavailable(error);
     }
     let broken = false;
+    // A checked-out client has no error listener of the pool's: a connection lost between two statements
+    // of the transaction would be an unhandled 'error' event and crash the process. The pending or next
+    // query fails on its own (→ 503); the connection is discarded on release.
+    const onError = () => {
+      broken = true;
+    };
+    client.on('error', onError);
     try {
       await runQuery(client, 'BEGIN');
       const result = await fn({
@@ -119,7 +123,9 @@ class PostgresDatabase implements Database {
       }
       throw error;
     } finally {
-      // A connection that could not roll back is destroyed rather than handed to the next caller.
+      // A connection that could not roll back is destroyed rather than handed to the next caller (which
+      // keeps its error listener: a late error on it must not crash the process either).
+      if (!broken) client.removeListener('error', onError);
       client.release(broken);
     }
   }
@@ -170,7 +176,9 @@ function clientConfig(
     database: settings.database,
     application_name: 'hellojohn',
     ssl,
-    connectionTimeoutMillis: POOL_WAIT_MS,
+    // DATABASE_POOL_TIMEOUT: a pool slot not free (or a new connection not open) within this long fails
+    // the request with 503 instead of queueing without bound.
+    connectionTimeoutMillis: settings.poolTimeoutMs,
     ...(settings.options ? { options: settings.options } : {}),
     ...(settings.statementTimeoutMs > 0
       ? serverSideTimeout

@@ -10,12 +10,15 @@ import { HelloJohnError } from '../errors.js';
 import { escapeHtml } from '../mail/templates.js';
 import type { Tenant, Tenants } from '../tenants/tenants.js';
 import { InvalidTokenError } from '../tokens/access-tokens.js';
-import { bearerToken, metaOf, tenantOf } from './context.js';
-import { layout } from './pages.js';
+import { bearerToken, metaOf, tenantOf, type ClientTenantLookup } from './context.js';
+import { Cookies } from './cookies.js';
+import { layout } from './views/pages.js';
 import { Email, Name, OpaqueToken, Password, TenantId, TenantParams, TenantQuery, Uuid } from './schemas.js';
 
 export interface AuthRoutesOptions {
   auth: AuthService;
+  /** A client_id in the request names its tenant. */
+  clients: ClientTenantLookup;
   tenants: Tenants;
   config: Config;
 }
@@ -30,14 +33,17 @@ const Credentials = Type.Object(
   { additionalProperties: false },
 );
 
-export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, { auth, tenants, config }) => {
+export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (
+  app,
+  { auth, tenants, clients, config },
+) => {
   // Token and session responses must never be cached by browsers or proxies.
   app.addHook('onSend', async (_request, reply) => {
     reply.header('cache-control', 'no-store');
     reply.header('pragma', 'no-cache');
   });
 
-  const tenant = (request: FastifyRequest) => tenantOf(request, tenants);
+  const tenant = (request: FastifyRequest) => tenantOf(request, tenants, clients);
 
   /** The authenticated user behind the bearer token, with its live session. */
   const requireBearer = async (request: FastifyRequest, t: Tenant) => {
@@ -296,23 +302,14 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, { a
 
   // --- browser sessions (cookie) ---------------------------------------------------------------------
 
-  const cookieName = (t: Tenant) => {
-    const base = config.sessions.secure && !config.sessions.domain ? '__Host-hj_session' : 'hj_session';
-    return t.slug === 'default' ? base : `${base}-${t.slug}`;
-  };
-  const cookieOptions = () => ({
-    path: '/',
-    httpOnly: true,
-    secure: config.sessions.secure,
-    sameSite: config.sessions.sameSite,
-    ...(config.sessions.domain ? { domain: config.sessions.domain } : {}),
-  });
+  const cookies = new Cookies(config.sessions);
+  const cookieName = (t: Tenant) => cookies.name('session', t);
   const currentSession = async (request: FastifyRequest, t: Tenant) => {
     const session = await auth.browserSession(t, request.cookies[cookieName(t)]);
     if (!session) throw new HelloJohnError('login_required', 'No active session.');
     return session;
   };
-  const clearCookie = (reply: FastifyReply, t: Tenant) => reply.clearCookie(cookieName(t), cookieOptions());
+  const clearCookie = (reply: FastifyReply, t: Tenant) => cookies.clear(reply, 'session', t);
 
   app.post(
     '/v2/session/login',
@@ -321,10 +318,7 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, { a
       const t = await tenant(request);
       const body = request.body as { email: string; password: string };
       const { cookie, session, user } = await auth.browserLogin(t, body, metaOf(request));
-      reply.setCookie(cookieName(t), cookie, {
-        ...cookieOptions(),
-        maxAge: Math.floor(config.sessions.ttlMs / 1000),
-      });
+      cookies.set(reply, 'session', t, cookie, Math.floor(config.sessions.ttlMs / 1000));
       return { user, session: { id: session.id, expires_at: session.expires_at.toISOString() } };
     },
   );

@@ -5,20 +5,42 @@ import type { RequestMeta } from '../auth/service.js';
 import { HelloJohnError } from '../errors.js';
 import type { Tenant, Tenants } from '../tenants/tenants.js';
 
+/** Finds the tenant a client belongs to (client ids are globally unique). */
+export interface ClientTenantLookup {
+  findAnyTenant(clientId: string): Promise<{ tenantId: string } | null>;
+}
+
 /**
- * The tenant of a request: the `/t/{slug}` prefix, else `tenant_id` in the body or query, else the
- * default tenant. A prefix and a `tenant_id` that disagree are refused rather than guessed between.
+ * The tenant of a request: the `/t/{slug}` prefix, else `tenant_id` in the body or query, else the tenant
+ * of `client_id` (first-party API only: pass `clients`), else the default tenant. Names that disagree are
+ * refused rather than guessed between.
  */
-export async function tenantOf(request: FastifyRequest, tenants: Tenants): Promise<Tenant> {
+export async function tenantOf(
+  request: FastifyRequest,
+  tenants: Tenants,
+  clients?: ClientTenantLookup,
+): Promise<Tenant> {
   const fromPath = (request.params as { tenant?: string } | undefined)?.tenant;
-  const body = request.body as { tenant_id?: unknown } | undefined;
-  const query = request.query as { tenant_id?: unknown } | undefined;
-  const named = [body?.tenant_id, query?.tenant_id].find(
-    (v): v is string => typeof v === 'string' && v !== '',
-  );
-  const tenant = await tenants.resolve(fromPath ?? named);
+  const body = request.body as { tenant_id?: unknown; client_id?: unknown } | undefined;
+  const query = request.query as { tenant_id?: unknown; client_id?: unknown } | undefined;
+  const pick = (values: unknown[]) => values.find((v): v is string => typeof v === 'string' && v !== '');
+  const named = pick([body?.tenant_id, query?.tenant_id]);
+  const clientId = clients ? pick([body?.client_id, query?.client_id]) : undefined;
+  let ofClient: Tenant | null = null;
+  if (clientId !== undefined) {
+    const client = await clients!.findAnyTenant(clientId);
+    ofClient = client ? await tenants.byId(client.tenantId) : null;
+    if (!ofClient) throw new HelloJohnError('invalid_request', 'Unknown client_id.');
+  }
+  const tenant =
+    (fromPath ?? named)
+      ? await tenants.resolve(fromPath ?? named)
+      : (ofClient ?? (await tenants.resolve(undefined)));
   if (fromPath && named && named !== tenant.slug && named !== tenant.id) {
     throw new HelloJohnError('invalid_request', 'tenant_id does not match the tenant in the path.');
+  }
+  if (ofClient && ofClient.id !== tenant.id) {
+    throw new HelloJohnError('invalid_request', 'client_id belongs to another tenant.');
   }
   return tenant;
 }

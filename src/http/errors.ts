@@ -11,9 +11,17 @@ const STATUS_BY_CODE: Record<string, number> = {
   unauthorized_client: 400,
   unsupported_grant_type: 400,
   invalid_scope: 400,
+  invalid_client_metadata: 400,
   access_denied: 403,
   login_required: 401,
   consent_required: 400,
+  unsupported_response_type: 400,
+  request_not_supported: 400,
+  request_uri_not_supported: 400,
+  registration_not_supported: 400,
+  unsupported_token_type: 400,
+  insufficient_scope: 403,
+  csrf_failed: 403,
   invalid_credentials: 401,
   invalid_token: 401,
   email_taken: 409,
@@ -139,6 +147,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
       const headers: Record<string, string> = {};
       // RFC 6750: a failed bearer authentication says so in WWW-Authenticate.
       if (error.code === 'invalid_token') headers['www-authenticate'] = 'Bearer error="invalid_token"';
+      if (error.code === 'insufficient_scope')
+        headers['www-authenticate'] = 'Bearer error="insufficient_scope"';
+      // RFC 6749 §5.2: failed client authentication is a 401 challenge.
+      if (error.code === 'invalid_client') headers['www-authenticate'] = 'Basic realm="hellojohn"';
       const retryAfter = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
       if (error.code === 'rate_limited' && typeof retryAfter === 'number')
         headers['retry-after'] = String(retryAfter);

@@ -13,6 +13,8 @@ export const jwksRoutes: FastifyPluginAsync<{ keys: KeyStore; tenants: Tenants }
     const tenant = await tenantOf(request, tenants);
     // Short: relying parties also refetch on an unknown kid, and a rotation should be seen quickly.
     reply.header('cache-control', 'public, max-age=60');
+    // Public keys: browser applications on any origin may verify ID tokens with them.
+    reply.header('access-control-allow-origin', '*');
     return keys.jwks(tenant.id);
   });
 };

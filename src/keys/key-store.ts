@@ -1,10 +1,12 @@
-// Per-tenant JWT signing keys: an active Ed25519 key (EdDSA, the default) and an active RSA-2048 key
-// (RS256, which OpenID Connect requires), generated on first need. Private keys are stored sealed with
+// Per-tenant JWT signing keys: an active Ed25519 key (EdDSA, the default), an active RSA-2048 key
+// (RS256, which OpenID Connect requires) and a P-256 key (ES256, for clients that ask for it), generated
+// on first need. Private keys are stored sealed with
 // ChaCha20-Poly1305 under the secretbox master key. Rotation retires the active keys; retired keys stay
 // in the JWKS, and keep verifying, until their grace period ends.
 //
 // Each instance caches a tenant's keys briefly, so a rotation made elsewhere is seen within the TTL; an
-// unknown `kid` triggers one early reload.
+// unknown `kid` triggers one early reload. With an invalidation bus, a rotation is announced and every
+// instance reloads at once.
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { Database } from '../db/database.js';
@@ -17,9 +19,10 @@ import {
   type SigningKeyRow,
 } from '../db/repositories/signing-keys.js';
 import { open, seal } from '../crypto/secretbox.js';
+import type { Invalidation } from '../cache/invalidation.js';
 
-export type SigningAlg = 'EdDSA' | 'RS256';
-export const SIGNING_ALGS: readonly SigningAlg[] = ['EdDSA', 'RS256'];
+export type SigningAlg = 'EdDSA' | 'RS256' | 'ES256';
+export const SIGNING_ALGS: readonly SigningAlg[] = ['EdDSA', 'RS256', 'ES256'];
 
 export interface SigningKey {
   kid: string;
@@ -75,7 +78,12 @@ export class KeyStore {
     private readonly db: Database,
     private readonly secretboxKey: Buffer,
     private readonly graceMs: number,
-  ) {}
+    private readonly invalidation?: Invalidation,
+  ) {
+    invalidation?.on('keys', (tenantId) => this.invalidate(tenantId));
+    // Messages may have been missed: reload everything on next use.
+    invalidation?.onReset(() => this.invalidate());
+  }
 
   async signingKey(tenantId: string, alg: SigningAlg = 'EdDSA'): Promise<SigningKey> {
     let keys = await this.load(tenantId);
@@ -114,7 +122,7 @@ export class KeyStore {
     for (const alg of SIGNING_ALGS) {
       if (!existing.has(alg)) await insertActiveKey(this.db, await this.generate(tenantId, alg));
     }
-    this.cache.delete(tenantId);
+    await this.changed(tenantId);
   }
 
   /** Retires the active keys (published for the grace period) and activates new ones. */
@@ -126,7 +134,7 @@ export class KeyStore {
       for (const key of fresh) await insertActiveKey(tx, key);
       return retiredKids;
     });
-    this.cache.delete(tenantId);
+    await this.changed(tenantId);
     return { retired, created: fresh.map((k) => k.kid) };
   }
 
@@ -141,10 +149,27 @@ export class KeyStore {
     }));
   }
 
+  /**
+   * Opens a tenant's active private keys now. Throws SecretboxError when the secretbox master key is not
+   * the one they were sealed with, so a wrong key stops startup instead of failing every token later.
+   */
+  async checkMasterKey(tenantId: string): Promise<void> {
+    // Read, not cached: on a fresh database the set is empty, and caching it would make tokens that
+    // another instance signs with keys created a moment later unverifiable here for up to a second.
+    const keys = await this.read(tenantId);
+    for (const key of keys.active.values()) key.privateKey ??= key.unseal();
+  }
+
   /** Forget cached keys (another instance rotated them, or a test changed the clock). */
   invalidate(tenantId?: string): void {
     if (tenantId) this.cache.delete(tenantId);
     else this.cache.clear();
+  }
+
+  /** Drops the tenant's keys here and, through the bus, on every other instance. */
+  private async changed(tenantId: string): Promise<void> {
+    this.cache.delete(tenantId);
+    await this.invalidation?.publish('keys', tenantId);
   }
 
   private load(tenantId: string, force = false): Promise<TenantKeys> {
@@ -189,7 +214,11 @@ export class KeyStore {
 
   private async generate(tenantId: string, alg: SigningAlg) {
     const { publicKey, privateKey } =
-      alg === 'EdDSA' ? generateKeyPairSync('ed25519') : generateKeyPairSync('rsa', { modulusLength: 2048 });
+      alg === 'EdDSA'
+        ? generateKeyPairSync('ed25519')
+        : alg === 'ES256'
+          ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+          : generateKeyPairSync('rsa', { modulusLength: 2048 });
     const jwk = publicKey.export({ format: 'jwk' }) as JWK;
     const kid = await calculateJwkThumbprint(jwk, 'sha256');
     const publicJwk = { ...jwk, kid, alg, use: 'sig' };

@@ -12,7 +12,7 @@ export interface SweepResult {
 }
 
 export async function sweepOnce(db: Database, batchSize: number): Promise<SweepResult> {
-  const deleted = { refresh_tokens: 0, email_tokens: 0, sessions: 0 };
+  const deleted = { refresh_tokens: 0, email_tokens: 0, authorization_codes: 0, sessions: 0 };
   for (const target of Object.keys(SWEEP_TARGETS) as (keyof typeof SWEEP_TARGETS)[]) {
     for (let batch = 0; batch < MAX_BATCHES_PER_TARGET; batch++) {
       const count = await deleteExpiredBatch(db, target, batchSize);

@@ -4,9 +4,13 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Database, PoolStats, QueryResult, Queryable } from '../db/database.js';
 
 /** What the auth service reports; kept free of prom-client so the domain does not depend on it. */
+/** How a token was obtained: first-party password login, a browser session, or an OAuth grant. */
+export type TokenGrant =
+  'password' | 'session' | 'refresh_token' | 'authorization_code' | 'client_credentials';
+
 export interface AuthEvents {
   login(result: 'ok' | 'failed' | 'locked' | 'blocked'): void;
-  tokenIssued(grant: 'password' | 'refresh_token' | 'session'): void;
+  tokenIssued(grant: TokenGrant): void;
   refreshReuseDetected(): void;
   rateLimited(scope: string): void;
 }
@@ -18,7 +22,22 @@ export const noAuthEvents: AuthEvents = {
   rateLimited: () => {},
 };
 
-export class Metrics implements AuthEvents {
+/** What the caches report (src/cache/); kept free of prom-client like AuthEvents. */
+export interface CacheEvents {
+  cacheLookup(cache: 'session', result: 'hit' | 'miss'): void;
+  /** `origin`: published here, received from another instance, or a reset (everything dropped). */
+  cacheInvalidated(kind: string, origin: 'local' | 'remote' | 'reset'): void;
+  /** Whether cross-instance invalidation is live (Redis subscription and heartbeat). */
+  invalidationSubscribed(up: boolean): void;
+}
+
+export const noCacheEvents: CacheEvents = {
+  cacheLookup: () => {},
+  cacheInvalidated: () => {},
+  invalidationSubscribed: () => {},
+};
+
+export class Metrics implements AuthEvents, CacheEvents {
   readonly registry = new Registry();
   readonly httpDuration = new Histogram({
     name: 'hellojohn_http_request_duration_seconds',
@@ -63,9 +82,31 @@ export class Metrics implements AuthEvents {
     labelNames: ['result'] as const,
     registers: [this.registry],
   });
+  readonly dbTransactions = new Counter({
+    name: 'hellojohn_db_transactions_total',
+    help: 'Database transactions begun (each adds BEGIN and COMMIT round trips to its statements)',
+    registers: [this.registry],
+  });
   readonly redisUp = new Gauge({
     name: 'hellojohn_redis_up',
     help: '1 when Redis is configured and reachable, 0 otherwise',
+    registers: [this.registry],
+  });
+  private readonly cacheRequests = new Counter({
+    name: 'hellojohn_cache_requests_total',
+    help: 'Cache lookups by cache and result (a miss reads the database)',
+    labelNames: ['cache', 'result'] as const,
+    registers: [this.registry],
+  });
+  private readonly cacheInvalidations = new Counter({
+    name: 'hellojohn_cache_invalidations_total',
+    help: 'Cache invalidations applied, by kind and origin (local, remote instance, reset)',
+    labelNames: ['kind', 'origin'] as const,
+    registers: [this.registry],
+  });
+  private readonly invalidationUp = new Gauge({
+    name: 'hellojohn_cache_invalidation_up',
+    help: '1 while cross-instance cache invalidation (Redis pub/sub) is live, 0 otherwise',
     registers: [this.registry],
   });
 
@@ -85,12 +126,14 @@ export class Metrics implements AuthEvents {
     pool('hellojohn_db_pool_waiting', 'Callers waiting for a database connection', (s) => s.waiting);
     pool('hellojohn_db_pool_max', 'Configured pool size (DATABASE_MAX_CONNECTIONS)', (s) => s.max);
     this.redisUp.set(0);
+    // Present from the start, so a scrape before any traffic already shows the series.
+    for (const result of ['hit', 'miss'] as const) this.cacheRequests.inc({ cache: 'session', result }, 0);
   }
 
   login(result: 'ok' | 'failed' | 'locked' | 'blocked'): void {
     this.logins.inc({ result });
   }
-  tokenIssued(grant: 'password' | 'refresh_token' | 'session'): void {
+  tokenIssued(grant: TokenGrant): void {
     this.tokens.inc({ grant });
   }
   refreshReuseDetected(): void {
@@ -99,10 +142,26 @@ export class Metrics implements AuthEvents {
   rateLimited(scope: string): void {
     this.limited.inc({ scope });
   }
+  cacheLookup(cache: 'session', result: 'hit' | 'miss'): void {
+    this.cacheRequests.inc({ cache, result });
+  }
+  cacheInvalidated(kind: string, origin: 'local' | 'remote' | 'reset'): void {
+    this.cacheInvalidations.inc({ kind, origin });
+  }
+  invalidationSubscribed(up: boolean): void {
+    this.invalidationUp.set(up ? 1 : 0);
+  }
 }
 
-/** The same database, with every statement timed into `histogram`. */
-export function instrumentDatabase(db: Database, histogram: Metrics['dbQueryDuration']): Database {
+/**
+ * The same database, with every statement timed into `histogram`, and transactions counted into
+ * `transactions` (their BEGIN and COMMIT are round trips the histogram does not see).
+ */
+export function instrumentDatabase(
+  db: Database,
+  histogram: Metrics['dbQueryDuration'],
+  transactions?: Metrics['dbTransactions'],
+): Database {
   const timed = (target: Queryable): Queryable => ({
     async query<Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
       const end = histogram.startTimer({ kind: 'query' });
@@ -127,7 +186,10 @@ export function instrumentDatabase(db: Database, histogram: Metrics['dbQueryDura
     description: db.description,
     query: (sql, params) => outer.query(sql, params),
     exec: (sql) => outer.exec(sql),
-    transaction: (fn) => db.transaction((tx) => fn(timed(tx))),
+    transaction: (fn) => {
+      transactions?.inc();
+      return db.transaction((tx) => fn(timed(tx)));
+    },
     poolStats: () => db.poolStats(),
     close: () => db.close(),
   };

@@ -1,8 +1,10 @@
 // Tenants and their issuers. The default tenant's issuer is BASE_URL; tenant `acme` is BASE_URL/t/acme.
-// Tenants change rarely, so each instance caches them for a short while.
+// Tenants change rarely, so each instance caches them for a short while, and drops them at once when a
+// change is announced on the invalidation bus.
 import type { Database } from '../db/database.js';
 import { findTenant, type TenantRow } from '../db/repositories/tenants.js';
 import { HelloJohnError } from '../errors.js';
+import type { Invalidation } from '../cache/invalidation.js';
 
 export interface Tenant {
   id: string;
@@ -22,7 +24,12 @@ export class Tenants {
   constructor(
     private readonly db: Database,
     private readonly baseUrl: URL,
-  ) {}
+    invalidation?: Invalidation,
+  ) {
+    // Cached by slug and by id alike: a change to any tenant drops them all (they are few and cheap).
+    invalidation?.on('tenant', () => this.invalidate());
+    invalidation?.onReset(() => this.invalidate());
+  }
 
   issuerFor(slug: string): string {
     const base = this.baseUrl.href.replace(/\/$/, '');

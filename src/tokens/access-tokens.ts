@@ -1,7 +1,8 @@
 // Access tokens: JWTs in the RFC 9068 shape (typ at+jwt; iss, sub, aud, exp, iat, jti, client_id, scope)
 // plus HelloJohn's top-level tid, sid, amr. Signed with the tenant's active key (EdDSA by default).
 import { randomUUID } from 'node:crypto';
-import { SignJWT, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { signCompactJws } from '../crypto/jws.js';
 import { HelloJohnError } from '../errors.js';
 import type { KeyStore, SigningAlg } from '../keys/key-store.js';
 import type { Tenant } from '../tenants/tenants.js';
@@ -32,7 +33,7 @@ export class InvalidTokenError extends HelloJohnError {
   }
 }
 
-const ACCEPTED_ALGS: readonly string[] = ['EdDSA', 'RS256'];
+const ACCEPTED_ALGS: readonly string[] = ['EdDSA', 'RS256', 'ES256'];
 
 export class AccessTokens {
   constructor(
@@ -47,20 +48,21 @@ export class AccessTokens {
 
   async issue(input: IssueAccessToken): Promise<string> {
     const key = await this.keys.signingKey(input.tenant.id, this.alg);
-    const claims: Record<string, unknown> = { tid: input.tenant.id };
+    const now = Math.floor(Date.now() / 1000);
+    const claims: Record<string, unknown> = {
+      iss: input.tenant.issuer,
+      sub: input.subject,
+      aud: input.audience ?? input.tenant.issuer,
+      iat: now,
+      exp: now + this.ttlSeconds,
+      jti: randomUUID(),
+      tid: input.tenant.id,
+    };
     if (input.sessionId) claims.sid = input.sessionId;
     if (input.scope !== undefined) claims.scope = input.scope;
     if (input.amr) claims.amr = input.amr;
     if (input.clientId) claims.client_id = input.clientId;
-    return new SignJWT(claims)
-      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
-      .setIssuer(input.tenant.issuer)
-      .setSubject(input.subject)
-      .setAudience(input.audience ?? input.tenant.issuer)
-      .setIssuedAt()
-      .setExpirationTime(Math.floor(Date.now() / 1000) + this.ttlSeconds)
-      .setJti(randomUUID())
-      .sign(key.privateKey);
+    return signCompactJws({ alg: key.alg, kid: key.kid, typ: 'at+jwt' }, claims, key.privateKey);
   }
 
   /** Verifies signature, algorithm, issuer, type, expiry and tenant; throws InvalidTokenError otherwise. */

@@ -89,17 +89,24 @@ describe('email flows over real SMTP', () => {
     const page = await fetch(link);
     assert.equal(page.status, 200);
     const html = await page.text();
-    assert.match(html, /<form method="post">/);
+    assert.match(html, /<form method="post" action="\/reset-password">/);
     assert.match(html, /name="password"/);
     const token = link.searchParams.get('token')!;
     assert.ok(html.includes(`value="${token}"`), 'the token rides in the form');
+    const csrfToken = /name="csrf_token" value="([^"]+)"/.exec(html)?.[1] ?? '';
+    const cookie = page.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
 
-    const post = (password: string, confirm: string) =>
+    const post = (password: string, confirm: string, csrf = csrfToken) =>
       fetch(link.origin + link.pathname, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ token, password, confirm }).toString(),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+        body: new URLSearchParams({ token, password, confirm, csrf_token: csrf }).toString(),
       });
+    const forged = await post('Another-Strong-Passphrase-7', 'Another-Strong-Passphrase-7', 'forged');
+    assert.equal(forged.status, 403, 'a form post without the CSRF token of this browser is refused');
     const mismatch = await post('Another-Strong-Passphrase-7', 'something else');
     assert.equal(mismatch.status, 400);
     assert.match(await mismatch.text(), /do not match/);

@@ -232,7 +232,7 @@ describe('secrets at rest', () => {
       'SELECT kid, private_key_enc FROM signing_keys WHERE tenant_id = $1',
       [tenantId],
     );
-    assert.equal(sealed.rows.length, 4, 'two retired and two active keys');
+    assert.equal(sealed.rows.length, 6, 'three retired and three active keys');
     for (const row of sealed.rows) {
       const blob = Buffer.from(row.private_key_enc);
       for (const secret of secrets) {

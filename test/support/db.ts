@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { loadConfig, type Config } from '../../src/config.js';
-import { ADMIN_URL, PGBOUNCER_URL, backend } from './env.js';
+import { ADMIN_URL, DATABASE_VIA, PGBOUNCER_URL, backend } from './env.js';
 
 export interface TestDatabase {
   backend: 'postgres' | 'pglite';
@@ -13,6 +13,8 @@ export interface TestDatabase {
   env: Record<string, string>;
   /** The database name on the real server (postgres only). */
   name?: string;
+  /** How the application's DATABASE_URL reaches it (postgres only). */
+  via?: 'direct' | 'pgbouncer';
   config(extra?: Record<string, string>): Config;
   /** Runs SQL as a superuser on this database (postgres), or opens it briefly (pglite, no server running). */
   sql<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<Row[]>;
@@ -26,6 +28,20 @@ export function urlFor(base: string, database: string): string {
   url.pathname = `/${database}`;
   if (!url.searchParams.has('sslmode')) url.searchParams.set('sslmode', 'disable');
   return url.toString();
+}
+
+/** The URL the application uses for `database`: straight to the server, or through PgBouncer. */
+export function appUrlFor(database: string, via: 'direct' | 'pgbouncer' = DATABASE_VIA): string {
+  return urlFor(via === 'pgbouncer' ? PGBOUNCER_URL! : ADMIN_URL!, database);
+}
+
+/**
+ * `CREATE DATABASE` for the application: owned by the PgBouncer user when the application goes through
+ * PgBouncer (it logs in as that user, so it must be able to create its tables).
+ */
+export async function createAppDatabase(name: string, via: 'direct' | 'pgbouncer' = DATABASE_VIA) {
+  const owner = via === 'pgbouncer' ? decodeURIComponent(new URL(PGBOUNCER_URL!).username) : undefined;
+  await adminQuery('postgres', `CREATE DATABASE ${name}${owner ? ` OWNER "${owner}"` : ''}`);
 }
 
 export async function adminQuery<Row = Record<string, unknown>>(
@@ -42,20 +58,23 @@ export async function adminQuery<Row = Record<string, unknown>>(
   }
 }
 
+/**
+ * `via` defaults to TEST_DATABASE_VIA (direct unless set): a test that must talk to PostgreSQL itself
+ * (session features, pg_dump of what the app sees, connection counting) passes `via: 'direct'`.
+ */
 export async function createTestDatabase(
   options: { via?: 'direct' | 'pgbouncer' } = {},
 ): Promise<TestDatabase> {
   if (backend === 'postgres') {
     const name = `hj_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
-    const owner =
-      options.via === 'pgbouncer' ? decodeURIComponent(new URL(PGBOUNCER_URL!).username) : undefined;
-    await adminQuery('postgres', `CREATE DATABASE ${name}${owner ? ` OWNER "${owner}"` : ''}`);
-    const url = urlFor(options.via === 'pgbouncer' ? PGBOUNCER_URL! : ADMIN_URL!, name);
-    const env = { ...baseEnv, DATABASE_URL: url };
+    const via = options.via ?? DATABASE_VIA;
+    await createAppDatabase(name, via);
+    const env = { ...baseEnv, DATABASE_URL: appUrlFor(name, via) };
     return {
       backend,
       env,
       name,
+      via,
       config: (extra = {}) => loadConfig({ ...env, ...extra }),
       sql: (text, params) => adminQuery(name, text, params),
       drop: async () => {

@@ -4,6 +4,21 @@ import type { TestContext } from 'node:test';
 export const ADMIN_URL = process.env.TEST_DATABASE_URL;
 export const PGBOUNCER_URL = process.env.TEST_PGBOUNCER_URL;
 export const REDIS_URL = process.env.TEST_REDIS_URL;
+/**
+ * TEST_DATABASE_VIA=pgbouncer: the application reaches every test database through PgBouncer
+ * (TEST_PGBOUNCER_URL) unless a test asks for a direct connection; creating, dropping and inspecting
+ * databases stay on the direct admin URL. Unset or `direct`: straight to TEST_DATABASE_URL.
+ */
+export const DATABASE_VIA: 'direct' | 'pgbouncer' = viaFromEnv(process.env.TEST_DATABASE_VIA);
+
+function viaFromEnv(value: string | undefined): 'direct' | 'pgbouncer' {
+  if (value === undefined || value === '' || value === 'direct') return 'direct';
+  if (value !== 'pgbouncer')
+    throw new Error(`TEST_DATABASE_VIA must be direct or pgbouncer (got "${value}")`);
+  if (!process.env.TEST_DATABASE_URL || !process.env.TEST_PGBOUNCER_URL)
+    throw new Error('TEST_DATABASE_VIA=pgbouncer needs TEST_DATABASE_URL and TEST_PGBOUNCER_URL');
+  return value;
+}
 export const backend: 'postgres' | 'pglite' = ADMIN_URL ? 'postgres' : 'pglite';
 const requireAll = process.env.TEST_REQUIRE_ALL === '1';
 

@@ -1,8 +1,9 @@
 // Every migration the binary ships, in order. Bundled as modules: nothing is discovered on disk at run time.
 import { migration as m0001 } from './0001_core.js';
 import { migration as m0002 } from './0002_auth.js';
+import { migration as m0003 } from './0003_oauth.js';
 import type { Migration } from './types.js';
 
 export type { Migration } from './types.js';
 
-export const migrations: readonly Migration[] = [m0001, m0002];
+export const migrations: readonly Migration[] = [m0001, m0002, m0003];

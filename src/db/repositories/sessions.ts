@@ -89,6 +89,9 @@ export interface RotatedRefresh {
   tenant_id: string;
   user_id: string;
   amr: string[];
+  auth_time: Date;
+  /** The browser session an OAuth session was started from (the ID token's `sid`). */
+  parent_id: string | null;
   scope: string;
   client_id: string | null;
 }
@@ -106,14 +109,17 @@ export async function rotateRefreshToken(
   newHash: Buffer,
   refreshTtlMs: number,
   idleTtlMs: number,
+  /** The OAuth client presenting the token; null for the first-party API. Tokens are bound to it. */
+  clientId: string | null = null,
 ): Promise<RotatedRefresh | null> {
   const result = await db.query<RotatedRefresh>(
     `WITH old AS (
        UPDATE refresh_tokens t SET rotated_at = now()
          FROM sessions s JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.user_id
         WHERE t.token_hash = $2 AND t.tenant_id = $1 AND t.rotated_at IS NULL AND t.revoked_at IS NULL
+          AND t.client_id IS NOT DISTINCT FROM $4
           AND t.expires_at > now() AND s.id = t.session_id AND ${LIVE} AND NOT u.blocked
-        RETURNING t.session_id, t.tenant_id, s.user_id, s.amr, t.scope, t.client_id, s.expires_at
+        RETURNING t.session_id, t.tenant_id, s.user_id, s.amr, s.auth_time, s.parent_id, t.scope, t.client_id, s.expires_at
      ), touched AS (
        UPDATE sessions SET last_seen_at = now(), idle_expires_at = LEAST(expires_at, now() + ${ms(idleTtlMs)})
         WHERE id = (SELECT session_id FROM old) AND last_seen_at < now() - interval '1 minute'
@@ -121,8 +127,8 @@ export async function rotateRefreshToken(
        INSERT INTO refresh_tokens (tenant_id, session_id, token_hash, client_id, scope, expires_at)
        SELECT tenant_id, session_id, $3, client_id, scope, LEAST(expires_at, now() + ${ms(refreshTtlMs)}) FROM old
      )
-     SELECT session_id, tenant_id, user_id, amr, scope, client_id FROM old`,
-    [tenantId, oldHash, newHash],
+     SELECT session_id, tenant_id, user_id, amr, auth_time, parent_id, scope, client_id FROM old`,
+    [tenantId, oldHash, newHash, clientId],
   );
   return result.rows[0] ?? null;
 }
@@ -166,7 +172,9 @@ export async function revokeSessions(
     `WITH s AS (
        UPDATE sessions SET revoked_at = now(), revoke_reason = $4
         WHERE tenant_id = $1 AND revoked_at IS NULL
-          AND ($2::uuid IS NULL OR id = $2::uuid) AND ($3::uuid IS NULL OR user_id = $3::uuid)
+          -- A browser session takes the OAuth sessions started from it (parent_id) along.
+          AND ($2::uuid IS NULL OR id = $2::uuid OR parent_id = $2::uuid)
+          AND ($3::uuid IS NULL OR user_id = $3::uuid)
         RETURNING id
      ), t AS (
        UPDATE refresh_tokens SET revoked_at = now()
@@ -201,6 +209,11 @@ export interface SessionWithUser extends SessionRow {
 }
 
 const USER_COLUMNS = 'u.email, u.email_verified, u.name, u.created_at AS user_created_at, u.last_login_at';
+/** The session columns, with the deadlines as extended by a `touched` CTE in the same statement. */
+const TOUCHED_SESSION_COLUMNS = SESSION_COLUMNS.replace(
+  's.last_seen_at',
+  'COALESCE(t.last_seen_at, s.last_seen_at) AS last_seen_at',
+).replace('s.idle_expires_at', 'COALESCE(t.idle_expires_at, s.idle_expires_at) AS idle_expires_at');
 
 /** A live session with its user, by id (bearer tokens carry the session id). */
 export async function findLiveSession(
@@ -220,7 +233,8 @@ export async function findLiveSession(
 
 /**
  * A live browser session by cookie hash, with its user. Extends the idle deadline at most once a minute
- * (in the same statement), so a busy session costs a write only occasionally.
+ * (in the same statement), so a busy session costs a write only occasionally. The row returned carries
+ * the extended deadline, so a cache holding it knows when the next extension is due.
  */
 export async function findBrowserSession(
   db: Queryable,
@@ -232,9 +246,11 @@ export async function findBrowserSession(
     `WITH touched AS (
        UPDATE sessions s SET last_seen_at = now(), idle_expires_at = LEAST(s.expires_at, now() + ${ms(idleTtlMs)})
         WHERE s.cookie_hash = $2 AND s.tenant_id = $1 AND ${LIVE} AND s.last_seen_at < now() - interval '1 minute'
+        RETURNING s.id, s.last_seen_at, s.idle_expires_at
      )
-     SELECT ${SESSION_COLUMNS}, ${USER_COLUMNS}
+     SELECT ${TOUCHED_SESSION_COLUMNS}, ${USER_COLUMNS}
        FROM sessions s JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.user_id
+       LEFT JOIN touched t ON t.id = s.id
       WHERE s.cookie_hash = $2 AND s.tenant_id = $1 AND s.kind = 'browser' AND ${LIVE} AND NOT u.blocked`,
     [tenantId, cookieHash],
   );

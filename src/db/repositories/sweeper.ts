@@ -9,6 +9,8 @@ export const SWEEP_TARGETS = {
       SELECT id FROM refresh_tokens WHERE expires_at < now() - ${RETENTION} LIMIT $1)`,
   email_tokens: `DELETE FROM email_tokens WHERE id IN (
       SELECT id FROM email_tokens WHERE expires_at < now() - ${RETENTION} LIMIT $1)`,
+  authorization_codes: `DELETE FROM authorization_codes WHERE code_hash IN (
+      SELECT code_hash FROM authorization_codes WHERE expires_at < now() - ${RETENTION} LIMIT $1)`,
   sessions: `DELETE FROM sessions WHERE id IN (
       SELECT id FROM sessions WHERE expires_at < now() - ${RETENTION} OR idle_expires_at < now() - ${RETENTION}
         OR revoked_at < now() - ${RETENTION} LIMIT $1)`,

@@ -97,3 +97,21 @@ export async function markEmailVerified(
   );
   return result.rowCount > 0;
 }
+
+/** A users row as `to_jsonb(u)` returns it (timestamps as text), for statements that join a user in. */
+export function userFromJson(json: Record<string, unknown>): UserRow {
+  const date = (value: unknown) => (typeof value === 'string' ? new Date(value) : null);
+  return {
+    id: json.id as string,
+    tenant_id: json.tenant_id as string,
+    email: json.email as string,
+    email_verified: json.email_verified === true,
+    password_hash: (json.password_hash as string | null) ?? null,
+    name: (json.name as string | null) ?? null,
+    profile: (json.profile as Record<string, unknown> | null) ?? {},
+    blocked: json.blocked === true,
+    created_at: date(json.created_at)!,
+    updated_at: date(json.updated_at)!,
+    last_login_at: date(json.last_login_at),
+  };
+}

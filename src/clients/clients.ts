@@ -1,0 +1,334 @@
+// OAuth clients of a tenant: registration with validated metadata, listing, lookup (cached briefly: the
+// token endpoint reads a client on every request), secret rotation and constant-time secret checks.
+// Secrets are shown once and stored only as their SHA-256.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { hashToken, newOpaqueToken } from '../crypto/tokens.js';
+import type { Invalidation } from '../cache/invalidation.js';
+import type { Database } from '../db/database.js';
+import { insertAuditEvent } from '../db/repositories/audit.js';
+import {
+  findClient,
+  findClientAnyTenant,
+  insertClient,
+  listClients,
+  updateClientSecret,
+  type ClientRow,
+} from '../db/repositories/clients.js';
+import { HelloJohnError } from '../errors.js';
+import type { Tenant } from '../tenants/tenants.js';
+import { CLIENT_ID, validateNewClient } from './validation.js';
+
+export { CLIENT_ID, DEFAULT_CLIENT_SCOPES, DEFAULT_GRANT_TYPES } from './validation.js';
+
+export type ClientType = 'public' | 'confidential';
+export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials';
+export type TokenEndpointAuthMethod =
+  'client_secret_basic' | 'client_secret_post' | 'none' | 'private_key_jwt';
+export type IdTokenAlg = 'RS256' | 'EdDSA' | 'ES256';
+
+export interface Client {
+  /** Row id (uuid). */
+  id: string;
+  tenantId: string;
+  clientId: string;
+  name: string;
+  type: ClientType;
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  grantTypes: GrantType[];
+  responseTypes: string[];
+  tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  scopes: string[];
+  firstParty: boolean;
+  idTokenSignedResponseAlg: IdTokenAlg;
+  jwks: { keys: object[] } | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface NewClient {
+  name: string;
+  type: ClientType;
+  redirectUris?: string[];
+  postLogoutRedirectUris?: string[];
+  grantTypes?: GrantType[];
+  tokenEndpointAuthMethod?: TokenEndpointAuthMethod;
+  scopes?: string[];
+  firstParty?: boolean;
+  idTokenSignedResponseAlg?: IdTokenAlg;
+  jwks?: { keys: object[] } | null;
+  clientId?: string;
+}
+
+/** Who made a change, for the audit trail. */
+export interface ClientActor {
+  via: 'cli' | 'admin_api' | 'internal';
+  adminId?: string | null;
+  ip?: string | null;
+  userAgent?: string | null;
+}
+
+export interface ClientsOptions {
+  /** How long a looked-up client is reused by this instance (default and maximum 30 s; 0 disables). */
+  cacheTtlMs?: number;
+  /**
+   * Cross-instance invalidation: a change here (create, rotate-secret) is published as a `client`
+   * message, and messages from other instances drop the entry here.
+   */
+  invalidation?: Invalidation;
+}
+
+const MAX_CACHE_TTL_MS = 30_000;
+const MAX_CACHE_ENTRIES = 10_000;
+
+interface CacheEntry {
+  client: Client;
+  secretHash: Buffer | null;
+  at: number;
+}
+
+export class Clients {
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly ttlMs: number;
+
+  constructor(
+    private readonly db: Database,
+    private readonly options: ClientsOptions = {},
+  ) {
+    this.ttlMs = Math.min(Math.max(options.cacheTtlMs ?? MAX_CACHE_TTL_MS, 0), MAX_CACHE_TTL_MS);
+    options.invalidation?.on('client', (_tenantId, clientId) => this.invalidate(clientId));
+    options.invalidation?.onReset(() => this.invalidate());
+  }
+
+  /** Registers a client. The secret (confidential clients, except private_key_jwt) is returned only here. */
+  async create(
+    tenant: Tenant,
+    input: NewClient,
+    actor: ClientActor = { via: 'internal' },
+  ): Promise<{ client: Client; clientSecret: string | null }> {
+    const valid = validateNewClient(input);
+    const clientSecret =
+      valid.type === 'confidential' && valid.tokenEndpointAuthMethod !== 'private_key_jwt'
+        ? newOpaqueToken()
+        : null;
+    const clientId = valid.clientId ?? newClientId();
+    const row = await this.db.transaction(async (tx) => {
+      const inserted = await insertClient(tx, {
+        tenantId: tenant.id,
+        clientId,
+        name: valid.name,
+        type: valid.type,
+        secretHash: clientSecret === null ? null : hashToken(clientSecret),
+        redirectUris: valid.redirectUris,
+        postLogoutRedirectUris: valid.postLogoutRedirectUris,
+        grantTypes: valid.grantTypes,
+        responseTypes: valid.responseTypes,
+        tokenEndpointAuthMethod: valid.tokenEndpointAuthMethod,
+        scopes: valid.scopes,
+        firstParty: valid.firstParty,
+        idTokenSignedResponseAlg: valid.idTokenSignedResponseAlg,
+        jwks: valid.jwks,
+      });
+      if (!inserted) throw new HelloJohnError('conflict', `The client_id "${clientId}" is already taken.`);
+      await insertAuditEvent(tx, {
+        tenantId: tenant.id,
+        type: 'client.created',
+        ip: actor.ip ?? null,
+        userAgent: actor.userAgent ?? null,
+        data: { client_id: clientId, type: valid.type, via: actor.via, admin_id: actor.adminId ?? null },
+      });
+      return inserted;
+    });
+    await this.changed(tenant, clientId);
+    return { client: this.remember(row), clientSecret };
+  }
+
+  async list(tenant: Tenant): Promise<Client[]> {
+    return (await listClients(this.db, tenant.id)).map((row) => this.remember(row));
+  }
+
+  /** The client of `tenant` with this client_id, or null. Cached briefly per instance. */
+  async get(tenant: Tenant, clientId: string): Promise<Client | null> {
+    const client = await this.findAnyTenant(clientId);
+    return client && client.tenantId === tenant.id ? client : null;
+  }
+
+  /** The client with this client_id in whichever tenant (client ids are globally unique), or null. */
+  async findAnyTenant(clientId: string): Promise<Client | null> {
+    if (typeof clientId !== 'string' || !CLIENT_ID.test(clientId)) return null;
+    const hit = this.fresh(clientId);
+    if (hit) return hit.client;
+    const version = this.options.invalidation?.version;
+    const row = await findClientAnyTenant(this.db, clientId);
+    if (!row) {
+      this.cache.delete(clientId);
+      return null;
+    }
+    // An invalidation that arrived while we read may have been about this row: use it, don't cache it.
+    return this.remember(row, version === this.options.invalidation?.version);
+  }
+
+  /** A new secret for a confidential client; the old one stops working at once on this instance. */
+  async rotateSecret(
+    tenant: Tenant,
+    clientId: string,
+    actor: ClientActor = { via: 'internal' },
+  ): Promise<{ client: Client; clientSecret: string }> {
+    const existing = CLIENT_ID.test(clientId) ? await findClient(this.db, tenant.id, clientId) : null;
+    if (!existing)
+      throw new HelloJohnError('not_found', `No client "${clientId}" in tenant "${tenant.slug}".`);
+    if (existing.type !== 'confidential' || existing.token_endpoint_auth_method === 'private_key_jwt') {
+      throw new HelloJohnError(
+        'invalid_request',
+        existing.type === 'public'
+          ? 'A public client has no secret to rotate.'
+          : 'A private_key_jwt client authenticates with its keys, not a secret.',
+      );
+    }
+    const clientSecret = newOpaqueToken();
+    const row = await this.db.transaction(async (tx) => {
+      const updated = await updateClientSecret(tx, tenant.id, clientId, hashToken(clientSecret));
+      if (!updated)
+        throw new HelloJohnError('not_found', `No client "${clientId}" in tenant "${tenant.slug}".`);
+      await insertAuditEvent(tx, {
+        tenantId: tenant.id,
+        type: 'client.secret_rotated',
+        ip: actor.ip ?? null,
+        userAgent: actor.userAgent ?? null,
+        data: { client_id: clientId, via: actor.via, admin_id: actor.adminId ?? null },
+      });
+      return updated;
+    });
+    await this.changed(tenant, clientId);
+    return { client: this.remember(row), clientSecret };
+  }
+
+  /**
+   * Whether `presented` is the client's secret, comparing SHA-256 digests in constant time. Always false
+   * for clients without a secret (public, private_key_jwt). The stored hash comes from this instance's
+   * cache (so a Client object held since before a rotation does not keep the old secret alive here); a
+   * mismatch re-reads it once, so a secret rotated by another process works here at once. The replaced
+   * secret may keep working on other instances until they get the invalidation or their entry expires.
+   */
+  async verifySecret(client: Client, presented: string): Promise<boolean> {
+    if (client.type !== 'confidential' || typeof presented !== 'string' || presented.length === 0)
+      return false;
+    const digest = hashToken(presented);
+    const hit = this.fresh(client.clientId);
+    const cached = hit && hit.client.tenantId === client.tenantId ? hit.secretHash : null;
+    if (cached && timingSafeEqual(cached, digest)) return true;
+    const stored = await this.storedHash(client);
+    if (!stored || (cached && stored.equals(cached))) return false;
+    return timingSafeEqual(stored, digest);
+  }
+
+  /** Drops one client (or all) from this instance's cache. */
+  invalidate(clientId?: string): void {
+    if (clientId === undefined) this.cache.clear();
+    else this.cache.delete(clientId);
+  }
+
+  // --- internals -------------------------------------------------------------------------------------
+
+  private async storedHash(client: Client): Promise<Buffer | null> {
+    const version = this.options.invalidation?.version;
+    const row = await findClient(this.db, client.tenantId, client.clientId);
+    if (!row) return null;
+    this.remember(row, version === this.options.invalidation?.version);
+    return secretHashOf(row);
+  }
+
+  private fresh(clientId: string): CacheEntry | undefined {
+    const hit = this.cache.get(clientId);
+    return hit && Date.now() - hit.at < this.ttlMs ? hit : undefined;
+  }
+
+  private async changed(tenant: Tenant, clientId: string): Promise<void> {
+    this.invalidate(clientId);
+    await this.options.invalidation?.publish('client', tenant.id, [clientId]);
+  }
+
+  private remember(row: ClientRow, cache = true): Client {
+    const client = toClient(row);
+    if (cache && this.ttlMs > 0) {
+      if (this.cache.size >= MAX_CACHE_ENTRIES && !this.cache.has(client.clientId)) {
+        const oldest = this.cache.keys().next();
+        if (!oldest.done) this.cache.delete(oldest.value);
+      }
+      this.cache.delete(client.clientId);
+      this.cache.set(client.clientId, { client, secretHash: secretHashOf(row), at: Date.now() });
+    }
+    return client;
+  }
+}
+
+/** 16 random bytes, base64url: 22 characters. */
+export function newClientId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+function secretHashOf(row: ClientRow): Buffer | null {
+  const hash = row.secret_hash ? Buffer.from(row.secret_hash) : null;
+  return hash && hash.length === 32 ? hash : null;
+}
+
+function toClient(row: ClientRow): Client {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    clientId: row.client_id,
+    name: row.name,
+    type: row.type as ClientType,
+    redirectUris: row.redirect_uris,
+    postLogoutRedirectUris: row.post_logout_redirect_uris,
+    grantTypes: row.grant_types as GrantType[],
+    responseTypes: row.response_types,
+    tokenEndpointAuthMethod: row.token_endpoint_auth_method as TokenEndpointAuthMethod,
+    scopes: row.scopes,
+    firstParty: row.first_party,
+    idTokenSignedResponseAlg: row.id_token_signed_response_alg as IdTokenAlg,
+    jwks: row.jwks,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** The snake_case JSON of a client (CLI `--json`, admin API). `client_secret` only when given. */
+export function clientJson(client: Client, tenantSlug: string, secret?: string | null): ClientJson {
+  const json: ClientJson = {
+    client_id: client.clientId,
+    tenant: tenantSlug,
+    name: client.name,
+    type: client.type,
+    redirect_uris: client.redirectUris,
+    post_logout_redirect_uris: client.postLogoutRedirectUris,
+    grant_types: client.grantTypes,
+    response_types: client.responseTypes,
+    token_endpoint_auth_method: client.tokenEndpointAuthMethod,
+    scopes: client.scopes,
+    first_party: client.firstParty,
+    id_token_signed_response_alg: client.idTokenSignedResponseAlg,
+    created_at: client.createdAt.toISOString(),
+  };
+  if (client.jwks) json.jwks = client.jwks;
+  if (secret) json.client_secret = secret;
+  return json;
+}
+
+export interface ClientJson {
+  client_id: string;
+  tenant: string;
+  name: string;
+  type: ClientType;
+  redirect_uris: string[];
+  post_logout_redirect_uris: string[];
+  grant_types: GrantType[];
+  response_types: string[];
+  token_endpoint_auth_method: TokenEndpointAuthMethod;
+  scopes: string[];
+  first_party: boolean;
+  id_token_signed_response_alg: IdTokenAlg;
+  created_at: string;
+  jwks?: { keys: object[] };
+  client_secret?: string;
+}

@@ -1,0 +1,252 @@
+// The rules a client's registration metadata must meet. Each failure is an `invalid_client_metadata`
+// HelloJohnError (RFC 7591's code) naming the field and the rule, never a database error:
+//   - name: 1–200 characters, no control characters;
+//   - redirect URIs (and post-logout ones): at most 20, each absolute, ≤ 2000 characters, no fragment,
+//     no credentials, no whitespace; https anywhere, http only on loopback hosts (localhost, 127.0.0.0/8,
+//     [::1]), other (private-use) schemes only for public clients, never javascript:/data:/file:-like ones;
+//   - grant types: a non-empty subset of authorization_code, refresh_token, client_credentials;
+//     client_credentials only for confidential clients; authorization_code needs a redirect URI;
+//   - auth method: public ⇒ none; confidential ⇒ client_secret_basic (default), client_secret_post or
+//     private_key_jwt, which needs a JWKS of public keys (and a JWKS is only for private_key_jwt);
+//   - scopes: RFC 6749 scope tokens, at most 100; ID token alg one of RS256, EdDSA, ES256;
+//   - client_id, when given: 1–128 of [A-Za-z0-9._~-].
+import { createPublicKey, type JsonWebKey } from 'node:crypto';
+import { HelloJohnError } from '../errors.js';
+import type {
+  Client,
+  ClientType,
+  GrantType,
+  IdTokenAlg,
+  NewClient,
+  TokenEndpointAuthMethod,
+} from './clients.js';
+
+/** A registration that passed every rule: the client's fields, and the client_id asked for (if any). */
+export type ValidClient = Omit<Client, 'id' | 'tenantId' | 'clientId' | 'createdAt' | 'updatedAt'> & {
+  clientId: string | null;
+};
+
+/** The syntax of a client_id (the table's CHECK). */
+export const CLIENT_ID = /^[A-Za-z0-9._~-]{1,128}$/;
+export const DEFAULT_CLIENT_SCOPES: readonly string[] = ['openid', 'profile', 'email', 'phone', 'address'];
+export const DEFAULT_GRANT_TYPES: readonly GrantType[] = ['authorization_code', 'refresh_token'];
+export const CLIENT_TYPES: readonly ClientType[] = ['public', 'confidential'];
+export const GRANT_TYPES: readonly GrantType[] = [
+  'authorization_code',
+  'refresh_token',
+  'client_credentials',
+];
+export const AUTH_METHODS: readonly TokenEndpointAuthMethod[] = [
+  'client_secret_basic',
+  'client_secret_post',
+  'none',
+  'private_key_jwt',
+];
+export const ID_TOKEN_ALGS: readonly IdTokenAlg[] = ['RS256', 'EdDSA', 'ES256'];
+
+const MAX_NAME = 200;
+const MAX_URIS = 20;
+const MAX_URI_LENGTH = 2000;
+const MAX_SCOPES = 100;
+const MAX_KEYS = 10;
+const SCOPE = /^[\x21\x23-\x5B\x5D-\x7E]{1,100}$/;
+const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):/;
+/** Schemes that run code or read local data in a browser: never a redirect target. */
+const FORBIDDEN_SCHEMES = new Set(['javascript', 'data', 'vbscript', 'file', 'blob', 'about', 'filesystem']);
+const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+
+export function invalidMetadata(description: string): HelloJohnError {
+  return new HelloJohnError('invalid_client_metadata', description);
+}
+
+export function validateNewClient(input: NewClient): ValidClient {
+  if (typeof input !== 'object' || input === null) throw invalidMetadata('The client metadata is missing.');
+  const name = validName(input.name);
+  const type = oneOf('type', input.type, CLIENT_TYPES);
+  const redirectUris = uriList('redirect_uris', input.redirectUris, type);
+  const postLogoutRedirectUris = uriList('post_logout_redirect_uris', input.postLogoutRedirectUris, type);
+
+  const grantTypes = dedupe(
+    input.grantTypes === undefined
+      ? [...DEFAULT_GRANT_TYPES]
+      : stringList('grant_types', input.grantTypes).map((g) => oneOf('grant_types', g, GRANT_TYPES)),
+  );
+  if (grantTypes.length === 0) throw invalidMetadata('grant_types must name at least one grant type.');
+  if (type === 'public' && grantTypes.includes('client_credentials')) {
+    throw invalidMetadata('client_credentials is only allowed for confidential clients.');
+  }
+  if (grantTypes.includes('authorization_code') && redirectUris.length === 0) {
+    throw invalidMetadata('The authorization_code grant needs at least one redirect URI.');
+  }
+
+  const tokenEndpointAuthMethod =
+    input.tokenEndpointAuthMethod === undefined
+      ? type === 'public'
+        ? 'none'
+        : 'client_secret_basic'
+      : oneOf('token_endpoint_auth_method', input.tokenEndpointAuthMethod, AUTH_METHODS);
+  if (type === 'public' && tokenEndpointAuthMethod !== 'none') {
+    throw invalidMetadata('A public client must use token_endpoint_auth_method "none".');
+  }
+  if (type === 'confidential' && tokenEndpointAuthMethod === 'none') {
+    throw invalidMetadata(
+      'A confidential client must authenticate: token_endpoint_auth_method "none" is refused.',
+    );
+  }
+  const jwks = validJwks(input.jwks ?? null, tokenEndpointAuthMethod);
+
+  const scopes = dedupe(
+    input.scopes === undefined ? [...DEFAULT_CLIENT_SCOPES] : stringList('scopes', input.scopes),
+  );
+  if (scopes.length > MAX_SCOPES) throw invalidMetadata(`scopes: at most ${MAX_SCOPES} scopes.`);
+  for (const scope of scopes) {
+    if (!SCOPE.test(scope)) {
+      throw invalidMetadata(
+        `scopes: "${printable(scope)}" is not a valid scope token (RFC 6749 section 3.3).`,
+      );
+    }
+  }
+
+  if (input.firstParty !== undefined && typeof input.firstParty !== 'boolean') {
+    throw invalidMetadata('first_party must be true or false.');
+  }
+  const idTokenSignedResponseAlg =
+    input.idTokenSignedResponseAlg === undefined
+      ? 'RS256'
+      : oneOf('id_token_signed_response_alg', input.idTokenSignedResponseAlg, ID_TOKEN_ALGS);
+
+  let clientId: string | null = null;
+  if (input.clientId !== undefined) {
+    if (typeof input.clientId !== 'string' || !CLIENT_ID.test(input.clientId)) {
+      throw invalidMetadata('client_id must be 1 to 128 characters among A-Z a-z 0-9 . _ ~ -.');
+    }
+    clientId = input.clientId;
+  }
+
+  return {
+    name,
+    type,
+    redirectUris,
+    postLogoutRedirectUris,
+    grantTypes,
+    responseTypes: grantTypes.includes('authorization_code') ? ['code'] : [],
+    tokenEndpointAuthMethod,
+    scopes,
+    firstParty: input.firstParty ?? false,
+    idTokenSignedResponseAlg,
+    jwks,
+    clientId,
+  };
+}
+
+function validName(value: unknown): string {
+  if (typeof value !== 'string') throw invalidMetadata('name is required.');
+  const name = value.normalize('NFC').trim();
+  const length = [...name].length;
+  if (length < 1 || length > MAX_NAME)
+    throw invalidMetadata(`name must be 1 to ${MAX_NAME} characters long.`);
+  if (/[\p{Cc}\u202A-\u202E\u2066-\u2069]/u.test(name)) {
+    throw invalidMetadata('name contains control or text-direction characters.');
+  }
+  return name;
+}
+
+function oneOf<T extends string>(field: string, value: unknown, allowed: readonly T[]): T {
+  if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
+  const shown = typeof value === 'string' ? `"${printable(value)}"` : 'this value';
+  throw invalidMetadata(`${field}: ${shown} is not one of ${allowed.join(', ')}.`);
+}
+
+function stringList(field: string, value: unknown): string[] {
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
+    throw invalidMetadata(`${field} must be a list of strings.`);
+  }
+  return value;
+}
+
+function dedupe<T>(values: T[]): T[] {
+  return [...new Set(values)];
+}
+
+function uriList(field: string, value: unknown, type: ClientType): string[] {
+  if (value === undefined) return [];
+  const uris = dedupe(stringList(field, value));
+  if (uris.length > MAX_URIS) throw invalidMetadata(`${field}: at most ${MAX_URIS} URIs.`);
+  for (const uri of uris) checkRedirectUri(field, uri, type);
+  return uris;
+}
+
+/** Throws invalid_client_metadata when `uri` may not be registered as a redirect target of this client. */
+export function checkRedirectUri(field: string, uri: string, type: ClientType): void {
+  const fail = (why: string) => invalidMetadata(`${field}: "${printable(uri)}" ${why}.`);
+  if (uri.length > MAX_URI_LENGTH) {
+    throw invalidMetadata(`${field}: a URI is longer than ${MAX_URI_LENGTH} characters.`);
+  }
+  if (/[\s\p{Cc}]/u.test(uri)) throw fail('contains whitespace or control characters');
+  const scheme = SCHEME.exec(uri)?.[1]?.toLowerCase();
+  let url: URL;
+  try {
+    if (!scheme) throw new TypeError('relative');
+    url = new URL(uri);
+  } catch {
+    throw fail('is not an absolute URI');
+  }
+  if (uri.includes('#')) throw fail('must not contain a fragment');
+  if (url.username || url.password) throw fail('must not contain credentials');
+  if (scheme === 'https') {
+    if (!url.hostname) throw fail('has no host');
+    return;
+  }
+  if (scheme === 'http') {
+    if (!isLoopbackHost(url.hostname)) {
+      throw fail('uses http: only loopback hosts (localhost, 127.0.0.1, [::1]) may, use https');
+    }
+    return;
+  }
+  if (FORBIDDEN_SCHEMES.has(scheme)) throw fail(`uses the ${scheme}: scheme, which is not allowed`);
+  if (type !== 'public') throw fail('uses a custom scheme: only public (native) clients may');
+}
+
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  return host === 'localhost' || host === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(host);
+}
+
+function validJwks(value: unknown, method: TokenEndpointAuthMethod): { keys: object[] } | null {
+  if (method !== 'private_key_jwt') {
+    if (value !== null)
+      throw invalidMetadata('jwks is only used with token_endpoint_auth_method private_key_jwt.');
+    return null;
+  }
+  if (typeof value !== 'object' || value === null || !Array.isArray((value as { keys?: unknown }).keys)) {
+    throw invalidMetadata('private_key_jwt needs jwks: {"keys": [...]} with the public keys of the client.');
+  }
+  const keys = (value as { keys: unknown[] }).keys;
+  if (keys.length === 0 || keys.length > MAX_KEYS) {
+    throw invalidMetadata(`jwks must hold 1 to ${MAX_KEYS} keys.`);
+  }
+  for (const key of keys) {
+    if (typeof key !== 'object' || key === null || Array.isArray(key)) {
+      throw invalidMetadata('jwks: every key must be a JSON object (a JWK).');
+    }
+    const jwk = key as Record<string, unknown>;
+    if (PRIVATE_JWK_MEMBERS.some((member) => member in jwk)) {
+      throw invalidMetadata('jwks must contain public keys only (no private or symmetric key material).');
+    }
+    if (!['RSA', 'EC', 'OKP'].includes(jwk.kty as string)) {
+      throw invalidMetadata('jwks: every key must have kty RSA, EC or OKP.');
+    }
+    try {
+      createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' });
+    } catch {
+      throw invalidMetadata('jwks: a key is not a valid public JWK.');
+    }
+  }
+  return { keys: keys as object[] };
+}
+
+/** A value safe to quote in an error message: no control characters, bounded length. */
+function printable(value: string): string {
+  const clean = value.replace(/[\p{Cc}\p{Cf}]/gu, '?');
+  return clean.length > 100 ? `${clean.slice(0, 100)}…` : clean;
+}

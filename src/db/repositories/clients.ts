@@ -1,0 +1,112 @@
+import type { Queryable } from '../database.js';
+
+export interface ClientRow {
+  id: string;
+  tenant_id: string;
+  client_id: string;
+  name: string;
+  type: string;
+  secret_hash: Buffer | null;
+  redirect_uris: string[];
+  post_logout_redirect_uris: string[];
+  grant_types: string[];
+  response_types: string[];
+  token_endpoint_auth_method: string;
+  scopes: string[];
+  first_party: boolean;
+  id_token_signed_response_alg: string;
+  jwks: { keys: object[] } | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface NewClientRow {
+  tenantId: string;
+  clientId: string;
+  name: string;
+  type: string;
+  secretHash: Buffer | null;
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  grantTypes: string[];
+  responseTypes: string[];
+  tokenEndpointAuthMethod: string;
+  scopes: string[];
+  firstParty: boolean;
+  idTokenSignedResponseAlg: string;
+  jwks: { keys: object[] } | null;
+}
+
+const COLUMNS = `id, tenant_id, client_id, name, type, secret_hash, redirect_uris, post_logout_redirect_uris,
+  grant_types, response_types, token_endpoint_auth_method, scopes, first_party, id_token_signed_response_alg,
+  jwks, created_at, updated_at`;
+
+/** Inserts a client; null when its client_id is taken (client ids are unique across tenants). */
+export async function insertClient(db: Queryable, client: NewClientRow): Promise<ClientRow | null> {
+  const result = await db.query<ClientRow>(
+    `INSERT INTO clients (tenant_id, client_id, name, type, secret_hash, redirect_uris, post_logout_redirect_uris,
+       grant_types, response_types, token_endpoint_auth_method, scopes, first_party, id_token_signed_response_alg, jwks)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+     ON CONFLICT (client_id) DO NOTHING
+     RETURNING ${COLUMNS}`,
+    [
+      client.tenantId,
+      client.clientId,
+      client.name,
+      client.type,
+      client.secretHash,
+      client.redirectUris,
+      client.postLogoutRedirectUris,
+      client.grantTypes,
+      client.responseTypes,
+      client.tokenEndpointAuthMethod,
+      client.scopes,
+      client.firstParty,
+      client.idTokenSignedResponseAlg,
+      client.jwks === null ? null : JSON.stringify(client.jwks),
+    ],
+  );
+  return result.rows[0] ?? null;
+}
+
+export async function listClients(db: Queryable, tenantId: string): Promise<ClientRow[]> {
+  const result = await db.query<ClientRow>(
+    `SELECT ${COLUMNS} FROM clients WHERE tenant_id = $1 ORDER BY created_at, client_id`,
+    [tenantId],
+  );
+  return result.rows;
+}
+
+export async function findClient(
+  db: Queryable,
+  tenantId: string,
+  clientId: string,
+): Promise<ClientRow | null> {
+  const result = await db.query<ClientRow>(
+    `SELECT ${COLUMNS} FROM clients WHERE tenant_id = $1 AND client_id = $2`,
+    [tenantId, clientId],
+  );
+  return result.rows[0] ?? null;
+}
+
+/** A client by its client_id alone, whichever tenant it belongs to. */
+export async function findClientAnyTenant(db: Queryable, clientId: string): Promise<ClientRow | null> {
+  const result = await db.query<ClientRow>(`SELECT ${COLUMNS} FROM clients WHERE client_id = $1`, [clientId]);
+  return result.rows[0] ?? null;
+}
+
+/** Replaces the secret hash of a confidential client; null when no such client (or it is public). */
+export async function updateClientSecret(
+  db: Queryable,
+  tenantId: string,
+  clientId: string,
+  secretHash: Buffer,
+): Promise<ClientRow | null> {
+  const result = await db.query<ClientRow>(
+    `UPDATE clients SET secret_hash = $3, updated_at = now()
+      WHERE tenant_id = $1 AND client_id = $2 AND type = 'confidential'
+      RETURNING ${COLUMNS}`,
+    [tenantId, clientId, secretHash],
+  );
+  return result.rows[0] ?? null;
+}

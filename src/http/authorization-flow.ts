@@ -1,0 +1,152 @@
+// What the authorization endpoint, the login page and the consent page share: reading the browser
+// session and the interaction cookie, the pages' Content-Security-Policy, and turning an
+// AuthorizeOutcome into a response (redirect, form_post page, login or consent page, error page).
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AuthService } from '../auth/service.js';
+import type { SessionWithUser } from '../db/repositories/sessions.js';
+import type { Interaction } from '../oauth/interaction.js';
+import type { AuthorizeOutcome, OAuthService, SignedIn } from '../oauth/service.js';
+import type { Tenant } from '../tenants/tenants.js';
+import type { Cookies } from './cookies.js';
+import type { Csrf } from './csrf.js';
+import { FORM_POST_SCRIPT_HASH, errorPage, formPostPage, type PageContext } from './views/pages.js';
+
+export interface FlowDeps {
+  auth: AuthService;
+  oauth: OAuthService;
+  cookies: Cookies;
+  csrf: Csrf;
+}
+
+export function signedIn(session: SessionWithUser): SignedIn {
+  return {
+    sessionId: session.id,
+    userId: session.user_id,
+    email: session.email,
+    authTime: session.auth_time,
+    amr: session.amr,
+  };
+}
+
+export async function currentSession(deps: FlowDeps, request: FastifyRequest, t: Tenant) {
+  return deps.auth.browserSession(t, deps.cookies.read(request, 'session', t));
+}
+
+/** The interaction in the cookie, when it is the one `id` names (a form or link carries the id). */
+export function currentInteraction(
+  deps: FlowDeps,
+  request: FastifyRequest,
+  t: Tenant,
+  id: string | undefined,
+): Interaction | null {
+  const interaction = deps.oauth.interactions.open(t.id, deps.cookies.read(request, 'interaction', t));
+  return interaction && interaction.id === id ? interaction : null;
+}
+
+/** The path prefix of a tenant's pages, from its issuer (works behind a proxy that adds a path). */
+export function basePath(t: Tenant): string {
+  return new URL(t.issuer).pathname.replace(/\/$/, '');
+}
+
+/** The page context, with a CSRF token (setting the secret cookie when the browser has none). */
+export function pageContext(
+  deps: FlowDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  t: Tenant,
+): PageContext {
+  let secret = deps.csrf.validSecret(deps.cookies.read(request, 'csrf', t));
+  if (!secret) {
+    secret = deps.csrf.newSecret();
+    deps.cookies.set(reply, 'csrf', t, secret);
+  }
+  return { tenant: t, csrfToken: deps.csrf.token(secret, t.id), basePath: basePath(t) };
+}
+
+export function csrfValid(deps: FlowDeps, request: FastifyRequest, t: Tenant, token: unknown): boolean {
+  return deps.csrf.verify(deps.csrf.validSecret(deps.cookies.read(request, 'csrf', t)), t.id, token);
+}
+
+/**
+ * Hosted pages: nothing but our own styles and images, never framed, and forms that may post (and be
+ * redirected, which browsers also check against form-action) only to us and to the client the
+ * interaction will return to.
+ */
+export function setPageCsp(reply: FastifyReply, redirectTarget?: string, scriptHash?: string): void {
+  const formAction = ["'self'"];
+  const origin = redirectTarget ? originOf(redirectTarget) : null;
+  if (origin) formAction.push(origin);
+  reply.header(
+    'content-security-policy',
+    [
+      "default-src 'self'",
+      "base-uri 'none'",
+      "object-src 'none'",
+      "frame-ancestors 'none'",
+      `form-action ${formAction.join(' ')}`,
+      "img-src 'self' https: data:",
+      "style-src 'self' 'unsafe-inline'",
+      `script-src ${scriptHash ?? "'none'"}`,
+    ].join('; '),
+  );
+  reply.header('cache-control', 'no-store');
+  reply.header('referrer-policy', 'no-referrer');
+}
+
+function originOf(uri: string): string | null {
+  try {
+    const url = new URL(uri);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return url.origin;
+    // A native app's private-use scheme (com.example.app:/cb).
+    return /^[a-z][a-z0-9+.-]*:$/.test(url.protocol) ? url.protocol : null;
+  } catch {
+    return null;
+  }
+}
+
+export function sendHtml(reply: FastifyReply, status: number, body: string) {
+  return reply.code(status).type('text/html; charset=utf-8').send(body);
+}
+
+export function sendErrorPage(
+  reply: FastifyReply,
+  t: Tenant | null,
+  status: number,
+  title: string,
+  message: string,
+) {
+  setPageCsp(reply);
+  return sendHtml(reply, status, errorPage(t, { title, message, requestId: reply.request.id }));
+}
+
+/** Turns the provider's decision into the browser's next step. */
+export function sendOutcome(deps: FlowDeps, reply: FastifyReply, t: Tenant, outcome: AuthorizeOutcome) {
+  reply.header('cache-control', 'no-store');
+  switch (outcome.kind) {
+    case 'error_page':
+      return sendErrorPage(
+        reply,
+        t,
+        400,
+        'This sign-in request cannot be completed',
+        outcome.error.description,
+      );
+    case 'respond': {
+      deps.cookies.clear(reply, 'interaction', t);
+      if (outcome.responseMode === 'form_post') {
+        setPageCsp(reply, outcome.redirectUri, FORM_POST_SCRIPT_HASH);
+        return sendHtml(reply, 200, formPostPage({ action: outcome.redirectUri, fields: outcome.params }));
+      }
+      const target = new URL(outcome.redirectUri);
+      for (const [name, value] of Object.entries(outcome.params)) target.searchParams.set(name, value);
+      return reply.redirect(target.href, 303);
+    }
+    case 'login':
+    case 'consent': {
+      const sealed = deps.oauth.interactions.seal(t.id, outcome.interaction);
+      deps.cookies.set(reply, 'interaction', t, sealed, deps.oauth.interactions.maxAgeSeconds);
+      const page = outcome.kind === 'login' ? 'login' : 'consent';
+      return reply.redirect(`${basePath(t)}/${page}?interaction=${outcome.interaction.id}`, 303);
+    }
+  }
+}

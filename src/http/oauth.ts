@@ -1,0 +1,250 @@
+// The OAuth 2.0 / OpenID Connect endpoints of each issuer: discovery, authorization, token, UserInfo,
+// revocation, introspection and RP-initiated logout. Routes parse the request, call the OAuthService,
+// and shape the response; the protocol rules live in src/oauth/.
+import formbody from '@fastify/formbody';
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { JWT_BEARER_ASSERTION, type PresentedClient } from '../oauth/client-auth.js';
+import { discoveryDocument } from '../oauth/discovery.js';
+import { InvalidClient, InvalidRequest } from '../oauth/errors.js';
+import type { Tenants } from '../tenants/tenants.js';
+import { InvalidTokenError } from '../tokens/access-tokens.js';
+import {
+  csrfValid,
+  currentSession,
+  pageContext,
+  sendErrorPage,
+  sendHtml,
+  sendOutcome,
+  setPageCsp,
+  signedIn,
+  type FlowDeps,
+} from './authorization-flow.js';
+import { metaOf, tenantOf } from './context.js';
+import { TenantParams } from './schemas.js';
+import { loggedOutPage, logoutConfirmPage } from './views/pages.js';
+
+export interface OAuthRoutesOptions extends FlowDeps {
+  tenants: Tenants;
+}
+
+// Parameters arrive as strings; a repeated parameter arrives as an array, which the checks refuse.
+const Params = Type.Record(Type.String(), Type.Union([Type.String(), Type.Array(Type.String())]));
+const FormBody = Type.Record(Type.String(), Type.String());
+
+/** Endpoints a browser application on another origin calls directly: no cookies, so any origin. */
+const CORS_PATHS = [
+  '/.well-known/openid-configuration',
+  '/.well-known/oauth-authorization-server',
+  '/oauth2/token',
+  '/oauth2/revoke',
+  '/userinfo',
+];
+
+export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, options) => {
+  const { tenants, oauth } = options;
+  // Form-encoded bodies in this plugin's scope only (RFC 6749 §3.2); the JSON API stays JSON-only.
+  await app.register(formbody, { bodyLimit: 64 * 1024 });
+
+  const tenant = (request: FastifyRequest) => tenantOf(request, tenants);
+  // Nothing here may be cached unless a route says so (discovery): tokens, errors, pages alike.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    return payload;
+  });
+
+  const cors = (reply: FastifyReply) => {
+    reply.header('access-control-allow-origin', '*');
+    reply.header('access-control-allow-headers', 'authorization, content-type');
+    reply.header('access-control-allow-methods', 'GET, POST');
+    reply.header('access-control-max-age', '600');
+  };
+  for (const path of CORS_PATHS) {
+    app.options(path, { schema: { params: TenantParams } }, async (_request, reply) => {
+      cors(reply);
+      return reply.code(204).send();
+    });
+  }
+  const noStore = (reply: FastifyReply) => {
+    reply.header('cache-control', 'no-store');
+    reply.header('pragma', 'no-cache');
+  };
+
+  // --- discovery ---
+  const discovery = async (request: FastifyRequest, reply: FastifyReply) => {
+    const t = await tenant(request);
+    cors(reply);
+    reply.header('cache-control', 'public, max-age=300');
+    return discoveryDocument(t.issuer);
+  };
+  app.get('/.well-known/openid-configuration', { schema: { params: TenantParams } }, discovery);
+  app.get('/.well-known/oauth-authorization-server', { schema: { params: TenantParams } }, discovery);
+
+  // --- authorization endpoint (GET and POST, OIDC Core §3.1.2.1) ---
+  const authorize = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    raw: Record<string, string | string[]>,
+  ) => {
+    const t = await tenant(request);
+    const session = await currentSession(options, request, t);
+    const outcome = await oauth.authorize(t, raw, session ? signedIn(session) : null);
+    return sendOutcome(options, reply, t, outcome);
+  };
+  app.get('/oauth2/authorize', { schema: { params: TenantParams, querystring: Params } }, (request, reply) =>
+    authorize(request, reply, request.query as Record<string, string | string[]>),
+  );
+  app.post('/oauth2/authorize', { schema: { params: TenantParams, body: Params } }, (request, reply) =>
+    authorize(request, reply, request.body as Record<string, string | string[]>),
+  );
+
+  // --- token endpoint ---
+  app.post('/oauth2/token', { schema: { params: TenantParams, body: FormBody } }, async (request, reply) => {
+    noStore(reply);
+    cors(reply);
+    const t = await tenant(request);
+    const body = request.body as Record<string, string>;
+    const client = await oauth.authenticateClient(t, presentedClient(request, body));
+    return oauth.token(t, client, body, metaOf(request));
+  });
+
+  app.post('/oauth2/revoke', { schema: { params: TenantParams, body: FormBody } }, async (request, reply) => {
+    noStore(reply);
+    cors(reply);
+    const t = await tenant(request);
+    const body = request.body as Record<string, string>;
+    const client = await oauth.authenticateClient(t, presentedClient(request, body));
+    if (!body.token) throw new InvalidRequest('The token parameter is missing.');
+    await oauth.revoke(t, client, body.token, metaOf(request));
+    return reply.code(200).send();
+  });
+
+  app.post(
+    '/oauth2/introspect',
+    { schema: { params: TenantParams, body: FormBody } },
+    async (request, reply) => {
+      noStore(reply);
+      const t = await tenant(request);
+      const body = request.body as Record<string, string>;
+      const client = await oauth.authenticateClient(t, presentedClient(request, body));
+      if (!body.token) throw new InvalidRequest('The token parameter is missing.');
+      return oauth.introspect(t, client, body.token);
+    },
+  );
+
+  // --- UserInfo (OIDC Core §5.3): GET or POST, token in the header or (POST) the form body ---
+  const userinfo = async (request: FastifyRequest, reply: FastifyReply) => {
+    noStore(reply);
+    cors(reply);
+    const t = await tenant(request);
+    const fromBody = (request.body as Record<string, string> | undefined)?.access_token;
+    const header = request.headers.authorization;
+    if (fromBody !== undefined && header !== undefined)
+      throw new InvalidRequest('Send the access token in the header or the body, not both.');
+    const token = fromBody ?? bearerOf(header);
+    if (!token) throw new InvalidTokenError('An access token is required (Authorization: Bearer ...).');
+    return oauth.userinfo(t, token);
+  };
+  app.get('/userinfo', { schema: { params: TenantParams } }, userinfo);
+  app.post('/userinfo', { schema: { params: TenantParams, body: FormBody } }, userinfo);
+
+  // --- RP-initiated logout (and the hosted /logout page, which is the same thing) ---
+  const logout = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    raw: Record<string, string | string[]>,
+  ) => {
+    const t = await tenant(request);
+    const { decision, csrf_token: csrfToken, ...params } = raw as Record<string, string>;
+    // Only our own confirmation form, with a valid CSRF token, counts as the user's confirmation.
+    const confirmed =
+      request.method === 'POST' && decision === 'logout' && csrfValid(options, request, t, csrfToken);
+    if (request.method === 'POST' && decision !== undefined && !csrfValid(options, request, t, csrfToken))
+      return sendErrorPage(reply, t, 403, 'Request expired', 'This form has expired. Please try again.');
+    const session = await currentSession(options, request, t);
+    if (decision === 'cancel') {
+      setPageCsp(reply);
+      return sendErrorPage(reply, t, 200, 'Still signed in', 'You are still signed in.');
+    }
+    const outcome = await oauth.logout(t, params, session ? signedIn(session) : null, confirmed);
+    switch (outcome.kind) {
+      case 'error_page':
+        return sendErrorPage(reply, t, 400, 'Sign-out request not valid', outcome.error.description);
+      case 'confirm': {
+        const ctx = pageContext(options, request, reply, t);
+        setPageCsp(reply);
+        return sendHtml(reply, 200, logoutConfirmPage(ctx, { hidden: outcome.params }));
+      }
+      case 'done': {
+        if (session) await oauth.endSession(t, signedIn(session), metaOf(request));
+        options.cookies.clear(reply, 'session', t);
+        options.cookies.clear(reply, 'interaction', t);
+        if (outcome.redirectTo)
+          return reply.header('cache-control', 'no-store').redirect(outcome.redirectTo, 303);
+        const ctx = pageContext(options, request, reply, t);
+        setPageCsp(reply);
+        return sendHtml(reply, 200, loggedOutPage(ctx));
+      }
+    }
+  };
+  for (const path of ['/oauth2/logout', '/logout']) {
+    app.get(path, { schema: { params: TenantParams, querystring: Params } }, (request, reply) =>
+      logout(request, reply, request.query as Record<string, string | string[]>),
+    );
+    app.post(path, { schema: { params: TenantParams, body: Params } }, (request, reply) =>
+      logout(request, reply, request.body as Record<string, string | string[]>),
+    );
+  }
+};
+
+function bearerOf(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header.trim());
+  if (!match) throw new InvalidTokenError('The Authorization header must be "Bearer <token>".');
+  return match[1];
+}
+
+/**
+ * How the client authenticates (RFC 6749 §2.3.1, RFC 7523): HTTP Basic with form-encoded id and secret,
+ * a secret in the body, a JWT assertion, or — public clients — only its client_id. More than one at once
+ * is refused.
+ */
+function presentedClient(request: FastifyRequest, body: Record<string, string>): PresentedClient {
+  const header = request.headers.authorization;
+  const methods = [
+    header !== undefined,
+    body.client_secret !== undefined,
+    body.client_assertion !== undefined,
+  ];
+  if (methods.filter(Boolean).length > 1)
+    throw new InvalidRequest('Use exactly one client authentication method.');
+  if (header !== undefined) {
+    const match = /^Basic ([A-Za-z0-9+/]+=*)$/i.exec(header.trim());
+    if (!match) throw new InvalidClient('The Authorization header must use the Basic scheme.');
+    const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0) throw new InvalidClient();
+    const clientId = formDecode(decoded.slice(0, colon));
+    const secret = formDecode(decoded.slice(colon + 1));
+    if (body.client_id !== undefined && body.client_id !== clientId)
+      throw new InvalidRequest('client_id does not match the Authorization header.');
+    return { method: 'client_secret_basic', clientId, secret };
+  }
+  if (body.client_assertion !== undefined) {
+    if (body.client_assertion_type !== JWT_BEARER_ASSERTION)
+      throw new InvalidRequest(`client_assertion_type must be ${JWT_BEARER_ASSERTION}.`);
+    return { method: 'private_key_jwt', clientId: body.client_id, assertion: body.client_assertion };
+  }
+  if (!body.client_id) throw new InvalidClient('Client authentication is required.');
+  if (body.client_secret !== undefined)
+    return { method: 'client_secret_post', clientId: body.client_id, secret: body.client_secret };
+  return { method: 'none', clientId: body.client_id };
+}
+
+function formDecode(value: string): string {
+  try {
+    return decodeURIComponent(value.replace(/\+/g, ' '));
+  } catch {
+    throw new InvalidClient();
+  }
+}

@@ -1,0 +1,227 @@
+// The frame of every hosted page and the helpers the pages are built from. Pure functions: no Fastify, no I/O.
+//
+// Escaping: pages are written with the `markup` tag below, which passes every interpolated value through
+// escapeHtml (src/mail/templates.ts, the one escaper) unless it is an `Html` value made by the tag itself.
+// So nothing reaches the markup unescaped by accident: tenant names, emails, errors, client names and the
+// tenant's branding settings are all untrusted.
+// (The tag is deliberately not called `html`: Prettier would reformat such templates, whitespace and all.)
+import { escapeHtml } from '../../mail/templates.js';
+import type { Tenant } from '../../tenants/tenants.js';
+
+export interface PageContext {
+  tenant: Tenant;
+  csrfToken: string;
+  /** base path for links: '' for default tenant, '/t/acme' otherwise */
+  basePath: string;
+}
+
+/** Markup that is already safe: made by the `markup` tag (or `trustedHtml`), never from raw input. */
+export class Html {
+  constructor(readonly value: string) {}
+  toString(): string {
+    return this.value;
+  }
+}
+
+type Interpolated = Html | string | number | boolean | null | undefined | readonly Interpolated[];
+
+/** Template tag: escapes every interpolated value except `Html`; arrays are joined, null/undefined/false vanish. */
+export function markup(strings: TemplateStringsArray, ...values: Interpolated[]): Html {
+  let out = strings[0] ?? '';
+  values.forEach((value, i) => {
+    out += render(value) + (strings[i + 1] ?? '');
+  });
+  return new Html(out);
+}
+
+function render(value: Interpolated): string {
+  if (value instanceof Html) return value.value;
+  if (Array.isArray(value)) return (value as readonly Interpolated[]).map(render).join('');
+  if (value === null || value === undefined || value === false) return '';
+  return escapeHtml(String(value));
+}
+
+/** Marks a constant string as markup. Only for literals in this directory, never for input. */
+export function trustedHtml(text: string): Html {
+  return new Html(text);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Branding: tenant.settings.branding is JSON an admin typed in. Every key is optional and checked; a value that
+// fails its check is ignored (the default is used), never rendered.
+
+export interface Branding {
+  /** The name shown on the pages: branding.display_name, else the tenant's name. */
+  name: string;
+  /** A checked absolute URL (https:, or http: on localhost), or undefined. */
+  logoUrl?: string;
+  /** The button colour (#rgb or #rrggbb), or undefined for the default. */
+  primaryColor?: string;
+}
+
+export const DEFAULT_PRODUCT_NAME = 'HelloJohn';
+const COLOR = /^#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?$/;
+const MAX_LOGO_URL = 2000;
+const MAX_DISPLAY_NAME = 100;
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+export function brandingOf(tenant: Tenant | null): Branding {
+  const fallback = tenant ? oneLine(tenant.name) || tenant.slug : DEFAULT_PRODUCT_NAME;
+  const raw = tenant ? tenant.settings['branding'] : undefined;
+  const b = isPlainObject(raw) ? raw : {};
+  const displayName = typeof b['display_name'] === 'string' ? oneLine(b['display_name']) : '';
+  const branding: Branding = {
+    name: displayName ? displayName.slice(0, MAX_DISPLAY_NAME) : fallback,
+  };
+  const logo = checkedLogoUrl(b['logo_url']);
+  if (logo) branding.logoUrl = logo;
+  if (typeof b['primary_color'] === 'string' && COLOR.test(b['primary_color'])) {
+    branding.primaryColor = b['primary_color'];
+  }
+  return branding;
+}
+
+/** An absolute https: URL (http: only on localhost) of at most 2000 characters, without credentials. */
+export function checkedLogoUrl(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_LOGO_URL) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return undefined;
+  }
+  if (url.username || url.password) return undefined;
+  const ok = url.protocol === 'https:' || (url.protocol === 'http:' && LOCAL_HOSTS.has(url.hostname));
+  return ok && url.href.length <= MAX_LOGO_URL ? url.href : undefined;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Names go on one line: no control characters or line separators; runs of whitespace collapsed. */
+function oneLine(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  return value.replace(/[\u0000-\u001f\u007f\u2028\u2029\s]+/g, ' ').trim();
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Colours. The primary colour is on buttons, with white or black text, whichever contrasts more (at least 4.58:1
+// for any colour), and on links when it has at least 4.5:1 contrast against the white card (WCAG AA);
+// otherwise links keep the default blue.
+
+const DEFAULT_PRIMARY = '#1d4ed8';
+
+function channels(hex: string): [number, number, number] {
+  const h = hex.length === 4 ? [...hex.slice(1)].map((c) => c + c).join('') : hex.slice(1);
+  return [0, 2, 4].map((i) => parseInt(h.slice(i, i + 2), 16)) as [number, number, number];
+}
+
+function luminance(hex: string): number {
+  const [r, g, b] = channels(hex).map((c) => {
+    const s = c / 255;
+    return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+  }) as [number, number, number];
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+/** WCAG contrast ratio of two #rgb / #rrggbb colours (1 to 21). */
+export function contrast(a: string, b: string): number {
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x) as [number, number];
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+export function paletteOf(primaryColor: string | undefined): {
+  primary: string;
+  onPrimary: string;
+  link: string;
+} {
+  const primary = primaryColor ?? DEFAULT_PRIMARY;
+  const onPrimary = contrast(primary, '#ffffff') >= contrast(primary, '#000000') ? '#ffffff' : '#000000';
+  const link = contrast(primary, '#ffffff') >= 4.5 ? primary : DEFAULT_PRIMARY;
+  return { primary, onPrimary, link };
+}
+
+const STYLE = `
+*,*::before,*::after{box-sizing:border-box}
+html{color-scheme:light}
+body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;padding:1.5rem 1rem;background:#f3f4f6;color:#111827;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
+main{width:100%;max-width:26rem;background:#fff;border:1px solid #e5e7eb;border-radius:12px;box-shadow:0 1px 3px rgba(0,0,0,.06),0 8px 24px rgba(0,0,0,.06);padding:2rem}
+.brand{display:flex;flex-direction:column;align-items:center;gap:.5rem;margin-bottom:1.25rem;text-align:center}
+.brand img{max-height:48px;max-width:12rem;object-fit:contain}
+.brand-name{margin:0;font-weight:600;color:#374151}
+h1{font-size:1.375rem;line-height:1.3;margin:0 0 1.25rem;text-align:center}
+p{margin:0 0 1rem}
+form{margin:0}
+.field{margin-bottom:1rem}
+label{display:block;font-weight:500;margin-bottom:.25rem}
+input[type=email],input[type=password],input[type=text]{display:block;width:100%;padding:.625rem .75rem;font:inherit;color:inherit;background:#fff;border:1px solid #6b7280;border-radius:8px}
+input:focus-visible,button:focus-visible,a:focus-visible{outline:3px solid var(--primary);outline-offset:2px}
+button{display:block;width:100%;padding:.7rem 1rem;font:inherit;font-weight:600;border:1px solid var(--primary);border-radius:8px;background:var(--primary);color:var(--on-primary);cursor:pointer}
+button.secondary{background:#fff;color:#111827;border-color:#6b7280}
+.actions{display:flex;flex-direction:column;gap:.625rem;margin-top:1.25rem}
+a{color:var(--link)}
+.links{margin:1.25rem 0 0;text-align:center;font-size:.9375rem}
+.links a{margin:0 .5rem}
+.error{color:#b91c1c;background:#fef2f2;border:1px solid #fecaca;border-radius:8px;padding:.625rem .75rem}
+.notice{color:#065f46;background:#ecfdf5;border:1px solid #a7f3d0;border-radius:8px;padding:.625rem .75rem}
+.hint{font-size:.875rem;color:#4b5563;margin:.25rem 0 0;padding-left:1.25rem}
+.scopes{padding-left:1.25rem}
+.scopes li{margin-bottom:.375rem}
+.scopes code,.muted code{font-size:.8125rem;color:#4b5563}
+.muted{color:#4b5563;font-size:.875rem}
+`
+  .trim()
+  .replace(/\n/g, '');
+
+/**
+ * The frame of every hosted page. `content` is markup: an `Html` value, or a string the caller vouches for
+ * (the contract of the old src/http/pages.ts layout). The title and everything taken from the tenant are
+ * escaped here.
+ */
+export function layout(tenant: Tenant | null, title: string, content: Html | string): string {
+  const brand = brandingOf(tenant);
+  const colors = paletteOf(brand.primaryColor);
+  const body = content instanceof Html ? content : trustedHtml(content);
+  const logo = brand.logoUrl
+    ? markup`<img src="${brand.logoUrl}" alt="${brand.name} logo" referrerpolicy="no-referrer">`
+    : '';
+  return markup`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex, nofollow">
+<title>${title} – ${brand.name}</title>
+<style>:root{--primary:${colors.primary};--on-primary:${colors.onPrimary};--link:${colors.link}}${trustedHtml(STYLE)}</style>
+</head>
+<body>
+<main>
+<header class="brand">${logo}<p class="brand-name">${brand.name}</p></header>
+<h1>${title}</h1>
+${body}
+</main>
+</body>
+</html>
+`.value;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Form pieces shared by the pages.
+
+export function hidden(name: string, value: string): Html {
+  return markup`<input type="hidden" name="${name}" value="${value}">`;
+}
+
+export function alertBox(error: string | undefined): Html | '' {
+  return error ? markup`<p role="alert" class="error">${error}</p>` : '';
+}
+
+export function noticeBox(notice: string | undefined): Html | '' {
+  return notice ? markup`<p role="status" class="notice">${notice}</p>` : '';
+}
+
+/** `path` under the tenant's base path, with `?interaction=` when there is one. */
+export function link(ctx: PageContext, path: string, interaction?: string): string {
+  return `${ctx.basePath}${path}${interaction ? `?interaction=${encodeURIComponent(interaction)}` : ''}`;
+}

@@ -1,0 +1,191 @@
+// The hosted pages as pure functions from data to HTML (no Fastify, no I/O); the routes live in
+// src/http/hosted-pages.ts. Every form posts back to its own path under the tenant's base path and carries the
+// CSRF token; every input has a label; nothing needs JavaScript except the form_post auto-submit.
+import { createHash } from 'node:crypto';
+import type { Tenant } from '../../tenants/tenants.js';
+import {
+  alertBox,
+  brandingOf,
+  hidden,
+  layout,
+  link,
+  markup,
+  noticeBox,
+  trustedHtml,
+  type Html,
+  type PageContext,
+} from './layout.js';
+
+export { layout, type PageContext } from './layout.js';
+
+/** Human text for the standard OpenID Connect scopes, shown on the consent page. */
+export const SCOPE_DESCRIPTIONS: Record<string, string> = {
+  openid: 'Sign you in with your account',
+  profile: 'See your basic profile: name, username, picture and locale',
+  email: 'See your email address',
+  phone: 'See your phone number',
+  address: 'See your postal address',
+  offline_access: 'Keep access to your account when you are not using the app',
+};
+
+function form(ctx: PageContext, action: string, interaction: string | undefined, fields: Html): Html {
+  return markup`<form method="post" action="${action}">
+${hidden('csrf_token', ctx.csrfToken)}${interaction ? hidden('interaction', interaction) : ''}
+${fields}
+</form>`;
+}
+
+export function loginPage(
+  ctx: PageContext,
+  v: { interaction?: string; email?: string; error?: string; notice?: string },
+): string {
+  const fields = markup`<div class="field"><label for="email">Email address</label><input id="email" name="email" type="email" autocomplete="username" required value="${v.email ?? ''}"></div>
+<div class="field"><label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required></div>
+<div class="actions"><button type="submit">Sign in</button></div>`;
+  const content = markup`${alertBox(v.error)}${noticeBox(v.notice)}
+${form(ctx, `${ctx.basePath}/login`, v.interaction, fields)}
+<p class="links"><a href="${link(ctx, '/forgot', v.interaction)}">Forgot your password?</a> <a href="${link(ctx, '/register', v.interaction)}">Create an account</a></p>`;
+  return layout(ctx.tenant, 'Sign in', content);
+}
+
+export function registerPage(
+  ctx: PageContext,
+  v: { interaction?: string; email?: string; name?: string; error?: string; passwordHints: string[] },
+): string {
+  const hasHints = v.passwordHints.length > 0;
+  const hints = hasHints
+    ? markup`<ul class="hint" id="password-hints">${v.passwordHints.map((h) => markup`<li>${h}</li>`)}</ul>`
+    : '';
+  const describedBy = hasHints ? markup` aria-describedby="password-hints"` : '';
+  const fields = markup`<div class="field"><label for="name">Name</label><input id="name" name="name" type="text" autocomplete="name" value="${v.name ?? ''}"></div>
+<div class="field"><label for="email">Email address</label><input id="email" name="email" type="email" autocomplete="username" required value="${v.email ?? ''}"></div>
+<div class="field"><label for="password">Password</label><input id="password" name="password" type="password" autocomplete="new-password" required${describedBy}>${hints}</div>
+<div class="actions"><button type="submit">Create account</button></div>`;
+  const content = markup`${alertBox(v.error)}
+${form(ctx, `${ctx.basePath}/register`, v.interaction, fields)}
+<p class="links">Already have an account? <a href="${link(ctx, '/login', v.interaction)}">Sign in</a></p>`;
+  return layout(ctx.tenant, 'Create an account', content);
+}
+
+export function forgotPage(ctx: PageContext, v: { email?: string; sent?: boolean; error?: string }): string {
+  if (v.sent) {
+    // The same words whether or not the address has an account: the page must not reveal which emails exist.
+    const content = markup`<p role="status" class="notice">If an account exists for that email address, we have sent it a link to choose a new password. The link works once and expires soon.</p>
+<p class="links"><a href="${link(ctx, '/login')}">Back to sign in</a></p>`;
+    return layout(ctx.tenant, 'Check your email', content);
+  }
+  const fields = markup`<div class="field"><label for="email">Email address</label><input id="email" name="email" type="email" autocomplete="username" required value="${v.email ?? ''}"></div>
+<div class="actions"><button type="submit">Send reset link</button></div>`;
+  const content = markup`${alertBox(v.error)}
+<p>Enter the email address of your account and we will send you a link to choose a new password.</p>
+${form(ctx, `${ctx.basePath}/forgot`, undefined, fields)}
+<p class="links"><a href="${link(ctx, '/login')}">Back to sign in</a></p>`;
+  return layout(ctx.tenant, 'Reset your password', content);
+}
+
+export function resetPasswordPage(
+  ctx: PageContext,
+  v: { token: string; error?: string; done?: boolean },
+): string {
+  if (v.done) {
+    const content = markup`<p role="status" class="notice">Your password has been changed. You can now sign in with it.</p>
+<p class="links"><a href="${link(ctx, '/login')}">Sign in</a></p>`;
+    return layout(ctx.tenant, 'Password changed', content);
+  }
+  const fields = markup`${hidden('token', v.token)}
+<div class="field"><label for="password">New password</label><input id="password" name="password" type="password" autocomplete="new-password" required></div>
+<div class="field"><label for="confirm">Repeat the new password</label><input id="confirm" name="confirm" type="password" autocomplete="new-password" required></div>
+<div class="actions"><button type="submit">Change password</button></div>`;
+  const content = markup`${alertBox(v.error)}
+${form(ctx, `${ctx.basePath}/reset-password`, undefined, fields)}`;
+  return layout(ctx.tenant, 'Choose a new password', content);
+}
+
+export function consentPage(
+  ctx: PageContext,
+  v: {
+    interaction: string;
+    clientName: string;
+    userEmail: string;
+    scopes: { name: string; description: string }[];
+  },
+): string {
+  const scopes = v.scopes.map(
+    (s) =>
+      markup`<li>${s.description || (Object.hasOwn(SCOPE_DESCRIPTIONS, s.name) ? SCOPE_DESCRIPTIONS[s.name] : '') || s.name} <code>${s.name}</code></li>`,
+  );
+  const buttons = markup`<div class="actions"><button type="submit" name="decision" value="allow">Allow</button><button type="submit" name="decision" value="deny" class="secondary">Deny</button></div>`;
+  const content = markup`<p><strong>${v.clientName}</strong> wants to access your ${brandingOf(ctx.tenant).name} account.</p>
+<p class="muted">Signed in as <strong>${v.userEmail}</strong></p>
+${v.scopes.length > 0 ? markup`<p>It will be able to:</p><ul class="scopes">${scopes}</ul>` : ''}
+${form(ctx, `${ctx.basePath}/consent`, v.interaction, buttons)}`;
+  return layout(ctx.tenant, 'Allow access?', content);
+}
+
+export function logoutConfirmPage(ctx: PageContext, v: { hidden: Record<string, string> }): string {
+  const echoed = Object.entries(v.hidden).map(([name, value]) => hidden(name, value));
+  const fields = markup`${echoed}
+<div class="actions"><button type="submit" name="decision" value="logout">Sign out</button><button type="submit" name="decision" value="cancel" class="secondary">Stay signed in</button></div>`;
+  const content = markup`<p>Do you want to sign out of your ${brandingOf(ctx.tenant).name} account?</p>
+${form(ctx, `${ctx.basePath}/logout`, undefined, fields)}`;
+  return layout(ctx.tenant, 'Sign out', content);
+}
+
+export function loggedOutPage(ctx: PageContext): string {
+  const content = markup`<p role="status" class="notice">You have been signed out.</p>
+<p class="links"><a href="${link(ctx, '/login')}">Sign in again</a></p>`;
+  return layout(ctx.tenant, 'Signed out', content);
+}
+
+export function errorPage(
+  tenant: Tenant | null,
+  v: { title: string; message: string; requestId?: string },
+): string {
+  const content = markup`<p role="alert" class="error">${v.message}</p>
+${v.requestId ? markup`<p class="muted">Request ID: <code>${v.requestId}</code></p>` : ''}`;
+  return layout(tenant, v.title, content);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// OAuth response_mode=form_post (OAuth 2.0 Form Post Response Mode): a page that posts the authorization
+// response to the client's redirect URI. The script is a constant, so the route can allow exactly it with a
+// CSP hash (`script-src 'self' ${FORM_POST_SCRIPT_HASH}`, plus the redirect URI's origin in `form-action`). It
+// calls the prototype's submit() so a field named "submit" cannot shadow it. Without JavaScript the <noscript>
+// button does the same.
+
+export const FORM_POST_SCRIPT = 'HTMLFormElement.prototype.submit.call(document.forms[0]);';
+/** The CSP source for FORM_POST_SCRIPT, quotes included: `'sha256-…'`. */
+export const FORM_POST_SCRIPT_HASH = `'sha256-${createHash('sha256').update(FORM_POST_SCRIPT).digest('base64')}'`;
+
+const UNSAFE_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:', 'blob:', 'file:']);
+
+export function formPostPage(v: { action: string; fields: Record<string, string> }): string {
+  let scheme: string;
+  try {
+    scheme = new URL(v.action).protocol;
+  } catch {
+    throw new TypeError('form_post action must be an absolute URL');
+  }
+  if (UNSAFE_SCHEMES.has(scheme)) throw new TypeError('form_post action has an unsafe scheme');
+  const fields = Object.entries(v.fields).map(([name, value]) => hidden(name, value));
+  return markup`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex, nofollow">
+<title>Continue</title>
+<style>body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#111827;background:#f3f4f6}main{text-align:center;padding:2rem}button{padding:.7rem 1.5rem;font:inherit;font-weight:600;border:0;border-radius:8px;background:#1d4ed8;color:#fff;cursor:pointer}</style>
+</head>
+<body>
+<main>
+<form method="post" action="${v.action}">
+${fields}
+<noscript><p>JavaScript is off: press Continue to return to the application.</p><button type="submit">Continue</button></noscript>
+</form>
+</main>
+<script>${trustedHtml(FORM_POST_SCRIPT)}</script>
+</body>
+</html>
+`.value;
+}

@@ -1,0 +1,92 @@
+// grant_type=authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.6, RFC 9700 §4.5):
+// - the code is single use: a second redemption fails and revokes what the first one issued;
+// - it expires (AUTH_CODE_TTL, 60 s by default);
+// - it is bound to the client it was issued to and to the exact redirect_uri of the request;
+// - PKCE: when the request carried a challenge the verifier must match it (S256); when it did not, a
+//   verifier is refused (a downgrade attempt);
+// - the browser session it came from must still be live and the user not blocked.
+import { hashToken, looksLikeOpaqueToken, newOpaqueToken } from '../../crypto/tokens.js';
+import { insertAuditEvent } from '../../db/repositories/audit.js';
+import { redeemAuthorizationCode } from '../../db/repositories/oauth.js';
+import { InvalidGrant, InvalidRequest } from '../errors.js';
+import { idTokenFor } from './id-token.js';
+import type { Grant } from './index.js';
+
+const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
+
+export const authorizationCodeGrant: Grant = async (ctx) => {
+  const { tenant, client, params, db, config } = ctx;
+  const { code, redirect_uri: redirectUri, code_verifier: verifier } = params;
+  if (!code) throw new InvalidRequest('The code parameter is missing.');
+  if (!redirectUri) throw new InvalidRequest('The redirect_uri parameter is missing.');
+  if (verifier !== undefined && !VERIFIER.test(verifier))
+    throw new InvalidGrant('The code_verifier is malformed.');
+  if (!looksLikeOpaqueToken(code)) throw invalidCode();
+
+  const refreshToken = client.grantTypes.includes('refresh_token') ? newOpaqueToken() : null;
+  const row = await redeemAuthorizationCode(db, {
+    tenantId: tenant.id,
+    codeHash: hashToken(code),
+    clientId: client.clientId,
+    redirectUri,
+    codeVerifier: verifier ?? null,
+    session: {
+      ip: ctx.meta.ip,
+      userAgent: ctx.meta.userAgent?.slice(0, 512) ?? null,
+      ttlMs: config.sessions.ttlMs,
+      idleTtlMs: config.sessions.idleTtlMs,
+    },
+    refresh: refreshToken ? { tokenHash: hashToken(refreshToken), ttlMs: config.tokens.refreshTtlMs } : null,
+  });
+  if (!row) throw invalidCode();
+  if (row.replayed) {
+    // Someone else holds a copy of the code: whatever it issued can no longer be trusted.
+    const revoked = await ctx.auth.revokeSessions(tenant, { sessionId: row.session_id }, 'code_replayed');
+    await insertAuditEvent(db, {
+      tenantId: tenant.id,
+      type: 'oauth.code_replayed',
+      userId: row.user_id,
+      ip: ctx.meta.ip,
+      userAgent: ctx.meta.userAgent,
+      data: { client_id: row.client_id, session_id: row.session_id, revoked: revoked.length > 0 },
+    });
+    ctx.logger.warn({ tenant: tenant.slug, client_id: row.client_id }, 'authorization code replayed');
+    throw invalidCode();
+  }
+  if (row.expired || !row.client_matches || !row.redirect_matches) throw invalidCode();
+  if (!row.pkce_ok) throw new InvalidGrant('The code_verifier does not match the code_challenge.');
+  if (!row.started) throw new InvalidGrant('The sign-in session this code came from has ended.');
+
+  const scopes = row.scope.split(' ').filter((s) => s !== '');
+  const accessToken = await ctx.accessTokens.issue({
+    tenant,
+    subject: row.user_id,
+    sessionId: row.session_id,
+    scope: row.scope,
+    amr: row.amr,
+    clientId: client.clientId,
+  });
+  const idToken = scopes.includes('openid')
+    ? await idTokenFor(ctx, {
+        userId: row.user_id,
+        browserSessionId: row.browser_session_id,
+        authTime: row.auth_time,
+        amr: row.amr,
+        nonce: row.nonce,
+        scopes,
+        accessToken,
+        user: row.user,
+      })
+    : undefined;
+  return {
+    access_token: accessToken,
+    token_type: 'Bearer',
+    expires_in: ctx.accessTokens.ttlSeconds,
+    scope: row.scope,
+    ...(refreshToken ? { refresh_token: refreshToken } : {}),
+    ...(idToken ? { id_token: idToken } : {}),
+  };
+};
+
+// One answer for unknown, expired, used, foreign and mismatched codes.
+const invalidCode = () => new InvalidGrant('The authorization code is invalid, expired or already used.');

@@ -1,0 +1,54 @@
+// grant_type=refresh_token (RFC 6749 §6, RFC 9700 §4.14):
+// - the token must be live and issued to this client;
+// - every use rotates it; a rotated token presented again revokes the whole family (the OAuth session);
+// - `scope` may narrow the access token's scope, never widen it; the refresh token keeps the original.
+// With `openid` in scope a fresh ID token is returned too (OIDC Core §12.2).
+import { InvalidRequest, InvalidScope } from '../errors.js';
+import { formatScope, parseScope } from '../scopes.js';
+import { idTokenFor } from './id-token.js';
+import type { Grant } from './index.js';
+
+export const refreshTokenGrant: Grant = async (ctx) => {
+  const { tenant, client, params } = ctx;
+  if (!params.refresh_token) throw new InvalidRequest('The refresh_token parameter is missing.');
+  const requested = params.scope === undefined ? null : parseScope(params.scope);
+  const { rotated, refreshToken } = await ctx.auth.rotateRefreshToken(
+    tenant,
+    params.refresh_token,
+    ctx.meta,
+    client.clientId,
+  );
+  const granted = rotated.scope.split(' ').filter((s) => s !== '');
+  if (requested) {
+    const widened = requested.filter((s) => !granted.includes(s));
+    if (widened.length > 0) throw new InvalidScope(`Scope not granted originally: ${widened.join(' ')}.`);
+  }
+  const scopes = requested ?? granted;
+  const scope = formatScope(scopes);
+  const accessToken = await ctx.accessTokens.issue({
+    tenant,
+    subject: rotated.user_id,
+    sessionId: rotated.session_id,
+    scope,
+    amr: rotated.amr,
+    clientId: client.clientId,
+  });
+  const idToken = scopes.includes('openid')
+    ? await idTokenFor(ctx, {
+        userId: rotated.user_id,
+        browserSessionId: rotated.parent_id ?? rotated.session_id,
+        authTime: rotated.auth_time,
+        amr: rotated.amr,
+        scopes,
+        accessToken,
+      })
+    : undefined;
+  return {
+    access_token: accessToken,
+    token_type: 'Bearer',
+    expires_in: ctx.accessTokens.ttlSeconds,
+    scope,
+    refresh_token: refreshToken,
+    ...(idToken ? { id_token: idToken } : {}),
+  };
+};

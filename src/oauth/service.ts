@@ -1,0 +1,401 @@
+// The OAuth 2.0 / OpenID Connect provider: the authorization endpoint's decision (after its checks),
+// codes, the token endpoint's grants, UserInfo, revocation, introspection and RP-initiated logout.
+// No HTTP types: routes hand in parameters, the signed-in browser session and the interaction state, and
+// get back an outcome to render.
+import type { Logger } from 'pino';
+import type { AuthService, RequestMeta } from '../auth/service.js';
+import type { Client, Clients } from '../clients/clients.js';
+import type { Config } from '../config.js';
+import { hashToken, looksLikeOpaqueToken, newOpaqueToken } from '../crypto/tokens.js';
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../db/database.js';
+import { insertAuditEvent } from '../db/repositories/audit.js';
+import {
+  findConsent,
+  findRefreshToken,
+  insertAuthorizationCode,
+  saveConsent,
+} from '../db/repositories/oauth.js';
+import { findUserById } from '../db/repositories/users.js';
+import { HelloJohnError } from '../errors.js';
+import { noAuthEvents, type AuthEvents } from '../observability/metrics.js';
+import type { Tenant } from '../tenants/tenants.js';
+import type { AccessTokens } from '../tokens/access-tokens.js';
+import { InvalidTokenError } from '../tokens/access-tokens.js';
+import {
+  newAuthorizationRequest,
+  runChecks,
+  singleValued,
+  type AuthorizationRequest,
+  type CheckDeps,
+} from './authorize/index.js';
+import type { ResponseMode } from './authorize/request.js';
+import { authenticateClient, type PresentedClient } from './client-auth.js';
+import {
+  AccessDenied,
+  ConsentRequired,
+  InsufficientScope,
+  InvalidClient,
+  InvalidRequest,
+  LoginRequired,
+  OAuthError,
+} from './errors.js';
+import { GRANTS, type GrantContext, type TokenResponse } from './grants/index.js';
+import type { IdTokens } from './id-tokens.js';
+import type { Interaction, InteractionSealer } from './interaction.js';
+import { formatScope, userClaims } from './scopes.js';
+
+/** The browser session the authorization runs under. */
+export interface SignedIn {
+  sessionId: string;
+  userId: string;
+  email: string;
+  authTime: Date;
+  amr: string[];
+}
+
+export type AuthorizeOutcome =
+  /** The client or redirect URI could not be verified: show an error page, never redirect. */
+  | { kind: 'error_page'; error: OAuthError }
+  /** Send the response (a code or an error) to the client's redirect URI. */
+  | { kind: 'respond'; redirectUri: string; responseMode: ResponseMode; params: Record<string, string> }
+  | { kind: 'login'; interaction: Interaction; loginHint?: string }
+  | { kind: 'consent'; interaction: Interaction; client: Client; scopes: string[] };
+
+export type LogoutOutcome =
+  | { kind: 'error_page'; error: OAuthError }
+  | { kind: 'confirm'; params: Record<string, string> }
+  | { kind: 'done'; endSessionId: string | null; redirectTo: string | null };
+
+export interface OAuthServiceDeps {
+  db: Database;
+  config: Config;
+  clients: Clients;
+  auth: AuthService;
+  accessTokens: AccessTokens;
+  idTokens: IdTokens;
+  interactions: InteractionSealer;
+  logger: Logger;
+  events?: AuthEvents;
+}
+
+export class OAuthService {
+  private readonly events: AuthEvents;
+  private readonly checkDeps: CheckDeps;
+
+  constructor(private readonly deps: OAuthServiceDeps) {
+    this.events = deps.events ?? noAuthEvents;
+    this.checkDeps = {
+      findClient: (tenant, clientId) => deps.clients.get(tenant, clientId),
+      idTokenHintSubject: async (tenant, token, clientId) =>
+        (await deps.idTokens.verifyHint(tenant, token, clientId))?.sub ?? null,
+    };
+  }
+
+  get interactions(): InteractionSealer {
+    return this.deps.interactions;
+  }
+
+  // --- authorization endpoint ------------------------------------------------------------------------
+
+  /**
+   * Runs the authorization request's checks, then decides: sign in, consent, or issue a code. `current`
+   * is the interaction this request resumes (after the login or consent page), if any.
+   */
+  async authorize(
+    tenant: Tenant,
+    raw: Record<string, string | string[] | undefined>,
+    session: SignedIn | null,
+    current: Interaction | null = null,
+  ): Promise<AuthorizeOutcome> {
+    let request: AuthorizationRequest | undefined;
+    try {
+      request = newAuthorizationRequest(tenant, singleValued(raw));
+      await runChecks(request, this.checkDeps);
+      return await this.decide(request, session, current);
+    } catch (error) {
+      if (!(error instanceof OAuthError)) throw error;
+      if (!request?.redirectUri) return { kind: 'error_page', error };
+      return this.respond(request, errorParams(error, request.state));
+    }
+  }
+
+  /** The consent page's answer. `allow` remembers the grant and continues; `deny` ends with access_denied. */
+  async consent(
+    tenant: Tenant,
+    interaction: Interaction,
+    session: SignedIn,
+    decision: 'allow' | 'deny',
+    meta: RequestMeta,
+  ): Promise<AuthorizeOutcome> {
+    const request = newAuthorizationRequest(tenant, interaction.params);
+    try {
+      await runChecks(request, this.checkDeps);
+    } catch (error) {
+      if (!(error instanceof OAuthError)) throw error;
+      if (!request.redirectUri) return { kind: 'error_page', error };
+      return this.respond(request, errorParams(error, request.state));
+    }
+    if (decision === 'deny')
+      return this.respond(
+        request,
+        errorParams(new AccessDenied('The user denied the request.'), request.state),
+      );
+    await saveConsent(this.deps.db, tenant.id, session.userId, request.client!.clientId, request.scopes);
+    await insertAuditEvent(this.deps.db, {
+      tenantId: tenant.id,
+      type: 'oauth.consent_granted',
+      userId: session.userId,
+      ip: meta.ip,
+      userAgent: meta.userAgent,
+      data: { client_id: request.client!.clientId, scopes: request.scopes },
+    });
+    return this.authorize(tenant, interaction.params, session, { ...interaction, consented: true });
+  }
+
+  private async decide(
+    request: AuthorizationRequest,
+    session: SignedIn | null,
+    current: Interaction | null,
+  ): Promise<AuthorizeOutcome> {
+    const client = request.client!;
+    const interaction = current ?? this.deps.interactions.start(request.params);
+    // A sign-in made during this very interaction satisfies prompt=login, max_age and id_token_hint.
+    const fresh = session !== null && current?.loginSessionId === session.sessionId;
+    const needsLogin =
+      session === null ||
+      (!fresh &&
+        (request.prompt.has('login') ||
+          request.prompt.has('select_account') ||
+          (request.maxAgeSeconds !== undefined &&
+            Date.now() - session.authTime.getTime() > request.maxAgeSeconds * 1000) ||
+          (request.hintSubject !== undefined && request.hintSubject !== session.userId)));
+    if (needsLogin) {
+      if (request.prompt.has('none')) throw new LoginRequired('The user is not signed in.');
+      return { kind: 'login', interaction, loginHint: request.loginHint };
+    }
+
+    if (!client.firstParty && !interaction.consented) {
+      const granted = request.prompt.has('consent')
+        ? null
+        : await findConsent(this.deps.db, request.tenant.id, session.userId, client.clientId);
+      const covered = granted !== null && request.scopes.every((s) => granted.includes(s));
+      if (!covered) {
+        if (request.prompt.has('none'))
+          throw new ConsentRequired('The user has not consented to this client.');
+        return { kind: 'consent', interaction, client, scopes: request.scopes };
+      }
+    }
+    return this.issueCode(request, session);
+  }
+
+  private async issueCode(request: AuthorizationRequest, session: SignedIn): Promise<AuthorizeOutcome> {
+    const code = newOpaqueToken();
+    await insertAuthorizationCode(this.deps.db, {
+      codeHash: hashToken(code),
+      tenantId: request.tenant.id,
+      clientId: request.client!.clientId,
+      userId: session.userId,
+      browserSessionId: session.sessionId,
+      sessionId: randomUUID(),
+      redirectUri: request.redirectUri!,
+      scope: formatScope(request.scopes),
+      nonce: request.nonce ?? null,
+      codeChallenge: request.codeChallenge ?? null,
+      authTime: session.authTime,
+      amr: session.amr,
+      ttlMs: this.deps.config.tokens.authCodeTtlMs,
+    });
+    const params: Record<string, string> = { code };
+    if (request.state !== undefined) params.state = request.state;
+    return this.respond(request, params);
+  }
+
+  /** RFC 9207: every authorization response names its issuer. */
+  private respond(request: AuthorizationRequest, params: Record<string, string>): AuthorizeOutcome {
+    return {
+      kind: 'respond',
+      redirectUri: request.redirectUri!,
+      responseMode: request.responseMode,
+      params: { ...params, iss: request.tenant.issuer },
+    };
+  }
+
+  // --- token endpoint --------------------------------------------------------------------------------
+
+  async authenticateClient(tenant: Tenant, presented: PresentedClient): Promise<Client> {
+    const tokenEndpoint = `${tenant.issuer}/oauth2/token`;
+    return authenticateClient(this.deps.clients, tenant, presented, [tokenEndpoint, tenant.issuer]);
+  }
+
+  async token(
+    tenant: Tenant,
+    client: Client,
+    params: Record<string, string | undefined>,
+    meta: RequestMeta,
+  ): Promise<TokenResponse> {
+    const grantType = params.grant_type;
+    if (!grantType) throw new InvalidRequest('The grant_type parameter is missing.');
+    const grant = Object.hasOwn(GRANTS, grantType) ? GRANTS[grantType] : undefined;
+    if (!grant) throw new HelloJohnError('unsupported_grant_type', `Unsupported grant_type: ${grantType}.`);
+    if (!(client.grantTypes as string[]).includes(grantType))
+      throw new HelloJohnError('unauthorized_client', `This client may not use the ${grantType} grant.`);
+    const context: GrantContext = {
+      tenant,
+      client,
+      params,
+      meta,
+      db: this.deps.db,
+      config: this.deps.config,
+      auth: this.deps.auth,
+      accessTokens: this.deps.accessTokens,
+      idTokens: this.deps.idTokens,
+      logger: this.deps.logger,
+    };
+    const response = await grant(context);
+    this.events.tokenIssued(grantType as 'authorization_code' | 'refresh_token' | 'client_credentials');
+    return response;
+  }
+
+  // --- UserInfo, revocation, introspection -----------------------------------------------------------
+
+  async userinfo(tenant: Tenant, accessToken: string): Promise<Record<string, unknown>> {
+    const { claims } = await this.deps.auth.authenticate(tenant, accessToken);
+    const scopes = (claims.scope ?? '').split(' ');
+    if (!scopes.includes('openid')) throw new InsufficientScope('The access token lacks the openid scope.');
+    const user = await findUserById(this.deps.db, tenant.id, claims.sub);
+    if (!user || user.blocked) throw new InvalidTokenError('The user of this access token is gone.');
+    return { sub: user.id, ...userClaims(user, scopes) };
+  }
+
+  /** RFC 7009: ends the grant behind a refresh or access token of this client. Unknown tokens are fine. */
+  async revoke(tenant: Tenant, client: Client, token: string, meta: RequestMeta): Promise<void> {
+    const sessionId = await this.sessionOfToken(tenant, client, token);
+    if (!sessionId) return;
+    await this.deps.auth.revokeSessions(tenant, { sessionId }, 'revoked_by_client');
+    await insertAuditEvent(this.deps.db, {
+      tenantId: tenant.id,
+      type: 'oauth.token_revoked',
+      ip: meta.ip,
+      userAgent: meta.userAgent,
+      data: { client_id: client.clientId, session_id: sessionId },
+    });
+  }
+
+  /** RFC 7662, for authenticated (confidential) clients: what a token is, if it is still active. */
+  async introspect(tenant: Tenant, client: Client, token: string): Promise<Record<string, unknown>> {
+    if (client.type !== 'confidential') throw new InvalidClient('Only confidential clients may introspect.');
+    const inactive = { active: false };
+    if (looksLikeOpaqueToken(token)) {
+      const refresh = await findRefreshToken(this.deps.db, tenant.id, hashToken(token));
+      if (!refresh?.active) return inactive;
+      return {
+        active: true,
+        token_type: 'refresh_token',
+        scope: refresh.scope,
+        client_id: refresh.client_id ?? undefined,
+        sub: refresh.user_id,
+        iss: tenant.issuer,
+        iat: Math.floor(refresh.created_at.getTime() / 1000),
+        exp: Math.floor(refresh.expires_at.getTime() / 1000),
+      };
+    }
+    try {
+      const claims = await this.deps.accessTokens.verify(token, tenant);
+      if (claims.sid) await this.deps.auth.authenticate(tenant, token);
+      return {
+        active: true,
+        token_type: 'Bearer',
+        scope: claims.scope,
+        client_id: claims.client_id,
+        sub: claims.sub,
+        iss: claims.iss,
+        aud: claims.aud,
+        iat: claims.iat,
+        exp: claims.exp,
+        jti: claims.jti,
+        ...(claims.sid ? { sid: claims.sid } : {}),
+      };
+    } catch (error) {
+      if (error instanceof InvalidTokenError) return inactive;
+      throw error;
+    }
+  }
+
+  private async sessionOfToken(tenant: Tenant, client: Client, token: string): Promise<string | null> {
+    if (looksLikeOpaqueToken(token)) {
+      const refresh = await findRefreshToken(this.deps.db, tenant.id, hashToken(token));
+      return refresh && refresh.client_id === client.clientId ? refresh.session_id : null;
+    }
+    try {
+      const claims = await this.deps.accessTokens.verify(token, tenant);
+      return claims.client_id === client.clientId && claims.sid ? claims.sid : null;
+    } catch (error) {
+      if (error instanceof InvalidTokenError) return null;
+      throw error;
+    }
+  }
+
+  // --- RP-initiated logout ---------------------------------------------------------------------------
+
+  /**
+   * OpenID Connect RP-Initiated Logout 1.0. A valid id_token_hint for the signed-in user ends the session
+   * at once; otherwise the user confirms first (`confirmed`), so a third-party page cannot sign people
+   * out. post_logout_redirect_uri must be registered for the client, exactly; otherwise no redirect.
+   */
+  async logout(
+    tenant: Tenant,
+    raw: Record<string, string | string[] | undefined>,
+    session: SignedIn | null,
+    confirmed: boolean,
+  ): Promise<LogoutOutcome> {
+    try {
+      const params = singleValued(raw);
+      const hint = params.id_token_hint
+        ? await this.deps.idTokens.verifyHint(tenant, params.id_token_hint)
+        : null;
+      if (params.id_token_hint && !hint) throw new InvalidRequest('The id_token_hint is not valid.');
+      if (params.client_id && hint && !hint.aud.includes(params.client_id))
+        throw new InvalidRequest('The client_id does not match the id_token_hint.');
+      const clientId = params.client_id ?? hint?.aud[0];
+
+      let redirectTo: string | null = null;
+      const uri = params.post_logout_redirect_uri;
+      if (uri !== undefined) {
+        const client = clientId ? await this.deps.clients.get(tenant, clientId) : null;
+        if (!client)
+          throw new InvalidRequest('post_logout_redirect_uri needs a client_id or an id_token_hint.');
+        if (!client.postLogoutRedirectUris.includes(uri))
+          throw new InvalidRequest('The post_logout_redirect_uri is not registered for this client.');
+        const target = new URL(uri);
+        if (params.state !== undefined) target.searchParams.set('state', params.state);
+        redirectTo = target.href;
+      }
+
+      const hintMatches = hint !== null && session !== null && hint.sub === session.userId;
+      if (session && !confirmed && !hintMatches) return { kind: 'confirm', params };
+      return { kind: 'done', endSessionId: session?.sessionId ?? null, redirectTo };
+    } catch (error) {
+      if (error instanceof OAuthError) return { kind: 'error_page', error };
+      throw error;
+    }
+  }
+
+  async endSession(tenant: Tenant, session: SignedIn, meta: RequestMeta): Promise<void> {
+    await this.deps.auth.revokeSessions(tenant, { sessionId: session.sessionId }, 'logout');
+    await insertAuditEvent(this.deps.db, {
+      tenantId: tenant.id,
+      type: 'user.logout',
+      userId: session.userId,
+      ip: meta.ip,
+      userAgent: meta.userAgent,
+      data: { via: 'oauth2/logout' },
+    });
+  }
+}
+
+function errorParams(error: OAuthError, state: string | undefined): Record<string, string> {
+  const params: Record<string, string> = { error: error.code, error_description: error.description };
+  if (state !== undefined) params.state = state;
+  return params;
+}
