@@ -121,12 +121,15 @@ test('SIGTERM under concurrent load: every request in flight completes without a
 
     const load = runWorkers(8, step);
     await sleep(1_500);
-    // Stop sending, wait until the server has begun every request still in flight, then signal.
-    load.stop();
-    const pending = [...inFlight];
+    // Signal at a moment when requests are in flight and the server has begun every one of them: stop
+    // sending and send SIGTERM in the same tick, so no request starts between the check and the signal.
     const received = (id: string) => server.logs().includes(`"request_id":"${id}"`);
-    for (let i = 0; i < 100 && !pending.every((id) => !inFlight.has(id) || received(id)); i++)
-      await sleep(10);
+    for (let i = 0; i < 2_000; i++) {
+      const now = [...inFlight];
+      if (now.length > 0 && now.every(received)) break;
+      await sleep(1);
+    }
+    load.stop();
     const caught = [...inFlight];
     server.child.kill('SIGTERM');
     await load.done;
