@@ -146,7 +146,7 @@ const STYLE = `
 *,*::before,*::after{box-sizing:border-box}
 html{color-scheme:light}
 body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;padding:1.5rem 1rem;background:#f3f4f6;color:#111827;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
-main{width:100%;max-width:26rem;background:#fff;border:1px solid #e5e7eb;border-radius:12px;box-shadow:0 1px 3px rgba(0,0,0,.06),0 8px 24px rgba(0,0,0,.06);padding:2rem}
+main{width:100%;max-width:26rem;overflow-wrap:anywhere;background:#fff;border:1px solid #e5e7eb;border-radius:12px;box-shadow:0 1px 3px rgba(0,0,0,.06),0 8px 24px rgba(0,0,0,.06);padding:2rem}
 .brand{display:flex;flex-direction:column;align-items:center;gap:.5rem;margin-bottom:1.25rem;text-align:center}
 .brand img{max-height:48px;max-width:12rem;object-fit:contain}
 .brand-name{margin:0;font-weight:600;color:#374151}

@@ -19,5 +19,11 @@ export const clientCredentialsGrant: Grant = async (ctx) => {
     scope,
     clientId: client.clientId,
   });
-  return { access_token: accessToken, token_type: 'Bearer', expires_in: ctx.accessTokens.ttlSeconds, scope };
+  return {
+    access_token: accessToken,
+    token_type: 'Bearer',
+    expires_in: ctx.accessTokens.ttlSeconds,
+    // RFC 6749 §5.1: scope is included when it says something.
+    ...(scope ? { scope } : {}),
+  };
 };

@@ -16,7 +16,7 @@ export interface TokenResponse {
   access_token: string;
   token_type: 'Bearer';
   expires_in: number;
-  scope: string;
+  scope?: string;
   refresh_token?: string;
   id_token?: string;
 }
