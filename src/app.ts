@@ -185,40 +185,45 @@ export async function buildApp(config: Config, appDeps: AppDeps): Promise<Fastif
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback-style hooks: they run on every request, and an async hook costs a promise each time.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     if (logDebug)
       request.log.debug({ method: request.method, url: redactUrl(request.url) }, 'request received');
     if (closing) {
-      return sendError(reply, 503, 'service_unavailable', 'The server is shutting down.', {
+      sendError(reply, 503, 'service_unavailable', 'The server is shutting down.', {
         'retry-after': '1',
         connection: 'close',
       });
+      return;
     }
+    done();
   });
   // Answers to requests still in flight once shutdown has begun close their connection: an idle keep-alive
   // connection would otherwise hold the server open until SHUTDOWN_TIMEOUT (and exit 1).
-  app.addHook('onSend', async (_request, reply, payload) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close');
-    return payload;
+    done(null, payload);
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.httpDuration.observe(
       { method: request.method, route, status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
     if (reply.statusCode === 429) metrics.rateLimited(route);
-    if (!logRequests) return;
-    request.log.info(
-      {
-        method: request.method,
-        url: redactUrl(request.url),
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime),
-      },
-      'request',
-    );
+    if (logRequests) {
+      request.log.info(
+        {
+          method: request.method,
+          url: redactUrl(request.url),
+          status: reply.statusCode,
+          ms: Math.round(reply.elapsedTime),
+        },
+        'request',
+      );
+    }
+    done();
   });
 
   registerErrorHandling(app);

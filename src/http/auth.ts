@@ -38,9 +38,10 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (
   { auth, tenants, clients, config },
 ) => {
   // Token and session responses must never be cached by browsers or proxies.
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     reply.header('cache-control', 'no-store');
     reply.header('pragma', 'no-cache');
+    done(null, payload);
   });
 
   const tenant = (request: FastifyRequest) => tenantOf(request, tenants, clients);

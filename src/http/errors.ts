@@ -122,15 +122,19 @@ export function clientErrorResponse(error: { code?: string }): string {
 export function registerErrorHandling(app: FastifyInstance): void {
   // Bodies and queries whose strings PostgreSQL cannot store (NUL, lone surrogates) are refused up
   // front; an absent body on a POST/DELETE is an empty object, so "required field" errors read naturally.
-  app.addHook('preValidation', async (request) => {
+  app.addHook('preValidation', (request, _reply, done) => {
     if (request.body === undefined && (request.method === 'POST' || request.method === 'DELETE'))
       request.body = {};
     if (!storableText(request.body) || !storableText(request.query) || !storableText(request.params)) {
-      throw new HelloJohnError(
-        'invalid_request',
-        'The request contains characters that are not allowed (NUL or invalid Unicode).',
+      done(
+        new HelloJohnError(
+          'invalid_request',
+          'The request contains characters that are not allowed (NUL or invalid Unicode).',
+        ),
       );
+      return;
     }
+    done();
   });
 
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {

@@ -48,9 +48,9 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, o
 
   const tenant = (request: FastifyRequest) => tenantOf(request, tenants);
   // Nothing here may be cached unless a route says so (discovery): tokens, errors, pages alike.
-  app.addHook('onSend', async (_request, reply, payload) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
-    return payload;
+    done(null, payload);
   });
 
   const cors = (reply: FastifyReply) => {
