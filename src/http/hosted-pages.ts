@@ -68,13 +68,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
     if (body.interaction === undefined) return { ok: true as const, interaction: null };
     const interaction = currentInteraction(options, request, t, body.interaction);
     if (!interaction) {
-      sendErrorPage(
-        reply,
-        t,
-        400,
-        'Sign-in request expired',
-        'This sign-in request has expired. Go back to the application and start again.',
-      );
+      interactionExpired(reply, t);
       return { ok: false as const };
     }
     return { ok: true as const, interaction };
@@ -124,14 +118,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
       const t = await tenant(request);
       const id = (request.query as { interaction?: string }).interaction;
       const interaction = id ? currentInteraction(options, request, t, id) : null;
-      if (id && !interaction)
-        return sendErrorPage(
-          reply,
-          t,
-          400,
-          'Sign-in request expired',
-          'This sign-in request has expired. Go back to the application and start again.',
-        );
+      if (id && !interaction) return interactionExpired(reply, t);
       setPageCsp(reply, targetOf(interaction));
       return sendHtml(
         reply,
@@ -339,14 +326,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
     const t = await tenant(request);
     const id = (request.query as { interaction?: string }).interaction;
     const interaction = currentInteraction(options, request, t, id);
-    if (!interaction)
-      return sendErrorPage(
-        reply,
-        t,
-        400,
-        'Sign-in request expired',
-        'This sign-in request has expired. Go back to the application and start again.',
-      );
+    if (!interaction) return interactionExpired(reply, t);
     const session = await currentSession(options, request, t);
     const outcome = await oauth.authorize(
       t,
@@ -402,3 +382,14 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
     app.post(path, { schema: { params: TenantParams, body: ConsentBody } }, decideConsent);
   }
 };
+
+/** The interaction a form or link names is gone (expired, or replaced by a newer sign-in in this browser). */
+function interactionExpired(reply: FastifyReply, t: Tenant) {
+  return sendErrorPage(
+    reply,
+    t,
+    400,
+    'Sign-in request expired',
+    'This sign-in request has expired. Go back to the application and start again.',
+  );
+}

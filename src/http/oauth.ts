@@ -20,7 +20,7 @@ import {
   signedIn,
   type FlowDeps,
 } from './authorization-flow.js';
-import { metaOf, tenantOf } from './context.js';
+import { bearerToken, metaOf, tenantOf } from './context.js';
 import { TenantParams } from './schemas.js';
 import { loggedOutPage, logoutConfirmPage } from './views/pages.js';
 
@@ -141,7 +141,7 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, o
     const header = request.headers.authorization;
     if (fromBody !== undefined && header !== undefined)
       throw new InvalidRequest('Send the access token in the header or the body, not both.');
-    const token = fromBody ?? bearerOf(header);
+    const token = fromBody ?? bearerToken(request);
     if (!token) throw new InvalidTokenError('An access token is required (Authorization: Bearer ...).');
     return oauth.userinfo(t, token);
   };
@@ -196,13 +196,6 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, o
     );
   }
 };
-
-function bearerOf(header: string | undefined): string | undefined {
-  if (header === undefined) return undefined;
-  const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header.trim());
-  if (!match) throw new InvalidTokenError('The Authorization header must be "Bearer <token>".');
-  return match[1];
-}
 
 /**
  * How the client authenticates (RFC 6749 §2.3.1, RFC 7523): HTTP Basic with form-encoded id and secret,

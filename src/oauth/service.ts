@@ -108,16 +108,7 @@ export class OAuthService {
     session: SignedIn | null,
     current: Interaction | null = null,
   ): Promise<AuthorizeOutcome> {
-    let request: AuthorizationRequest | undefined;
-    try {
-      request = newAuthorizationRequest(tenant, singleValued(raw));
-      await runChecks(request, this.checkDeps);
-      return await this.decide(request, session, current);
-    } catch (error) {
-      if (!(error instanceof OAuthError)) throw error;
-      if (!request?.redirectUri) return { kind: 'error_page', error };
-      return this.respond(request, errorParams(error, request.state));
-    }
+    return this.checked(tenant, raw, (request) => this.decide(request, session, current));
   }
 
   /** The consent page's answer. `allow` remembers the grant and continues; `deny` ends with access_denied. */
@@ -128,29 +119,41 @@ export class OAuthService {
     decision: 'allow' | 'deny',
     meta: RequestMeta,
   ): Promise<AuthorizeOutcome> {
-    const request = newAuthorizationRequest(tenant, interaction.params);
+    return this.checked(tenant, interaction.params, async (request) => {
+      if (decision === 'deny') throw new AccessDenied('The user denied the request.');
+      const clientId = request.client!.clientId;
+      await saveConsent(this.deps.db, tenant.id, session.userId, clientId, request.scopes);
+      await insertAuditEvent(this.deps.db, {
+        tenantId: tenant.id,
+        type: 'oauth.consent_granted',
+        userId: session.userId,
+        ip: meta.ip,
+        userAgent: meta.userAgent,
+        data: { client_id: clientId, scopes: request.scopes },
+      });
+      return this.decide(request, session, { ...interaction, consented: true });
+    });
+  }
+
+  /**
+   * Parses and checks an authorization request, then continues with `next`. A broken rule ends it: on an
+   * error page while the client and redirect URI are unproven, at the client's redirect URI after.
+   */
+  private async checked(
+    tenant: Tenant,
+    raw: Record<string, string | string[] | undefined>,
+    next: (request: AuthorizationRequest) => Promise<AuthorizeOutcome>,
+  ): Promise<AuthorizeOutcome> {
+    let request: AuthorizationRequest | undefined;
     try {
+      request = newAuthorizationRequest(tenant, singleValued(raw));
       await runChecks(request, this.checkDeps);
+      return await next(request);
     } catch (error) {
       if (!(error instanceof OAuthError)) throw error;
-      if (!request.redirectUri) return { kind: 'error_page', error };
+      if (!request?.redirectUri) return { kind: 'error_page', error };
       return this.respond(request, errorParams(error, request.state));
     }
-    if (decision === 'deny')
-      return this.respond(
-        request,
-        errorParams(new AccessDenied('The user denied the request.'), request.state),
-      );
-    await saveConsent(this.deps.db, tenant.id, session.userId, request.client!.clientId, request.scopes);
-    await insertAuditEvent(this.deps.db, {
-      tenantId: tenant.id,
-      type: 'oauth.consent_granted',
-      userId: session.userId,
-      ip: meta.ip,
-      userAgent: meta.userAgent,
-      data: { client_id: request.client!.clientId, scopes: request.scopes },
-    });
-    return this.authorize(tenant, interaction.params, session, { ...interaction, consented: true });
   }
 
   private async decide(
