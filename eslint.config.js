@@ -27,6 +27,12 @@ export default tseslint.config(
   },
   { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
   {
+    // The launcher is CommonJS (bin/package.json): it must run before any ES module loads.
+    files: ['bin/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // node:test's test() and describe() return promises the runner itself awaits.
     files: ['test/**'],
     rules: { '@typescript-eslint/no-floating-promises': 'off' },

@@ -98,7 +98,7 @@ export function buildServices(
         'breached-password check skipped',
       ),
   });
-  const hasher = new PasswordHasher(config.passwords.argon2);
+  const hasher = new PasswordHasher(config.passwords.argon2, config.passwords.hashThreads);
   const passwordChecker = new PasswordPolicyChecker({ breached });
   const auth = new AuthService({
     db,
@@ -207,10 +207,7 @@ export async function buildApp(config: Config, appDeps: AppDeps): Promise<Fastif
   });
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    metrics.httpDuration.observe(
-      { method: request.method, route, status: String(reply.statusCode) },
-      reply.elapsedTime / 1000,
-    );
+    metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
     if (reply.statusCode === 429) metrics.rateLimited(route);
     if (logRequests) {
       request.log.info(

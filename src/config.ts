@@ -1,6 +1,7 @@
 // The only module that reads the environment (and `.env`). Everything else receives a Config.
 // Every variable is parsed and validated once; the first bad value throws a ConfigError naming it.
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
 
@@ -96,6 +97,8 @@ export interface Config {
     minLength: number;
     maxLength: number;
     argon2: { memoryKiB: number; iterations: number; parallelism: number };
+    /** Threads that run Argon2 (PASSWORD_HASH_THREADS; one per core by default). */
+    hashThreads: number;
     breachedCheck: boolean;
     hibpApiUrl: string;
   };
@@ -275,6 +278,7 @@ function passwords(read: Reader): Config['passwords'] {
       iterations: integer(read, 'ARGON2_ITERATIONS', 2, 1, 100),
       parallelism: integer(read, 'ARGON2_PARALLELISM', 1, 1, 64),
     },
+    hashThreads: integer(read, 'PASSWORD_HASH_THREADS', availableParallelism(), 1, 256),
     breachedCheck: boolean(read, 'BREACHED_PASSWORD_CHECK', false),
     hibpApiUrl: hibp.replace(/\/+$/, ''),
   };

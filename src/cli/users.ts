@@ -33,7 +33,7 @@ export function usersCreateCommand(options: UsersCreateOptions): Promise<number>
     const users = new UsersAdmin({
       db,
       config,
-      hasher: new PasswordHasher(config.passwords.argon2),
+      hasher: new PasswordHasher(config.passwords.argon2, config.passwords.hashThreads),
       passwordChecker: new PasswordPolicyChecker({ breached }),
     });
     let user;

@@ -1,4 +1,5 @@
-// Password hashing: Argon2id through @node-rs/argon2, stored as PHC strings
+// Password hashing: Argon2id through @node-rs/argon2 on hashing threads of its own (hash-threads.ts),
+// stored as PHC strings
 // (`$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>`). The library generates the salt and compares in
 // constant time; nothing here is hand-written crypto.
 //   - hash() always uses the configured parameters.
@@ -6,8 +7,10 @@
 //   - needsRehash() tells the login path when to re-hash with the current parameters.
 //   - verifyDummy() costs what a real verify costs, for logins of unknown users.
 import { randomBytes } from 'node:crypto';
-import { hash, parseOptions, verify } from '@node-rs/argon2';
+import { availableParallelism } from 'node:os';
+import { parseOptions } from '@node-rs/argon2';
 import type { Algorithm, Version } from '@node-rs/argon2';
+import { hashThreads, type HashThreads } from './hash-threads.js';
 
 // The package declares Algorithm and Version as ambient const enums, which verbatimModuleSyntax does not
 // let us read as values; these are the same members, and the type annotations check the values.
@@ -25,9 +28,11 @@ export interface Argon2Parameters {
 
 export class PasswordHasher {
   readonly #parameters: Readonly<Argon2Parameters>;
+  readonly #threads: HashThreads;
   #dummy: Promise<string> | undefined;
 
-  constructor(parameters: Argon2Parameters) {
+  /** `threads`: how many password-hashing threads (PASSWORD_HASH_THREADS; one per core by default). */
+  constructor(parameters: Argon2Parameters, threads = availableParallelism()) {
     const { memoryKiB, iterations, parallelism } = parameters;
     for (const [name, value] of Object.entries({ memoryKiB, iterations, parallelism })) {
       if (!Number.isSafeInteger(value) || value < 1) {
@@ -38,6 +43,7 @@ export class PasswordHasher {
       throw new RangeError(`argon2 memoryKiB must be at least 8 × parallelism (${8 * parallelism})`);
     }
     this.#parameters = Object.freeze({ memoryKiB, iterations, parallelism });
+    this.#threads = hashThreads(threads);
   }
 
   get parameters(): Readonly<Argon2Parameters> {
@@ -45,24 +51,26 @@ export class PasswordHasher {
   }
 
   /** A fresh PHC string (random 16-byte salt) for `password` with the configured parameters. */
-  hash(password: string): Promise<string> {
-    return hash(password, {
-      algorithm: ARGON2ID,
-      version: V0X13,
-      memoryCost: this.#parameters.memoryKiB,
-      timeCost: this.#parameters.iterations,
-      parallelism: this.#parameters.parallelism,
+  async hash(password: string): Promise<string> {
+    const phc = await this.#threads.run({
+      op: 'hash',
+      password,
+      options: {
+        algorithm: ARGON2ID,
+        version: V0X13,
+        memoryCost: this.#parameters.memoryKiB,
+        timeCost: this.#parameters.iterations,
+        parallelism: this.#parameters.parallelism,
+      },
     });
+    return phc as string;
   }
 
   /** True only when `phc` is an Argon2 PHC string of `password`; false for anything else. */
   async verify(phc: string, password: string): Promise<boolean> {
     if (typeof phc !== 'string' || !phc.startsWith('$argon2')) return false;
-    try {
-      return await verify(phc, password);
-    } catch {
-      return false; // malformed or truncated PHC string
-    }
+    // A malformed PHC string is false (decided on the hashing thread); a lost thread is an error.
+    return (await this.#threads.run({ op: 'verify', phc, password })) === true;
   }
 
   /** True when `phc` is not Argon2id v1.3 with exactly the configured m, t and p (or cannot be read). */

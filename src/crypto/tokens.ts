@@ -1,13 +1,13 @@
 // Opaque secrets handed to clients (refresh tokens, cookies, email links): 256 random bits, and the
 // SHA-256 we store and look them up by.
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 export function newOpaqueToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
 export function hashToken(token: string): Buffer {
-  return createHash('sha256').update(token).digest();
+  return hash('sha256', token, 'buffer');
 }
 
 /** Cheap syntactic check before touching the database: 43 base64url characters. */

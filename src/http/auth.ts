@@ -10,6 +10,7 @@ import { HelloJohnError } from '../errors.js';
 import { escapeHtml } from '../mail/templates.js';
 import type { Tenant, Tenants } from '../tenants/tenants.js';
 import { InvalidTokenError } from '../tokens/access-tokens.js';
+import { sendHtml, setPageCsp } from './authorization-flow.js';
 import { bearerToken, metaOf, tenantOf, type ClientTenantLookup } from './context.js';
 import { Cookies } from './cookies.js';
 import { layout } from './views/pages.js';
@@ -214,15 +215,16 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (
         await auth.verifyEmail(t, (request.query as { token: string }).token);
       } catch (error) {
         if (!wantsHtml || !(error instanceof HelloJohnError)) throw error;
-        return reply
-          .code(400)
-          .type('text/html; charset=utf-8')
-          .send(page(t, 'Link not valid', error.description));
+        setPageCsp(reply);
+        return sendHtml(reply, 400, page(t, 'Link not valid', error.description));
       }
       if (wantsHtml) {
-        return reply
-          .type('text/html; charset=utf-8')
-          .send(page(t, 'Email verified', 'Your email address is confirmed. You can close this page.'));
+        setPageCsp(reply);
+        return sendHtml(
+          reply,
+          200,
+          page(t, 'Email verified', 'Your email address is confirmed. You can close this page.'),
+        );
       }
       return { email_verified: true };
     },

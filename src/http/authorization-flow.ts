@@ -9,6 +9,7 @@ import type { AuthorizeOutcome, OAuthService, SignedIn } from '../oauth/service.
 import type { Tenant } from '../tenants/tenants.js';
 import type { Cookies } from './cookies.js';
 import type { Csrf } from './csrf.js';
+import { setPageSecurityHeaders } from './security-headers.js';
 import { FORM_POST_SCRIPT_HASH, errorPage, formPostPage, type PageContext } from './views/pages.js';
 
 export interface FlowDeps {
@@ -104,7 +105,9 @@ function originOf(uri: string): string | null {
   }
 }
 
+/** Every HTML page goes out here, after its setPageCsp. */
 export function sendHtml(reply: FastifyReply, status: number, body: string) {
+  setPageSecurityHeaders(reply);
   return reply.code(status).type('text/html; charset=utf-8').send(body);
 }
 

@@ -73,6 +73,8 @@ const RELOAD_ON_MISS_AFTER_MS = 1_000;
 
 export class KeyStore {
   private readonly cache = new Map<string, Promise<TenantKeys>>();
+  /** Key creation in progress per tenant: concurrent first requests wait for one creation, not start their own. */
+  private readonly ensuring = new Map<string, Promise<void>>();
 
   constructor(
     private readonly db: Database,
@@ -115,7 +117,16 @@ export class KeyStore {
   }
 
   /** Creates the missing active keys of a tenant. Safe against concurrent callers on other instances. */
-  async ensureKeys(tenantId: string): Promise<void> {
+  ensureKeys(tenantId: string): Promise<void> {
+    let ensuring = this.ensuring.get(tenantId);
+    if (!ensuring) {
+      ensuring = this.createMissingKeys(tenantId).finally(() => this.ensuring.delete(tenantId));
+      this.ensuring.set(tenantId, ensuring);
+    }
+    return ensuring;
+  }
+
+  private async createMissingKeys(tenantId: string): Promise<void> {
     const existing = new Set(
       (await findPublishedKeys(this.db, tenantId)).filter((k) => k.status === 'active').map((k) => k.alg),
     );

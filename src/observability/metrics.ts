@@ -46,6 +46,8 @@ export class Metrics implements AuthEvents, CacheEvents {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [this.registry],
   });
+  // Bounded: routes are patterns, methods and statuses few.
+  private readonly requestSeries = new Map<string, { observe(value: number): void }>();
   readonly dbQueryDuration = new Histogram({
     name: 'hellojohn_db_query_duration_seconds',
     help: 'Database statement duration (p99 via histogram_quantile)',
@@ -139,6 +141,17 @@ export class Metrics implements AuthEvents, CacheEvents {
   refreshReuseDetected(): void {
     this.reuse.inc();
   }
+  /** One observation per answered request; the labelled series are looked up once, not hashed each time. */
+  observeRequest(method: string, route: string, status: number, seconds: number): void {
+    const key = `${method} ${status} ${route}`;
+    let series = this.requestSeries.get(key);
+    if (!series) {
+      series = this.httpDuration.labels(method, route, String(status));
+      this.requestSeries.set(key, series);
+    }
+    series.observe(seconds);
+  }
+
   rateLimited(scope: string): void {
     this.limited.inc({ scope });
   }

@@ -35,7 +35,26 @@ export class InvalidTokenError extends HelloJohnError {
 
 const ACCEPTED_ALGS: readonly string[] = ['EdDSA', 'RS256', 'ES256'];
 
+/** A token that passed jose's verification, remembered until it expires. */
+interface Verified {
+  tenantId: string;
+  kid: string;
+  alg: string;
+  exp: number;
+  claims: AccessTokenClaims;
+}
+
+/** Verified tokens remembered (oldest dropped first); ~1 KiB each. */
+const VERIFIED_CACHE_SIZE = 10_000;
+
 export class AccessTokens {
+  // A client presents the same access token on every call until it expires; verifying its signature once
+  // is enough (measured: the signature check was most of what GET /v2/me cost). Keyed by the exact token
+  // string, so only a token that jose accepted can hit, and only for the tenant it was verified for. A hit
+  // still checks expiry and that the signing key is still published, so rotation and its grace period
+  // behave as without the cache. Revocation is the session check's job, cached or not.
+  private readonly verified = new Map<string, Verified>();
+
   constructor(
     private readonly keys: KeyStore,
     private readonly ttlMs: number,
@@ -67,6 +86,27 @@ export class AccessTokens {
 
   /** Verifies signature, algorithm, issuer, type, expiry and tenant; throws InvalidTokenError otherwise. */
   async verify(token: string, tenant: Tenant): Promise<AccessTokenClaims> {
+    const known = this.verified.get(token);
+    if (known && known.tenantId === tenant.id) {
+      if (known.exp <= Math.floor(Date.now() / 1000)) {
+        this.verified.delete(token);
+        throw new InvalidTokenError('The access token has expired.');
+      }
+      const key = await this.keys.verificationKey(tenant.id, known.kid);
+      if (key && key.alg === known.alg) return known.claims;
+      this.verified.delete(token);
+      throw new InvalidTokenError();
+    }
+    const claims = await this.verifySignature(token, tenant);
+    if (this.verified.size >= VERIFIED_CACHE_SIZE) {
+      const oldest = this.verified.keys().next();
+      if (!oldest.done) this.verified.delete(oldest.value);
+    }
+    this.verified.set(token, { tenantId: tenant.id, ...claims });
+    return claims.claims;
+  }
+
+  private async verifySignature(token: string, tenant: Tenant): Promise<Omit<Verified, 'tenantId'>> {
     let kid: string | undefined;
     let alg: string | undefined;
     try {
@@ -85,7 +125,9 @@ export class AccessTokens {
         requiredClaims: ['sub', 'exp', 'iat', 'jti'],
       });
       if (payload.tid !== tenant.id) throw new InvalidTokenError();
-      return payload;
+      // Shared by every request that presents this token: nobody may change it.
+      if (Array.isArray(payload.amr)) Object.freeze(payload.amr);
+      return { kid, alg, exp: payload.exp!, claims: Object.freeze(payload) };
     } catch (error) {
       if (error instanceof InvalidTokenError) throw error;
       if (error instanceof joseErrors.JWTExpired)

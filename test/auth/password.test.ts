@@ -31,6 +31,7 @@ const PASSWORDS: Config['passwords'] = {
   minLength: 8,
   maxLength: 128,
   argon2: SMALL,
+  hashThreads: 2,
   breachedCheck: false,
   hibpApiUrl: 'http://127.0.0.1:9',
 };
