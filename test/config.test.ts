@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
 import { describe, test } from 'node:test';
 import { ConfigError, loadConfig, parseDuration } from '../src/config.js';
 import { runCli } from './support/cli.js';
@@ -25,6 +26,13 @@ describe('configuration', () => {
     assert.equal(config.http.baseUrl.href, 'http://localhost:8080/');
     assert.equal(config.migrateOnStart, true);
     assert.equal(config.allowNewerSchema, false);
+  });
+
+  test('PASSWORD_HASH_THREADS: one per core by default, a whole number from 1', () => {
+    assert.equal(loadConfig({}).passwords.hashThreads, availableParallelism());
+    assert.equal(loadConfig({ PASSWORD_HASH_THREADS: '3' }).passwords.hashThreads, 3);
+    fails({ PASSWORD_HASH_THREADS: '0' }, 'PASSWORD_HASH_THREADS', /from 1 to 256/);
+    fails({ PASSWORD_HASH_THREADS: 'two' }, 'PASSWORD_HASH_THREADS');
   });
 
   test('DATABASE_URL is parsed like libpq, with sslmode defaulting to prefer', () => {

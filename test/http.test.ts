@@ -96,12 +96,19 @@ describe('HTTP skeleton', () => {
     assert.match(replaced.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
   });
 
-  test('security headers are set', async () => {
+  test('security headers are set: a JSON answer may not be sniffed, framed, or load anything', async () => {
     const response = await fetch(`${base}/health`);
     assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
     assert.equal(response.headers.get('x-frame-options'), 'DENY');
-    assert.match(response.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
+    assert.equal(
+      response.headers.get('content-security-policy'),
+      "default-src 'none'; frame-ancestors 'none'",
+    );
+    assert.equal(response.headers.get('referrer-policy'), 'no-referrer');
     assert.equal(response.headers.get('x-powered-by'), null);
+    assert.equal(response.headers.get('strict-transport-security'), null, 'not over http');
+    // The browser set is for pages only.
+    assert.equal(response.headers.get('cross-origin-opener-policy'), null);
   });
 
   test('an unknown route gets the documented 404 JSON', async () => {

@@ -39,6 +39,12 @@ export class HashThreads {
     });
   }
 
+  /** Threads started, those running a job, and jobs waiting for one. */
+  stats(): { threads: number; busy: number; queued: number } {
+    const busy = this.threads.filter((t) => t.current !== undefined).length;
+    return { threads: this.threads.length, busy, queued: this.queue.length };
+  }
+
   /** Stops the threads; queued and running jobs fail. */
   async close(): Promise<void> {
     const threads = this.threads.splice(0);

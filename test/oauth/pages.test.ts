@@ -153,7 +153,11 @@ describe('hosted pages over HTTP', () => {
   test('hosted pages cannot be framed and are not cached', async () => {
     const { page } = await loginPage();
     assert.match(page.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
+    assert.match(page.headers.get('content-security-policy') ?? '', /form-action 'self'/);
     assert.match(page.headers.get('cache-control') ?? '', /no-store/);
+    assert.equal(page.headers.get('x-frame-options'), 'DENY');
+    assert.equal(page.headers.get('cross-origin-opener-policy'), 'same-origin');
+    assert.equal(page.headers.get('x-content-type-options'), 'nosniff');
   });
 
   test('consent is asked once, remembered per client and scopes, and can be refused', async () => {
