@@ -112,23 +112,10 @@ export async function rotateRefreshToken(
   /** The OAuth client presenting the token; null for the first-party API. Tokens are bound to it. */
   clientId: string | null = null,
 ): Promise<RotatedRefresh | null> {
+  // The statement lives in migration 0004 as a PL/pgSQL function, so each connection plans it once.
   const result = await db.query<RotatedRefresh>(
-    `WITH old AS (
-       UPDATE refresh_tokens t SET rotated_at = now()
-         FROM sessions s JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.user_id
-        WHERE t.token_hash = $2 AND t.tenant_id = $1 AND t.rotated_at IS NULL AND t.revoked_at IS NULL
-          AND t.client_id IS NOT DISTINCT FROM $4
-          AND t.expires_at > now() AND s.id = t.session_id AND ${LIVE} AND NOT u.blocked
-        RETURNING t.session_id, t.tenant_id, s.user_id, s.amr, s.auth_time, s.parent_id, t.scope, t.client_id, s.expires_at
-     ), touched AS (
-       UPDATE sessions SET last_seen_at = now(), idle_expires_at = LEAST(expires_at, now() + ${ms(idleTtlMs)})
-        WHERE id = (SELECT session_id FROM old) AND last_seen_at < now() - interval '1 minute'
-     ), fresh AS (
-       INSERT INTO refresh_tokens (tenant_id, session_id, token_hash, client_id, scope, expires_at)
-       SELECT tenant_id, session_id, $3, client_id, scope, LEAST(expires_at, now() + ${ms(refreshTtlMs)}) FROM old
-     )
-     SELECT session_id, tenant_id, user_id, amr, auth_time, parent_id, scope, client_id FROM old`,
-    [tenantId, oldHash, newHash, clientId],
+    'SELECT * FROM hellojohn_rotate_refresh_token($1, $2, $3, $4, $5, $6)',
+    [tenantId, oldHash, newHash, clientId, refreshTtlMs, idleTtlMs],
   );
   return result.rows[0] ?? null;
 }
