@@ -76,9 +76,6 @@ export interface RedeemedCode {
   user: UserRow;
 }
 
-// base64url(SHA-256(verifier)): the S256 challenge of PKCE.
-const S256 = `translate(rtrim(encode(sha256(convert_to($5::text, 'UTF8')), 'base64'), '='), '+/', '-_')`;
-
 /**
  * Redeems an authorization code in one statement: marks it used (whether or not it already was), checks
  * client, redirect URI, expiry and PKCE, and only when all pass starts the OAuth session (and its first
@@ -86,41 +83,9 @@ const S256 = `translate(rtrim(encode(sha256(convert_to($5::text, 'UTF8')), 'base
  * and the user. Null when no such code exists in the tenant.
  */
 export async function redeemAuthorizationCode(db: Queryable, r: Redemption): Promise<RedeemedCode | null> {
-  const result = await db.query<Omit<RedeemedCode, 'user'> & { user: UserRow }>(
-    `WITH before AS (
-       SELECT code_hash, used_at FROM authorization_codes WHERE code_hash = $2 AND tenant_id = $1 FOR UPDATE
-     ), code AS (
-       UPDATE authorization_codes c SET used_at = coalesce(c.used_at, now())
-         FROM before WHERE c.code_hash = before.code_hash
-       RETURNING c.*, before.used_at IS NOT NULL AS replayed, c.expires_at <= now() AS expired,
-         c.client_id = $3 AS client_matches, c.redirect_uri = $4 AS redirect_matches,
-         CASE WHEN c.code_challenge IS NULL THEN $5::text IS NULL
-              ELSE $5::text IS NOT NULL AND c.code_challenge = ${S256} END AS pkce_ok
-     ), s AS (
-       INSERT INTO sessions (id, tenant_id, user_id, kind, parent_id, client_id, amr, auth_time, ip, user_agent,
-         idle_expires_at, expires_at)
-       SELECT code.session_id, p.tenant_id, p.user_id, 'api', p.id, code.client_id, code.amr, code.auth_time, $6, $7,
-              LEAST(p.expires_at, now() + ${ms(r.session.idleTtlMs)}), LEAST(p.expires_at, now() + ${ms(r.session.ttlMs)})
-         FROM code JOIN sessions p ON p.id = code.browser_session_id AND p.tenant_id = code.tenant_id
-         JOIN users u ON u.tenant_id = p.tenant_id AND u.id = p.user_id
-        WHERE NOT code.replayed AND NOT code.expired AND code.client_matches AND code.redirect_matches
-          AND code.pkce_ok AND p.user_id = code.user_id AND p.revoked_at IS NULL AND p.expires_at > now()
-          AND p.idle_expires_at > now() AND NOT u.blocked
-       RETURNING *
-     ), rt AS (
-       INSERT INTO refresh_tokens (tenant_id, session_id, token_hash, client_id, scope, expires_at)
-       SELECT s.tenant_id, s.id, $8, s.client_id, code.scope, LEAST(s.expires_at, now() + ${ms(r.refresh?.ttlMs ?? 0)})
-         FROM s, code WHERE $8::bytea IS NOT NULL
-     ), a AS (
-       INSERT INTO audit_events (tenant_id, type, user_id, ip, user_agent, data)
-       SELECT s.tenant_id, 'oauth.code_exchanged', s.user_id, s.ip, s.user_agent,
-              jsonb_build_object('client_id', s.client_id, 'session_id', s.id)
-         FROM s
-     )
-     SELECT code.client_id, code.user_id, code.browser_session_id, code.session_id, code.scope, code.nonce,
-            code.auth_time, code.amr, code.replayed, code.expired, code.client_matches, code.redirect_matches,
-            code.pkce_ok, EXISTS (SELECT 1 FROM s) AS started, to_jsonb(u) AS user
-       FROM code JOIN users u ON u.tenant_id = code.tenant_id AND u.id = code.user_id`,
+  // The statement lives in migration 0004 as a PL/pgSQL function, so each connection plans it once.
+  const result = await db.query<Omit<RedeemedCode, 'user'> & { user_row: UserRow }>(
+    'SELECT * FROM hellojohn_redeem_authorization_code($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)',
     [
       r.tenantId,
       r.codeHash,
@@ -129,11 +94,16 @@ export async function redeemAuthorizationCode(db: Queryable, r: Redemption): Pro
       r.codeVerifier,
       r.session.ip,
       r.session.userAgent,
+      r.session.ttlMs,
+      r.session.idleTtlMs,
       r.refresh?.tokenHash ?? null,
+      r.refresh?.ttlMs ?? 0,
     ],
   );
   const row = result.rows[0];
-  return row ? { ...row, user: userFromJson(row.user as unknown as Record<string, unknown>) } : null;
+  if (!row) return null;
+  const { user_row: user, ...code } = row;
+  return { ...code, user: userFromJson(user as unknown as Record<string, unknown>) };
 }
 
 export interface RefreshTokenInfo {
