@@ -97,7 +97,7 @@ export interface Config {
     minLength: number;
     maxLength: number;
     argon2: { memoryKiB: number; iterations: number; parallelism: number };
-    /** Threads that run Argon2 (PASSWORD_HASH_THREADS; one per core by default). */
+    /** Threads that run Argon2 (PASSWORD_HASH_THREADS; one per core, at most 4, by default). */
     hashThreads: number;
     breachedCheck: boolean;
     hibpApiUrl: string;
@@ -278,7 +278,8 @@ function passwords(read: Reader): Config['passwords'] {
       iterations: integer(read, 'ARGON2_ITERATIONS', 2, 1, 100),
       parallelism: integer(read, 'ARGON2_PARALLELISM', 1, 1, 64),
     },
-    hashThreads: integer(read, 'PASSWORD_HASH_THREADS', availableParallelism(), 1, 256),
+    // Node 20 counts the host's cores, not a container's CPU quota: at most 4 unless set.
+    hashThreads: integer(read, 'PASSWORD_HASH_THREADS', Math.min(4, availableParallelism()), 1, 256),
     breachedCheck: boolean(read, 'BREACHED_PASSWORD_CHECK', false),
     hibpApiUrl: hibp.replace(/\/+$/, ''),
   };

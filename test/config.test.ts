@@ -28,8 +28,8 @@ describe('configuration', () => {
     assert.equal(config.allowNewerSchema, false);
   });
 
-  test('PASSWORD_HASH_THREADS: one per core by default, a whole number from 1', () => {
-    assert.equal(loadConfig({}).passwords.hashThreads, availableParallelism());
+  test('PASSWORD_HASH_THREADS: one per core (at most 4) by default, a whole number from 1', () => {
+    assert.equal(loadConfig({}).passwords.hashThreads, Math.min(4, availableParallelism()));
     assert.equal(loadConfig({ PASSWORD_HASH_THREADS: '3' }).passwords.hashThreads, 3);
     fails({ PASSWORD_HASH_THREADS: '0' }, 'PASSWORD_HASH_THREADS', /from 1 to 256/);
     fails({ PASSWORD_HASH_THREADS: 'two' }, 'PASSWORD_HASH_THREADS');

@@ -1,4 +1,4 @@
-// Argon2 on threads of its own, as many as the machine has cores (PASSWORD_HASH_THREADS).
+// Argon2 on threads of its own, one per core by default (PASSWORD_HASH_THREADS).
 //
 // Run through libuv's shared thread pool (4 threads by default), password hashes compete with token
 // signing and JWT verification there: a burst of logins queues every signature behind 10-ms hashes, and
@@ -8,7 +8,8 @@ import { Worker } from 'node:worker_threads';
 import type { HashJob, HashResult } from './password-worker.js';
 
 // Under tsx (the tests, `npm run dev`) this module is TypeScript, which a worker thread cannot load: it
-// runs the built worker (`npm test` builds first; `npm ci` builds).
+// runs the built worker (`npm test` builds first; `npm ci` builds; after editing password-worker.ts,
+// `npm run build`).
 const workerUrl = import.meta.url.endsWith('.ts')
   ? new URL('../../dist/crypto/password-worker.js', import.meta.url)
   : new URL('./password-worker.js', import.meta.url);
@@ -47,9 +48,11 @@ export class HashThreads {
 
   /** Stops the threads; queued and running jobs fail. */
   async close(): Promise<void> {
+    const stopped = new Error('password hashing stopped');
     const threads = this.threads.splice(0);
+    for (const queued of this.queue.splice(0)) queued.reject(stopped);
+    for (const thread of threads) thread.current?.reject(stopped);
     await Promise.all(threads.map((thread) => thread.worker.terminate()));
-    for (const queued of this.queue.splice(0)) queued.reject(new Error('password hashing stopped'));
   }
 
   private dispatch(): void {

@@ -24,9 +24,29 @@ function encodedHeader(header: { alg: JwsAlg; kid: string; typ?: string }): stri
   return encoded;
 }
 
+/**
+ * Signatures waiting on the thread pool. Past MAX_QUEUED, sign on the event loop instead: the pool is
+ * shared (file I/O, DNS lookups, jose's verification), and one stuck job, say a DNS lookup waiting for its
+ * timeout on a one-thread pool, must not hold every token request behind it.
+ */
+let queued = 0;
+const MAX_QUEUED = 64;
+
+function signNow(alg: JwsAlg, data: Buffer, key: KeyObject): Buffer {
+  if (alg === 'EdDSA') return sign(null, data, key);
+  if (alg === 'ES256') return sign('sha256', data, { key, dsaEncoding: 'ieee-p1363' });
+  return sign('sha256', data, key);
+}
+
 function signData(alg: JwsAlg, data: Buffer, key: KeyObject): Promise<Buffer> {
+  if (queued >= MAX_QUEUED) return Promise.resolve(signNow(alg, data, key));
+  queued++;
   return new Promise((resolve, reject) => {
-    const done = (error: Error | null, signature: Buffer) => (error ? reject(error) : resolve(signature));
+    const done = (error: Error | null, signature: Buffer) => {
+      queued--;
+      if (error) reject(error);
+      else resolve(signature);
+    };
     if (alg === 'EdDSA') sign(null, data, key, done);
     else if (alg === 'ES256') sign('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, done);
     else sign('sha256', data, key, done);

@@ -31,8 +31,8 @@ export class PasswordHasher {
   readonly #threads: HashThreads;
   #dummy: Promise<string> | undefined;
 
-  /** `threads`: how many password-hashing threads (PASSWORD_HASH_THREADS; one per core by default). */
-  constructor(parameters: Argon2Parameters, threads = availableParallelism()) {
+  /** `threads`: how many password-hashing threads (PASSWORD_HASH_THREADS). */
+  constructor(parameters: Argon2Parameters, threads = Math.min(4, availableParallelism())) {
     const { memoryKiB, iterations, parallelism } = parameters;
     for (const [name, value] of Object.entries({ memoryKiB, iterations, parallelism })) {
       if (!Number.isSafeInteger(value) || value < 1) {

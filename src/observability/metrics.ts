@@ -141,7 +141,7 @@ export class Metrics implements AuthEvents, CacheEvents {
   refreshReuseDetected(): void {
     this.reuse.inc();
   }
-  /** One observation per answered request; the labelled series are looked up once, not hashed each time. */
+  /** One observation per answered request; each labelled series is created once and then reused. */
   observeRequest(method: string, route: string, status: number, seconds: number): void {
     const key = `${method} ${status} ${route}`;
     let series = this.requestSeries.get(key);

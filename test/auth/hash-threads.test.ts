@@ -50,3 +50,13 @@ test('a thread that dies fails its job, and the next job runs on a new thread', 
     await threads.close();
   }
 });
+
+test('close() fails the running and the waiting jobs', async () => {
+  const threads = new HashThreads(1);
+  const options = { algorithm: 2, memoryCost: 1024, timeCost: 50, parallelism: 1 } as const;
+  const running = assert.rejects(threads.run({ op: 'hash', password: 'running', options }), /stopped/);
+  const waiting = assert.rejects(threads.run({ op: 'hash', password: 'waiting', options }), /stopped/);
+  await threads.close();
+  await running;
+  await waiting;
+});

@@ -5,7 +5,8 @@ import type { Migration } from './types.js';
 // cost more than running them (pgbench, rotation: 4,650/s planned each time against 11,000/s from the
 // function). PL/pgSQL keeps each connection's plans, and a function call works through PgBouncer in
 // transaction mode, where named prepared statements do not. The repositories that call them
-// (src/db/repositories/sessions.ts, oauth.ts) document what they do.
+// (src/db/repositories/sessions.ts, oauth.ts) document what they do. RETURN QUERY needs the declared
+// column types to match exactly: a migration that changes one of these columns recreates the function.
 export const migration: Migration = {
   version: 4,
   name: 'hot_path_functions',
