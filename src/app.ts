@@ -99,6 +99,7 @@ export function buildServices(
       ),
   });
   const hasher = new PasswordHasher(config.passwords.argon2, config.passwords.hashThreads);
+  deps.metrics?.watchPasswordHashing(() => hasher.stats());
   const passwordChecker = new PasswordPolicyChecker({ breached });
   const auth = new AuthService({
     db,

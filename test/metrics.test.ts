@@ -28,6 +28,8 @@ test('/metrics exposes the documented series and they move with traffic', async 
       'hellojohn_rate_limit_rejections_total',
       'hellojohn_redis_up',
       'hellojohn_sweeper_runs_total',
+      'hellojohn_password_hash_busy',
+      'hellojohn_password_hash_queued',
     ]) {
       assert.match(text, new RegExp(`^# TYPE ${name} `, 'm'), name);
     }
@@ -57,6 +59,9 @@ test('/metrics exposes the documented series and they move with traffic', async 
       )) === 2,
     );
     assert.ok((await sample(t, 'hellojohn_db_pool_connections')) >= 1);
+    // Nothing is being hashed between requests.
+    assert.equal(await sample(t, 'hellojohn_password_hash_busy'), 0);
+    assert.equal(await sample(t, 'hellojohn_password_hash_queued'), 0);
   } finally {
     await t.close();
   }

@@ -4,7 +4,7 @@
 // bin/hellojohn.js for the pool's size). jose signs through WebCrypto, whose per-call overhead was ~12% of
 // a token request when profiled; the output is an ordinary JWS, and every token is still verified with
 // jose (here and by relying parties).
-import { sign, type KeyObject } from 'node:crypto';
+import { sign, type KeyObject, type SignKeyObjectInput } from 'node:crypto';
 
 export type JwsAlg = 'EdDSA' | 'RS256' | 'ES256';
 
@@ -32,24 +32,23 @@ function encodedHeader(header: { alg: JwsAlg; kid: string; typ?: string }): stri
 let queued = 0;
 const MAX_QUEUED = 64;
 
-function signNow(alg: JwsAlg, data: Buffer, key: KeyObject): Buffer {
-  if (alg === 'EdDSA') return sign(null, data, key);
-  if (alg === 'ES256') return sign('sha256', data, { key, dsaEncoding: 'ieee-p1363' });
-  return sign('sha256', data, key);
+/** node:crypto's algorithm and key arguments for a JWS alg (ES256 wants the raw r||s signature). */
+function signArguments(alg: JwsAlg, key: KeyObject): [string | null, KeyObject | SignKeyObjectInput] {
+  if (alg === 'EdDSA') return [null, key];
+  if (alg === 'ES256') return ['sha256', { key, dsaEncoding: 'ieee-p1363' }];
+  return ['sha256', key];
 }
 
 function signData(alg: JwsAlg, data: Buffer, key: KeyObject): Promise<Buffer> {
-  if (queued >= MAX_QUEUED) return Promise.resolve(signNow(alg, data, key));
+  const [algorithm, keyInput] = signArguments(alg, key);
+  if (queued >= MAX_QUEUED) return Promise.resolve(sign(algorithm, data, keyInput));
   queued++;
   return new Promise((resolve, reject) => {
-    const done = (error: Error | null, signature: Buffer) => {
+    sign(algorithm, data, keyInput, (error, signature) => {
       queued--;
       if (error) reject(error);
       else resolve(signature);
-    };
-    if (alg === 'EdDSA') sign(null, data, key, done);
-    else if (alg === 'ES256') sign('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, done);
-    else sign('sha256', data, key, done);
+    });
   });
 }
 

@@ -46,6 +46,11 @@ export class PasswordHasher {
     this.#threads = hashThreads(threads);
   }
 
+  /** The hashing threads' load, shared by every hasher of this process with the same thread count. */
+  stats(): { threads: number; busy: number; queued: number } {
+    return this.#threads.stats();
+  }
+
   get parameters(): Readonly<Argon2Parameters> {
     return this.#parameters;
   }

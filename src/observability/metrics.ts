@@ -132,6 +132,25 @@ export class Metrics implements AuthEvents, CacheEvents {
     for (const result of ['hit', 'miss'] as const) this.cacheRequests.inc({ cache: 'session', result }, 0);
   }
 
+  /** Password hashing (src/crypto/hash-threads.ts): a queue that stays above 0 means logins wait for CPU. */
+  watchPasswordHashing(stats: () => { busy: number; queued: number }): void {
+    const gauge = (name: string, help: string, pick: (s: { busy: number; queued: number }) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.set(pick(stats()));
+        },
+      });
+    gauge('hellojohn_password_hash_busy', 'Password-hashing threads running a hash now', (s) => s.busy);
+    gauge(
+      'hellojohn_password_hash_queued',
+      'Password hashes waiting for a free hashing thread',
+      (s) => s.queued,
+    );
+  }
+
   login(result: 'ok' | 'failed' | 'locked' | 'blocked'): void {
     this.logins.inc({ result });
   }
