@@ -10,7 +10,7 @@ import { HelloJohnError } from '../errors.js';
 import { escapeHtml } from '../mail/templates.js';
 import type { Tenant, Tenants } from '../tenants/tenants.js';
 import { InvalidTokenError } from '../tokens/access-tokens.js';
-import { sendHtml, setPageCsp } from './authorization-flow.js';
+import { sendHtml } from './authorization-flow.js';
 import { bearerToken, metaOf, tenantOf, type ClientTenantLookup } from './context.js';
 import { Cookies } from './cookies.js';
 import { layout } from './views/pages.js';
@@ -215,11 +215,9 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (
         await auth.verifyEmail(t, (request.query as { token: string }).token);
       } catch (error) {
         if (!wantsHtml || !(error instanceof HelloJohnError)) throw error;
-        setPageCsp(reply);
         return sendHtml(reply, 400, page(t, 'Link not valid', error.description));
       }
       if (wantsHtml) {
-        setPageCsp(reply);
         return sendHtml(
           reply,
           200,

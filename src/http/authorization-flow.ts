@@ -73,7 +73,7 @@ export function csrfValid(deps: FlowDeps, request: FastifyRequest, t: Tenant, to
  * redirected, which browsers also check against form-action) only to us and to the client the
  * interaction will return to.
  */
-export function setPageCsp(reply: FastifyReply, redirectTarget?: string, scriptHash?: string): void {
+function setPageCsp(reply: FastifyReply, redirectTarget?: string, scriptHash?: string): void {
   const formAction = ["'self'"];
   const origin = redirectTarget ? originOf(redirectTarget) : null;
   if (origin) formAction.push(origin);
@@ -105,8 +105,17 @@ function originOf(uri: string): string | null {
   }
 }
 
-/** Every HTML page goes out here, after its setPageCsp. */
-export function sendHtml(reply: FastifyReply, status: number, body: string) {
+/**
+ * Every HTML page goes out here, with the pages' CSP and browser headers. `formTarget`: the redirect URI
+ * the page's form may lead to (added to form-action); `scriptHash`: the one inline script it may run.
+ */
+export function sendHtml(
+  reply: FastifyReply,
+  status: number,
+  body: string,
+  page: { formTarget?: string; scriptHash?: string } = {},
+) {
+  setPageCsp(reply, page.formTarget, page.scriptHash);
   setPageSecurityHeaders(reply);
   return reply.code(status).type('text/html; charset=utf-8').send(body);
 }
@@ -118,7 +127,6 @@ export function sendErrorPage(
   title: string,
   message: string,
 ) {
-  setPageCsp(reply);
   return sendHtml(reply, status, errorPage(t, { title, message, requestId: reply.request.id }));
 }
 
@@ -137,8 +145,10 @@ export function sendOutcome(deps: FlowDeps, reply: FastifyReply, t: Tenant, outc
     case 'respond': {
       deps.cookies.clear(reply, 'interaction', t);
       if (outcome.responseMode === 'form_post') {
-        setPageCsp(reply, outcome.redirectUri, FORM_POST_SCRIPT_HASH);
-        return sendHtml(reply, 200, formPostPage({ action: outcome.redirectUri, fields: outcome.params }));
+        return sendHtml(reply, 200, formPostPage({ action: outcome.redirectUri, fields: outcome.params }), {
+          formTarget: outcome.redirectUri,
+          scriptHash: FORM_POST_SCRIPT_HASH,
+        });
       }
       const target = new URL(outcome.redirectUri);
       for (const [name, value] of Object.entries(outcome.params)) target.searchParams.set(name, value);

@@ -14,7 +14,6 @@ import {
   sendErrorPage,
   sendHtml,
   sendOutcome,
-  setPageCsp,
   signedIn,
   type FlowDeps,
 } from './authorization-flow.js';
@@ -86,7 +85,6 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
     if (previous) await auth.revokeSessions(t, { sessionId: previous.id }, 'replaced_by_login');
     cookies.set(reply, 'session', t, login.cookie, options.sessionTtlSeconds);
     if (!interaction) {
-      setPageCsp(reply);
       return sendHtml(
         reply,
         200,
@@ -119,11 +117,11 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
       const id = (request.query as { interaction?: string }).interaction;
       const interaction = id ? currentInteraction(options, request, t, id) : null;
       if (id && !interaction) return interactionExpired(reply, t);
-      setPageCsp(reply, targetOf(interaction));
       return sendHtml(
         reply,
         200,
         loginPage(ctxOf(request, reply, t), { interaction: id, email: interaction?.params.login_hint }),
+        { formTarget: targetOf(interaction) },
       );
     },
   );
@@ -156,14 +154,13 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
         return await startSession(request, reply, t, login, form.interaction);
       } catch (error) {
         if (!(error instanceof HelloJohnError) || error.code === 'service_unavailable') throw error;
-        setPageCsp(reply, targetOf(form.interaction));
         const status = error.code === 'rate_limited' ? 429 : error.code === 'access_denied' ? 403 : 401;
         const page = loginPage(ctxOf(request, reply, t), {
           interaction: body.interaction,
           email: body.email,
           error: error.description,
         });
-        return sendHtml(reply, status, page);
+        return sendHtml(reply, status, page, { formTarget: targetOf(form.interaction) });
       }
     },
   );
@@ -187,12 +184,11 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
       const t = await tenant(request);
       const id = (request.query as { interaction?: string }).interaction;
       const interaction = id ? currentInteraction(options, request, t, id) : null;
-      setPageCsp(reply, targetOf(interaction));
       const page = registerPage(ctxOf(request, reply, t), {
         interaction: interaction ? id : undefined,
         passwordHints: passwordHints(t),
       });
-      return sendHtml(reply, 200, page);
+      return sendHtml(reply, 200, page, { formTarget: targetOf(interaction) });
     },
   );
 
@@ -231,7 +227,6 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
         return await startSession(request, reply, t, login, form.interaction);
       } catch (error) {
         if (!(error instanceof HelloJohnError) || error.code === 'service_unavailable') throw error;
-        setPageCsp(reply, targetOf(form.interaction));
         const page = registerPage(ctxOf(request, reply, t), {
           interaction: body.interaction,
           email: body.email,
@@ -239,7 +234,9 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
           error: error.description,
           passwordHints: passwordHints(t),
         });
-        return sendHtml(reply, error.code === 'email_taken' ? 409 : 400, page);
+        return sendHtml(reply, error.code === 'email_taken' ? 409 : 400, page, {
+          formTarget: targetOf(form.interaction),
+        });
       }
     },
   );
@@ -247,7 +244,6 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
   // --- forgot and reset password ---
   app.get('/forgot', { schema: { params: TenantParams } }, async (request, reply) => {
     const t = await tenant(request);
-    setPageCsp(reply);
     return sendHtml(reply, 200, forgotPage(ctxOf(request, reply, t), {}));
   });
 
@@ -260,7 +256,6 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
       const t = await tenant(request);
       const body = request.body as { email: string; csrf_token?: string };
       if (!checkForm(request, reply, t, body).ok) return reply;
-      setPageCsp(reply);
       try {
         await auth.forgotPassword(t, body.email, metaOf(request));
       } catch (error) {
@@ -281,7 +276,6 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
     async (request, reply) => {
       const t = await tenant(request);
       const token = (request.query as { token?: string }).token ?? '';
-      setPageCsp(reply);
       return sendHtml(reply, 200, resetPasswordPage(ctxOf(request, reply, t), { token }));
     },
   );
@@ -303,7 +297,6 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
       const t = await tenant(request);
       const body = request.body as { token: string; password: string; confirm?: string; csrf_token?: string };
       if (!checkForm(request, reply, t, body).ok) return reply;
-      setPageCsp(reply);
       const ctx = ctxOf(request, reply, t);
       if (body.confirm !== undefined && body.confirm !== body.password)
         return sendHtml(
@@ -335,7 +328,6 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
       interaction,
     );
     if (outcome.kind !== 'consent' || !session) return sendOutcome(options, reply, t, outcome);
-    setPageCsp(reply, outcome.interaction.params.redirect_uri);
     const page = consentPage(ctxOf(request, reply, t), {
       interaction: interaction.id,
       clientName: outcome.client.name,
@@ -345,7 +337,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
         description: Object.hasOwn(SCOPE_DESCRIPTIONS, name) ? SCOPE_DESCRIPTIONS[name]! : '',
       })),
     });
-    return sendHtml(reply, 200, page);
+    return sendHtml(reply, 200, page, { formTarget: outcome.interaction.params.redirect_uri });
   };
 
   const decideConsent = async (request: FastifyRequest, reply: FastifyReply) => {

@@ -16,7 +16,6 @@ import {
   sendErrorPage,
   sendHtml,
   sendOutcome,
-  setPageCsp,
   signedIn,
   type FlowDeps,
 } from './authorization-flow.js';
@@ -163,7 +162,6 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, o
       return sendErrorPage(reply, t, 403, 'Request expired', 'This form has expired. Please try again.');
     const session = await currentSession(options, request, t);
     if (decision === 'cancel') {
-      setPageCsp(reply);
       return sendErrorPage(reply, t, 200, 'Still signed in', 'You are still signed in.');
     }
     const outcome = await oauth.logout(t, params, session ? signedIn(session) : null, confirmed);
@@ -172,7 +170,6 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, o
         return sendErrorPage(reply, t, 400, 'Sign-out request not valid', outcome.error.description);
       case 'confirm': {
         const ctx = pageContext(options, request, reply, t);
-        setPageCsp(reply);
         return sendHtml(reply, 200, logoutConfirmPage(ctx, { hidden: outcome.params }));
       }
       case 'done': {
@@ -182,7 +179,6 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, o
         if (outcome.redirectTo)
           return reply.header('cache-control', 'no-store').redirect(outcome.redirectTo, 303);
         const ctx = pageContext(options, request, reply, t);
-        setPageCsp(reply);
         return sendHtml(reply, 200, loggedOutPage(ctx));
       }
     }
