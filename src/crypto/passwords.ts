@@ -7,7 +7,6 @@
 //   - needsRehash() tells the login path when to re-hash with the current parameters.
 //   - verifyDummy() costs what a real verify costs, for logins of unknown users.
 import { randomBytes } from 'node:crypto';
-import { availableParallelism } from 'node:os';
 import { parseOptions } from '@node-rs/argon2';
 import type { Algorithm, Version } from '@node-rs/argon2';
 import { hashThreads, type HashThreads } from './hash-threads.js';
@@ -31,8 +30,8 @@ export class PasswordHasher {
   readonly #threads: HashThreads;
   #dummy: Promise<string> | undefined;
 
-  /** `threads`: how many password-hashing threads (PASSWORD_HASH_THREADS). */
-  constructor(parameters: Argon2Parameters, threads = Math.min(4, availableParallelism())) {
+  /** `threads`: how many password-hashing threads (PASSWORD_HASH_THREADS; the default is config's). */
+  constructor(parameters: Argon2Parameters, threads: number) {
     const { memoryKiB, iterations, parallelism } = parameters;
     for (const [name, value] of Object.entries({ memoryKiB, iterations, parallelism })) {
       if (!Number.isSafeInteger(value) || value < 1) {

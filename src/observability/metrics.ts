@@ -115,14 +115,7 @@ export class Metrics implements AuthEvents, CacheEvents {
   constructor(poolStats: () => PoolStats) {
     collectDefaultMetrics({ register: this.registry, prefix: 'hellojohn_' });
     const pool = (name: string, help: string, pick: (s: PoolStats) => number) =>
-      new Gauge({
-        name,
-        help,
-        registers: [this.registry],
-        collect() {
-          this.set(pick(poolStats()));
-        },
-      });
+      this.readAtScrape(name, help, () => pick(poolStats()));
     pool('hellojohn_db_pool_connections', 'Open database connections (busy + idle)', (s) => s.total);
     pool('hellojohn_db_pool_idle', 'Idle database connections', (s) => s.idle);
     pool('hellojohn_db_pool_waiting', 'Callers waiting for a database connection', (s) => s.waiting);
@@ -134,21 +127,28 @@ export class Metrics implements AuthEvents, CacheEvents {
 
   /** Password hashing (src/crypto/hash-threads.ts): a queue that stays above 0 means logins wait for CPU. */
   watchPasswordHashing(stats: () => { busy: number; queued: number }): void {
-    const gauge = (name: string, help: string, pick: (s: { busy: number; queued: number }) => number) =>
-      new Gauge({
-        name,
-        help,
-        registers: [this.registry],
-        collect() {
-          this.set(pick(stats()));
-        },
-      });
-    gauge('hellojohn_password_hash_busy', 'Password-hashing threads running a hash now', (s) => s.busy);
-    gauge(
+    this.readAtScrape(
+      'hellojohn_password_hash_busy',
+      'Password-hashing threads running a hash now',
+      () => stats().busy,
+    );
+    this.readAtScrape(
       'hellojohn_password_hash_queued',
       'Password hashes waiting for a free hashing thread',
-      (s) => s.queued,
+      () => stats().queued,
     );
+  }
+
+  /** A gauge whose value is read when /metrics is scraped. */
+  private readAtScrape(name: string, help: string, read: () => number): void {
+    new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        this.set(read());
+      },
+    });
   }
 
   login(result: 'ok' | 'failed' | 'locked' | 'blocked'): void {

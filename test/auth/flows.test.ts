@@ -256,7 +256,7 @@ describe('first-party auth endpoints', () => {
 
   test('login rehashes a password stored with old Argon2 parameters', async () => {
     const user = await register(t);
-    const old = await new PasswordHasher({ memoryKiB: 2048, iterations: 1, parallelism: 1 }).hash(
+    const old = await new PasswordHasher({ memoryKiB: 2048, iterations: 1, parallelism: 1 }, 2).hash(
       user.password,
     );
     const id = user.user.id;

@@ -44,7 +44,7 @@ const STRONG = 'vT9#qLm2!xZr';
 
 describe('password hashing (Argon2id)', () => {
   test('hash → verify round trip; the PHC string carries the configured m, t and p', async () => {
-    const hasher = new PasswordHasher({ memoryKiB: 2048, iterations: 3, parallelism: 2 });
+    const hasher = new PasswordHasher({ memoryKiB: 2048, iterations: 3, parallelism: 2 }, 2);
     const phc = await hasher.hash('correct horse battery staple');
     const match = PHC.exec(phc);
     assert.ok(match, `not an argon2id v19 PHC string: ${phc}`);
@@ -58,21 +58,21 @@ describe('password hashing (Argon2id)', () => {
   test('OWASP defaults from the config: m=19456, t=2, p=1, and no rehash needed', async () => {
     const { argon2 } = loadConfig({}).passwords;
     assert.deepEqual(argon2, { memoryKiB: 19_456, iterations: 2, parallelism: 1 });
-    const hasher = new PasswordHasher(argon2);
+    const hasher = new PasswordHasher(argon2, 2);
     const phc = await hasher.hash('pässwörd 🔑');
     assert.deepEqual(PHC.exec(phc)?.slice(1).map(Number), [19_456, 2, 1]);
     assert.equal(await hasher.verify(phc, 'pässwörd 🔑'), true);
     assert.equal(hasher.needsRehash(phc), false);
-    assert.equal(hasher.needsRehash(await new PasswordHasher(SMALL).hash('x')), true, 'm=1024 vs 19456');
+    assert.equal(hasher.needsRehash(await new PasswordHasher(SMALL, 2).hash('x')), true, 'm=1024 vs 19456');
   });
 
   test('needsRehash: true when m, t, p or the algorithm differ from the configured ones', async () => {
-    const hasher = new PasswordHasher(SMALL);
+    const hasher = new PasswordHasher(SMALL, 2);
     const phc = await hasher.hash('secret');
     assert.equal(hasher.needsRehash(phc), false);
-    assert.equal(new PasswordHasher({ ...SMALL, memoryKiB: 2048 }).needsRehash(phc), true, 'm');
-    assert.equal(new PasswordHasher({ ...SMALL, iterations: 2 }).needsRehash(phc), true, 't');
-    assert.equal(new PasswordHasher({ ...SMALL, parallelism: 2 }).needsRehash(phc), true, 'p');
+    assert.equal(new PasswordHasher({ ...SMALL, memoryKiB: 2048 }, 2).needsRehash(phc), true, 'm');
+    assert.equal(new PasswordHasher({ ...SMALL, iterations: 2 }, 2).needsRehash(phc), true, 't');
+    assert.equal(new PasswordHasher({ ...SMALL, parallelism: 2 }, 2).needsRehash(phc), true, 'p');
 
     const argon2i = await argon2Hash('secret', {
       algorithm: ARGON2I,
@@ -90,7 +90,7 @@ describe('password hashing (Argon2id)', () => {
   });
 
   test('verify answers false, without throwing, for malformed and foreign hashes', async () => {
-    const hasher = new PasswordHasher(SMALL);
+    const hasher = new PasswordHasher(SMALL, 2);
     const phc = await hasher.hash('secret');
     const hashPart = phc.slice(phc.lastIndexOf('$') + 1);
     const otherHash = hashPart.startsWith('A') ? `B${hashPart.slice(1)}` : `A${hashPart.slice(1)}`;
@@ -111,7 +111,7 @@ describe('password hashing (Argon2id)', () => {
   });
 
   test('verifyDummy answers false and costs about what a real (failed) verify costs', async () => {
-    const hasher = new PasswordHasher({ memoryKiB: 8192, iterations: 2, parallelism: 1 });
+    const hasher = new PasswordHasher({ memoryKiB: 8192, iterations: 2, parallelism: 1 }, 2);
     const phc = await hasher.hash('the real password');
     assert.equal(await hasher.verifyDummy('the real password'), false); // also computes the cached hash
     const time = async (run: () => Promise<unknown>) => {
@@ -131,9 +131,9 @@ describe('password hashing (Argon2id)', () => {
   });
 
   test('the constructor refuses parameters Argon2 cannot use', () => {
-    assert.throws(() => new PasswordHasher({ ...SMALL, iterations: 0 }), RangeError);
-    assert.throws(() => new PasswordHasher({ ...SMALL, memoryKiB: 1.5 }), RangeError);
-    assert.throws(() => new PasswordHasher({ memoryKiB: 8, iterations: 1, parallelism: 2 }), RangeError);
+    assert.throws(() => new PasswordHasher({ ...SMALL, iterations: 0 }, 2), RangeError);
+    assert.throws(() => new PasswordHasher({ ...SMALL, memoryKiB: 1.5 }, 2), RangeError);
+    assert.throws(() => new PasswordHasher({ memoryKiB: 8, iterations: 1, parallelism: 2 }, 2), RangeError);
   });
 });
 
