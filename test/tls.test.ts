@@ -3,7 +3,7 @@
 // starts PostgreSQL as the `postgres` OS user on a free port on 127.0.0.1, and tears it all down.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -14,21 +14,10 @@ import { openPostgres, StartupError } from '../src/db/postgres.js';
 import { runCli } from './support/cli.js';
 import { unlessAvailable } from './support/env.js';
 import { freePort } from './support/net.js';
+import { postgresBinDir } from './support/throwaway-postgres.js';
 
 const skip = unlessAvailable({ postgres: true, root: true });
 const logger = pino({ level: 'silent' });
-
-/** The newest PostgreSQL installed under /usr/lib/postgresql/<version>/bin. */
-function postgresBinDir(): string {
-  const root = '/usr/lib/postgresql';
-  const versions = existsSync(root)
-    ? readdirSync(root)
-        .filter((v) => /^\d+(\.\d+)?$/.test(v) && existsSync(path.join(root, v, 'bin', 'initdb')))
-        .sort((a, b) => Number(b) - Number(a))
-    : [];
-  if (versions.length === 0) throw new Error(`no PostgreSQL server binaries under ${root}/*/bin`);
-  return path.join(root, versions[0]!, 'bin');
-}
 
 const run = (file: string, args: string[]) => execFileSync(file, args, { stdio: 'pipe' });
 const asPostgres = (file: string, args: string[]) => run('runuser', ['-u', 'postgres', '--', file, ...args]);
