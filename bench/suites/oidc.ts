@@ -206,7 +206,23 @@ async function runFlow(
   }
   const t1 = performance.now();
   steps.authorize.push(t1 - t0);
-  const token = await send(
+  const token = await exchangeCode(agent, base, target, code, verifier);
+  steps.token.push(performance.now() - t1);
+  if (token.status !== 200) throw new FlowFailure(`token→${token.status}`, token.body);
+  let parsed: { access_token?: unknown; id_token?: unknown } = {};
+  try {
+    parsed = JSON.parse(token.body) as typeof parsed;
+  } catch {
+    // checked below
+  }
+  if (typeof parsed.access_token !== 'string' || typeof parsed.id_token !== 'string') {
+    throw new FlowFailure('token→200 without tokens', token.body);
+  }
+}
+
+/** The code exchange (client_secret_basic, PKCE verifier), the same on both servers. */
+function exchangeCode(agent: Agent, base: URL, target: OAuthTarget, code: string, verifier: string) {
+  return send(
     agent,
     base,
     'POST',
@@ -223,17 +239,6 @@ async function runFlow(
       code_verifier: verifier,
     }).toString(),
   );
-  steps.token.push(performance.now() - t1);
-  if (token.status !== 200) throw new FlowFailure(`token→${token.status}`, token.body);
-  let parsed: { access_token?: unknown; id_token?: unknown } = {};
-  try {
-    parsed = JSON.parse(token.body) as typeof parsed;
-  } catch {
-    // checked below
-  }
-  if (typeof parsed.access_token !== 'string' || typeof parsed.id_token !== 'string') {
-    throw new FlowFailure('token→200 without tokens', token.body);
-  }
 }
 
 /**
@@ -365,22 +370,7 @@ async function probe(target: OAuthTarget): Promise<string[]> {
         `authorize with a session → ${authorize.status} ${location || authorize.body.slice(0, 300)}`,
       );
     }
-    const token = await send(
-      agent,
-      base,
-      'POST',
-      target.tokenPath,
-      {
-        authorization: basicAuth(target.clientId, target.clientSecret),
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      new URLSearchParams({
-        grant_type: 'authorization_code',
-        code,
-        redirect_uri: target.redirectUri,
-        code_verifier: verifier,
-      }).toString(),
-    );
+    const token = await exchangeCode(agent, base, target, code, verifier);
     if (token.status !== 200) throw new Error(`code exchange → ${token.status}: ${token.body.slice(0, 300)}`);
     const tokens = JSON.parse(token.body) as Record<string, unknown>;
     return [
