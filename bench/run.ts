@@ -2,7 +2,7 @@
 // load at a time; prints each suite's table and rewrites that suite's section of docs/benchmarks.md.
 //
 // Environment (all optional):
-//   BENCH_DURATION     seconds per measured run (10)        BENCH_WARMUP       seconds of warm-up (3)
+//   BENCH_DURATION     seconds per measured window (10)     BENCH_WARMUP       seconds of warm-up (3)
 //   BENCH_CONNECTIONS  concurrent connections (20)          BENCH_USERS        users seeded per server (200)
 //   BENCH_DB_POOL      database pool size per server (10)   BENCH_SUITES       comma-separated suite ids (all)
 //   BENCH_PG_URL       maintenance database URL (postgres://postgres@127.0.0.1:5432/postgres)
@@ -97,7 +97,7 @@ async function runInfo(config: BenchConfig): Promise<RunInfo> {
       `better-auth ${packageVersion('better-auth')}, autocannon ${packageVersion('autocannon')}`,
     command: commandLine(),
     settings:
-      `${config.durationSec} s per scenario after ${config.warmupSec} s warm-up, ${config.connections} connections, ` +
+      `${config.durationSec} s measured per scenario after ${config.warmupSec} s warm-up in the same run, ${config.connections} connections, ` +
       `pipelining 1, load generator in the same machine (loopback)`,
     ...(load > cores / 2
       ? {

@@ -1,6 +1,10 @@
 // One load run = autocannon against one server for a fixed time with a fixed number of connections
 // (pipelining 1: each connection waits for its answer). The measurement keeps what the report needs,
 // including every failure: non-2xx answers, connection errors and timeouts are counted, never dropped.
+//
+// The warm-up is the first part of the same run, not a run of its own: the measured window starts with
+// every connection busy and the server's queues full, so a slow server (seconds per answer) is not
+// charged for the time its first answers take to come back, and a fast one is not favoured by it.
 import autocannon from 'autocannon';
 
 export interface LoadRequest {
@@ -17,13 +21,16 @@ export interface LoadRequest {
 export interface LoadOptions {
   baseUrl: string;
   connections: number;
+  /** Length of the measured window. */
   durationSec: number;
+  /** Seconds of load before the measured window; their answers are not counted (0 by default). */
+  warmupSec?: number;
 }
 
 export interface Measurement {
   /** Successful (2xx) answers per second over the run. */
   rps: number;
-  /** Latency percentiles of all answers, in milliseconds. */
+  /** Latency percentiles of the answers in the measured window, in milliseconds. */
   p50: number;
   p99: number;
   requests: number;
@@ -50,57 +57,111 @@ export async function runLoad(request: LoadRequest, options: LoadOptions): Promi
   }
   const next = request.next;
   const onResponse = request.onResponse;
-  const result = await autocannon({
-    url: options.baseUrl,
-    connections: options.connections,
-    pipelining: 1,
-    duration: options.durationSec,
-    timeout: 10,
-    requests: [
+  const warmupMs = (options.warmupSec ?? 0) * 1000;
+  const window = new ResponseWindow();
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
       {
-        method: request.method,
-        path: request.path,
-        headers: baseHeaders,
-        ...(request.body === undefined ? {} : { body: request.body }),
-        ...(next
-          ? {
-              setupRequest: (req: autocannon.Request) => {
-                const change = next();
-                return {
-                  ...req,
-                  headers: { ...baseHeaders, ...(change.headers ?? {}) },
-                  ...(change.body === undefined ? {} : { body: change.body }),
-                };
-              },
-            }
-          : {}),
-        onResponse: (status: number, body: string) => {
-          if ((status < 200 || status > 299) && failureSamples.length < SAMPLES) {
-            failureSamples.push(`${status} ${String(body).slice(0, 200)}`);
-          }
-          onResponse?.(status, body);
-        },
+        url: options.baseUrl,
+        connections: options.connections,
+        pipelining: 1,
+        duration: (options.warmupSec ?? 0) + options.durationSec,
+        timeout: 10,
+        requests: [
+          {
+            method: request.method,
+            path: request.path,
+            headers: baseHeaders,
+            ...(request.body === undefined ? {} : { body: request.body }),
+            ...(next
+              ? {
+                  setupRequest: (req: autocannon.Request) => {
+                    const change = next();
+                    return {
+                      ...req,
+                      headers: { ...baseHeaders, ...(change.headers ?? {}) },
+                      ...(change.body === undefined ? {} : { body: change.body }),
+                    };
+                  },
+                }
+              : {}),
+            onResponse: (status: number, body: string) => {
+              if ((status < 200 || status > 299) && failureSamples.length < SAMPLES) {
+                failureSamples.push(`${status} ${String(body).slice(0, 200)}`);
+              }
+              onResponse?.(status, body);
+            },
+          },
+        ],
       },
-    ],
+      (error: Error | null, done: autocannon.Result) => {
+        window.close();
+        if (error) reject(error);
+        else resolve(done);
+      },
+    );
+    instance.on('start', () => window.open(warmupMs));
+    instance.on('response', (_client, status, _bytes, ms) => window.record(status, ms));
   });
+  // Failures count wherever they happened, warm-up included; throughput and latency are the window's.
   const statusCodes: Record<string, number> = {};
   for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) {
     statusCodes[code] = stat.count ?? 0;
   }
-  const ok = result['2xx'];
+  const seconds = window.seconds();
   return {
-    rps: result.duration > 0 ? ok / result.duration : 0,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    requests: ok + result.non2xx,
-    ok,
+    rps: seconds > 0 ? window.ok / seconds : 0,
+    p50: window.percentile(50),
+    p99: window.percentile(99),
+    requests: window.ok + window.non2xx,
+    ok: window.ok,
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
     statusCodes,
     failureSamples,
-    durationSec: result.duration,
+    durationSec: seconds,
   };
+}
+
+/** The answers completed between the end of the warm-up and the end of the run. */
+class ResponseWindow {
+  ok = 0;
+  non2xx = 0;
+  private readonly latencies: number[] = [];
+  private startsAt = Number.POSITIVE_INFINITY;
+  private endedAt = 0;
+
+  open(afterMs: number): void {
+    this.startsAt = performance.now() + afterMs;
+  }
+
+  record(status: number, latencyMs: number): void {
+    if (performance.now() < this.startsAt || this.endedAt > 0) return;
+    if (status >= 200 && status <= 299) this.ok += 1;
+    else this.non2xx += 1;
+    this.latencies.push(latencyMs);
+  }
+
+  close(): void {
+    this.endedAt = performance.now();
+  }
+
+  seconds(): number {
+    return Number.isFinite(this.startsAt) ? Math.max(0, (this.endedAt - this.startsAt) / 1000) : 0;
+  }
+
+  percentile(p: number): number {
+    this.latencies.sort((a, b) => a - b);
+    return percentile(this.latencies, p);
+  }
+}
+
+/** Nearest-rank percentile of ascending values; 0 when there are none. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index] ?? 0;
 }
 
 /** True when every answer was 2xx and no connection failed. */

@@ -2,6 +2,9 @@
 // HelloJohn, against better-auth's sign-in and get-session on the same PostgreSQL server.
 // One server at a time: HelloJohn is started, seeded, measured and stopped before the peer starts.
 import { randomBytes } from 'node:crypto';
+import { hashPassword as peerHashPassword, verifyPassword as peerVerifyPassword } from 'better-auth/crypto';
+import { loadConfig } from '../../src/config.js';
+import { PasswordHasher } from '../../src/crypto/passwords.js';
 import type { SuiteContext, Suite } from '../lib/context.js';
 import { expectJson, field, mapLimit } from '../lib/http.js';
 import { drain, runLoad, type LoadRequest, type Measurement } from '../lib/load.js';
@@ -62,10 +65,7 @@ export function refreshRequest(path: string, seedTokens: readonly string[]): Loa
   };
 }
 
-/**
- * Warm-up (discarded), then the measured run. `prepare` is called before each of the two, so a
- * scenario that consumes state (refresh tokens) starts both with a fresh supply.
- */
+/** Warm-up (discarded) and the measured window in one load run (bench/lib/load.ts). */
 async function measure(
   context: SuiteContext,
   server: RunningServer,
@@ -73,22 +73,15 @@ async function measure(
   prepare: () => Promise<LoadRequest>,
 ): Promise<Outcome> {
   const { connections, durationSec, warmupSec } = context.config;
-  // Every request carries the Origin a browser on the server's own site would send (better-auth
-  // refuses cookie and sign-in requests without one; HelloJohn is treated the same).
-  const prepared = async (): Promise<LoadRequest> => {
-    const request = await prepare();
-    return { ...request, headers: { origin: server.baseUrl, ...request.headers } };
-  };
   try {
-    if (warmupSec > 0) {
-      context.log(`  ${server.name}: ${name}: warm-up ${warmupSec} s`);
-      const warmup = await prepared();
-      await runLoad(warmup, { baseUrl: server.baseUrl, connections, durationSec: warmupSec });
-      await drain(server.baseUrl, warmup);
-    }
-    context.log(`  ${server.name}: ${name}: ${durationSec} s × ${connections} connections`);
-    const request = await prepared();
-    const m = await runLoad(request, { baseUrl: server.baseUrl, connections, durationSec });
+    // Every request carries the Origin a browser on the server's own site would send (better-auth
+    // refuses cookie and sign-in requests without one; HelloJohn is treated the same).
+    const prepared = await prepare();
+    const request = { ...prepared, headers: { origin: server.baseUrl, ...prepared.headers } };
+    context.log(
+      `  ${server.name}: ${name}: ${warmupSec} s warm-up + ${durationSec} s × ${connections} connections`,
+    );
+    const m = await runLoad(request, { baseUrl: server.baseUrl, connections, warmupSec, durationSec });
     await drain(server.baseUrl, request);
     context.log(`  ${server.name}: ${name}: ${summary(m)}`);
     return m;
@@ -100,7 +93,7 @@ async function measure(
 
 function summary(m: Measurement): string {
   const bad = m.non2xx + m.errors;
-  return `${m.rps.toFixed(1)} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ${m.ok} ok${bad ? `, ${m.non2xx} non-2xx, ${m.errors} errors` : ''}`;
+  return `${m.rps.toFixed(1)} req/s, p50 ${m.p50.toFixed(1)} ms, p99 ${m.p99.toFixed(1)} ms, ${m.ok} ok${bad ? `, ${m.non2xx} non-2xx, ${m.errors} errors` : ''}`;
 }
 
 /** Runs fn, turning a thrown error into a failed outcome for every scenario that depended on it. */
@@ -257,6 +250,52 @@ async function measureBetterAuth(context: SuiteContext): Promise<PeerResults> {
   }
 }
 
+interface VerificationCost {
+  wallMs: number;
+  cpuMs: number;
+}
+
+const PROBE_VERIFICATIONS = 20;
+
+/** Mean wall and CPU time (all threads of this process) of `count` calls made one after another. */
+async function costOf(count: number, call: () => Promise<unknown>): Promise<VerificationCost> {
+  await call(); // first call: thread start-up, lazy loading
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  for (let i = 0; i < count; i++) await call();
+  const wallMs = (performance.now() - started) / count;
+  const used = process.cpuUsage(cpu);
+  return { wallMs, cpuMs: (used.user + used.system) / 1000 / count };
+}
+
+/**
+ * One password verification on its own, one at a time, before any server starts: HelloJohn's
+ * PasswordHasher at its default parameters, and better-auth's own verifyPassword (its default scrypt).
+ * Both logins are bound by this cost, so its ratio is about the login ratio the cores allow. It moves
+ * with the machine (memory bandwidth, the cost of a page fault: each call maps fresh memory, 19 MiB
+ * for Argon2id, 32 MiB for scrypt), which is what moves the login ratio between runs.
+ */
+async function verificationCosts(): Promise<{ ours: VerificationCost; peer: VerificationCost }> {
+  const password = `Probe ${randomBytes(12).toString('base64url')}`;
+  const hasher = new PasswordHasher(loadConfig({}).passwords.argon2, 1);
+  const ourHash = await hasher.hash(password);
+  const peerHash = await peerHashPassword(password);
+  const ours = await costOf(PROBE_VERIFICATIONS, () => hasher.verify(ourHash, password));
+  const peer = await costOf(PROBE_VERIFICATIONS, () => peerVerifyPassword({ hash: peerHash, password }));
+  return { ours, peer };
+}
+
+function costNote(costs: { ours: VerificationCost; peer: VerificationCost } | { error: string }): string {
+  if ('error' in costs) return `One password verification alone: not measured (${costs.error}).`;
+  const { ours, peer } = costs;
+  return (
+    `One password verification alone (${PROBE_VERIFICATIONS} one after another, in the load generator's process before the servers started): ` +
+    `HelloJohn Argon2id ${ours.wallMs.toFixed(1)} ms (${ours.cpuMs.toFixed(1)} ms CPU), ` +
+    `better-auth scrypt ${peer.wallMs.toFixed(1)} ms (${peer.cpuMs.toFixed(1)} ms CPU): ` +
+    `${(peer.cpuMs / ours.cpuMs).toFixed(2)}× the CPU per verification.`
+  );
+}
+
 const LOGIN_TARGET: Target = { kind: 'ratio', min: 8 };
 const LOOKUP_TARGET: Target = { kind: 'ratio', min: 10 };
 const REFRESH_TARGET: Target = { kind: 'absolute', minRps: 1500, maxP99Ms: 50 };
@@ -265,6 +304,9 @@ export const authSuite: Suite = {
   id: 'auth',
   title: 'First-party auth: HelloJohn vs better-auth',
   async run(context) {
+    context.log('auth: one password verification alone');
+    const costs = await attempt(verificationCosts);
+    context.log(`  ${costNote(costs)}`);
     context.log('auth: HelloJohn');
     const ours = await measureHelloJohn(context);
     context.log('auth: better-auth (peer)');
@@ -305,11 +347,12 @@ export const authSuite: Suite = {
       rows,
       notes: [
         `Password hashing: HelloJohn Argon2id with the OWASP parameters (19456 KiB, t=2, p=1; its defaults); better-auth its default scrypt (node:crypto, N=16384, r=16, p=1).`,
+        costNote(costs),
         `Each server ran alone on its own fresh database on the same PostgreSQL server, with a pool of ${dbPool} connections, ${users} seeded users, requests spread round-robin over them (login bodies, bearer tokens, session cookies).`,
         `HelloJohn ran with rate limits and lockout raised (RATE_LIMIT_PER_IP, RATE_LIMIT_PER_ACCOUNT, LOGIN_MAX_FAILURES); better-auth with \`rateLimit.enabled: false\`, \`requireEmailVerification: false\` and no session cookie cache (its default: every get-session reads the database).`,
         'Refresh: every answer carries a new refresh token and the old one is spent; each request uses a token returned by an earlier answer. better-auth has no refresh token, so refresh has an absolute target only.',
         'Both lookup rows are compared with the same better-auth get-session run.',
-        'req/s counts successful (2xx) answers only; p50/p99 are over all answers. A run with failed requests would be marked ⚠ and explained under the table.',
+        'req/s counts successful (2xx) answers in the measured window only; p50/p99 are over all answers in the window. A run with failed requests would be marked ⚠ and explained under the table.',
       ],
     };
   },

@@ -255,18 +255,17 @@ function combine(parts: Measurement[]): Measurement {
   };
 }
 
-/** The connections of a run, split over the instances. */
+/** The connections of a run, split over the instances; warm-up and measured window in one run. */
 async function loadAll(
   context: SuiteContext,
   instances: RunningServer[],
   requests: LoadRequest[],
-  durationSec: number,
 ): Promise<Measurement> {
-  const { connections } = context.config;
+  const { connections, warmupSec, durationSec } = context.config;
   const share = Math.max(1, Math.floor(connections / instances.length));
   const parts = await Promise.all(
     instances.map((server, i) =>
-      runLoad(requests[i]!, { baseUrl: server.baseUrl, connections: share, durationSec }),
+      runLoad(requests[i]!, { baseUrl: server.baseUrl, connections: share, warmupSec, durationSec }),
     ),
   );
   await Promise.all(instances.map((server, i) => drain(server.baseUrl, requests[i]!)));
@@ -342,18 +341,15 @@ async function measureTopology(context: SuiteContext, count: number, redis: stri
     const roundTrips: Partial<Record<Scenario, number>> = {};
     for (const scenario of SCENARIOS) {
       try {
-        if (context.config.warmupSec > 0) {
-          context.log(`  ${label}: ${scenario}: warm-up ${context.config.warmupSec} s`);
-          await loadAll(context, instances, await requestsFor(scenario), context.config.warmupSec);
-        }
         const requests = (await requestsFor(scenario)).map((r) => ({
           ...r,
           headers: { ...origin, ...r.headers },
         }));
+        const { warmupSec, durationSec, connections } = context.config;
         context.log(
-          `  ${label}: ${scenario}: ${context.config.durationSec} s × ${context.config.connections} connections`,
+          `  ${label}: ${scenario}: ${warmupSec} s warm-up + ${durationSec} s × ${connections} connections`,
         );
-        const m = await loadAll(context, instances, requests, context.config.durationSec);
+        const m = await loadAll(context, instances, requests);
         results[scenario] = m;
         // Counted on requests sent one at a time once the load has drained: under load, requests cut
         // off when the run ends still reach the database without being counted as answered.
@@ -367,7 +363,7 @@ async function measureTopology(context: SuiteContext, count: number, redis: stri
           pgBefore !== undefined && pgAfter !== undefined ? pgAfter - pgBefore : appAfter - appBefore;
         roundTrips[scenario] = trips / probes;
         context.log(
-          `  ${label}: ${scenario}: ${m.rps.toFixed(1)} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ` +
+          `  ${label}: ${scenario}: ${m.rps.toFixed(1)} req/s, p50 ${m.p50.toFixed(1)} ms, p99 ${m.p99.toFixed(1)} ms, ` +
             `${(roundTrips[scenario] ?? NaN).toFixed(2)} DB round trips/request` +
             (m.non2xx + m.errors ? `, ${m.non2xx} non-2xx, ${m.errors} errors` : ''),
         );

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Suite, SuiteContext } from '../lib/context.js';
 import { expectJson, field, mapLimit, requestJson } from '../lib/http.js';
-import { drain, runLoad, type LoadRequest, type Measurement } from '../lib/load.js';
+import { drain, percentile, runLoad, type LoadRequest, type Measurement } from '../lib/load.js';
 import type { RunningServer } from '../lib/process.js';
 import type { Outcome, Row, Target } from '../lib/report.js';
 import { freshDatabase, startHelloJohn, startPeer } from '../lib/servers.js';
@@ -161,12 +161,6 @@ function send(
   });
 }
 
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[index] ?? 0;
-}
-
 class FlowFailure extends Error {
   constructor(
     readonly key: string,
@@ -241,16 +235,19 @@ function exchangeCode(agent: Agent, base: URL, target: OAuthTarget, code: string
   );
 }
 
-/**
- * `connections` workers, each running flows back to back for `durationSec`, sessions taken round-robin.
- * A flow started before the deadline is finished and counted; the rate is over the actual elapsed time.
- */
 /** A flow run: whole flows, plus the p50/p99 of each of its two requests. */
 type FlowMeasurement = Measurement & { steps: string };
 
+/**
+ * `connections` workers, each running flows back to back for `warmupSec + durationSec`, sessions taken
+ * round-robin. As in runLoad, the warm-up is the start of the same run: only flows that finish inside
+ * the measured window count towards the rate and latencies (failures count wherever they happen). A
+ * flow started before the deadline is finished; the rate is over the window's actual length.
+ */
 async function runFlows(
   target: OAuthTarget,
   connections: number,
+  warmupSec: number,
   durationSec: number,
 ): Promise<FlowMeasurement> {
   const base = new URL(target.server.baseUrl);
@@ -264,19 +261,29 @@ async function runFlows(
   let errors = 0;
   let timeouts = 0;
   let nextSession = 0;
-  const started = performance.now();
-  const deadline = started + durationSec * 1000;
+  const windowStart = performance.now() + warmupSec * 1000;
+  const deadline = windowStart + durationSec * 1000;
   const worker = async () => {
     while (performance.now() < deadline) {
       const cookie = target.sessions[nextSession++ % target.sessions.length] ?? '';
       const t0 = performance.now();
+      const flowSteps = { authorize: [] as number[], token: [] as number[] };
+      const counted = () => {
+        const done = performance.now();
+        if (done < windowStart) return false;
+        latencies.push(done - t0);
+        steps.authorize.push(...flowSteps.authorize);
+        steps.token.push(...flowSteps.token);
+        return true;
+      };
       try {
-        await runFlow(agent, base, target, cookie, steps);
-        latencies.push(performance.now() - t0);
-        ok += 1;
-        statusCodes['200'] = (statusCodes['200'] ?? 0) + 1;
+        await runFlow(agent, base, target, cookie, flowSteps);
+        if (counted()) {
+          ok += 1;
+          statusCodes['200'] = (statusCodes['200'] ?? 0) + 1;
+        }
       } catch (error) {
-        latencies.push(performance.now() - t0);
+        counted();
         if (error instanceof FlowFailure) {
           non2xx += 1;
           statusCodes[error.key] = (statusCodes[error.key] ?? 0) + 1;
@@ -297,7 +304,7 @@ async function runFlows(
   } finally {
     agent.destroy();
   }
-  const elapsedSec = (performance.now() - started) / 1000;
+  const elapsedSec = Math.max(0, (performance.now() - windowStart) / 1000);
   latencies.sort((a, b) => a - b);
   const step = (name: string, values: number[]) => {
     values.sort((a, b) => a - b);
@@ -384,22 +391,20 @@ async function probe(target: OAuthTarget): Promise<string[]> {
   }
 }
 
-/** Warm-up (discarded), then the measured run; a failure becomes the outcome instead of aborting. */
+/** Warm-up (discarded) and the measured window in one run; a failure becomes the outcome instead of aborting. */
 async function measure(
   context: SuiteContext,
   server: RunningServer,
   name: string,
   unit: string,
-  run: (durationSec: number) => Promise<Measurement>,
+  run: (warmupSec: number, durationSec: number) => Promise<Measurement>,
 ): Promise<Outcome> {
   const { connections, durationSec, warmupSec } = context.config;
   try {
-    if (warmupSec > 0) {
-      context.log(`  ${server.name}: ${name}: warm-up ${warmupSec} s`);
-      await run(warmupSec);
-    }
-    context.log(`  ${server.name}: ${name}: ${durationSec} s × ${connections} connections`);
-    const m = await run(durationSec);
+    context.log(
+      `  ${server.name}: ${name}: ${warmupSec} s warm-up + ${durationSec} s × ${connections} connections`,
+    );
+    const m = await run(warmupSec, durationSec);
     context.log(`  ${server.name}: ${name}: ${summary(m, unit)}`);
     if ('steps' in m) context.log(`  ${server.name}: ${name}: ${String(m.steps)}`);
     return m;
@@ -423,14 +428,14 @@ async function measureTarget(context: SuiteContext, target: OAuthTarget): Promis
     target.server,
     `client_credentials ${target.tokenPath}`,
     'req',
-    async (durationSec) => {
-      const m = await runLoad(cc, { baseUrl: target.server.baseUrl, connections, durationSec });
+    async (warmupSec, durationSec) => {
+      const m = await runLoad(cc, { baseUrl: target.server.baseUrl, connections, warmupSec, durationSec });
       await drain(target.server.baseUrl, cc);
       return m;
     },
   );
-  const codeFlow = await measure(context, target.server, 'code flow', 'flows', (durationSec) =>
-    runFlows(target, connections, durationSec),
+  const codeFlow = await measure(context, target.server, 'code flow', 'flows', (warmupSec, durationSec) =>
+    runFlows(target, connections, warmupSec, durationSec),
   );
   const endpoints = { authorizePath: target.authorizePath, tokenPath: target.tokenPath };
   return { clientCredentials, codeFlow, observed: probed, endpoints };
@@ -720,7 +725,7 @@ export const oidcSuite: Suite = {
         `Fairness: **the peer keeps all its state in memory** (its default in-memory adapter, an LRU: sessions, grants, codes), while HelloJohn writes to PostgreSQL (a code row at authorize; at the exchange the code consumed, the user read, an OAuth session with its refresh token written). HelloJohn's writes are committed transactions on the same 2 cores; the peer does no I/O at all. The peer's client is static configuration, HelloJohn's a row of its clients table. A production oidc-provider needs a persistent adapter (Redis or a database), which would add that cost to the peer.`,
         `What each side issued (read from one answer before the load): HelloJohn ${ours.observed.join('; ') || 'n/a'}; oidc-provider ${peer.observed.join('; ') || 'n/a'}.`,
         `HelloJohn ran on a fresh database with a pool of ${dbPool} connections, the client created with \`hellojohn clients create --type confidential --first-party\`, ${users} users registered and signed in (\`POST /v2/session/login\`); the peer with ${users} accounts signed in; the flows use these sessions round-robin (at most ${FLOW_SESSIONS}: the peer's in-memory LRU, about 1,000 entries, would evict sessions from a longer rotation). No scope is sent with client_credentials on either side.`,
-        'req/s (flows/s for the code flow) counts successful answers only; p50/p99 are over all answers. A run with failed requests would be marked ⚠ and explained under the table.',
+        'req/s (flows/s for the code flow) counts successful answers in the measured window only; p50/p99 are over all answers in the window. A run with failed requests would be marked ⚠ and explained under the table.',
       ],
     };
   },
