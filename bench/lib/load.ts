@@ -6,6 +6,7 @@
 // every connection busy and the server's queues full, so a slow server (seconds per answer) is not
 // charged for the time its first answers take to come back, and a fast one is not favoured by it.
 import autocannon from 'autocannon';
+import { cpuSpent, type CpuReading, type CpuSnapshot } from './cpu.js';
 
 export interface LoadRequest {
   method: 'GET' | 'POST';
@@ -25,6 +26,8 @@ export interface LoadOptions {
   durationSec: number;
   /** Seconds of load before the measured window; their answers are not counted (0 by default). */
   warmupSec?: number;
+  /** Snapshots of the server's CPU, taken when the measured window opens and when it closes. */
+  cpu?: () => CpuSnapshot;
 }
 
 export interface Measurement {
@@ -42,6 +45,8 @@ export interface Measurement {
   /** A few non-2xx answers as "status body…", to say why a scenario failed. */
   failureSamples: string[];
   durationSec: number;
+  /** CPU the server and its database spent in the measured window, when `cpu` was given. */
+  cpu?: CpuReading;
 }
 
 const SAMPLES = 3;
@@ -95,12 +100,12 @@ export async function runLoad(request: LoadRequest, options: LoadOptions): Promi
         ],
       },
       (error: Error | null, done: autocannon.Result) => {
-        window.close();
+        window.close(options.cpu);
         if (error) reject(error);
         else resolve(done);
       },
     );
-    instance.on('start', () => window.open(warmupMs));
+    instance.on('start', () => window.open(warmupMs, options.cpu));
     instance.on('response', (_client, status, _bytes, ms) => window.record(status, ms));
   });
   // Failures count wherever they happened, warm-up included; throughput and latency are the window's.
@@ -121,6 +126,7 @@ export async function runLoad(request: LoadRequest, options: LoadOptions): Promi
     statusCodes,
     failureSamples,
     durationSec: seconds,
+    ...(window.cpu ? { cpu: window.cpu } : {}),
   };
 }
 
@@ -128,12 +134,18 @@ export async function runLoad(request: LoadRequest, options: LoadOptions): Promi
 class ResponseWindow {
   ok = 0;
   non2xx = 0;
+  cpu: CpuReading | undefined;
   private readonly latencies: number[] = [];
   private startsAt = Number.POSITIVE_INFINITY;
   private endedAt = 0;
+  private opening: NodeJS.Timeout | undefined;
+  private cpuAtStart: CpuSnapshot | undefined;
 
-  open(afterMs: number): void {
-    this.startsAt = performance.now() + afterMs;
+  open(afterMs: number, cpu?: () => CpuSnapshot): void {
+    this.opening = setTimeout(() => {
+      this.startsAt = performance.now();
+      this.cpuAtStart = cpu?.();
+    }, afterMs);
   }
 
   record(status: number, latencyMs: number): void {
@@ -143,8 +155,10 @@ class ResponseWindow {
     this.latencies.push(latencyMs);
   }
 
-  close(): void {
+  close(cpu?: () => CpuSnapshot): void {
+    clearTimeout(this.opening);
     this.endedAt = performance.now();
+    if (cpu && this.cpuAtStart) this.cpu = cpuSpent(this.cpuAtStart, cpu());
   }
 
   seconds(): number {

@@ -31,10 +31,21 @@ export interface ServerSpec {
   readyTimeoutMs?: number;
 }
 
+/** The database a server's DATABASE_URL names (its backends are part of its cost). */
+function databaseOf(env: Record<string, string>): string | undefined {
+  try {
+    return env.DATABASE_URL ? decodeURIComponent(new URL(env.DATABASE_URL).pathname.slice(1)) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export interface RunningServer {
   name: string;
   baseUrl: string;
   pid: number;
+  /** The database it was started on (from DATABASE_URL), if any. */
+  database?: string;
   /** Last lines the server wrote (stdout and stderr). */
   output(): string;
   stop(): Promise<void>;
@@ -98,7 +109,15 @@ export async function startServer(spec: ServerSpec, resources: Resources): Promi
     }
     await sleep(200);
   }
-  return { name: spec.name, baseUrl: spec.baseUrl, pid: child.pid ?? -1, output, stop: release };
+  const database = databaseOf(spec.env);
+  return {
+    name: spec.name,
+    baseUrl: spec.baseUrl,
+    pid: child.pid ?? -1,
+    ...(database ? { database } : {}),
+    output,
+    stop: release,
+  };
 }
 
 async function terminate(child: ChildProcess, exit: Promise<void>, hasExited: () => boolean): Promise<void> {

@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config.js';
 import { PasswordHasher } from '../../src/crypto/passwords.js';
 import type { SuiteContext, Suite } from '../lib/context.js';
 import { expectJson, field, mapLimit } from '../lib/http.js';
+import { cpuSnapshots } from '../lib/cpu.js';
 import { drain, runLoad, type LoadRequest, type Measurement } from '../lib/load.js';
 import type { Outcome, Row, Target } from '../lib/report.js';
 import { startHelloJohn, startPeer } from '../lib/servers.js';
@@ -81,7 +82,14 @@ async function measure(
     context.log(
       `  ${server.name}: ${name}: ${warmupSec} s warm-up + ${durationSec} s × ${connections} connections`,
     );
-    const m = await runLoad(request, { baseUrl: server.baseUrl, connections, warmupSec, durationSec });
+    const cpu = server.database ? cpuSnapshots(server.pid, server.database) : undefined;
+    const m = await runLoad(request, {
+      baseUrl: server.baseUrl,
+      connections,
+      warmupSec,
+      durationSec,
+      ...(cpu ? { cpu } : {}),
+    });
     await drain(server.baseUrl, request);
     context.log(`  ${server.name}: ${name}: ${summary(m)}`);
     return m;
@@ -93,7 +101,34 @@ async function measure(
 
 function summary(m: Measurement): string {
   const bad = m.non2xx + m.errors;
-  return `${m.rps.toFixed(1)} req/s, p50 ${m.p50.toFixed(1)} ms, p99 ${m.p99.toFixed(1)} ms, ${m.ok} ok${bad ? `, ${m.non2xx} non-2xx, ${m.errors} errors` : ''}`;
+  const cpu = cpuPerAnswer(m);
+  return (
+    `${m.rps.toFixed(1)} req/s, p50 ${m.p50.toFixed(1)} ms, p99 ${m.p99.toFixed(1)} ms, ${m.ok} ok` +
+    (bad ? `, ${m.non2xx} non-2xx, ${m.errors} errors` : '') +
+    (cpu ? `, CPU per answer ${cpu.server.toFixed(2)} ms + ${cpu.postgres.toFixed(2)} ms in PostgreSQL` : '')
+  );
+}
+
+/** Milliseconds of CPU per answer in the measured window (server process, PostgreSQL backends). */
+function cpuPerAnswer(m: Measurement): { server: number; postgres: number } | undefined {
+  if (!m.cpu || m.requests === 0) return undefined;
+  return { server: (m.cpu.server * 1000) / m.requests, postgres: (m.cpu.postgres * 1000) / m.requests };
+}
+
+/**
+ * Both logins keep both cores busy, so what one login costs in CPU, all processes together, decides
+ * how many logins a second each server can answer: the ratio of the costs is the ratio the machine allows.
+ */
+function loginCpuNote(ours: Outcome, peer: Outcome): string {
+  const a = 'error' in ours ? undefined : cpuPerAnswer(ours);
+  const b = 'error' in peer ? undefined : cpuPerAnswer(peer);
+  if (!a || !b) return 'CPU per login: not measured (needs /proc).';
+  const total = (c: { server: number; postgres: number }) => c.server + c.postgres;
+  return (
+    `CPU per login in the measured window (the server process with all its threads, plus the PostgreSQL backends of its database; /proc): ` +
+    `HelloJohn ${a.server.toFixed(1)} ms + ${a.postgres.toFixed(1)} ms, better-auth ${b.server.toFixed(1)} ms + ${b.postgres.toFixed(1)} ms. ` +
+    `A better-auth login costs ${(total(b) / total(a)).toFixed(2)}× the CPU of a HelloJohn login: with both cores saturated, that is the login ratio the machine allows.`
+  );
 }
 
 /** Runs fn, turning a thrown error into a failed outcome for every scenario that depended on it. */
@@ -348,6 +383,7 @@ export const authSuite: Suite = {
       notes: [
         `Password hashing: HelloJohn Argon2id with the OWASP parameters (19456 KiB, t=2, p=1; its defaults); better-auth its default scrypt (node:crypto, N=16384, r=16, p=1).`,
         costNote(costs),
+        loginCpuNote(ours.login, peer.signIn),
         `Each server ran alone on its own fresh database on the same PostgreSQL server, with a pool of ${dbPool} connections, ${users} seeded users, requests spread round-robin over them (login bodies, bearer tokens, session cookies).`,
         `HelloJohn ran with rate limits and lockout raised (RATE_LIMIT_PER_IP, RATE_LIMIT_PER_ACCOUNT, LOGIN_MAX_FAILURES); better-auth with \`rateLimit.enabled: false\`, \`requireEmailVerification: false\` and no session cookie cache (its default: every get-session reads the database).`,
         'Refresh: every answer carries a new refresh token and the old one is spent; each request uses a token returned by an earlier answer. better-auth has no refresh token, so refresh has an absolute target only.',
