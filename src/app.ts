@@ -143,6 +143,12 @@ export function buildServices(
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** Trusts the `hops` addresses nearest to the server (hop 0 is the socket's peer), as TRUST_PROXY=N says. */
+const trustHops =
+  (hops: number) =>
+  (_address: string, hop: number): boolean =>
+    hop < hops;
+
 export async function buildApp(config: Config, appDeps: AppDeps): Promise<FastifyInstance> {
   const metrics = new Metrics(() => appDeps.db.poolStats());
   const redis = config.redisUrl
@@ -159,7 +165,11 @@ export async function buildApp(config: Config, appDeps: AppDeps): Promise<Fastif
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: config.http.bodyLimitBytes,
-    trustProxy: config.http.trustProxy,
+    // A number is a count of proxies in front: addresses are trusted from the socket outwards, that many
+    // hops. Fastify ignores a bare number (it trusts nothing), so the count is passed as a function.
+    // A string is a list of proxy addresses and CIDR ranges; false believes no X-Forwarded-* header.
+    trustProxy:
+      typeof config.http.trustProxy === 'number' ? trustHops(config.http.trustProxy) : config.http.trustProxy,
     // Never coerce types: `"password": 123` is a 400. Unknown properties are dropped.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: true } },
     // Honour a caller's X-Request-Id only when it is safe to echo and log.

@@ -1,6 +1,7 @@
 // The only module that reads the environment (and `.env`). Everything else receives a Config.
 // Every variable is parsed and validated once; the first bad value throws a ConfigError naming it.
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
@@ -56,7 +57,12 @@ export interface Config {
     host: string;
     port: number;
     baseUrl: URL;
-    trustProxy: boolean;
+    /**
+     * Whose X-Forwarded-* headers to believe (TRUST_PROXY): false for nobody; a number for that many
+     * proxies nearest to the server (`true` is 1); or a comma-separated list of proxy addresses and CIDR
+     * ranges, such as "10.0.0.0/8,192.168.1.1".
+     */
+    trustProxy: false | number | string;
     corsOrigins: string[];
     bodyLimitBytes: number;
     shutdownTimeoutMs: number;
@@ -190,7 +196,7 @@ export function loadConfig(env: Env = readEnvironment()): Config {
       host: read('HOST') ?? '0.0.0.0',
       port: integer(read, 'PORT', 8080, 0, 65_535),
       baseUrl: httpBase,
-      trustProxy: boolean(read, 'TRUST_PROXY', false),
+      trustProxy: trustProxy(read),
       corsOrigins: corsOrigins(read),
       bodyLimitBytes: integer(read, 'HTTP_BODY_LIMIT', 256 * 1024, 1024, 64 * 1024 * 1024),
       shutdownTimeoutMs: duration(read, 'SHUTDOWN_TIMEOUT', '10s', 0),
@@ -405,6 +411,48 @@ function baseUrl(read: Reader): URL {
   // The issuer is compared byte for byte by relying parties: keep it without a trailing slash.
   url.pathname = url.pathname.replace(/\/+$/, '');
   return url;
+}
+
+const MAX_PROXY_HOPS = 100;
+
+/** TRUST_PROXY: false, true (one proxy), a number of proxies, or a list of proxy addresses and CIDR ranges. */
+function trustProxy(read: Reader): Config['http']['trustProxy'] {
+  const value = read('TRUST_PROXY');
+  if (value === undefined) return false;
+  const lower = value.toLowerCase();
+  if (['false', '0', 'no', 'off'].includes(lower)) return false;
+  // Only the proxy in front of the server: trusting every hop would believe whatever the client wrote
+  // at the start of X-Forwarded-For.
+  if (['true', 'yes', 'on'].includes(lower)) return 1;
+  const hops = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (Number.isSafeInteger(hops) && hops >= 1 && hops <= MAX_PROXY_HOPS) return hops;
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  const bad = entries.find((entry) => !isAddressOrRange(entry));
+  if (entries.length > 0 && bad === undefined) return entries.join(',');
+  if (entries.length > 1 && bad !== undefined) {
+    throw new ConfigError(
+      'TRUST_PROXY',
+      `has an entry that is not an IP address or CIDR range like 10.0.0.0/8 (got ${quote(bad)})`,
+    );
+  }
+  throw new ConfigError(
+    'TRUST_PROXY',
+    `must be true, false, a number of proxies from 1 to ${MAX_PROXY_HOPS}, or a comma-separated list of proxy IP addresses and CIDR ranges (got ${quote(value)})`,
+  );
+}
+
+function isAddressOrRange(entry: string): boolean {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  // Zone ids (fe80::1%eth0) are refused: Fastify accepts them, but such an entry never matches.
+  const family = address.includes('%') || rest.length > 0 ? 0 : isIP(address);
+  if (family === 0) return false;
+  if (prefix === undefined) return true;
+  // A /0 would trust every address, which is what TRUST_PROXY=true no longer does.
+  const bits = /^\d{1,3}$/.test(prefix) ? Number(prefix) : NaN;
+  return bits >= 1 && bits <= (family === 4 ? 32 : 128);
 }
 
 function corsOrigins(read: Reader): string[] {

@@ -92,6 +92,48 @@ describe('configuration', () => {
     fails({ REDIS_URL: 'http://localhost' }, 'REDIS_URL');
   });
 
+  test('TRUST_PROXY: off by default; true is the one proxy in front, N is N proxies, or a list of proxies', () => {
+    assert.equal(loadConfig({}).http.trustProxy, false);
+    for (const off of ['false', 'FALSE', '0', 'no', 'off']) {
+      assert.equal(loadConfig({ TRUST_PROXY: off }).http.trustProxy, false, off);
+    }
+    for (const one of ['true', 'True', 'yes', 'on', '1']) {
+      assert.equal(loadConfig({ TRUST_PROXY: one }).http.trustProxy, 1, `${one} trusts one hop only`);
+    }
+    assert.equal(loadConfig({ TRUST_PROXY: '3' }).http.trustProxy, 3);
+    assert.equal(loadConfig({ TRUST_PROXY: '100' }).http.trustProxy, 100);
+    assert.equal(loadConfig({ TRUST_PROXY: '10.0.0.5' }).http.trustProxy, '10.0.0.5');
+    assert.equal(
+      loadConfig({ TRUST_PROXY: ' 10.0.0.0/8 , 192.168.1.1,2001:db8::/32,  ::1, ' }).http.trustProxy,
+      '10.0.0.0/8,192.168.1.1,2001:db8::/32,::1',
+    );
+  });
+
+  test('TRUST_PROXY refuses anything else, naming the variable', () => {
+    for (const bad of [
+      'maybe',
+      '-1',
+      '1.5',
+      '101',
+      '1e3',
+      ',',
+      'proxy.example.com',
+      'loopback',
+      '10.0.0.256',
+      '10.0.0.0/33',
+      '10.0.0.0/0',
+      '10.0.0.1/',
+      '10.0.0.0/255.0.0.0',
+      '::/129',
+      'fe80::1%eth0',
+      '10.0.0.1 10.0.0.2',
+    ]) {
+      fails({ TRUST_PROXY: bad }, 'TRUST_PROXY', /must be true, false, a number of proxies/);
+    }
+    fails({ TRUST_PROXY: '10.0.0.1,nope' }, 'TRUST_PROXY', /entry that is not an IP address.*"nope"/);
+    fails({ TRUST_PROXY: '10.0.0.1, 10.1.0.0/40' }, 'TRUST_PROXY', /"10.1.0.0\/40"/);
+  });
+
   test('APP_ENV=prod refuses the embedded database and missing master keys', () => {
     fails({ APP_ENV: 'prod' }, 'DATABASE_URL', /development only/);
     fails({ APP_ENV: 'prod', DATABASE_URL: 'postgres://u@h/db' }, 'SIGNING_MASTER_KEY');
@@ -121,6 +163,7 @@ describe('configuration', () => {
       [{ DATABASE_MAX_CONNECTIONS: 'ten' }, /DATABASE_MAX_CONNECTIONS must be a whole number/],
       [{ DATABASE_URL: '::::' }, /DATABASE_URL is not a valid URL/],
       [{ SECRETBOX_MASTER_KEY: 'short' }, /SECRETBOX_MASTER_KEY must be 32 bytes/],
+      [{ TRUST_PROXY: 'maybe' }, /TRUST_PROXY must be true, false, a number of proxies/],
     ];
     for (const command of [['serve'], ['migrate'], ['migrate', 'status']]) {
       for (const [env, message] of cases) {
