@@ -101,6 +101,7 @@ export function buildServices(
   const hasher = new PasswordHasher(config.passwords.argon2, config.passwords.hashThreads);
   deps.metrics?.watchPasswordHashing(() => hasher.stats());
   const passwordChecker = new PasswordPolicyChecker({ breached });
+  const clients = new Clients(db, { invalidation });
   const auth = new AuthService({
     db,
     config,
@@ -122,8 +123,8 @@ export function buildServices(
       events: deps.metrics,
     }),
     invalidation,
+    clients,
   });
-  const clients = new Clients(db, { invalidation });
   const admins = new AdminTokens(db);
   const users = new UsersAdmin({ db, config, hasher, passwordChecker });
   const oauth = new OAuthService({

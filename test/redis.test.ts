@@ -1,9 +1,11 @@
 // Optional Redis: rate limits and lockout shared by every instance; Redis down never fails a request.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { Redis } from 'ioredis';
 import pino from 'pino';
 import { buildApp } from '../src/app.js';
 import { openDatabase } from '../src/db/open.js';
+import { LoginLockout, redisRateLimitStore } from '../src/security/rate-limit.js';
 import { STRONG_PASSWORD, startTestApp, uniqueEmail } from './support/app.js';
 import { REDIS_URL, unlessAvailable } from './support/env.js';
 import { freePort } from './support/net.js';
@@ -76,3 +78,40 @@ test('with Redis unreachable, requests keep working on in-memory limits and /rea
     await t.close();
   }
 });
+
+test(
+  'the Redis store refunds points and reserves lockout attempts across callers like the memory store',
+  { skip: unlessAvailable({ redis: true }) },
+  async () => {
+    const client = new Redis(REDIS_URL!, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await client.connect();
+    try {
+      const prefix = `hellojohn:test:${process.pid}:${Date.now()}:`;
+      const store = redisRateLimitStore(client, prefix);
+      const limiter = store.limiter({ name: 'refund', points: 2, durationSeconds: 60 });
+      assert.equal((await limiter.consume('k', 2)).allowed, true);
+      await limiter.refund('k');
+      assert.deepEqual(await limiter.consume('k'), { allowed: true, remaining: 0, retryAfterSeconds: 0 });
+
+      // Two instances sharing Redis: parallel attempts on one account hold the same failure points.
+      const lockout = new LoginLockout(store, { maxFailures: 3, lockoutMs: 60_000 });
+      const other = new LoginLockout(redisRateLimitStore(client, prefix), {
+        maxFailures: 3,
+        lockoutMs: 60_000,
+      });
+      const attempts = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? lockout : other).attempt('t:a@example.com')),
+      );
+      const admitted = attempts.flatMap((a) => (a.locked ? [] : [a]));
+      assert.equal(admitted.length, 3);
+      // The refused ones took nothing: once the three end without a verdict, three more are admitted.
+      await Promise.all(admitted.map((a) => a.abandoned()));
+      const again = await Promise.all(Array.from({ length: 4 }, () => other.attempt('t:a@example.com')));
+      assert.equal(again.filter((a) => !a.locked).length, 3);
+    } finally {
+      const keys = await client.keys('hellojohn:test:*');
+      if (keys.length > 0) await client.del(...keys);
+      client.disconnect();
+    }
+  },
+);

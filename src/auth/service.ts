@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Invalidation } from '../cache/invalidation.js';
 import type { SessionCache } from '../cache/session-cache.js';
+import type { Clients } from '../clients/clients.js';
 import type { PasswordHasher } from '../crypto/passwords.js';
 import { hashToken, looksLikeOpaqueToken, newOpaqueToken } from '../crypto/tokens.js';
 import type { Database, Queryable } from '../db/database.js';
@@ -104,6 +105,8 @@ export interface AuthServiceDeps {
   sessionCache?: SessionCache;
   /** Where revocations and user changes are announced to every cache (this instance's and others'). */
   invalidation?: Invalidation;
+  /** Tells first-party clients (whose tokens the account API accepts) from third-party ones. */
+  clients: Pick<Clients, 'get'>;
 }
 
 const invalidCredentials = () => new HelloJohnError('invalid_credentials', 'Invalid email or password.');
@@ -259,8 +262,13 @@ export class AuthService {
     let sessionId = input.bearer?.sid;
     if (input.refreshToken !== undefined) {
       if (!looksLikeOpaqueToken(input.refreshToken)) throw invalidGrant();
-      const session = await findSessionByRefreshToken(this.deps.db, tenant.id, hashToken(input.refreshToken));
-      if (!session) throw invalidGrant();
+      const tokenHash = hashToken(input.refreshToken);
+      const session = await findSessionByRefreshToken(this.deps.db, tenant.id, tokenHash);
+      if (!session) {
+        // A superseded token is a copy someone kept: the same reuse as at /refresh, and it ends nothing else.
+        if (this.deps.config.tokens.refreshReuseDetection) await this.detectReuse(tenant, tokenHash, meta);
+        throw invalidGrant();
+      }
       userId = session.user_id;
       sessionId = session.id;
     }
@@ -281,21 +289,27 @@ export class AuthService {
     return revoked.length;
   }
 
-  /** Always succeeds from the caller's point of view; sends a reset link when the account exists. */
+  /**
+   * Always succeeds from the caller's point of view; sends a reset link when the account exists. Only the
+   * rate limits run before the answer: the lookup, the audit event and the token are prepared after it,
+   * so not even the answer's timing tells whether the account exists.
+   */
   async forgotPassword(tenant: Tenant, email: string, meta: RequestMeta): Promise<void> {
     await this.deps.limits.checkIp('forgot', meta.ip);
     if (!validEmail(email.trim())) return;
     const normalized = normalizeEmail(email);
     await this.deps.limits.checkAccount('forgot', `${tenant.id}:${normalized}`);
-    const user = await findUserByEmail(this.deps.db, tenant.id, normalized);
-    if (!user || user.blocked) return;
-    await this.audit({
-      tenantId: tenant.id,
-      type: 'password.reset_requested',
-      userId: user.id,
-      ...metaOf(meta),
+    this.deps.outbox.enqueueFrom('reset_password', async () => {
+      const user = await findUserByEmail(this.deps.db, tenant.id, normalized);
+      if (!user || user.blocked) return null;
+      await this.audit({
+        tenantId: tenant.id,
+        type: 'password.reset_requested',
+        userId: user.id,
+        ...metaOf(meta),
+      });
+      return this.emailMessage(this.deps.db, tenant, user, 'reset_password');
     });
-    await this.queueEmail(tenant, user, 'reset_password');
   }
 
   async resetPassword(tenant: Tenant, token: unknown, password: string, meta: RequestMeta): Promise<void> {
@@ -328,27 +342,45 @@ export class AuthService {
     });
     await this.invalidateSessions(tenant.id, revoked);
     await this.invalidateUser(tenant.id, user.id);
-    await this.deps.lockout.recordSuccess(`${tenant.id}:${normalizeEmail(user.email)}`);
+    // The owner proved control of the mailbox: a lock someone else's guessing put on the account ends.
+    await this.deps.lockout.release(`${tenant.id}:${normalizeEmail(user.email)}`);
   }
 
+  /**
+   * Sends a fresh verification link to the bearer's address, or to an address given by email (like
+   * forgot: rate limits before the answer, everything that depends on the account after it).
+   */
   async sendVerification(
     tenant: Tenant,
     target: { bearer?: AccessTokenClaims; email?: string },
     meta: RequestMeta,
-  ) {
+  ): Promise<void> {
     await this.deps.limits.checkIp('forgot', meta.ip);
-    let user: UserRow | null = null;
+    let find: () => Promise<UserRow | null>;
     if (target.bearer) {
-      user = await findUserById(this.deps.db, tenant.id, target.bearer.sub);
+      const userId = target.bearer.sub;
+      find = () => findUserById(this.deps.db, tenant.id, userId);
     } else if (target.email && validEmail(target.email.trim())) {
       const normalized = normalizeEmail(target.email);
       await this.deps.limits.checkAccount('forgot', `${tenant.id}:${normalized}`);
-      user = await findUserByEmail(this.deps.db, tenant.id, normalized);
+      find = () => findUserByEmail(this.deps.db, tenant.id, normalized);
+    } else {
+      return;
     }
-    if (user && !user.email_verified && !user.blocked) await this.queueEmail(tenant, user, 'verify_email');
+    this.deps.outbox.enqueueFrom('verify_email', async () => {
+      const user = await find();
+      if (!user || user.email_verified || user.blocked) return null;
+      await this.audit({
+        tenantId: tenant.id,
+        type: 'email.verification_requested',
+        userId: user.id,
+        ...metaOf(meta),
+      });
+      return this.emailMessage(this.deps.db, tenant, user, 'verify_email');
+    });
   }
 
-  async verifyEmail(tenant: Tenant, token: unknown): Promise<void> {
+  async verifyEmail(tenant: Tenant, token: unknown, meta: RequestMeta): Promise<void> {
     if (!looksLikeOpaqueToken(token)) throw invalidEmailToken();
     const userId = await this.deps.db.transaction(async (tx) => {
       const consumed = await consumeEmailToken(tx, tenant.id, 'verify_email', hashToken(token));
@@ -356,7 +388,12 @@ export class AuthService {
       // A link sent to an address the user has since changed verifies nothing.
       if (!(await markEmailVerified(tx, tenant.id, consumed.user_id, consumed.email)))
         throw invalidEmailToken();
-      await insertAuditEvent(tx, { tenantId: tenant.id, type: 'email.verified', userId: consumed.user_id });
+      await insertAuditEvent(tx, {
+        tenantId: tenant.id,
+        type: 'email.verified',
+        userId: consumed.user_id,
+        ...metaOf(meta),
+      });
       return consumed.user_id;
     });
     // Cached sessions carry email_verified.
@@ -377,6 +414,25 @@ export class AuthService {
     if (!session || session.user_id !== sub)
       throw new InvalidTokenError('The session of this access token has ended.');
     return { claims, session };
+  }
+
+  /**
+   * `authenticate` for the first-party account API (profile, sessions, logout everywhere, verification
+   * mail). That API is the user's own: a token a third-party OAuth client got through consent is limited
+   * to its scopes and its own endpoints (UserInfo), so it does not open it; a first-party client's does.
+   */
+  async authenticateAccount(
+    tenant: Tenant,
+    accessToken: string,
+  ): Promise<{ claims: AccessTokenClaims; session: SessionWithUser }> {
+    const authenticated = await this.authenticate(tenant, accessToken);
+    const clientId = authenticated.claims.client_id;
+    if (clientId !== undefined && !(await this.deps.clients.get(tenant, clientId))?.firstParty)
+      throw new HelloJohnError(
+        'insufficient_scope',
+        'This access token was issued to a third-party application; the account API accepts tokens of the first-party API or of a first-party client.',
+      );
+    return authenticated;
   }
 
   /**
@@ -488,8 +544,8 @@ export class AuthService {
     const normalized = normalizeEmail(input.email);
     const accountKey = `${tenant.id}:${normalized}`;
     await this.deps.limits.checkAccount('login', accountKey);
-    const lock = await this.deps.lockout.check(accountKey);
-    if (lock.locked) {
+    const attempt = await this.deps.lockout.attempt(accountKey);
+    if (attempt.locked) {
       this.events.login('locked');
       await this.audit({
         tenantId: tenant.id,
@@ -497,18 +553,26 @@ export class AuthService {
         ...metaOf(meta),
         data: { email: normalized },
       });
-      throw new RateLimitedError(lock.retryAfterSeconds);
+      throw new RateLimitedError(attempt.retryAfterSeconds);
     }
 
-    const user = validEmail(input.email.trim())
-      ? await findUserByEmail(this.deps.db, tenant.id, normalized)
-      : null;
-    const ok = user?.password_hash
-      ? await this.deps.hasher.verify(user.password_hash, input.password)
-      : await this.deps.hasher.verifyDummy(input.password);
+    let user: UserRow | null;
+    let ok: boolean;
+    try {
+      user = validEmail(input.email.trim())
+        ? await findUserByEmail(this.deps.db, tenant.id, normalized)
+        : null;
+      ok = user?.password_hash
+        ? await this.deps.hasher.verify(user.password_hash, input.password)
+        : await this.deps.hasher.verifyDummy(input.password);
+    } catch (error) {
+      // No verdict (the database or a hashing thread failed): the attempt gives its failure point back.
+      await attempt.abandoned().catch(() => undefined);
+      throw error;
+    }
     if (!user || !ok) {
       this.events.login('failed');
-      const state = await this.deps.lockout.recordFailure(accountKey);
+      const state = await attempt.failed();
       await this.audit({
         tenantId: tenant.id,
         type: 'login.failed',
@@ -518,12 +582,13 @@ export class AuthService {
       });
       throw invalidCredentials();
     }
+    // A blocked account's attempt stays counted as a failure: a right password does not clear its count.
     if (user.blocked) {
       this.events.login('blocked');
       await this.audit({ tenantId: tenant.id, type: 'login.blocked', userId: user.id, ...metaOf(meta) });
       throw new HelloJohnError('access_denied', 'This account is blocked.');
     }
-    await this.deps.lockout.recordSuccess(accountKey);
+    await attempt.succeeded();
     this.events.login('ok');
     if (this.deps.hasher.needsRehash(user.password_hash!)) {
       const rehashed = await this.deps.hasher.hash(input.password);
@@ -620,10 +685,6 @@ export class AuthService {
     const user = userId ? await findUserById(this.deps.db, tenant.id, userId) : null;
     if (!user || user.blocked) throw invalidEmailToken();
     return user;
-  }
-
-  private async queueEmail(tenant: Tenant, user: UserRow, purpose: EmailTokenPurpose): Promise<void> {
-    this.deps.outbox.enqueue(await this.emailMessage(this.deps.db, tenant, user, purpose));
   }
 
   /** Stores a new email token and returns the message carrying its link (not sent yet). */

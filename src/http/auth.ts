@@ -47,11 +47,11 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (
 
   const tenant = (request: FastifyRequest) => tenantOf(request, tenants, clients);
 
-  /** The authenticated user behind the bearer token, with its live session. */
+  /** The authenticated user behind the bearer token, with its live session (account API rules). */
   const requireBearer = async (request: FastifyRequest, t: Tenant) => {
     const token = bearerToken(request);
     if (!token) throw new InvalidTokenError('An access token is required (Authorization: Bearer ...).');
-    return auth.authenticate(t, token);
+    return auth.authenticateAccount(t, token);
   };
 
   app.post(
@@ -212,7 +212,7 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (
       const accept = request.headers.accept ?? '';
       const wantsHtml = accept.includes('text/html') && !accept.includes('application/json');
       try {
-        await auth.verifyEmail(t, (request.query as { token: string }).token);
+        await auth.verifyEmail(t, (request.query as { token: string }).token, metaOf(request));
       } catch (error) {
         if (!wantsHtml || !(error instanceof HelloJohnError)) throw error;
         return sendHtml(reply, 400, page(t, 'Link not valid', error.description));

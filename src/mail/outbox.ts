@@ -1,6 +1,7 @@
 // Background delivery, so that sending mail never blocks an HTTP response nor shows in its timing
 // (a "forgot password" answer must take the same time whether or not a message was sent).
-// `enqueue` returns at once; a small number of workers deliver, retrying with backoff; `drain` waits.
+// `enqueue` returns at once (`enqueueFrom` too, preparing the message after the answer); a small number of
+// workers deliver, retrying with backoff; `drain` waits.
 // Logs carry the kind, the attempt and the error, never the recipient's content (body, link, token).
 import type { Logger } from 'pino';
 import type { EmailMessage, Mailer } from './mailer.js';
@@ -31,6 +32,8 @@ export class MailOutbox {
   readonly #ready: Job[] = [];
   /** Every job not yet delivered or given up (ready, sending or waiting for a retry). */
   readonly #unsettled = new Set<Job>();
+  /** Messages still being prepared (enqueueFrom). */
+  readonly #preparing = new Set<Promise<void>>();
   #sending = 0;
   #pumpScheduled = false;
 
@@ -42,14 +45,14 @@ export class MailOutbox {
     this.#concurrency = Math.max(1, options.concurrency ?? 4);
   }
 
-  /** Messages not yet delivered or given up. */
+  /** Messages not yet delivered or given up, those still being prepared included. */
   get size(): number {
-    return this.#unsettled.size;
+    return this.#unsettled.size + this.#preparing.size;
   }
 
   /** Queues a message and returns at once; never throws and never waits for the network. */
   enqueue(message: EmailMessage): void {
-    if (this.#unsettled.size >= this.#maxQueue) {
+    if (this.size >= this.#maxQueue) {
       this.#logger.error({ kind: message.kind, max_queue: this.#maxQueue }, 'email dropped: outbox is full');
       return;
     }
@@ -61,8 +64,31 @@ export class MailOutbox {
     this.#schedulePump();
   }
 
-  /** Resolves once every message queued before the call is delivered or given up. */
+  /**
+   * Queues a message that is still to be prepared, and returns at once. For work that depends on whether
+   * an account exists (looking it up, storing a token, auditing): done here, after the answer, it cannot
+   * show in the answer's timing. `prepare` resolving to null sends nothing; its failure is logged.
+   */
+  enqueueFrom(kind: string, prepare: () => Promise<EmailMessage | null>): void {
+    if (this.size >= this.#maxQueue) {
+      this.#logger.error({ kind, max_queue: this.#maxQueue }, 'email dropped: outbox is full');
+      return;
+    }
+    const preparing: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(prepare)
+      .then(
+        (message) => {
+          if (message) this.enqueue(message);
+        },
+        (error: unknown) => this.#logger.error({ kind, ...describe(error) }, 'email not prepared'),
+      )
+      .finally(() => this.#preparing.delete(preparing));
+    this.#preparing.add(preparing);
+  }
+
+  /** Resolves once every message queued before the call is prepared, then delivered or given up. */
   async drain(): Promise<void> {
+    await Promise.all([...this.#preparing]);
     await Promise.all([...this.#unsettled].map((job) => job.settled));
   }
 

@@ -19,6 +19,8 @@ export interface RateLimitResult {
 export interface RateLimiter {
   /** Takes `points` (default 1) from `key`; refusal is a result, not an exception. Store failures reject. */
   consume(key: string, points?: number): Promise<RateLimitResult>;
+  /** Gives back `points` (default 1) consumed from `key`, for work that was counted but never done. */
+  refund(key: string, points?: number): Promise<void>;
   /** Forgets everything about `key` (its count and any block). */
   reset(key: string): Promise<void>;
   /** Reports the state of `key` without consuming. */
@@ -151,6 +153,12 @@ function adapt(limiter: RateLimiterAbstract): RateLimiter {
         throw rejection;
       }
     },
+    async refund(key, points = 1) {
+      if (!Number.isSafeInteger(points) || points < 1) {
+        throw new RangeError(`points to refund must be a whole number ≥ 1 (got ${points})`);
+      }
+      await limiter.reward(key, points);
+    },
     async reset(key) {
       await limiter.delete(key);
     },
@@ -244,20 +252,40 @@ export class LoginLockout {
       : { locked: true, retryAfterSeconds: lock.retryAfterSeconds };
   }
 
-  /** Counts a failed login for `key` and returns the state after counting. Failures while locked are not counted. */
-  async recordFailure(key: string): Promise<LockoutState> {
-    const before = await this.check(key);
-    if (before.locked) return before;
-
-    const failure = await this.failures.consume(key);
-    if (failure.allowed && failure.remaining > 0) return { locked: false, retryAfterSeconds: 0 };
-    if (!failure.allowed) {
-      // Only a concurrent failure gets here: the one that reached maxFailures is locking the account now.
-      const state = await this.check(key);
-      return state.locked ? state : { locked: true, retryAfterSeconds: this.lockoutSeconds };
+  /**
+   * Starts a login attempt on `key`, before the password is checked. It is refused while the account is
+   * locked, and while attempts still being checked hold every failure point left: the attempt counts as a
+   * failure from the start, so a burst of parallel guesses gets no more tries than the same guesses one
+   * after another. `succeeded` clears the count; `failed` locks when this attempt took the last point;
+   * `abandoned` gives the point back for an attempt that ended without a verdict (the database failed).
+   */
+  async attempt(key: string): Promise<LoginAttempt> {
+    const state = await this.check(key);
+    if (state.locked) return { locked: true, retryAfterSeconds: state.retryAfterSeconds };
+    const reserved = await this.failures.consume(key);
+    if (!reserved.allowed) {
+      // Every point is held by attempts in flight: one of them is about to lock or clear the account.
+      // A refused consume still counts (in both stores); give it back so it holds nothing.
+      await this.failures.refund(key);
+      return { locked: true, retryAfterSeconds: 1 };
     }
+    const last = reserved.remaining === 0;
+    return {
+      locked: false,
+      failed: () => (last ? this.lockNow(key) : Promise.resolve({ locked: false, retryAfterSeconds: 0 })),
+      succeeded: () => this.failures.reset(key),
+      abandoned: () => this.failures.refund(key),
+    };
+  }
 
-    // This failure is exactly the maxFailures-th: lock, doubling for each lockout in the last 24 h.
+  /** One failed login from start to end: `attempt` then `failed`; the state after counting. */
+  async recordFailure(key: string): Promise<LockoutState> {
+    const attempt = await this.attempt(key);
+    return attempt.locked ? attempt : attempt.failed();
+  }
+
+  /** Locks `key`, doubling the duration for each lockout in the last 24 h; the failures are spent. */
+  private async lockNow(key: string): Promise<LockoutState> {
     const counted = await this.history.consume(key);
     const lockouts = counted.allowed ? HISTORY_POINTS - counted.remaining : HISTORY_POINTS;
     // Restart the 24 h history window from this lockout, so "within 24 h" is measured from the latest one.
@@ -269,11 +297,26 @@ export class LoginLockout {
     return { locked: true, retryAfterSeconds: seconds };
   }
 
-  /** A successful login clears the failure count; the lockout history stays, so backoff still applies. */
-  async recordSuccess(key: string): Promise<void> {
+  /**
+   * Lifts a lock and clears the failure count, for when the owner has proved control of the account by
+   * other means (a password reset through their mailbox). The lockout history stays, so backoff still
+   * applies to whoever keeps guessing.
+   */
+  async release(key: string): Promise<void> {
+    await this.lock.reset(key);
     await this.failures.reset(key);
   }
 }
+
+/** A login attempt in progress (LoginLockout.attempt), or the lock that refused it. */
+export type LoginAttempt =
+  | { locked: true; retryAfterSeconds: number }
+  | {
+      locked: false;
+      failed(): Promise<LockoutState>;
+      succeeded(): Promise<void>;
+      abandoned(): Promise<void>;
+    };
 
 export type IpAction = 'login' | 'register' | 'forgot' | 'refresh';
 export type AccountAction = 'login' | 'forgot';

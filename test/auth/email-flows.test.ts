@@ -1,7 +1,10 @@
 // Email flows end to end: a real SMTP server process receives the mail, the test follows the link in it.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
 import { STRONG_PASSWORD, startTestApp, uniqueEmail, type TestApp } from '../support/app.js';
+import { urlFor } from '../support/db.js';
+import { ADMIN_URL, unlessAvailable } from '../support/env.js';
 import { startSmtpServer, type ReceivedMail, type TestSmtpServer } from '../support/smtp.js';
 
 function linkIn(mail: ReceivedMail, path: string): URL {
@@ -78,6 +81,61 @@ describe('email flows over real SMTP', () => {
     );
     assert.equal((await t.post('/v2/auth/login', { email, password: STRONG_PASSWORD })).status, 401);
     assert.equal((await t.post('/v2/auth/login', { email, password: newPassword })).status, 200);
+  });
+
+  test(
+    'forgot and verify-email/send answer before the account is looked up (a locked users table holds nothing)',
+    { skip: unlessAvailable({ postgres: true }) },
+    async () => {
+      const email = uniqueEmail('answer-first');
+      assert.equal((await t.post('/v2/auth/register', { email, password: STRONG_PASSWORD })).status, 201);
+      // While this lock is held, any statement that reads users waits: an answer that depended on the
+      // account (and so could differ in timing between accounts that exist and ones that do not) would too.
+      const locker = new pg.Client({ connectionString: urlFor(ADMIN_URL!, t.testDb.name!) });
+      await locker.connect();
+      try {
+        await locker.query('BEGIN');
+        await locker.query('LOCK TABLE users IN ACCESS EXCLUSIVE MODE');
+        for (const [path, body] of [
+          ['/v2/auth/forgot', { email }],
+          ['/v2/auth/forgot', { email: uniqueEmail('nobody') }],
+          ['/v2/auth/verify-email/send', { email }],
+        ] as const) {
+          const response = await fetch(`${t.base}${path}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(body),
+            signal: AbortSignal.timeout(3000),
+          });
+          assert.equal(response.status, 202, path);
+          await response.arrayBuffer();
+        }
+      } finally {
+        await locker.query('ROLLBACK');
+        await locker.end();
+      }
+      // The work after the answer goes on once the table is free: the reset link arrives.
+      await smtp.waitFor((m) => m.to.includes(email) && /reset/i.test(m.subject));
+    },
+  );
+
+  test('a password reset lifts the lock that guessing put on the account', async () => {
+    const email = uniqueEmail('locked');
+    assert.equal((await t.post('/v2/auth/register', { email, password: STRONG_PASSWORD })).status, 201);
+    let status = 0;
+    for (let i = 0; i < 20 && status !== 429; i++) {
+      status = (await t.post('/v2/auth/login', { email, password: 'Wrong-Guess-Number-' + i })).status;
+    }
+    assert.equal(status, 429, 'the guesses locked the account');
+    assert.equal((await t.post('/v2/auth/login', { email, password: STRONG_PASSWORD })).status, 429);
+
+    assert.equal((await t.post('/v2/auth/forgot', { email })).status, 202);
+    const mail = await smtp.waitFor((m) => m.to.includes(email) && /reset/i.test(m.subject));
+    const token = linkIn(mail, '/reset-password').searchParams.get('token')!;
+    const newPassword = 'Owner-Proved-The-Mailbox-9';
+    assert.equal((await t.post('/v2/auth/reset-password', { token, password: newPassword })).status, 200);
+    const login = await t.post('/v2/auth/login', { email, password: newPassword });
+    assert.equal(login.status, 200, JSON.stringify(login.body));
   });
 
   test('the reset link opens a form that works without JavaScript', async () => {

@@ -161,6 +161,30 @@ describe('first-party auth endpoints', () => {
     }
   });
 
+  test('logout with a superseded refresh token is reuse: refused, its session ended, other sessions kept', async () => {
+    const user = await register(t);
+    const other = await t.post('/v2/auth/login', { email: user.email, password: user.password });
+    const rotated = await t.post('/v2/auth/refresh', { refresh_token: user.refresh_token });
+    assert.equal(rotated.status, 200);
+
+    const out = await t.post('/v2/auth/logout', { refresh_token: user.refresh_token, all: true });
+    assert.equal(out.status, 400);
+    assert.equal(out.body.error, 'invalid_grant');
+    // The family of the copied token is revoked, as at /refresh, and the reuse is audited...
+    assert.equal(
+      (await t.post('/v2/auth/refresh', { refresh_token: rotated.body.refresh_token })).status,
+      400,
+    );
+    const events = await t.db.query<{ type: string }>(
+      `SELECT type FROM audit_events WHERE user_id = $1 AND type = 'refresh_token.reuse_detected'`,
+      [user.user.id],
+    );
+    assert.equal(events.rows.length, 1);
+    // ...but "all" was not honoured for the holder of a stale copy: the user's other session lives on.
+    const me = await t.get('/v2/me', { authorization: `Bearer ${other.body.access_token as string}` });
+    assert.equal(me.status, 200);
+  });
+
   test('sessions: list shows the current one; revoking another ends it', async () => {
     const user = await register(t);
     const other = await t.post('/v2/auth/login', { email: user.email, password: user.password });

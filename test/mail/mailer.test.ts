@@ -167,6 +167,44 @@ describe('MailOutbox', () => {
     assert.equal(sent.length, 1);
   });
 
+  test('enqueueFrom prepares after the caller has moved on; drain waits for preparing and sending', async () => {
+    const { mailer, sent, open } = gatedMailer();
+    const logs = captureLogs();
+    const outbox = new MailOutbox(mailer, logs.logger, { maxQueue: 3 });
+    let releasePrepare!: () => void;
+    const prepareGate = new Promise<void>((resolve) => (releasePrepare = resolve));
+    let prepared = 0;
+    outbox.enqueueFrom('reset_password', async () => {
+      prepared++;
+      await prepareGate;
+      return message('prepared@example.test', { kind: 'reset_password' });
+    });
+    assert.equal(prepared, 0, 'nothing of the preparation runs inside the caller');
+    outbox.enqueueFrom('reset_password', async () => null); // no such account: nothing to send
+    outbox.enqueueFrom('verify_email', async () => {
+      throw new Error('database went away');
+    });
+    assert.equal(outbox.size, 3, 'preparations count against the queue bound');
+    outbox.enqueueFrom('verify_email', async () => message('over@example.test'));
+    assert.equal(logs.lines().filter((l) => l.msg === 'email dropped: outbox is full').length, 1);
+
+    const drained = outbox.drain();
+    assert.equal(await settledWithin(drained, 100), false, 'still preparing');
+    releasePrepare();
+    assert.equal(await settledWithin(drained, 100), false, 'prepared, still sending');
+    open();
+    assert.equal(await settledWithin(drained, 1000), true);
+    assert.deepEqual(
+      sent.map((m) => m.to),
+      ['prepared@example.test'],
+    );
+    const failed = logs.lines().filter((l) => l.msg === 'email not prepared');
+    assert.equal(failed.length, 1);
+    assert.equal(failed[0]!.kind, 'verify_email');
+    assert.equal(failed[0]!.error, 'database went away');
+    assert.equal(outbox.size, 0);
+  });
+
   test('drops messages beyond the queue bound and logs only the kind', async () => {
     const { mailer, sent, open } = gatedMailer();
     const logs = captureLogs();

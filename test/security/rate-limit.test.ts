@@ -118,6 +118,13 @@ describe('RateLimitedError', () => {
   });
 });
 
+/** One login attempt that succeeds. */
+async function succeed(lockout: LoginLockout, key: string): Promise<void> {
+  const attempt = await lockout.attempt(key);
+  assert.equal(attempt.locked, false);
+  if (!attempt.locked) await attempt.succeeded();
+}
+
 describe('login lockout', { concurrency: true }, () => {
   test('locks exactly at maxFailures, for lockoutMs, then releases', async () => {
     const lockout = new LoginLockout(memoryRateLimitStore(), { maxFailures: 3, lockoutMs: 1000 });
@@ -191,12 +198,12 @@ describe('login lockout', { concurrency: true }, () => {
     assert.deepEqual(seen, [15, 30, 60, 120, 240, 480, 960, 1440, 1440]);
   });
 
-  test('recordSuccess clears the failure count, not the lockout history', async () => {
+  test('a successful attempt clears the failure count, not the lockout history', async () => {
     const lockout = new LoginLockout(memoryRateLimitStore(), { maxFailures: 3, lockoutMs: 1000 });
     const key = 't1:alice@example.com';
     await lockout.recordFailure(key);
     await lockout.recordFailure(key);
-    await lockout.recordSuccess(key);
+    await succeed(lockout, key);
     assert.deepEqual(await lockout.recordFailure(key), { locked: false, retryAfterSeconds: 0 });
     assert.deepEqual(await lockout.recordFailure(key), { locked: false, retryAfterSeconds: 0 });
     assert.deepEqual(await lockout.recordFailure(key), { locked: true, retryAfterSeconds: 1 });
@@ -205,8 +212,57 @@ describe('login lockout', { concurrency: true }, () => {
     const second = new LoginLockout(store, { maxFailures: 1, lockoutMs: 60_000 });
     assert.equal((await second.recordFailure('k')).retryAfterSeconds, 60);
     await store.limiter({ name: 'login-lockout:locked', points: 1, durationSeconds: 86_400 }).reset('k');
-    await second.recordSuccess('k');
+    await succeed(second, 'k');
     assert.equal((await second.recordFailure('k')).retryAfterSeconds, 120);
+  });
+
+  test('parallel attempts get no more tries than sequential ones: each holds a failure point until it ends', async () => {
+    const lockout = new LoginLockout(memoryRateLimitStore(), { maxFailures: 3, lockoutMs: 60_000 });
+    const key = 't1:alice@example.com';
+    // Ten guesses in flight at once (each waiting for its password check): only three may go ahead.
+    const attempts = await Promise.all(Array.from({ length: 10 }, () => lockout.attempt(key)));
+    const admitted = attempts.flatMap((a) => (a.locked ? [] : [a]));
+    assert.equal(admitted.length, 3);
+    for (const refused of attempts.filter((a) => a.locked))
+      assert.deepEqual(refused, { locked: true, retryAfterSeconds: 1 });
+    // All three fail: the one that held the last point locks the account.
+    const states = await Promise.all(admitted.map((a) => a.failed()));
+    assert.equal(states.filter((state) => state.locked).length, 1);
+    assert.deepEqual(await lockout.check(key), { locked: true, retryAfterSeconds: 60 });
+  });
+
+  test('an attempt in flight that succeeds frees the points the others hold', async () => {
+    const lockout = new LoginLockout(memoryRateLimitStore(), { maxFailures: 2, lockoutMs: 60_000 });
+    const first = await lockout.attempt('k');
+    const second = await lockout.attempt('k');
+    assert.equal((await lockout.attempt('k')).locked, true, 'both points are held');
+    assert.ok(!first.locked && !second.locked);
+    // A refused attempt holds nothing: when one ends without a verdict, exactly one more is admitted.
+    await first.abandoned();
+    const third = await lockout.attempt('k');
+    assert.equal(third.locked, false);
+    assert.equal((await lockout.attempt('k')).locked, true);
+    if (!third.locked) await third.succeeded();
+    assert.equal((await lockout.attempt('k')).locked, false);
+  });
+
+  test('an abandoned attempt (no verdict: the database failed) gives its point back', async () => {
+    const lockout = new LoginLockout(memoryRateLimitStore(), { maxFailures: 2, lockoutMs: 60_000 });
+    for (let i = 0; i < 5; i++) {
+      const attempt = await lockout.attempt('k');
+      assert.equal(attempt.locked, false, `attempt ${i} is admitted`);
+      if (!attempt.locked) await attempt.abandoned();
+    }
+    assert.deepEqual(await lockout.recordFailure('k'), { locked: false, retryAfterSeconds: 0 });
+    assert.deepEqual(await lockout.recordFailure('k'), { locked: true, retryAfterSeconds: 60 });
+  });
+
+  test('release lifts a lock and clears the count, keeping the backoff history', async () => {
+    const lockout = new LoginLockout(memoryRateLimitStore(), { maxFailures: 1, lockoutMs: 60_000 });
+    assert.deepEqual(await lockout.recordFailure('k'), { locked: true, retryAfterSeconds: 60 });
+    await lockout.release('k');
+    assert.deepEqual(await lockout.check('k'), { locked: false, retryAfterSeconds: 0 });
+    assert.deepEqual(await lockout.recordFailure('k'), { locked: true, retryAfterSeconds: 120 });
   });
 
   test('unknown and known accounts behave identically', async () => {

@@ -134,7 +134,10 @@ export async function findRotatedRefreshToken(
   return result.rows[0] ?? null;
 }
 
-/** Finds the live session a refresh token belongs to (for logout). */
+/**
+ * The live session of a current first-party refresh token (for logout): the token is the latest of its
+ * session (not rotated), unexpired and not an OAuth client's, which logs out through /oauth2/revoke.
+ */
 export async function findSessionByRefreshToken(
   db: Queryable,
   tenantId: string,
@@ -142,7 +145,8 @@ export async function findSessionByRefreshToken(
 ): Promise<SessionRow | null> {
   const result = await db.query<SessionRow>(
     `SELECT ${SESSION_COLUMNS} FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id
-      WHERE t.tenant_id = $1 AND t.token_hash = $2 AND t.revoked_at IS NULL AND ${LIVE}`,
+      WHERE t.tenant_id = $1 AND t.token_hash = $2 AND t.revoked_at IS NULL AND t.rotated_at IS NULL
+        AND t.expires_at > now() AND t.client_id IS NULL AND ${LIVE}`,
     [tenantId, tokenHash],
   );
   return result.rows[0] ?? null;
