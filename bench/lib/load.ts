@@ -100,7 +100,7 @@ export async function runLoad(request: LoadRequest, options: LoadOptions): Promi
         ],
       },
       (error: Error | null, done: autocannon.Result) => {
-        window.close(options.cpu);
+        window.close();
         if (error) reject(error);
         else resolve(done);
       },
@@ -139,9 +139,11 @@ class ResponseWindow {
   private startsAt = Number.POSITIVE_INFINITY;
   private endedAt = 0;
   private opening: NodeJS.Timeout | undefined;
+  private cpuReader: (() => CpuSnapshot) | undefined;
   private cpuAtStart: CpuSnapshot | undefined;
 
   open(afterMs: number, cpu?: () => CpuSnapshot): void {
+    this.cpuReader = cpu;
     this.opening = setTimeout(() => {
       this.startsAt = performance.now();
       this.cpuAtStart = cpu?.();
@@ -155,10 +157,10 @@ class ResponseWindow {
     this.latencies.push(latencyMs);
   }
 
-  close(cpu?: () => CpuSnapshot): void {
+  close(): void {
     clearTimeout(this.opening);
     this.endedAt = performance.now();
-    if (cpu && this.cpuAtStart) this.cpu = cpuSpent(this.cpuAtStart, cpu());
+    if (this.cpuReader && this.cpuAtStart) this.cpu = cpuSpent(this.cpuAtStart, this.cpuReader());
   }
 
   seconds(): number {

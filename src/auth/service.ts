@@ -299,16 +299,9 @@ export class AuthService {
     if (!validEmail(email.trim())) return;
     const normalized = normalizeEmail(email);
     await this.deps.limits.checkAccount('forgot', `${tenant.id}:${normalized}`);
-    this.deps.outbox.enqueueFrom('reset_password', async () => {
+    this.emailAfterAnswer(tenant, 'reset_password', 'password.reset_requested', meta, async () => {
       const user = await findUserByEmail(this.deps.db, tenant.id, normalized);
-      if (!user || user.blocked) return null;
-      await this.audit({
-        tenantId: tenant.id,
-        type: 'password.reset_requested',
-        userId: user.id,
-        ...metaOf(meta),
-      });
-      return this.emailMessage(this.deps.db, tenant, user, 'reset_password');
+      return user && !user.blocked ? user : null;
     });
   }
 
@@ -367,16 +360,9 @@ export class AuthService {
     } else {
       return;
     }
-    this.deps.outbox.enqueueFrom('verify_email', async () => {
+    this.emailAfterAnswer(tenant, 'verify_email', 'email.verification_requested', meta, async () => {
       const user = await find();
-      if (!user || user.email_verified || user.blocked) return null;
-      await this.audit({
-        tenantId: tenant.id,
-        type: 'email.verification_requested',
-        userId: user.id,
-        ...metaOf(meta),
-      });
-      return this.emailMessage(this.deps.db, tenant, user, 'verify_email');
+      return user && !user.email_verified && !user.blocked ? user : null;
     });
   }
 
@@ -685,6 +671,26 @@ export class AuthService {
     const user = userId ? await findUserById(this.deps.db, tenant.id, userId) : null;
     if (!user || user.blocked) throw invalidEmailToken();
     return user;
+  }
+
+  /**
+   * Mail whose recipient depends on whether an account exists: `recipient` (the lookup), the audit event
+   * and the link's token all run after the answer (the outbox prepares them), so none of it shows in the
+   * answer's content or timing. A null recipient sends nothing.
+   */
+  private emailAfterAnswer(
+    tenant: Tenant,
+    purpose: EmailTokenPurpose,
+    auditType: string,
+    meta: RequestMeta,
+    recipient: () => Promise<UserRow | null>,
+  ): void {
+    this.deps.outbox.enqueueFrom(purpose, async () => {
+      const user = await recipient();
+      if (!user) return null;
+      await this.audit({ tenantId: tenant.id, type: auditType, userId: user.id, ...metaOf(meta) });
+      return this.emailMessage(this.deps.db, tenant, user, purpose);
+    });
   }
 
   /** Stores a new email token and returns the message carrying its link (not sent yet). */

@@ -52,10 +52,7 @@ export class MailOutbox {
 
   /** Queues a message and returns at once; never throws and never waits for the network. */
   enqueue(message: EmailMessage): void {
-    if (this.size >= this.#maxQueue) {
-      this.#logger.error({ kind: message.kind, max_queue: this.#maxQueue }, 'email dropped: outbox is full');
-      return;
-    }
+    if (this.#full(message.kind)) return;
     let settle!: () => void;
     const settled = new Promise<void>((resolve) => (settle = resolve));
     const job: Job = { message, attempt: 0, settled, settle };
@@ -70,10 +67,7 @@ export class MailOutbox {
    * show in the answer's timing. `prepare` resolving to null sends nothing; its failure is logged.
    */
   enqueueFrom(kind: string, prepare: () => Promise<EmailMessage | null>): void {
-    if (this.size >= this.#maxQueue) {
-      this.#logger.error({ kind, max_queue: this.#maxQueue }, 'email dropped: outbox is full');
-      return;
-    }
+    if (this.#full(kind)) return;
     const preparing: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
       .then(prepare)
       .then(
@@ -84,6 +78,13 @@ export class MailOutbox {
       )
       .finally(() => this.#preparing.delete(preparing));
     this.#preparing.add(preparing);
+  }
+
+  /** True (and logged, with the kind only) when the outbox holds as many messages as it may. */
+  #full(kind: string): boolean {
+    if (this.size < this.#maxQueue) return false;
+    this.#logger.error({ kind, max_queue: this.#maxQueue }, 'email dropped: outbox is full');
+    return true;
   }
 
   /** Resolves once every message queued before the call is prepared, then delivered or given up. */

@@ -278,12 +278,6 @@ export class LoginLockout {
     };
   }
 
-  /** One failed login from start to end: `attempt` then `failed`; the state after counting. */
-  async recordFailure(key: string): Promise<LockoutState> {
-    const attempt = await this.attempt(key);
-    return attempt.locked ? attempt : attempt.failed();
-  }
-
   /** Locks `key`, doubling the duration for each lockout in the last 24 h; the failures are spent. */
   private async lockNow(key: string): Promise<LockoutState> {
     const counted = await this.history.consume(key);

@@ -9,6 +9,7 @@ import {
   RequestLimits,
   ipLimitKey,
   memoryRateLimitStore,
+  type LockoutState,
 } from '../../src/security/rate-limit.js';
 
 const limits = (overrides: Partial<Config['rateLimits']> = {}): Config['rateLimits'] => ({
@@ -118,6 +119,12 @@ describe('RateLimitedError', () => {
   });
 });
 
+/** One login attempt that fails, start to end; the lockout state after it is counted. */
+async function fail(lockout: LoginLockout, key: string): Promise<LockoutState> {
+  const attempt = await lockout.attempt(key);
+  return attempt.locked ? attempt : attempt.failed();
+}
+
 /** One login attempt that succeeds. */
 async function succeed(lockout: LoginLockout, key: string): Promise<void> {
   const attempt = await lockout.attempt(key);
@@ -130,14 +137,14 @@ describe('login lockout', { concurrency: true }, () => {
     const lockout = new LoginLockout(memoryRateLimitStore(), { maxFailures: 3, lockoutMs: 1000 });
     const key = 't1:alice@example.com';
     assert.deepEqual(await lockout.check(key), { locked: false, retryAfterSeconds: 0 });
-    assert.deepEqual(await lockout.recordFailure(key), { locked: false, retryAfterSeconds: 0 });
-    assert.deepEqual(await lockout.recordFailure(key), { locked: false, retryAfterSeconds: 0 });
+    assert.deepEqual(await fail(lockout, key), { locked: false, retryAfterSeconds: 0 });
+    assert.deepEqual(await fail(lockout, key), { locked: false, retryAfterSeconds: 0 });
     assert.deepEqual(
       await lockout.check(key),
       { locked: false, retryAfterSeconds: 0 },
       'not before maxFailures',
     );
-    assert.deepEqual(await lockout.recordFailure(key), { locked: true, retryAfterSeconds: 1 });
+    assert.deepEqual(await fail(lockout, key), { locked: true, retryAfterSeconds: 1 });
     assert.deepEqual(await lockout.check(key), { locked: true, retryAfterSeconds: 1 });
     assert.deepEqual(await lockout.check('t1:bob@example.com'), { locked: false, retryAfterSeconds: 0 });
     assert.deepEqual(await lockout.check('t2:alice@example.com'), { locked: false, retryAfterSeconds: 0 });
@@ -148,17 +155,17 @@ describe('login lockout', { concurrency: true }, () => {
       'released after lockoutMs',
     );
     // The failures that caused the lockout are spent: a fresh count starts.
-    assert.deepEqual(await lockout.recordFailure(key), { locked: false, retryAfterSeconds: 0 });
+    assert.deepEqual(await fail(lockout, key), { locked: false, retryAfterSeconds: 0 });
   });
 
   test('a second lockout within 24 h lasts twice as long', async () => {
     const lockout = new LoginLockout(memoryRateLimitStore(), { maxFailures: 2, lockoutMs: 1000 });
     const key = 't1:alice@example.com';
-    await lockout.recordFailure(key);
-    assert.equal((await lockout.recordFailure(key)).retryAfterSeconds, 1);
+    await fail(lockout, key);
+    assert.equal((await fail(lockout, key)).retryAfterSeconds, 1);
     await sleep(1100);
-    await lockout.recordFailure(key);
-    assert.deepEqual(await lockout.recordFailure(key), { locked: true, retryAfterSeconds: 2 });
+    await fail(lockout, key);
+    assert.deepEqual(await fail(lockout, key), { locked: true, retryAfterSeconds: 2 });
     assert.deepEqual(await lockout.check(key), { locked: true, retryAfterSeconds: 2 });
     await sleep(1100);
     assert.deepEqual(
@@ -172,16 +179,16 @@ describe('login lockout', { concurrency: true }, () => {
 
   test('failures older than the lockout window are forgotten', async () => {
     const lockout = new LoginLockout(memoryRateLimitStore(), { maxFailures: 2, lockoutMs: 1000 });
-    assert.deepEqual(await lockout.recordFailure('k'), { locked: false, retryAfterSeconds: 0 });
+    assert.deepEqual(await fail(lockout, 'k'), { locked: false, retryAfterSeconds: 0 });
     await sleep(1100);
-    assert.deepEqual(await lockout.recordFailure('k'), { locked: false, retryAfterSeconds: 0 });
-    assert.deepEqual(await lockout.recordFailure('k'), { locked: true, retryAfterSeconds: 1 });
+    assert.deepEqual(await fail(lockout, 'k'), { locked: false, retryAfterSeconds: 0 });
+    assert.deepEqual(await fail(lockout, 'k'), { locked: true, retryAfterSeconds: 1 });
   });
 
   test('failures while locked are not counted and do not extend the lock', async () => {
     const lockout = new LoginLockout(memoryRateLimitStore(), { maxFailures: 1, lockoutMs: 60_000 });
-    assert.deepEqual(await lockout.recordFailure('k'), { locked: true, retryAfterSeconds: 60 });
-    assert.deepEqual(await lockout.recordFailure('k'), { locked: true, retryAfterSeconds: 60 });
+    assert.deepEqual(await fail(lockout, 'k'), { locked: true, retryAfterSeconds: 60 });
+    assert.deepEqual(await fail(lockout, 'k'), { locked: true, retryAfterSeconds: 60 });
     assert.deepEqual(await lockout.check('k'), { locked: true, retryAfterSeconds: 60 });
   });
 
@@ -192,7 +199,7 @@ describe('login lockout', { concurrency: true }, () => {
     const lock = store.limiter({ name: 'login-lockout:locked', points: 1, durationSeconds: 24 * 3600 });
     const seen: number[] = [];
     for (let round = 0; round < 9; round++) {
-      seen.push((await lockout.recordFailure('k')).retryAfterSeconds / 60);
+      seen.push((await fail(lockout, 'k')).retryAfterSeconds / 60);
       await lock.reset('k');
     }
     assert.deepEqual(seen, [15, 30, 60, 120, 240, 480, 960, 1440, 1440]);
@@ -201,19 +208,19 @@ describe('login lockout', { concurrency: true }, () => {
   test('a successful attempt clears the failure count, not the lockout history', async () => {
     const lockout = new LoginLockout(memoryRateLimitStore(), { maxFailures: 3, lockoutMs: 1000 });
     const key = 't1:alice@example.com';
-    await lockout.recordFailure(key);
-    await lockout.recordFailure(key);
+    await fail(lockout, key);
+    await fail(lockout, key);
     await succeed(lockout, key);
-    assert.deepEqual(await lockout.recordFailure(key), { locked: false, retryAfterSeconds: 0 });
-    assert.deepEqual(await lockout.recordFailure(key), { locked: false, retryAfterSeconds: 0 });
-    assert.deepEqual(await lockout.recordFailure(key), { locked: true, retryAfterSeconds: 1 });
+    assert.deepEqual(await fail(lockout, key), { locked: false, retryAfterSeconds: 0 });
+    assert.deepEqual(await fail(lockout, key), { locked: false, retryAfterSeconds: 0 });
+    assert.deepEqual(await fail(lockout, key), { locked: true, retryAfterSeconds: 1 });
     // History survives a success: the next lockout is doubled.
     const store = memoryRateLimitStore();
     const second = new LoginLockout(store, { maxFailures: 1, lockoutMs: 60_000 });
-    assert.equal((await second.recordFailure('k')).retryAfterSeconds, 60);
+    assert.equal((await fail(second, 'k')).retryAfterSeconds, 60);
     await store.limiter({ name: 'login-lockout:locked', points: 1, durationSeconds: 86_400 }).reset('k');
     await succeed(second, 'k');
-    assert.equal((await second.recordFailure('k')).retryAfterSeconds, 120);
+    assert.equal((await fail(second, 'k')).retryAfterSeconds, 120);
   });
 
   test('parallel attempts get no more tries than sequential ones: each holds a failure point until it ends', async () => {
@@ -253,26 +260,26 @@ describe('login lockout', { concurrency: true }, () => {
       assert.equal(attempt.locked, false, `attempt ${i} is admitted`);
       if (!attempt.locked) await attempt.abandoned();
     }
-    assert.deepEqual(await lockout.recordFailure('k'), { locked: false, retryAfterSeconds: 0 });
-    assert.deepEqual(await lockout.recordFailure('k'), { locked: true, retryAfterSeconds: 60 });
+    assert.deepEqual(await fail(lockout, 'k'), { locked: false, retryAfterSeconds: 0 });
+    assert.deepEqual(await fail(lockout, 'k'), { locked: true, retryAfterSeconds: 60 });
   });
 
   test('release lifts a lock and clears the count, keeping the backoff history', async () => {
     const lockout = new LoginLockout(memoryRateLimitStore(), { maxFailures: 1, lockoutMs: 60_000 });
-    assert.deepEqual(await lockout.recordFailure('k'), { locked: true, retryAfterSeconds: 60 });
+    assert.deepEqual(await fail(lockout, 'k'), { locked: true, retryAfterSeconds: 60 });
     await lockout.release('k');
     assert.deepEqual(await lockout.check('k'), { locked: false, retryAfterSeconds: 0 });
-    assert.deepEqual(await lockout.recordFailure('k'), { locked: true, retryAfterSeconds: 120 });
+    assert.deepEqual(await fail(lockout, 'k'), { locked: true, retryAfterSeconds: 120 });
   });
 
   test('unknown and known accounts behave identically', async () => {
     const lockout = new LoginLockout(memoryRateLimitStore(), { maxFailures: 2, lockoutMs: 60_000 });
     const trace = async (key: string) => [
       await lockout.check(key),
-      await lockout.recordFailure(key),
-      await lockout.recordFailure(key),
+      await fail(lockout, key),
+      await fail(lockout, key),
       await lockout.check(key),
-      await lockout.recordFailure(key),
+      await fail(lockout, key),
     ];
     // The lockout never sees whether an account exists: the same key shape gives the same answers.
     assert.deepEqual(
