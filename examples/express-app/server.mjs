@@ -1,11 +1,11 @@
-// A minimal web application that signs its users in with HelloJohn (OpenID Connect authorization code
-// flow with PKCE), using openid-client v6 and nothing else: plain node:http, sessions in memory. It is
-// meant to be read and copied; see docs/oauth.md ("Integrate your app") for how to run it.
+// A minimal Express application that signs its users in with HelloJohn: OpenID Connect authorization code
+// flow with PKCE, state and nonce, through openid-client v6. Sessions are kept in this process's memory.
+// It is meant to be read and copied: see README.md next to this file for how to run it.
 //
-//   GET /          who is signed in (the ID token's claims), or a "Sign in" link
-//   GET /login     starts a sign-in: redirects to HelloJohn's authorization endpoint
-//   GET /callback  HelloJohn redirects back here; exchanges the code for tokens
-//   GET /logout    forgets the local session and signs out at HelloJohn (RP-initiated logout)
+//   GET  /          who is signed in (the ID token's claims), or a "Sign in" link
+//   GET  /login     starts a sign-in: redirects to HelloJohn's authorization endpoint
+//   GET  /callback  HelloJohn redirects back here; exchanges the code for tokens
+//   GET  /logout    forgets the local session and signs out at HelloJohn (RP-initiated logout)
 //
 // Configuration (environment):
 //   ISSUER         HelloJohn issuer: BASE_URL for the default tenant, BASE_URL/t/{slug} for others
@@ -16,11 +16,11 @@
 //                  registered with APP_URL/callback as redirect URI and APP_URL/ as post-logout URI
 //   PORT, HOST     where to listen (default: the port of APP_URL, on all interfaces)
 //
-// Not production code: sessions live in this process's memory and are lost on restart, and there is no
-// HTTPS. Keep the protocol parts (state, nonce, PKCE, exact redirect URIs, id_token_hint) as they are.
+// Not production code: sessions live in memory and are lost on restart, and there is no HTTPS. Keep the
+// protocol parts (state, nonce, PKCE, exact redirect URIs, id_token_hint) as they are.
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
 import { setInterval } from 'node:timers';
+import express from 'express';
 import * as oidc from 'openid-client';
 
 /* eslint-disable no-restricted-properties -- a standalone program: its configuration is the environment */
@@ -33,15 +33,13 @@ const HOST = process.env.HOST || undefined;
 /* eslint-enable no-restricted-properties */
 
 if (!CLIENT_ID) {
-  console.error('CLIENT_ID is required (see docs/oauth.md)');
+  console.error('CLIENT_ID is required (see README.md)');
   process.exit(2);
 }
 
 const REDIRECT_URI = `${APP_URL}/callback`;
 const POST_LOGOUT_REDIRECT_URI = `${APP_URL}/`;
 const SCOPE = 'openid profile email';
-const COOKIE = 'app_session';
-const SECURE_COOKIE = APP_URL.startsWith('https:');
 const PENDING_LOGIN_MS = 10 * 60 * 1000;
 
 // --- the OpenID provider, discovered once (and retried on the next request if it was unreachable) ---
@@ -73,54 +71,79 @@ function isLocalHttp(url) {
 }
 
 // --- sessions: a random id in an HttpOnly cookie, the data in memory ---
+// (express-session with a persistent store does the same job in a real application.)
+
+const COOKIE = 'app_session';
+const COOKIE_OPTIONS = {
+  httpOnly: true,
+  // Lax: the cookie still comes along when HelloJohn redirects the browser back to /callback.
+  sameSite: 'lax',
+  secure: APP_URL.startsWith('https:'),
+  path: '/',
+};
 
 /** @type {Map<string, { login?: { verifier: string, state: string, nonce: string, at: number }, user?: { claims: object, idToken: string, accessToken: string, refreshToken?: string } }>} */
 const sessions = new Map();
 
-function sessionOf(request) {
-  const cookies = Object.fromEntries(
-    (request.headers.cookie ?? '')
-      .split(';')
-      .map((pair) => pair.trim().split('='))
-      .filter(([name, value]) => name && value),
-  );
-  const id = cookies[COOKIE];
-  return id && sessions.has(id) ? { id, data: sessions.get(id) } : null;
+/** Middleware: `req.session` is `{ id, data }` when the request carries a known session cookie. */
+function loadSession(req, _res, next) {
+  const id = cookieValue(req.get('cookie'), COOKIE);
+  req.session = id && sessions.has(id) ? { id, data: sessions.get(id) } : null;
+  next();
 }
 
-/** A new session (a new id: never keep an id across sign-in, against session fixation). */
-function newSession(response, data) {
+function cookieValue(header = '', name) {
+  for (const pair of header.split(';')) {
+    const [key, ...value] = pair.trim().split('=');
+    if (key === name) return value.join('=');
+  }
+  return undefined;
+}
+
+/** Replaces the request's session by a new one with a new id: an id never outlives a sign-in step
+ *  (against session fixation). */
+function startSession(req, res, data) {
+  if (req.session) sessions.delete(req.session.id);
   const id = randomBytes(32).toString('base64url');
   sessions.set(id, data);
-  response.setHeader('set-cookie', cookie(id, 60 * 60 * 8));
-  return id;
+  req.session = { id, data };
+  res.cookie(COOKIE, id, { ...COOKIE_OPTIONS, maxAge: 8 * 60 * 60 * 1000 });
 }
 
-function endSession(response, session) {
-  if (session) sessions.delete(session.id);
-  response.setHeader('set-cookie', cookie('', 0));
+function endSession(req, res) {
+  if (req.session) sessions.delete(req.session.id);
+  req.session = null;
+  res.clearCookie(COOKIE, COOKIE_OPTIONS);
 }
 
-function cookie(value, maxAge) {
-  // SameSite=Lax: the cookie still comes along when HelloJohn redirects the browser back to /callback.
-  return `${COOKIE}=${value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${SECURE_COOKIE ? '; Secure' : ''}`;
-}
+// Forget sign-ins that were started and never finished.
+setInterval(() => {
+  for (const [id, data] of sessions)
+    if (data.login && Date.now() - data.login.at > PENDING_LOGIN_MS) sessions.delete(id);
+}, 60_000).unref();
 
-// --- routes ---
+// --- the application ---
 
-async function home(request, response) {
-  const user = sessionOf(request)?.data.user;
+const app = express();
+app.disable('x-powered-by');
+app.use((_req, res, next) => {
+  // Pages with tokens' claims in them: never cached, no scripts.
+  res.set({
+    'cache-control': 'no-store',
+    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
+  });
+  next();
+});
+app.use(loadSession);
+
+app.get('/', (req, res) => {
+  const user = req.session?.data.user;
   if (!user) {
-    return page(
-      response,
-      200,
-      'Signed out',
-      `<p>You are not signed in.</p><p><a href="/login">Sign in</a></p>`,
-    );
+    return page(res, 200, 'Signed out', '<p>You are not signed in.</p><p><a href="/login">Sign in</a></p>');
   }
   const { email, name, sub } = user.claims;
-  return page(
-    response,
+  page(
+    res,
     200,
     'Signed in',
     `<p>Signed in as <strong>${escape(email ?? name ?? sub)}</strong>.</p>
@@ -128,16 +151,15 @@ async function home(request, response) {
 <h2>ID token claims</h2>
 <pre>${escape(JSON.stringify(user.claims, null, 2))}</pre>`,
   );
-}
+});
 
-async function login(request, response) {
+app.get('/login', async (req, res) => {
   const config = await provider();
   const verifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
   const nonce = oidc.randomNonce();
-  // Replace any previous session: a sign-in always starts from a fresh one.
-  endSession(response, sessionOf(request));
-  newSession(response, { login: { verifier, state, nonce, at: Date.now() } });
+  // A sign-in always starts from a fresh session.
+  startSession(req, res, { login: { verifier, state, nonce, at: Date.now() } });
   const url = oidc.buildAuthorizationUrl(config, {
     redirect_uri: REDIRECT_URI,
     scope: SCOPE,
@@ -146,24 +168,18 @@ async function login(request, response) {
     state,
     nonce,
   });
-  return redirect(response, url.href);
-}
+  res.redirect(url.href);
+});
 
-async function callback(request, response) {
-  const session = sessionOf(request);
-  const pending = session?.data.login;
+app.get('/callback', async (req, res) => {
+  const pending = req.session?.data.login;
   if (!pending || Date.now() - pending.at > PENDING_LOGIN_MS) {
-    return page(
-      response,
-      400,
-      'Sign-in failed',
-      '<p>No sign-in in progress. <a href="/login">Try again</a></p>',
-    );
+    return page(res, 400, 'Sign-in failed', '<p>No sign-in in progress. <a href="/login">Try again</a></p>');
   }
   const config = await provider();
   // The URL HelloJohn redirected to, on our public address: openid-client sends it (without its query)
   // as redirect_uri, which must equal the one of the authorization request.
-  const currentUrl = new URL(request.url, APP_URL);
+  const currentUrl = new URL(req.originalUrl, APP_URL);
   let tokens;
   try {
     // Checks state, iss (RFC 9207), the PKCE verifier at the token endpoint, and the ID token: signature,
@@ -175,18 +191,17 @@ async function callback(request, response) {
       idTokenExpected: true,
     });
   } catch (error) {
-    endSession(response, session);
+    endSession(req, res);
     console.error('sign-in failed:', error);
     const reason = error.error_description ?? error.error ?? error.message;
     return page(
-      response,
+      res,
       400,
       'Sign-in failed',
       `<p>Sign-in failed: ${escape(reason)}</p><p><a href="/login">Try again</a></p>`,
     );
   }
-  endSession(response, session);
-  newSession(response, {
+  startSession(req, res, {
     user: {
       claims: tokens.claims(),
       idToken: tokens.id_token,
@@ -195,14 +210,13 @@ async function callback(request, response) {
     },
   });
   // Away from the URL with the code in it.
-  return redirect(response, '/');
-}
+  res.redirect('/');
+});
 
-async function logout(request, response) {
-  const session = sessionOf(request);
-  const user = session?.data.user;
-  endSession(response, session);
-  if (!user) return redirect(response, '/');
+app.get('/logout', async (req, res) => {
+  const user = req.session?.data.user;
+  endSession(req, res);
+  if (!user) return res.redirect('/');
   const config = await provider();
   // With id_token_hint HelloJohn signs the user out at once (no confirmation page) and redirects to
   // post_logout_redirect_uri, which must be registered for the client exactly as written here.
@@ -210,40 +224,26 @@ async function logout(request, response) {
     id_token_hint: user.idToken,
     post_logout_redirect_uri: POST_LOGOUT_REDIRECT_URI,
   });
-  return redirect(response, url.href);
-}
-
-// --- HTTP plumbing ---
-
-const routes = { '/': home, '/login': login, '/callback': callback, '/logout': logout };
-
-const server = http.createServer((request, response) => {
-  const { pathname } = new URL(request.url ?? '/', APP_URL);
-  const route = request.method === 'GET' ? routes[pathname] : undefined;
-  if (!route) return page(response, 404, 'Not found', '<p>Not found. <a href="/">Home</a></p>');
-  route(request, response).catch((error) => {
-    console.error(error);
-    if (!response.headersSent)
-      page(response, 502, 'Error', '<p>The identity provider could not be reached.</p>');
-    else response.end();
-  });
+  res.redirect(url.href);
 });
 
-function redirect(response, location) {
-  response.writeHead(302, { location, 'cache-control': 'no-store' });
-  response.end();
-}
+app.use((_req, res) => page(res, 404, 'Not found', '<p>Not found. <a href="/">Home</a></p>'));
 
-function page(response, status, title, body) {
-  response.writeHead(status, {
-    'content-type': 'text/html; charset=utf-8',
-    'cache-control': 'no-store',
-    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
-  });
-  response.end(
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title></head>` +
-      `<body><h1>${escape(title)}</h1>${body}</body></html>`,
-  );
+// Express 5 sends a rejected async handler here. The one thing that can fail is reaching HelloJohn.
+app.use((error, _req, res, next) => {
+  console.error(error);
+  if (res.headersSent) return next(error);
+  page(res, 502, 'Error', '<p>The identity provider could not be reached.</p>');
+});
+
+function page(res, status, title, body) {
+  res
+    .status(status)
+    .type('html')
+    .send(
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title></head>` +
+        `<body><h1>${escape(title)}</h1>${body}</body></html>`,
+    );
 }
 
 function escape(value) {
@@ -253,12 +253,9 @@ function escape(value) {
   );
 }
 
-// Forget sign-ins that were started and never finished.
-setInterval(() => {
-  for (const [id, data] of sessions)
-    if (data.login && Date.now() - data.login.at > PENDING_LOGIN_MS) sessions.delete(id);
-}, 60_000).unref();
-
-server.listen(PORT, HOST, () => console.log(`example app listening on ${APP_URL} (issuer ${ISSUER.href})`));
+const server = app.listen(PORT, HOST, (error) => {
+  if (error) throw error;
+  console.log(`example app listening on ${APP_URL} (issuer ${ISSUER.href})`);
+});
 
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.close(() => process.exit(0)));

@@ -1,10 +1,13 @@
-// The "Integrate your app" guide (docs/oauth.md) works as written: a real `hellojohn serve` on a fresh
-// database, a client and a user made with the CLI, and examples/express-app/server.mjs run unchanged as a
-// child process. A cookie-keeping fetch client plays the browser: the app's "Sign in" link, HelloJohn's
-// login and consent pages (csrf_token and interaction from the forms), back to the app's /callback, the
-// signed-in page with the user's email, then sign-out through RP-initiated logout.
+// The "Integrate your app" guide (docs/oauth.md, examples/express-app/README.md) works as written: a real
+// `hellojohn serve` on a fresh database, a client and a user made with the CLI, and the example app copied
+// out of the repository to a temporary folder and started with `npm start`, as its README says. A
+// cookie-keeping fetch client plays the browser: the app's "Sign in" link, HelloJohn's login and consent
+// pages (csrf_token and interaction from the forms), back to the app's /callback, the signed-in page with
+// the user's email, then sign-out through RP-initiated logout.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { cp, mkdtemp, readFile, realpath, rm, symlink } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { FAST_ARGON2, STRONG_PASSWORD } from '../support/app.js';
@@ -23,7 +26,27 @@ import {
   type Page,
 } from '../support/oidc.js';
 
-const EXAMPLE = path.resolve(import.meta.dirname, '../../examples/express-app/server.mjs');
+const REPO = path.resolve(import.meta.dirname, '../..');
+const EXAMPLE = path.join(REPO, 'examples/express-app');
+
+interface ExamplePackage {
+  scripts: Record<string, string>;
+  dependencies: Record<string, string>;
+}
+
+/**
+ * The example folder copied out of the repository, as a user copies it. Its node_modules is a link to the
+ * repository's install (the root has express and openid-client as dev dependencies), so no network is
+ * needed; the test below checks that the copy's package.json declares everything server.mjs imports, so
+ * the link cannot hide a missing dependency.
+ */
+async function copyExampleOut(): Promise<string> {
+  const dir = await mkdtemp(path.join(await realpath(os.tmpdir()), 'hellojohn-express-example-'));
+  assert.ok(path.relative(REPO, dir).startsWith('..'), `${dir} is outside the repository`);
+  await cp(EXAMPLE, dir, { recursive: true, filter: (from) => !from.includes('node_modules') });
+  await symlink(await realpath(path.join(REPO, 'node_modules')), path.join(dir, 'node_modules'), 'dir');
+  return dir;
+}
 
 interface ExampleApp {
   url: string;
@@ -31,12 +54,22 @@ interface ExampleApp {
   stop(): Promise<void>;
 }
 
-/** Runs the example exactly as the guide does: `node examples/express-app/server.mjs` with env vars. */
-async function startExample(port: number, env: Record<string, string>): Promise<ExampleApp> {
+/** Runs the copy as its README says: `npm start`, configured by environment variables only. */
+async function startExample(dir: string, port: number, env: Record<string, string>): Promise<ExampleApp> {
   const url = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(process.execPath, [EXAMPLE], {
-    cwd: path.resolve(import.meta.dirname, '../..'),
-    env: { PATH: process.env.PATH ?? '', APP_URL: url, PORT: String(port), ...env },
+  const child: ChildProcess = spawn('npm', ['start'], {
+    cwd: dir,
+    // A clean environment (no NODE_PATH, NODE_OPTIONS or npm_* from the test run): only what a user has.
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? os.homedir(),
+      npm_config_update_notifier: 'false',
+      APP_URL: url,
+      PORT: String(port),
+      ...env,
+    },
+    // Its own process group: stopping it reaches node behind npm.
+    detached: true,
   });
   let output = '';
   const exited = new Promise<void>((done) => child.on('close', () => done()));
@@ -60,11 +93,41 @@ async function startExample(port: number, env: Record<string, string>): Promise<
     url,
     logs: () => output,
     stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
+      if (child.exitCode === null) process.kill(-child.pid!, 'SIGTERM');
       await exited;
     },
   };
 }
+
+/** `^X.Y.Z` is satisfied by `version` (the only range form the example uses). */
+function satisfiesCaret(version: string, range: string): boolean {
+  const wanted = /^\^(\d+)\.(\d+)\.(\d+)$/.exec(range);
+  assert.ok(wanted, `${range}: the example pins dependencies as ^X.Y.Z`);
+  const [major, minor, patch] = version.split('.').map((n) => parseInt(n, 10));
+  const [wantMajor, wantMinor, wantPatch] = wanted.slice(1).map(Number) as [number, number, number];
+  return major === wantMajor && (minor! > wantMinor || (minor === wantMinor && patch! >= wantPatch));
+}
+
+describe('examples/express-app: a standalone package', () => {
+  test('package.json declares what server.mjs imports, and `npm start` runs server.mjs', async () => {
+    const pkg = JSON.parse(await readFile(path.join(EXAMPLE, 'package.json'), 'utf8')) as ExamplePackage;
+    assert.equal(pkg.scripts.start, 'node server.mjs');
+    const source = await readFile(path.join(EXAMPLE, 'server.mjs'), 'utf8');
+    const imported = [...source.matchAll(/^import .* from '([^']+)';$/gm)]
+      .map((m) => m[1]!)
+      .filter((specifier) => !specifier.startsWith('node:'))
+      .map((specifier) => specifier.split('/')[0]!);
+    assert.deepEqual([...new Set(imported)].sort(), Object.keys(pkg.dependencies).sort());
+    assert.ok(imported.includes('express'), 'an Express application');
+    // The repository's install (what the tests and a clone run) satisfies the example's ranges.
+    for (const [name, range] of Object.entries(pkg.dependencies)) {
+      const installed = JSON.parse(
+        await readFile(path.join(REPO, 'node_modules', name, 'package.json'), 'utf8'),
+      ) as { version: string };
+      assert.ok(satisfiesCaret(installed.version, range), `${name}@${installed.version} vs ${range}`);
+    }
+  });
+});
 
 /** The visible text of a page, for assertions and failure messages. */
 const textOf = (page: Page) =>
@@ -82,10 +145,12 @@ describe('examples/express-app: the integration guide end to end', { timeout: 18
   let appUrl: string;
   let clientId: string;
   let clientSecret: string;
+  let exampleDir: string;
   const email = 'ada@example.com';
   const examples: ExampleApp[] = [];
 
   before(async () => {
+    exampleDir = await copyExampleOut();
     testDb = await createTestDatabase();
     const port = await freePort();
     issuer = `http://127.0.0.1:${port}`;
@@ -135,11 +200,12 @@ describe('examples/express-app: the integration guide end to end', { timeout: 18
     for (const app of examples) await app.stop();
     await server?.stop();
     await testDb?.drop();
+    if (exampleDir) await rm(exampleDir, { recursive: true, force: true });
   });
 
   /** The example on its registered address, with the guide's environment (overrides for broken setups). */
   async function example(env: Record<string, string> = {}, port = appPort) {
-    const app = await startExample(port, {
+    const app = await startExample(exampleDir, port, {
       ISSUER: issuer,
       CLIENT_ID: clientId,
       CLIENT_SECRET: clientSecret,
@@ -178,10 +244,11 @@ describe('examples/express-app: the integration guide end to end', { timeout: 18
     // /login: a session cookie (HttpOnly) and a redirect to the authorization endpoint with PKCE S256.
     const raw = await fetch(`${app.url}/login`, { redirect: 'manual' });
     await raw.body?.cancel();
-    assert.match(
-      raw.headers.get('set-cookie') ?? '',
-      /^app_session=[\w-]{43}; Path=\/; HttpOnly; SameSite=Lax/,
-    );
+    const setCookie = raw.headers.getSetCookie();
+    assert.equal(setCookie.length, 1, setCookie.join('\n'));
+    assert.match(setCookie[0]!, /^app_session=[\w-]{43};/);
+    for (const attribute of ['Path=/', 'HttpOnly', 'SameSite=Lax'])
+      assert.ok(setCookie[0]!.split('; ').includes(attribute), `${attribute} in ${setCookie[0]}`);
     const toAuthorize = expectRedirect(await agent.walk(`${app.url}/login`), `${issuer}/oauth2/authorize`);
     const params = Object.fromEntries(toAuthorize.searchParams);
     assert.equal(params.client_id, clientId);
