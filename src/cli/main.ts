@@ -10,6 +10,7 @@ import {
 } from './clients.js';
 import { run } from './context.js';
 import { dbCheckCommand } from './db-check.js';
+import { dbSqlCommand } from './db-sql.js';
 import { keysListCommand, keysRotateCommand } from './keys.js';
 import { migrateCommand, migrateStatusCommand } from './migrate.js';
 import { collect, usageErrorsExit2 } from './management.js';
@@ -48,6 +49,12 @@ dbCmd
   .option('--json', 'machine-readable output')
   .option('--pool', "also print this process's own connection pool statistics")
   .action((options: { json?: boolean; pool?: boolean }) => run(() => dbCheckCommand(options)));
+dbCmd
+  .command('sql')
+  .description('run one SQL statement and print its rows (on the embedded database, stop the server first)')
+  .argument('<statement>', 'the statement, or - to read it from standard input')
+  .option('--json', 'machine-readable output')
+  .action((statement: string, options: { json?: boolean }) => run(() => dbSqlCommand(statement, options)));
 
 const keysCmd = program.command('keys').description('JWT signing keys of a tenant');
 keysCmd

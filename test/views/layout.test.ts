@@ -136,18 +136,19 @@ describe('branding', () => {
     }
   });
 
-  test('logo_url: absolute https (http only on localhost), at most 2000 characters', () => {
+  test('logo_url: absolute https only (what the CSP img-src allows), at most 2000 characters', () => {
     const accepted = [
       'https://cdn.example.com/logo.png',
       'https://cdn.example.com/logo.svg?v=2#x',
-      'http://localhost:3000/logo.png',
-      'http://127.0.0.1/logo.png',
-      'http://[::1]:8080/logo.png',
+      'https://localhost:3000/logo.png',
       `https://cdn.example.com/${'a'.repeat(2000 - 24)}`,
     ];
     for (const url of accepted) assert.equal(checkedLogoUrl(url), url, url);
     const rejected = [
       'http://cdn.example.com/logo.png',
+      'http://localhost:3000/logo.png',
+      'http://127.0.0.1/logo.png',
+      'http://[::1]:8080/logo.png',
       'http://localhost.evil.com/logo.png',
       'javascript:alert(1)',
       'JAVASCRIPT:alert(1)',

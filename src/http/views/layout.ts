@@ -53,7 +53,7 @@ export function trustedHtml(text: string): Html {
 export interface Branding {
   /** The name shown on the pages: branding.display_name, else the tenant's name. */
   name: string;
-  /** A checked absolute URL (https:, or http: on localhost), or undefined. */
+  /** A checked absolute https: URL, or undefined. */
   logoUrl?: string;
   /** The button colour (#rgb or #rrggbb), or undefined for the default. */
   primaryColor?: string;
@@ -63,7 +63,6 @@ export const DEFAULT_PRODUCT_NAME = 'HelloJohn';
 const COLOR = /^#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?$/;
 const MAX_LOGO_URL = 2000;
 const MAX_DISPLAY_NAME = 100;
-const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 export function brandingOf(tenant: Tenant | null): Branding {
   const fallback = tenant ? oneLine(tenant.name) || tenant.slug : DEFAULT_PRODUCT_NAME;
@@ -81,7 +80,10 @@ export function brandingOf(tenant: Tenant | null): Branding {
   return branding;
 }
 
-/** An absolute https: URL (http: only on localhost) of at most 2000 characters, without credentials. */
+/**
+ * An absolute https: URL of at most 2000 characters, without credentials. Only https: (not even http: on
+ * localhost): the pages' CSP (`img-src 'self' https: data:`) would make the browser block anything else.
+ */
 export function checkedLogoUrl(value: unknown): string | undefined {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_LOGO_URL) return undefined;
   let url: URL;
@@ -91,8 +93,7 @@ export function checkedLogoUrl(value: unknown): string | undefined {
     return undefined;
   }
   if (url.username || url.password) return undefined;
-  const ok = url.protocol === 'https:' || (url.protocol === 'http:' && LOCAL_HOSTS.has(url.hostname));
-  return ok && url.href.length <= MAX_LOGO_URL ? url.href : undefined;
+  return url.protocol === 'https:' && url.href.length <= MAX_LOGO_URL ? url.href : undefined;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
