@@ -3,10 +3,11 @@
 // - README: the `/ready` example shows this release's number of migrations;
 // - docs/hosted-pages.md: the branding recipe, run as written, brands the tenant's pages, and every logo
 //   the pages show is one their Content-Security-Policy lets the browser load;
+// - every `hellojohn db sql` recipe in the docs runs on the current schema;
 // - `hellojohn db sql`: rows, JSON, errors, and the embedded database's one-process rule.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { migrations } from '../src/db/migrations/index.js';
@@ -31,6 +32,8 @@ function runCliWithInput(args: string[], env: Record<string, string>, input: str
     child.stdin.end(input);
   });
 }
+
+const RECIPE = /hellojohn db sql - <<'SQL'\n([\s\S]*?)\nSQL\n/g;
 
 /** The `hellojohn db sql - <<'SQL' … SQL` recipe of a doc section, as the shell would pass it. */
 function heredocRecipe(markdown: string, section: string): string {
@@ -99,6 +102,19 @@ describe('docs: the examples and recipes work as written', { timeout: 120_000 },
     const empty = await runCli(['db', 'sql', ' '], env);
     assert.equal(empty.code, 2);
     assert.match(empty.stderr, /no SQL statement given/);
+  });
+
+  test('every `hellojohn db sql` recipe of the docs runs on this schema', async () => {
+    const files = ['README.md', ...(await readdir(path.join(REPO, 'docs'))).map((f) => `docs/${f}`)];
+    let count = 0;
+    for (const file of files.filter((f) => f.endsWith('.md'))) {
+      for (const [, sql] of (await doc(file)).matchAll(RECIPE)) {
+        const result = await runCliWithInput(['db', 'sql', '-'], env, sql!);
+        assert.equal(result.code, 0, `${file}: ${sql}\n${result.stderr}`);
+        count++;
+      }
+    }
+    assert.ok(count >= 3, `${count} recipes found`);
   });
 
   test('the branding recipe of hosted-pages.md brands the pages; every logo shown is allowed by the CSP', async () => {
