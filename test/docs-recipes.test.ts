@@ -4,9 +4,11 @@
 // - docs/hosted-pages.md: the branding recipe, run as written, brands the tenant's pages, and every logo
 //   the pages show is one their Content-Security-Policy lets the browser load;
 // - every `hellojohn db sql` recipe in the docs runs on the current schema;
+// - every relative link of the docs reaches an existing file, and heading when it names one;
 // - `hellojohn db sql`: rows, JSON, errors, and the embedded database's one-process rule.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -61,6 +63,50 @@ function imgSrcAllows(csp: string, pageOrigin: string, src: string): boolean {
 
 const imgSources = (html: string) => [...html.matchAll(/<img\b[^>]*\bsrc="([^"]*)"/g)].map((m) => m[1]!);
 
+/** The Markdown files of the documentation, relative to the repository. */
+async function docFiles(): Promise<string[]> {
+  const docs = (await readdir(path.join(REPO, 'docs')))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`);
+  return ['README.md', 'CONTRIBUTING.md', 'examples/express-app/README.md', ...docs];
+}
+
+/** GitHub's anchors for a file's headings (lower-case, punctuation dropped, spaces to "-", repeats numbered). */
+async function headingAnchors(file: string): Promise<Set<string>> {
+  const anchors = new Set<string>();
+  const seen = new Map<string, number>();
+  let inCode = false;
+  for (const line of (await readFile(file, 'utf8')).split('\n')) {
+    if (line.startsWith('```')) inCode = !inCode;
+    const heading = inCode ? null : /^#{1,6} (.*)$/.exec(line);
+    if (!heading) continue;
+    const base = heading[1]!
+      .trim()
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+      .replace(/\s/g, '-');
+    const count = seen.get(base);
+    seen.set(base, (count ?? -1) + 1);
+    anchors.add(count === undefined ? base : `${base}-${count + 1}`);
+  }
+  return anchors;
+}
+
+test('docs: every relative link reaches an existing file, and heading', async () => {
+  const broken: string[] = [];
+  for (const file of await docFiles()) {
+    for (const [, target] of (await doc(file)).matchAll(/\]\(([^)\s]+)\)/g)) {
+      if (/^[a-z][a-z0-9+.-]*:/i.test(target!)) continue;
+      const [relative, anchor] = target!.split('#');
+      const linked = relative ? path.join(REPO, path.dirname(file), relative) : path.join(REPO, file);
+      if (!existsSync(linked)) broken.push(`${file}: ${target} (no such file)`);
+      else if (anchor && linked.endsWith('.md') && !(await headingAnchors(linked)).has(anchor))
+        broken.push(`${file}: ${target} (no such heading)`);
+    }
+  }
+  assert.deepEqual(broken, []);
+});
+
 describe('docs: the examples and recipes work as written', { timeout: 120_000 }, () => {
   let testDb: TestDatabase;
   let env: Record<string, string>;
@@ -105,9 +151,8 @@ describe('docs: the examples and recipes work as written', { timeout: 120_000 },
   });
 
   test('every `hellojohn db sql` recipe of the docs runs on this schema', async () => {
-    const files = ['README.md', ...(await readdir(path.join(REPO, 'docs'))).map((f) => `docs/${f}`)];
     let count = 0;
-    for (const file of files.filter((f) => f.endsWith('.md'))) {
+    for (const file of await docFiles()) {
       for (const [, sql] of (await doc(file)).matchAll(RECIPE)) {
         const result = await runCliWithInput(['db', 'sql', '-'], env, sql!);
         assert.equal(result.code, 0, `${file}: ${sql}\n${result.stderr}`);
