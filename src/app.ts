@@ -39,11 +39,11 @@ import { InvalidationBus, type Invalidation } from './cache/invalidation.js';
 import { SessionCache } from './cache/session-cache.js';
 import {
   LoginLockout,
-  RequestLimits,
   memoryRateLimitStore,
   redisRateLimitStore,
   type RateLimitStore,
 } from './security/rate-limit.js';
+import { RequestLimits } from './security/request-limits.js';
 import type { Redis } from 'ioredis';
 import { Tenants } from './tenants/tenants.js';
 import { UsersAdmin } from './users/service.js';
@@ -90,6 +90,7 @@ export function buildServices(
   const outbox = new MailOutbox(deps.mailer ?? createMailer(config, logger), logger);
   const store =
     deps.rateLimitStore ?? (deps.redis ? redisRateLimitStore(deps.redis) : memoryRateLimitStore());
+  const limits = new RequestLimits(store, config.rateLimits);
   const breached = new RangeApiBreachedChecker({
     baseUrl: config.passwords.hibpApiUrl,
     onError: (reason) =>
@@ -109,7 +110,7 @@ export function buildServices(
     passwordChecker,
     accessTokens,
     outbox,
-    limits: new RequestLimits(store, config.rateLimits),
+    limits,
     lockout: new LoginLockout(store, {
       maxFailures: config.rateLimits.loginMaxFailures,
       lockoutMs: config.rateLimits.loginLockoutMs,
@@ -132,6 +133,7 @@ export function buildServices(
     config,
     clients,
     auth,
+    limits,
     accessTokens,
     idTokens: new IdTokens(keys, config.tokens.idTokenTtlMs),
     interactions: new InteractionSealer(masterKeys.secretbox, config.tokens.interactionTtlMs),

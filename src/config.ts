@@ -109,10 +109,17 @@ export interface Config {
     hibpApiUrl: string;
   };
   rateLimits: {
-    /** Requests per IP per minute on each of login, register, forgot and refresh. */
+    /**
+     * Requests per address per minute on each of login, register, forgot and first-party refresh, and
+     * token requests of a public OAuth client per address. Sized for many users behind one NAT.
+     */
     perIpPerMinute: number;
-    /** Attempts per account (email) per minute on login and forgot. */
+    /** Failures (wrong passwords, bad client credentials) per address per minute, all endpoints together. */
+    failuresPerIpPerMinute: number;
+    /** Forgot-password and verification mails requested per account (email) per minute. */
     perAccountPerMinute: number;
+    /** Token endpoint requests per authenticated OAuth client per minute, from all addresses together. */
+    perClientPerMinute: number;
     loginMaxFailures: number;
     loginLockoutMs: number;
   };
@@ -228,8 +235,11 @@ export function loadConfig(env: Env = readEnvironment()): Config {
     },
     passwords: passwords(read),
     rateLimits: {
-      perIpPerMinute: integer(read, 'RATE_LIMIT_PER_IP', 30, 1, 1_000_000),
+      // Defaults and their reasoning: docs/authentication.md#abuse-protection.
+      perIpPerMinute: integer(read, 'RATE_LIMIT_PER_IP', 300, 1, 1_000_000),
+      failuresPerIpPerMinute: integer(read, 'RATE_LIMIT_FAILURES_PER_IP', 30, 1, 1_000_000),
       perAccountPerMinute: integer(read, 'RATE_LIMIT_PER_ACCOUNT', 10, 1, 1_000_000),
+      perClientPerMinute: integer(read, 'RATE_LIMIT_PER_CLIENT', 12_000, 1, 10_000_000),
       loginMaxFailures: integer(read, 'LOGIN_MAX_FAILURES', 5, 1, 1000),
       loginLockoutMs: duration(read, 'LOGIN_LOCKOUT', '15m', 1000),
     },

@@ -58,6 +58,8 @@ test('SIGTERM under concurrent load: every request in flight completes without a
     LOG_LEVEL: 'debug',
     RATE_LIMIT_PER_IP: '1000000',
     RATE_LIMIT_PER_ACCOUNT: '1000000',
+    RATE_LIMIT_FAILURES_PER_IP: '1000000',
+    RATE_LIMIT_PER_CLIENT: '1000000',
     SHUTDOWN_TIMEOUT: '20s',
   });
   try {

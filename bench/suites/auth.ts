@@ -385,7 +385,7 @@ export const authSuite: Suite = {
         costNote(costs),
         loginCpuNote(ours.login, peer.signIn),
         `Each server ran alone on its own fresh database on the same PostgreSQL server, with a pool of ${dbPool} connections, ${users} seeded users, requests spread round-robin over them (login bodies, bearer tokens, session cookies).`,
-        `HelloJohn ran with rate limits and lockout raised (RATE_LIMIT_PER_IP, RATE_LIMIT_PER_ACCOUNT, LOGIN_MAX_FAILURES); better-auth with \`rateLimit.enabled: false\`, \`requireEmailVerification: false\` and no session cookie cache (its default: every get-session reads the database).`,
+        `HelloJohn ran with rate limits and lockout raised (RATE_LIMIT_PER_IP, RATE_LIMIT_FAILURES_PER_IP, RATE_LIMIT_PER_CLIENT, RATE_LIMIT_PER_ACCOUNT, LOGIN_MAX_FAILURES); better-auth with \`rateLimit.enabled: false\`, \`requireEmailVerification: false\` and no session cookie cache (its default: every get-session reads the database).`,
         'Refresh: every answer carries a new refresh token and the old one is spent; each request uses a token returned by an earlier answer. better-auth has no refresh token, so refresh has an absolute target only.',
         'Both lookup rows are compared with the same better-auth get-session run.',
         'req/s counts successful (2xx) answers in the measured window only; p50/p99 are over all answers in the window. A run with failed requests would be marked ⚠ and explained under the table.',

@@ -130,6 +130,8 @@ async function startInstances(
     LOG_LEVEL: 'warn',
     RATE_LIMIT_PER_IP: '1000000',
     RATE_LIMIT_PER_ACCOUNT: '1000000',
+    RATE_LIMIT_FAILURES_PER_IP: '1000000',
+    RATE_LIMIT_PER_CLIENT: '1000000',
     LOGIN_MAX_FAILURES: '1000',
   };
   const servers: RunningServer[] = [];

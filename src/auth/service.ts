@@ -42,8 +42,9 @@ import { HelloJohnError } from '../errors.js';
 import type { EmailMessage } from '../mail/mailer.js';
 import type { MailOutbox } from '../mail/outbox.js';
 import { passwordResetEmail, verificationEmail } from '../mail/templates.js';
-import type { LoginLockout, RequestLimits } from '../security/rate-limit.js';
+import type { LoginAttempt, LoginLockout } from '../security/rate-limit.js';
 import { RateLimitedError } from '../security/rate-limit.js';
+import type { RequestLimits } from '../security/request-limits.js';
 import { noAuthEvents, type AuthEvents } from '../observability/metrics.js';
 import type { Tenant } from '../tenants/tenants.js';
 import type { AccessTokenClaims, AccessTokens } from '../tokens/access-tokens.js';
@@ -207,6 +208,8 @@ export class AuthService {
   }
 
   async refresh(tenant: Tenant, refreshToken: unknown, meta: RequestMeta): Promise<TokenResponse> {
+    // The first-party API has no client to count, so like a public OAuth client it is counted per address.
+    await this.deps.limits.checkIp('refresh', meta.ip);
     const { rotated, refreshToken: next } = await this.rotateRefreshToken(tenant, refreshToken, meta, null);
     const accessToken = await this.deps.accessTokens.issue({
       tenant,
@@ -223,7 +226,8 @@ export class AuthService {
   /**
    * Exchanges a refresh token for its successor (one statement), for the first-party API (clientId null)
    * or an OAuth client (tokens are bound to the client they were issued to). A rotated token presented
-   * again revokes its whole family. Throws invalid_grant when the token is not live.
+   * again revokes its whole family. Throws invalid_grant when the token is not live. Rate limits are the
+   * caller's: per address for the first-party API, per client at the token endpoint.
    */
   async rotateRefreshToken(
     tenant: Tenant,
@@ -231,7 +235,6 @@ export class AuthService {
     meta: RequestMeta,
     clientId: string | null,
   ): Promise<{ rotated: RotatedRefresh; refreshToken: string }> {
-    await this.deps.limits.checkIp('refresh', meta.ip);
     if (!looksLikeOpaqueToken(refreshToken)) throw invalidGrant();
     const oldHash = hashToken(refreshToken);
     const next = newOpaqueToken();
@@ -519,7 +522,9 @@ export class AuthService {
 
   /**
    * Rate limits, lockout, then the password. Unknown accounts, wrong passwords and accounts without a
-   * password answer identically and cost one Argon2 verification either way.
+   * password answer identically and cost one Argon2 verification either way. The attempt holds a point
+   * of the address's failure budget and of the account's (the lockout) until its password is checked;
+   * a success gives both back, so only failures count.
    */
   private async verifyPassword(
     tenant: Tenant,
@@ -529,9 +534,17 @@ export class AuthService {
     await this.deps.limits.checkIp('login', meta.ip);
     const normalized = normalizeEmail(input.email);
     const accountKey = `${tenant.id}:${normalized}`;
-    await this.deps.limits.checkAccount('login', accountKey);
-    const attempt = await this.deps.lockout.attempt(accountKey);
+    const addressHold = await this.deps.limits.holdFailure(meta.ip);
+    let attempt: LoginAttempt;
+    try {
+      attempt = await this.deps.lockout.attempt(accountKey);
+    } catch (error) {
+      await addressHold.giveBack().catch(() => undefined);
+      throw error;
+    }
     if (attempt.locked) {
+      // A refused attempt checks no password, so it spends nothing of the address's budget either.
+      await addressHold.giveBack();
       this.events.login('locked');
       await this.audit({
         tenantId: tenant.id,
@@ -552,8 +565,8 @@ export class AuthService {
         ? await this.deps.hasher.verify(user.password_hash, input.password)
         : await this.deps.hasher.verifyDummy(input.password);
     } catch (error) {
-      // No verdict (the database or a hashing thread failed): the attempt gives its failure point back.
-      await attempt.abandoned().catch(() => undefined);
+      // No verdict (the database or a hashing thread failed): the attempt gives its failure points back.
+      await Promise.all([attempt.abandoned(), addressHold.giveBack()]).catch(() => undefined);
       throw error;
     }
     if (!user || !ok) {
@@ -574,7 +587,7 @@ export class AuthService {
       await this.audit({ tenantId: tenant.id, type: 'login.blocked', userId: user.id, ...metaOf(meta) });
       throw new HelloJohnError('access_denied', 'This account is blocked.');
     }
-    await attempt.succeeded();
+    await Promise.all([attempt.succeeded(), addressHold.giveBack()]);
     this.events.login('ok');
     if (this.deps.hasher.needsRehash(user.password_hash!)) {
       const rehashed = await this.deps.hasher.hash(input.password);

@@ -103,7 +103,7 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, o
     cors(reply);
     const t = await tenant(request);
     const body = request.body as Record<string, string>;
-    const client = await oauth.authenticateClient(t, presentedClient(request, body));
+    const client = await oauth.authenticateClient(t, presentedClient(request, body), metaOf(request));
     return oauth.token(t, client, body, metaOf(request));
   });
 
@@ -112,7 +112,7 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, o
     cors(reply);
     const t = await tenant(request);
     const body = request.body as Record<string, string>;
-    const client = await oauth.authenticateClient(t, presentedClient(request, body));
+    const client = await oauth.authenticateClient(t, presentedClient(request, body), metaOf(request));
     if (!body.token) throw new InvalidRequest('The token parameter is missing.');
     await oauth.revoke(t, client, body.token, metaOf(request));
     return reply.code(200).send();
@@ -125,7 +125,7 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, o
       noStore(reply);
       const t = await tenant(request);
       const body = request.body as Record<string, string>;
-      const client = await oauth.authenticateClient(t, presentedClient(request, body));
+      const client = await oauth.authenticateClient(t, presentedClient(request, body), metaOf(request));
       if (!body.token) throw new InvalidRequest('The token parameter is missing.');
       return oauth.introspect(t, client, body.token);
     },

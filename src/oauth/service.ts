@@ -19,6 +19,7 @@ import {
 import { findUserById } from '../db/repositories/users.js';
 import { HelloJohnError } from '../errors.js';
 import { noAuthEvents, type AuthEvents } from '../observability/metrics.js';
+import type { RequestLimits } from '../security/request-limits.js';
 import type { Tenant } from '../tenants/tenants.js';
 import type { AccessTokens } from '../tokens/access-tokens.js';
 import { InvalidTokenError } from '../tokens/access-tokens.js';
@@ -72,6 +73,7 @@ export interface OAuthServiceDeps {
   config: Config;
   clients: Clients;
   auth: AuthService;
+  limits: RequestLimits;
   accessTokens: AccessTokens;
   idTokens: IdTokens;
   interactions: InteractionSealer;
@@ -226,9 +228,25 @@ export class OAuthService {
 
   // --- token endpoint --------------------------------------------------------------------------------
 
-  async authenticateClient(tenant: Tenant, presented: PresentedClient): Promise<Client> {
+  /**
+   * Client authentication at the token, revocation and introspection endpoints. Each attempt holds a
+   * point of the address's failure budget until it is decided: a bad secret or assertion keeps it, so
+   * guessing from one address is cut off (and then even the right secret gets 429, which tells nothing).
+   */
+  async authenticateClient(tenant: Tenant, presented: PresentedClient, meta: RequestMeta): Promise<Client> {
     const tokenEndpoint = `${tenant.issuer}/oauth2/token`;
-    return authenticateClient(this.deps.clients, tenant, presented, [tokenEndpoint, tenant.issuer]);
+    const hold = await this.deps.limits.holdFailure(meta.ip);
+    try {
+      const client = await authenticateClient(this.deps.clients, tenant, presented, [
+        tokenEndpoint,
+        tenant.issuer,
+      ]);
+      await hold.giveBack();
+      return client;
+    } catch (error) {
+      if (!(error instanceof InvalidClient)) await hold.giveBack().catch(() => undefined);
+      throw error;
+    }
   }
 
   async token(
@@ -243,6 +261,12 @@ export class OAuthService {
     if (!grant) throw new HelloJohnError('unsupported_grant_type', `Unsupported grant_type: ${grantType}.`);
     if (!(client.grantTypes as string[]).includes(grantType))
       throw new HelloJohnError('unauthorized_client', `This client may not use the ${grantType} grant.`);
+    await this.deps.limits.checkTokenRequest({
+      tenantId: tenant.id,
+      clientId: client.clientId,
+      authenticated: client.tokenEndpointAuthMethod !== 'none',
+      ip: meta.ip,
+    });
     const context: GrantContext = {
       tenant,
       client,

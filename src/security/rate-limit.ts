@@ -3,7 +3,6 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { Config } from '../config.js';
 import { HelloJohnError } from '../errors.js';
 
 export interface RateLimitResult {
@@ -311,47 +310,6 @@ export type LoginAttempt =
       succeeded(): Promise<void>;
       abandoned(): Promise<void>;
     };
-
-export type IpAction = 'login' | 'register' | 'forgot' | 'refresh';
-export type AccountAction = 'login' | 'forgot';
-
-/**
- * The per-IP and per-account request limits of the auth endpoints: `perIpPerMinute` requests per minute per
- * IP for each action, `perAccountPerMinute` per minute per account for login and forgot. Each check
- * consumes one point and throws RateLimitedError when over.
- */
-export class RequestLimits {
-  private readonly ip: Record<IpAction, RateLimiter>;
-  private readonly account: Record<AccountAction, RateLimiter>;
-
-  constructor(store: RateLimitStore, config: Config['rateLimits']) {
-    const perMinute = (name: string, points: number) => store.limiter({ name, points, durationSeconds: 60 });
-    this.ip = {
-      login: perMinute('ip:login', config.perIpPerMinute),
-      register: perMinute('ip:register', config.perIpPerMinute),
-      forgot: perMinute('ip:forgot', config.perIpPerMinute),
-      refresh: perMinute('ip:refresh', config.perIpPerMinute),
-    };
-    this.account = {
-      login: perMinute('account:login', config.perAccountPerMinute),
-      forgot: perMinute('account:forgot', config.perAccountPerMinute),
-    };
-  }
-
-  /** IPv6 clients are limited per /64 (one subscriber's allocation), IPv4 per address. */
-  async checkIp(action: IpAction, ip: string): Promise<void> {
-    await enforce(this.ip[action], ipLimitKey(ip));
-  }
-
-  async checkAccount(action: AccountAction, accountKey: string): Promise<void> {
-    await enforce(this.account[action], accountKey);
-  }
-}
-
-async function enforce(limiter: RateLimiter, key: string): Promise<void> {
-  const result = await limiter.consume(key);
-  if (!result.allowed) throw new RateLimitedError(result.retryAfterSeconds);
-}
 
 /**
  * The key an address is limited under: IPv4 (also IPv4-mapped IPv6) as is, IPv6 as its /64 prefix, since

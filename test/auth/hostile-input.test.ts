@@ -20,6 +20,8 @@ import { STRONG_PASSWORD, startTestApp, uniqueEmail, type TestApp } from '../sup
 const ENV = {
   RATE_LIMIT_PER_IP: '1000000',
   RATE_LIMIT_PER_ACCOUNT: '1000000',
+  RATE_LIMIT_FAILURES_PER_IP: '1000000',
+  RATE_LIMIT_PER_CLIENT: '1000000',
   LOGIN_MAX_FAILURES: '1000',
 };
 

@@ -77,6 +77,8 @@ for (const via of ['direct', 'pgbouncer'] as const) {
             LOGIN_LOCKOUT: '60s',
             RATE_LIMIT_PER_IP: '10000',
             RATE_LIMIT_PER_ACCOUNT: '10000',
+            RATE_LIMIT_FAILURES_PER_IP: '10000',
+            RATE_LIMIT_PER_CLIENT: '10000',
           },
         });
         [a, b, c] = cluster.instances as [Instance, Instance, Instance];

@@ -44,6 +44,8 @@ test(
         SESSION_CACHE_TTL: '0',
         RATE_LIMIT_PER_IP: '100000',
         RATE_LIMIT_PER_ACCOUNT: '100000',
+        RATE_LIMIT_FAILURES_PER_IP: '100000',
+        RATE_LIMIT_PER_CLIENT: '100000',
       },
     });
     const [a, b] = cluster.instances as [Instance, Instance];

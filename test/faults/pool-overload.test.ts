@@ -50,6 +50,8 @@ void describe(
         DATABASE_STATEMENT_TIMEOUT: `${STATEMENT_TIMEOUT_MS}ms`,
         RATE_LIMIT_PER_IP: '1000000',
         RATE_LIMIT_PER_ACCOUNT: '1000000',
+        RATE_LIMIT_FAILURES_PER_IP: '1000000',
+        RATE_LIMIT_PER_CLIENT: '1000000',
         // 20 logins per account at once: more than a lockout lets be checked in parallel (this is not
         // about abuse protection).
         LOGIN_MAX_FAILURES: '1000',

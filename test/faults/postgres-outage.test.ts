@@ -57,6 +57,8 @@ void describe('PostgreSQL outage under load', { skip, timeout: 180_000 }, () => 
       DATABASE_CONNECT_TIMEOUT: '10s',
       RATE_LIMIT_PER_IP: '1000000',
       RATE_LIMIT_PER_ACCOUNT: '1000000',
+      RATE_LIMIT_FAILURES_PER_IP: '1000000',
+      RATE_LIMIT_PER_CLIENT: '1000000',
       ...FAST_ARGON2,
       ...MASTER_KEYS,
     });

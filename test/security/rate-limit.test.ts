@@ -6,15 +6,17 @@ import { HelloJohnError } from '../../src/errors.js';
 import {
   LoginLockout,
   RateLimitedError,
-  RequestLimits,
   ipLimitKey,
   memoryRateLimitStore,
   type LockoutState,
 } from '../../src/security/rate-limit.js';
+import { RequestLimits } from '../../src/security/request-limits.js';
 
 const limits = (overrides: Partial<Config['rateLimits']> = {}): Config['rateLimits'] => ({
   perIpPerMinute: 3,
+  failuresPerIpPerMinute: 3,
   perAccountPerMinute: 2,
+  perClientPerMinute: 3,
   loginMaxFailures: 3,
   loginLockoutMs: 1000,
   ...overrides,
@@ -301,16 +303,13 @@ describe('request limits', () => {
     }
   });
 
-  test('per account: perAccountPerMinute on login and forgot, separately per action and account', async () => {
+  test('per account: perAccountPerMinute on forgot, separately per account', async () => {
     const requests = new RequestLimits(memoryRateLimitStore(), limits({ perAccountPerMinute: 2 }));
     const alice = 't1:alice@example.com';
-    await requests.checkAccount('login', alice);
-    await requests.checkAccount('login', alice);
-    await rejectsRateLimited(requests.checkAccount('login', alice));
-    await requests.checkAccount('login', 't1:bob@example.com');
     await requests.checkAccount('forgot', alice);
     await requests.checkAccount('forgot', alice);
     await rejectsRateLimited(requests.checkAccount('forgot', alice));
+    await requests.checkAccount('forgot', 't1:bob@example.com');
   });
 
   test('IP and account limits are independent of each other', async () => {
@@ -318,8 +317,42 @@ describe('request limits', () => {
       memoryRateLimitStore(),
       limits({ perIpPerMinute: 1, perAccountPerMinute: 1 }),
     );
-    await requests.checkIp('login', '203.0.113.7');
-    await requests.checkAccount('login', '203.0.113.7');
+    await requests.checkIp('forgot', '203.0.113.7');
+    await requests.checkAccount('forgot', '203.0.113.7');
+  });
+
+  test('failure budget per address: failures keep their point, successes give it back', async () => {
+    const requests = new RequestLimits(memoryRateLimitStore(), limits({ failuresPerIpPerMinute: 2 }));
+    const ip = '203.0.113.7';
+    for (let i = 0; i < 10; i++) await (await requests.holdFailure(ip)).giveBack();
+    await requests.holdFailure(ip); // a failure: the point stays
+    const inFlight = await requests.holdFailure(ip);
+    // Both points are held: a third attempt is refused, and being refused holds nothing.
+    await rejectsRateLimited(requests.holdFailure(ip));
+    await inFlight.giveBack();
+    await requests.holdFailure(ip);
+    await rejectsRateLimited(requests.holdFailure(ip));
+    await requests.holdFailure('203.0.113.8');
+    // IPv6 per /64, like every address limit.
+    await requests.holdFailure('2001:db8::1');
+    await requests.holdFailure('2001:db8::2');
+    await rejectsRateLimited(requests.holdFailure('2001:db8::3'));
+  });
+
+  test('token requests: per client when authenticated, per client and address when public', async () => {
+    const requests = new RequestLimits(
+      memoryRateLimitStore(),
+      limits({ perClientPerMinute: 2, perIpPerMinute: 1 }),
+    );
+    const confidential = { tenantId: 't1', clientId: 'backend', authenticated: true };
+    await requests.checkTokenRequest({ ...confidential, ip: '203.0.113.1' });
+    await requests.checkTokenRequest({ ...confidential, ip: '203.0.113.2' });
+    await rejectsRateLimited(requests.checkTokenRequest({ ...confidential, ip: '203.0.113.3' }));
+    await requests.checkTokenRequest({ ...confidential, tenantId: 't2', ip: '203.0.113.3' });
+    const spa = { tenantId: 't1', clientId: 'spa', authenticated: false };
+    await requests.checkTokenRequest({ ...spa, ip: '203.0.113.1' });
+    await rejectsRateLimited(requests.checkTokenRequest({ ...spa, ip: '203.0.113.1' }));
+    await requests.checkTokenRequest({ ...spa, ip: '203.0.113.2' });
   });
 
   test('IPv6 clients are limited per /64, IPv4-mapped addresses as IPv4', async () => {
