@@ -18,6 +18,7 @@ import {
   type FlowDeps,
 } from './authorization-flow.js';
 import { metaOf, tenantOf } from './context.js';
+import { renderErrorsAsPages } from './page-errors.js';
 import { Email, Name, OpaqueToken, Password, TenantParams } from './schemas.js';
 import {
   SCOPE_DESCRIPTIONS,
@@ -42,6 +43,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
   // HTML forms post url-encoded bodies; only in this plugin's scope (the JSON API stays JSON-only, or any
   // site could post a cross-origin form to it without a CORS preflight).
   await app.register(formbody, { bodyLimit: 16 * 1024 });
+  renderErrorsAsPages(app, tenants);
 
   const tenant = (request: FastifyRequest) => tenantOf(request, tenants);
   const ctxOf = (request: FastifyRequest, reply: FastifyReply, t: Tenant) =>
@@ -55,13 +57,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
     body: { csrf_token?: string; interaction?: string },
   ) => {
     if (!csrfValid(options, request, t, body.csrf_token)) {
-      sendErrorPage(
-        reply,
-        t,
-        403,
-        'Request expired',
-        'This form has expired or was not sent from this site. Go back, reload the page and try again.',
-      );
+      sendErrorPage(reply, t, 'form_expired', 'The CSRF token is missing or not valid.');
       return { ok: false as const };
     }
     if (body.interaction === undefined) return { ok: true as const, interaction: null };
@@ -347,13 +343,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
     if (!form.ok) return reply;
     const session = await currentSession(options, request, t);
     if (!session || !form.interaction)
-      return sendErrorPage(
-        reply,
-        t,
-        400,
-        'Signed out',
-        'You are no longer signed in. Go back to the application and start again.',
-      );
+      return sendErrorPage(reply, t, 'signed_out', 'Consent answered without a browser session.');
     const outcome = await oauth.consent(
       t,
       form.interaction,
@@ -377,11 +367,5 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
 
 /** The interaction a form or link names is gone (expired, or replaced by a newer sign-in in this browser). */
 function interactionExpired(reply: FastifyReply, t: Tenant) {
-  return sendErrorPage(
-    reply,
-    t,
-    400,
-    'Sign-in request expired',
-    'This sign-in request has expired. Go back to the application and start again.',
-  );
+  return sendErrorPage(reply, t, 'interaction_expired', 'The interaction is not the one in the cookie.');
 }

@@ -131,18 +131,30 @@ ${form(ctx, `${ctx.basePath}/logout`, undefined, fields)}`;
   return layout(ctx.tenant, 'Sign out', content);
 }
 
+/** A browser session without an application to return to: who is signed in, and the ways on. */
+export function signedInPage(ctx: PageContext, v: { email: string }): string {
+  const fields = markup`<div class="actions"><button type="submit" name="decision" value="logout" class="secondary">Sign out</button></div>`;
+  const content = markup`<p role="status" class="notice">You're signed in as <strong>${v.email}</strong>.</p>
+<p>You can close this page, or go back to the application you came from.</p>
+${form(ctx, `${ctx.basePath}/logout`, undefined, fields)}
+<p class="links"><a href="${ctx.basePath}/">Go to the start page</a></p>`;
+  return layout(ctx.tenant, "You're signed in", content);
+}
+
 export function loggedOutPage(ctx: PageContext): string {
   const content = markup`<p role="status" class="notice">You have been signed out.</p>
 <p class="links"><a href="${link(ctx, '/login')}">Sign in again</a></p>`;
   return layout(ctx.tenant, 'Signed out', content);
 }
 
+/** An error page: fixed text from src/http/views/error-messages.ts, the request id, and where to go next. */
 export function errorPage(
   tenant: Tenant | null,
-  v: { title: string; message: string; requestId?: string },
+  v: { title: string; message: string; requestId?: string; next?: { href: string; label: string } },
 ): string {
   const content = markup`<p role="alert" class="error">${v.message}</p>
-${v.requestId ? markup`<p class="muted">Request ID: <code>${v.requestId}</code></p>` : ''}`;
+${v.requestId ? markup`<p class="muted">Request ID: <code>${v.requestId}</code></p>` : ''}
+${v.next ? markup`<p class="links"><a href="${v.next.href}">${v.next.label}</a></p>` : ''}`;
   return layout(tenant, v.title, content);
 }
 
