@@ -7,6 +7,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { HelloJohnError } from '../errors.js';
 import type { Tenant, Tenants } from '../tenants/tenants.js';
 import {
+  basePath,
   csrfValid,
   currentInteraction,
   currentSession,
@@ -19,7 +20,8 @@ import {
 } from './authorization-flow.js';
 import { metaOf, tenantOf } from './context.js';
 import { renderErrorsAsPages } from './page-errors.js';
-import { Email, Name, OpaqueToken, Password, TenantParams } from './schemas.js';
+import { Email, Name, Password, TenantParams } from './schemas.js';
+import { resetLinkDeadPage, signedInPage } from './views/next-steps.js';
 import {
   SCOPE_DESCRIPTIONS,
   consentPage,
@@ -37,6 +39,8 @@ export interface HostedPagesOptions extends FlowDeps {
 const InteractionId = Type.String({ maxLength: 64 });
 const InteractionQuery = Type.Object({ interaction: Type.Optional(InteractionId) });
 const Csrf = Type.String({ maxLength: 100 });
+/** The token of an emailed link as it arrives; AuthService decides whether it is one. */
+const LinkToken = Type.String({ maxLength: 1000 });
 
 export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (app, options) => {
   const { tenants, auth, oauth, cookies } = options;
@@ -80,13 +84,8 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
     const previous = await currentSession(options, request, t);
     if (previous) await auth.revokeSessions(t, { sessionId: previous.id }, 'replaced_by_login');
     cookies.set(reply, 'session', t, login.cookie, options.sessionTtlSeconds);
-    if (!interaction) {
-      return sendHtml(
-        reply,
-        200,
-        loginPage(ctxOf(request, reply, t), { notice: `You are signed in as ${login.user.email}.` }),
-      );
-    }
+    // No application to return to: /login shows who is signed in (a redirect, so a reload posts nothing).
+    if (!interaction) return reply.redirect(`${basePath(t)}/login`, 303);
     const session = {
       sessionId: login.session.id,
       userId: login.user.id,
@@ -113,6 +112,9 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
       const id = (request.query as { interaction?: string }).interaction;
       const interaction = id ? currentInteraction(options, request, t, id) : null;
       if (id && !interaction) return interactionExpired(reply, t);
+      const session = interaction ? null : await currentSession(options, request, t);
+      if (session)
+        return sendHtml(reply, 200, signedInPage(ctxOf(request, reply, t), { email: session.email }));
       return sendHtml(
         reply,
         200,
@@ -238,20 +240,42 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
   );
 
   // --- forgot and reset password ---
-  app.get('/forgot', { schema: { params: TenantParams } }, async (request, reply) => {
-    const t = await tenant(request);
-    return sendHtml(reply, 200, forgotPage(ctxOf(request, reply, t), {}));
-  });
+  // An app flow's interaction rides along only for the way back to its sign-in; an expired one is dropped
+  // (asking for a reset link must work whatever happened to the sign-in request).
+  const liveInteraction = (request: FastifyRequest, t: Tenant, id: string | undefined) =>
+    id && currentInteraction(options, request, t, id) ? id : undefined;
+
+  app.get(
+    '/forgot',
+    { schema: { params: TenantParams, querystring: InteractionQuery } },
+    async (request, reply) => {
+      const t = await tenant(request);
+      const interaction = liveInteraction(
+        request,
+        t,
+        (request.query as { interaction?: string }).interaction,
+      );
+      return sendHtml(reply, 200, forgotPage(ctxOf(request, reply, t), { interaction }));
+    },
+  );
 
   app.post(
     '/forgot',
     {
-      schema: { params: TenantParams, body: Type.Object({ email: Email, csrf_token: Type.Optional(Csrf) }) },
+      schema: {
+        params: TenantParams,
+        body: Type.Object({
+          email: Email,
+          csrf_token: Type.Optional(Csrf),
+          interaction: Type.Optional(InteractionId),
+        }),
+      },
     },
     async (request, reply) => {
       const t = await tenant(request);
-      const body = request.body as { email: string; csrf_token?: string };
-      if (!checkForm(request, reply, t, body).ok) return reply;
+      const body = request.body as { email: string; csrf_token?: string; interaction?: string };
+      if (!checkForm(request, reply, t, { csrf_token: body.csrf_token }).ok) return reply;
+      const interaction = liveInteraction(request, t, body.interaction);
       try {
         await auth.forgotPassword(t, body.email, metaOf(request));
       } catch (error) {
@@ -259,20 +283,23 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
         return sendHtml(
           reply,
           429,
-          forgotPage(ctxOf(request, reply, t), { email: body.email, error: error.description }),
+          forgotPage(ctxOf(request, reply, t), { interaction, email: body.email, error: error.description }),
         );
       }
-      return sendHtml(reply, 200, forgotPage(ctxOf(request, reply, t), { sent: true }));
+      return sendHtml(reply, 200, forgotPage(ctxOf(request, reply, t), { interaction, sent: true }));
     },
   );
 
   app.get(
     '/reset-password',
-    { schema: { params: TenantParams, querystring: Type.Object({ token: Type.Optional(OpaqueToken) }) } },
+    // Any string up to the limit: a malformed token is a dead link like any other, said in the same words.
+    { schema: { params: TenantParams, querystring: Type.Object({ token: Type.Optional(LinkToken) }) } },
     async (request, reply) => {
       const t = await tenant(request);
       const token = (request.query as { token?: string }).token ?? '';
-      return sendHtml(reply, 200, resetPasswordPage(ctxOf(request, reply, t), { token }));
+      const ctx = ctxOf(request, reply, t);
+      if (!(await auth.resetLinkLive(t, token))) return sendHtml(reply, 400, resetLinkDeadPage(ctx));
+      return sendHtml(reply, 200, resetPasswordPage(ctx, { token }));
     },
   );
 
@@ -282,7 +309,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
       schema: {
         params: TenantParams,
         body: Type.Object({
-          token: OpaqueToken,
+          token: LinkToken,
           password: Password,
           confirm: Type.Optional(Password),
           csrf_token: Type.Optional(Csrf),
@@ -304,6 +331,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
         await auth.resetPassword(t, body.token, body.password, metaOf(request));
       } catch (error) {
         if (!(error instanceof HelloJohnError) || error.code === 'service_unavailable') throw error;
+        if (error.code === 'invalid_grant') return sendHtml(reply, 400, resetLinkDeadPage(ctx));
         return sendHtml(reply, 400, resetPasswordPage(ctx, { token: body.token, error: error.description }));
       }
       return sendHtml(reply, 200, resetPasswordPage(ctx, { token: '', done: true }));
@@ -338,12 +366,25 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
 
   const decideConsent = async (request: FastifyRequest, reply: FastifyReply) => {
     const t = await tenant(request);
-    const body = request.body as { decision: 'allow' | 'deny'; csrf_token?: string; interaction: string };
+    const body = request.body as {
+      decision: 'allow' | 'deny' | 'switch_account';
+      csrf_token?: string;
+      interaction: string;
+    };
     const form = checkForm(request, reply, t, body);
     if (!form.ok) return reply;
     const session = await currentSession(options, request, t);
     if (!session || !form.interaction)
       return sendErrorPage(reply, t, 'signed_out', 'Consent answered without a browser session.');
+    if (body.decision === 'switch_account') {
+      // "Not you?": this browser's session ends; the same authorization request starts again at sign-in.
+      await auth.endBrowserSession(t, session, metaOf(request));
+      cookies.clear(reply, 'session', t);
+      return reply.redirect(
+        `${basePath(t)}/login?interaction=${encodeURIComponent(form.interaction.id)}`,
+        303,
+      );
+    }
     const outcome = await oauth.consent(
       t,
       form.interaction,
@@ -355,7 +396,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
   };
 
   const ConsentBody = Type.Object({
-    decision: Type.Union([Type.Literal('allow'), Type.Literal('deny')]),
+    decision: Type.Union([Type.Literal('allow'), Type.Literal('deny'), Type.Literal('switch_account')]),
     csrf_token: Type.Optional(Csrf),
     interaction: InteractionId,
   });

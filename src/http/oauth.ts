@@ -21,7 +21,8 @@ import {
 } from './authorization-flow.js';
 import { bearerToken, metaOf, tenantOf } from './context.js';
 import { TenantParams } from './schemas.js';
-import { loggedOutPage, logoutConfirmPage, signedInPage } from './views/pages.js';
+import { signedInPage } from './views/next-steps.js';
+import { loggedOutPage, logoutConfirmPage } from './views/pages.js';
 
 export interface OAuthRoutesOptions extends FlowDeps {
   tenants: Tenants;

@@ -171,6 +171,8 @@ a{color:var(--link)}
 .scopes code,.muted code{font-size:.8125rem;color:#4b5563}
 .muted{color:#4b5563;font-size:.875rem}
 main.wide{max-width:42rem}
+button.link{display:inline;width:auto;padding:0;border:0;background:none;color:var(--link);font-weight:400;text-decoration:underline;cursor:pointer}
+.account{margin:1.25rem 0 0;padding-top:1rem;border-top:1px solid #e5e7eb;text-align:center;font-size:.9375rem;color:#4b5563}
 @media (min-width:36rem){main.wide .actions{flex-direction:row}main.wide .actions>*{flex:1}}
 h2.section{border-top:1px solid #e5e7eb;padding-top:1.5rem}
 h2{font-size:1.0625rem;line-height:1.4;margin:1.75rem 0 .5rem}
