@@ -144,6 +144,7 @@ export function sendErrorPage(reply: FastifyReply, t: Tenant | null, kind: PageE
   const page = errorPage(t, {
     title: text.title,
     message: text.message,
+    help: text.help,
     requestId: reply.request.id,
     next: next && { href: `${basePath(t!)}${next.path}`, label: next.label },
   });

@@ -9,39 +9,46 @@ export type NextStep = 'login' | 'home';
 export interface PageErrorText {
   status: number;
   title: string;
+  /** What went wrong, in the alert box. */
   message: string;
+  /** What to do about it, under the alert. */
+  help: string;
   /** Logged at warn (a misconfigured application, worth an operator's look) rather than info (a user's slip). */
   warn?: boolean;
   next?: NextStep;
 }
 
 const BACK_TO_APP =
-  'Go back to the application and try again. If it keeps happening, contact the application’s support and give them the request ID below.';
+  'Go back to the application and try again. If it keeps happening, contact its support and give them the request ID below.';
 
 export const PAGE_ERRORS = {
   // The authorization endpoint, before the client and its redirect URI are proven (so no redirect back).
   invalid_request: {
     status: 400,
     title: 'This sign-in request cannot be completed',
-    message: `The application sent a sign-in request that is incomplete or not valid. ${BACK_TO_APP}`,
+    message: 'The application sent a sign-in request that is incomplete or not valid.',
+    help: BACK_TO_APP,
     warn: true,
   },
   unauthorized_client: {
     status: 400,
     title: 'This sign-in request cannot be completed',
-    message: `This application is not allowed to sign you in this way. ${BACK_TO_APP}`,
+    message: 'This application is not allowed to sign you in this way.',
+    help: BACK_TO_APP,
     warn: true,
   },
   unsupported_request: {
     status: 400,
     title: 'This sign-in request cannot be completed',
-    message: `The application asked for something this sign-in service does not support. ${BACK_TO_APP}`,
+    message: 'The application asked for something this sign-in service does not support.',
+    help: BACK_TO_APP,
     warn: true,
   },
   invalid_logout_request: {
     status: 400,
     title: 'This sign-out request cannot be completed',
-    message: `The application sent a sign-out request that is not valid. ${BACK_TO_APP}`,
+    message: 'The application sent a sign-out request that is not valid.',
+    help: BACK_TO_APP,
     warn: true,
     next: 'home',
   },
@@ -49,32 +56,36 @@ export const PAGE_ERRORS = {
   interaction_expired: {
     status: 400,
     title: 'Sign-in request expired',
-    message:
-      'This sign-in request has expired or was replaced by a newer one. Go back to the application and start again.',
+    message: 'This sign-in request has expired or was replaced by a newer one.',
+    help: 'Go back to the application and start again, or sign in here.',
     next: 'login',
   },
   form_expired: {
     status: 403,
     title: 'This form has expired',
-    message: 'This form has expired or was not sent from this site. Open the page again and retry.',
+    message: 'This form has expired or was not sent from this site.',
+    help: 'Open the page again and retry.',
     next: 'login',
   },
   signed_out: {
     status: 400,
     title: 'You are signed out',
-    message: 'You are no longer signed in. Go back to the application and start again.',
+    message: 'You are no longer signed in.',
+    help: 'Go back to the application and start again, or sign in here.',
     next: 'login',
   },
   bad_request: {
     status: 400,
     title: 'This page cannot be shown',
-    message: 'The address of this page is incomplete or not valid. Check the link, or start again.',
+    message: 'The address of this page is incomplete or not valid.',
+    help: 'Check the link, or start again from the start page.',
     next: 'home',
   },
   not_found: {
     status: 404,
     title: 'Page not found',
-    message: 'There is no page at this address. Check the link, or start again.',
+    message: 'There is no page at this address.',
+    help: 'Check the link you followed.',
   },
 } as const satisfies Record<string, PageErrorText>;
 

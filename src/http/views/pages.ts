@@ -144,9 +144,16 @@ export function loggedOutPage(ctx: PageContext): string {
 /** An error page: fixed text from src/http/views/error-messages.ts, the request id, and where to go next. */
 export function errorPage(
   tenant: Tenant | null,
-  v: { title: string; message: string; requestId?: string; next?: { href: string; label: string } },
+  v: {
+    title: string;
+    message: string;
+    help?: string;
+    requestId?: string;
+    next?: { href: string; label: string };
+  },
 ): string {
   const content = markup`<p role="alert" class="error">${v.message}</p>
+${v.help ? markup`<p>${v.help}</p>` : ''}
 ${v.requestId ? markup`<p class="muted">Request ID: <code>${v.requestId}</code></p>` : ''}
 ${v.next ? markup`<p class="links"><a href="${v.next.href}">${v.next.label}</a></p>` : ''}`;
   return layout(tenant, v.title, content);
