@@ -1,9 +1,10 @@
-// The hosted pages: sign in, create an account, forgot and reset password, and consent. Server-rendered,
+// The hosted pages: sign in, create an account, consent (forgot and reset password: password-pages.ts). Server-rendered,
 // usable without JavaScript, every form CSRF-protected. When an authorization is in progress its
 // interaction id rides along, and a successful sign-in or consent continues it.
 import formbody from '@fastify/formbody';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { validEmail } from '../auth/service.js';
 import { HelloJohnError } from '../errors.js';
 import type { Tenant, Tenants } from '../tenants/tenants.js';
 import {
@@ -20,27 +21,15 @@ import {
 } from './authorization-flow.js';
 import { metaOf, tenantOf } from './context.js';
 import { renderErrorsAsPages } from './page-errors.js';
-import { Email, Name, Password, TenantParams } from './schemas.js';
-import { resetLinkDeadPage, signedInPage } from './views/next-steps.js';
-import {
-  SCOPE_DESCRIPTIONS,
-  consentPage,
-  forgotPage,
-  loginPage,
-  registerPage,
-  resetPasswordPage,
-} from './views/pages.js';
+import { passwordPageRoutes } from './password-pages.js';
+import { Csrf, Email, InteractionId, InteractionQuery, Name, Password, TenantParams } from './schemas.js';
+import { signedInPage } from './views/next-steps.js';
+import { SCOPE_DESCRIPTIONS, consentPage, loginPage, registerPage } from './views/pages.js';
 
 export interface HostedPagesOptions extends FlowDeps {
   tenants: Tenants;
   sessionTtlSeconds: number;
 }
-
-const InteractionId = Type.String({ maxLength: 64 });
-const InteractionQuery = Type.Object({ interaction: Type.Optional(InteractionId) });
-const Csrf = Type.String({ maxLength: 100 });
-/** The token of an emailed link as it arrives; AuthService decides whether it is one. */
-const LinkToken = Type.String({ maxLength: 1000 });
 
 export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (app, options) => {
   const { tenants, auth, oauth, cookies } = options;
@@ -118,7 +107,10 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
       return sendHtml(
         reply,
         200,
-        loginPage(ctxOf(request, reply, t), { interaction: id, email: interaction?.params.login_hint }),
+        loginPage(ctxOf(request, reply, t), {
+          interaction: id,
+          email: emailHint(interaction?.params.login_hint),
+        }),
         { formTarget: targetOf(interaction) },
       );
     },
@@ -239,104 +231,9 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
     },
   );
 
-  // --- forgot and reset password ---
-  // An app flow's interaction rides along only for the way back to its sign-in; an expired one is dropped
-  // (asking for a reset link must work whatever happened to the sign-in request).
-  const liveInteraction = (request: FastifyRequest, t: Tenant, id: string | undefined) =>
-    id && currentInteraction(options, request, t, id) ? id : undefined;
-
-  app.get(
-    '/forgot',
-    { schema: { params: TenantParams, querystring: InteractionQuery } },
-    async (request, reply) => {
-      const t = await tenant(request);
-      const interaction = liveInteraction(
-        request,
-        t,
-        (request.query as { interaction?: string }).interaction,
-      );
-      return sendHtml(reply, 200, forgotPage(ctxOf(request, reply, t), { interaction }));
-    },
-  );
-
-  app.post(
-    '/forgot',
-    {
-      schema: {
-        params: TenantParams,
-        body: Type.Object({
-          email: Email,
-          csrf_token: Type.Optional(Csrf),
-          interaction: Type.Optional(InteractionId),
-        }),
-      },
-    },
-    async (request, reply) => {
-      const t = await tenant(request);
-      const body = request.body as { email: string; csrf_token?: string; interaction?: string };
-      if (!checkForm(request, reply, t, { csrf_token: body.csrf_token }).ok) return reply;
-      const interaction = liveInteraction(request, t, body.interaction);
-      try {
-        await auth.forgotPassword(t, body.email, metaOf(request));
-      } catch (error) {
-        if (!(error instanceof HelloJohnError) || error.code !== 'rate_limited') throw error;
-        return sendHtml(
-          reply,
-          429,
-          forgotPage(ctxOf(request, reply, t), { interaction, email: body.email, error: error.description }),
-        );
-      }
-      return sendHtml(reply, 200, forgotPage(ctxOf(request, reply, t), { interaction, sent: true }));
-    },
-  );
-
-  app.get(
-    '/reset-password',
-    // Any string up to the limit: a malformed token is a dead link like any other, said in the same words.
-    { schema: { params: TenantParams, querystring: Type.Object({ token: Type.Optional(LinkToken) }) } },
-    async (request, reply) => {
-      const t = await tenant(request);
-      const token = (request.query as { token?: string }).token ?? '';
-      const ctx = ctxOf(request, reply, t);
-      if (!(await auth.resetLinkLive(t, token))) return sendHtml(reply, 400, resetLinkDeadPage(ctx));
-      return sendHtml(reply, 200, resetPasswordPage(ctx, { token }));
-    },
-  );
-
-  app.post(
-    '/reset-password',
-    {
-      schema: {
-        params: TenantParams,
-        body: Type.Object({
-          token: LinkToken,
-          password: Password,
-          confirm: Type.Optional(Password),
-          csrf_token: Type.Optional(Csrf),
-        }),
-      },
-    },
-    async (request, reply) => {
-      const t = await tenant(request);
-      const body = request.body as { token: string; password: string; confirm?: string; csrf_token?: string };
-      if (!checkForm(request, reply, t, body).ok) return reply;
-      const ctx = ctxOf(request, reply, t);
-      if (body.confirm !== undefined && body.confirm !== body.password)
-        return sendHtml(
-          reply,
-          400,
-          resetPasswordPage(ctx, { token: body.token, error: 'The two passwords do not match.' }),
-        );
-      try {
-        await auth.resetPassword(t, body.token, body.password, metaOf(request));
-      } catch (error) {
-        if (!(error instanceof HelloJohnError) || error.code === 'service_unavailable') throw error;
-        if (error.code === 'invalid_grant') return sendHtml(reply, 400, resetLinkDeadPage(ctx));
-        return sendHtml(reply, 400, resetPasswordPage(ctx, { token: body.token, error: error.description }));
-      }
-      return sendHtml(reply, 200, resetPasswordPage(ctx, { token: '', done: true }));
-    },
-  );
+  // --- forgot and reset password: their own file ---
+  // (Not `options` itself: it carries this plugin's prefix, which the child would add a second time.)
+  await app.register(passwordPageRoutes, { tenants, auth, oauth, cookies, csrf: options.csrf });
 
   // --- consent ---
   const showConsent = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -405,6 +302,14 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
     app.post(path, { schema: { params: TenantParams, body: ConsentBody } }, decideConsent);
   }
 };
+
+/**
+ * login_hint pre-fills the email field only when it is an address: any other text would be a sentence of the
+ * link author's choosing shown on our page (an address cannot hold spaces).
+ */
+function emailHint(hint: string | undefined): string | undefined {
+  return hint !== undefined && validEmail(hint) ? hint : undefined;
+}
 
 /** The interaction a form or link names is gone (expired, or replaced by a newer sign-in in this browser). */
 function interactionExpired(reply: FastifyReply, t: Tenant) {

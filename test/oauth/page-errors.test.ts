@@ -13,6 +13,7 @@ import { FAST_ARGON2 } from '../support/app.js';
 import { createTestDatabase } from '../support/db.js';
 import { freePort } from '../support/net.js';
 import { screenshot, sharedBrowser, unlessChromium } from '../support/browser.js';
+import { HttpAgent, expectPage, isLoginPage } from '../support/oidc.js';
 
 /** A sentence an attacker would like to see on our domain, and the words that must not show. */
 const SENTENCE = 'Your account is locked call 555 0100 now';
@@ -162,6 +163,27 @@ describe('hosted error pages show fixed text', () => {
     const json = await fetch(`${base}/${encodeURIComponent(SENTENCE)}`);
     assert.equal(json.status, 404);
     assert.doesNotMatch(await json.text(), WORDS);
+  });
+});
+
+describe('other pages that show request text', () => {
+  test('a login_hint that is not an email address is not put into the login form', async () => {
+    const agent = new HttpAgent();
+    const authorize = (hint: string) =>
+      `${base}/oauth2/authorize?${new URLSearchParams({
+        client_id: clientId,
+        redirect_uri: 'http://127.0.0.1:9/cb',
+        response_type: 'code',
+        scope: 'openid',
+        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+        code_challenge_method: 'S256',
+        login_hint: hint,
+      }).toString()}`;
+    const crafted = expectPage(await agent.walk(authorize(SENTENCE)), 'the login page', isLoginPage);
+    assert.doesNotMatch(crafted.html, WORDS, 'the crafted hint is not shown');
+    // An address is still pre-filled (OIDC login_hint).
+    const email = expectPage(await agent.walk(authorize('ann@example.com')), 'the login page', isLoginPage);
+    assert.match(email.html, /value="ann@example\.com"/);
   });
 });
 
