@@ -140,13 +140,13 @@ export function sendErrorPage(reply: FastifyReply, t: Tenant | null, kind: PageE
   const text: PageErrorText = PAGE_ERRORS[kind];
   const log = reply.request.log;
   (text.warn ? log.warn : log.info).call(log, { error: kind, detail }, 'error page');
-  const next = text.next && t ? NEXT_STEPS[text.next] : undefined;
+  const step = text.next ? NEXT_STEPS[text.next] : undefined;
   const page = errorPage(t, {
     title: text.title,
     message: text.message,
     help: text.help,
     requestId: reply.request.id,
-    next: next && { href: `${basePath(t!)}${next.path}`, label: next.label },
+    next: step && t ? { href: `${basePath(t)}${step.path}`, label: step.label } : undefined,
   });
   return sendHtml(reply, text.status, page);
 }

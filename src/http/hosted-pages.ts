@@ -1,6 +1,6 @@
-// The hosted pages: sign in, create an account, consent (forgot and reset password: password-pages.ts). Server-rendered,
-// usable without JavaScript, every form CSRF-protected. When an authorization is in progress its
-// interaction id rides along, and a successful sign-in or consent continues it.
+// The hosted pages: sign in, create an account, consent (forgot and reset password: password-pages.ts).
+// Server-rendered, usable without JavaScript, every form CSRF-protected. When an authorization is in
+// progress its interaction id rides along, and a successful sign-in or consent continues it.
 import formbody from '@fastify/formbody';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
