@@ -25,6 +25,7 @@ import { authRoutes } from './http/auth.js';
 import { jwksRoutes } from './http/jwks.js';
 import { Cookies } from './http/cookies.js';
 import { Csrf } from './http/csrf.js';
+import { homePageRoutes } from './http/home-page.js';
 import { hostedPageRoutes } from './http/hosted-pages.js';
 import { oauthRoutes } from './http/oauth.js';
 import { IdTokens } from './oauth/id-tokens.js';
@@ -278,6 +279,11 @@ export async function buildApp(config: Config, appDeps: AppDeps): Promise<Fastif
       prefix,
       ...flow,
       sessionTtlSeconds: Math.floor(config.sessions.ttlMs / 1000),
+    });
+    await app.register(homePageRoutes, {
+      prefix,
+      tenants: services.tenants,
+      baseUrl: config.http.baseUrl.href.replace(/\/$/, ''),
     });
   }
 

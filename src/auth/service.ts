@@ -308,6 +308,18 @@ export class AuthService {
     });
   }
 
+  /** Whether a reset link still works, without spending it: the page says so when it is opened. */
+  async resetLinkLive(tenant: Tenant, token: unknown): Promise<boolean> {
+    if (!looksLikeOpaqueToken(token)) return false;
+    try {
+      await this.userOfLiveEmailToken(tenant, 'reset_password', hashToken(token));
+      return true;
+    } catch (error) {
+      if (error instanceof HelloJohnError && error.code === 'invalid_grant') return false;
+      throw error;
+    }
+  }
+
   async resetPassword(tenant: Tenant, token: unknown, password: string, meta: RequestMeta): Promise<void> {
     if (!looksLikeOpaqueToken(token)) throw invalidEmailToken();
     const tokenHash = hashToken(token);

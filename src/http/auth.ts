@@ -7,13 +7,12 @@ import { publicPolicy } from '../auth/password-policy.js';
 import type { AuthService } from '../auth/service.js';
 import type { Config } from '../config.js';
 import { HelloJohnError } from '../errors.js';
-import { escapeHtml } from '../mail/templates.js';
 import type { Tenant, Tenants } from '../tenants/tenants.js';
 import { InvalidTokenError } from '../tokens/access-tokens.js';
-import { sendHtml } from './authorization-flow.js';
+import { basePath, sendHtml } from './authorization-flow.js';
 import { bearerToken, metaOf, tenantOf, type ClientTenantLookup } from './context.js';
 import { Cookies } from './cookies.js';
-import { layout } from './views/pages.js';
+import { emailVerificationPage } from './views/next-steps.js';
 import { Email, Name, OpaqueToken, Password, TenantId, TenantParams, TenantQuery, Uuid } from './schemas.js';
 
 export interface AuthRoutesOptions {
@@ -214,16 +213,10 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (
       try {
         await auth.verifyEmail(t, (request.query as { token: string }).token, metaOf(request));
       } catch (error) {
-        if (!wantsHtml || !(error instanceof HelloJohnError)) throw error;
-        return sendHtml(reply, 400, page(t, 'Link not valid', error.description));
+        if (!wantsHtml || !(error instanceof HelloJohnError) || error.code !== 'invalid_grant') throw error;
+        return sendHtml(reply, 400, emailVerificationPage(t, basePath(t), { verified: false }));
       }
-      if (wantsHtml) {
-        return sendHtml(
-          reply,
-          200,
-          page(t, 'Email verified', 'Your email address is confirmed. You can close this page.'),
-        );
-      }
+      if (wantsHtml) return sendHtml(reply, 200, emailVerificationPage(t, basePath(t), { verified: true }));
       return { email_verified: true };
     },
   );
@@ -368,8 +361,3 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (
     },
   );
 };
-
-/** A one-paragraph hosted page, for people who open an email link in a browser. */
-function page(t: Tenant, title: string, message: string): string {
-  return layout(t, title, `<p>${escapeHtml(message)}</p>`);
-}

@@ -10,6 +10,13 @@ import type { Tenant } from '../tenants/tenants.js';
 import type { Cookies } from './cookies.js';
 import type { Csrf } from './csrf.js';
 import { setPageSecurityHeaders } from './security-headers.js';
+import {
+  PAGE_ERRORS,
+  authorizationErrorKind,
+  type NextStep,
+  type PageErrorKind,
+  type PageErrorText,
+} from './views/error-messages.js';
 import { FORM_POST_SCRIPT_HASH, errorPage, formPostPage, type PageContext } from './views/pages.js';
 
 export interface FlowDeps {
@@ -120,14 +127,28 @@ export function sendHtml(
   return reply.code(status).type('text/html; charset=utf-8').send(body);
 }
 
-export function sendErrorPage(
-  reply: FastifyReply,
-  t: Tenant | null,
-  status: number,
-  title: string,
-  message: string,
-) {
-  return sendHtml(reply, status, errorPage(t, { title, message, requestId: reply.request.id }));
+const NEXT_STEPS: Record<NextStep, { path: string; label: string }> = {
+  login: { path: '/login', label: 'Go to the sign-in page' },
+  home: { path: '/', label: 'Go to the start page' },
+};
+
+/**
+ * An error page with the fixed text of `kind` and the request id. `detail` (the rule that was broken, which
+ * may name request parameters) is logged under the request id, never shown.
+ */
+export function sendErrorPage(reply: FastifyReply, t: Tenant | null, kind: PageErrorKind, detail?: string) {
+  const text: PageErrorText = PAGE_ERRORS[kind];
+  const log = reply.request.log;
+  (text.warn ? log.warn : log.info).call(log, { error: kind, detail }, 'error page');
+  const step = text.next ? NEXT_STEPS[text.next] : undefined;
+  const page = errorPage(t, {
+    title: text.title,
+    message: text.message,
+    help: text.help,
+    requestId: reply.request.id,
+    next: step && t ? { href: `${basePath(t)}${step.path}`, label: step.label } : undefined,
+  });
+  return sendHtml(reply, text.status, page);
 }
 
 /** Turns the provider's decision into the browser's next step. */
@@ -135,13 +156,7 @@ export function sendOutcome(deps: FlowDeps, reply: FastifyReply, t: Tenant, outc
   reply.header('cache-control', 'no-store');
   switch (outcome.kind) {
     case 'error_page':
-      return sendErrorPage(
-        reply,
-        t,
-        400,
-        'This sign-in request cannot be completed',
-        outcome.error.description,
-      );
+      return sendErrorPage(reply, t, authorizationErrorKind(outcome.error.code), outcome.error.description);
     case 'respond': {
       deps.cookies.clear(reply, 'interaction', t);
       if (outcome.responseMode === 'form_post') {

@@ -165,7 +165,8 @@ export function registerErrorHandling(app: FastifyInstance): void {
     return sendError(reply, status, code, description);
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    sendError(reply, 404, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`),
+  // The path is not repeated: a browser would show it as a sentence on our domain (the access log has it).
+  app.setNotFoundHandler((_request, reply) =>
+    sendError(reply, 404, 'not_found', 'Nothing is served at this path with this method.'),
   );
 }

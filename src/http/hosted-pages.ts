@@ -1,12 +1,14 @@
-// The hosted pages: sign in, create an account, forgot and reset password, and consent. Server-rendered,
-// usable without JavaScript, every form CSRF-protected. When an authorization is in progress its
-// interaction id rides along, and a successful sign-in or consent continues it.
+// The hosted pages: sign in, create an account, consent (forgot and reset password: password-pages.ts).
+// Server-rendered, usable without JavaScript, every form CSRF-protected. When an authorization is in
+// progress its interaction id rides along, and a successful sign-in or consent continues it.
 import formbody from '@fastify/formbody';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { validEmail } from '../auth/service.js';
 import { HelloJohnError } from '../errors.js';
 import type { Tenant, Tenants } from '../tenants/tenants.js';
 import {
+  basePath,
   csrfValid,
   currentInteraction,
   currentSession,
@@ -18,30 +20,23 @@ import {
   type FlowDeps,
 } from './authorization-flow.js';
 import { metaOf, tenantOf } from './context.js';
-import { Email, Name, OpaqueToken, Password, TenantParams } from './schemas.js';
-import {
-  SCOPE_DESCRIPTIONS,
-  consentPage,
-  forgotPage,
-  loginPage,
-  registerPage,
-  resetPasswordPage,
-} from './views/pages.js';
+import { renderErrorsAsPages } from './page-errors.js';
+import { passwordPageRoutes } from './password-pages.js';
+import { Csrf, Email, InteractionId, InteractionQuery, Name, Password, TenantParams } from './schemas.js';
+import { signedInPage } from './views/next-steps.js';
+import { SCOPE_DESCRIPTIONS, consentPage, loginPage, registerPage } from './views/pages.js';
 
 export interface HostedPagesOptions extends FlowDeps {
   tenants: Tenants;
   sessionTtlSeconds: number;
 }
 
-const InteractionId = Type.String({ maxLength: 64 });
-const InteractionQuery = Type.Object({ interaction: Type.Optional(InteractionId) });
-const Csrf = Type.String({ maxLength: 100 });
-
 export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (app, options) => {
   const { tenants, auth, oauth, cookies } = options;
   // HTML forms post url-encoded bodies; only in this plugin's scope (the JSON API stays JSON-only, or any
   // site could post a cross-origin form to it without a CORS preflight).
   await app.register(formbody, { bodyLimit: 16 * 1024 });
+  renderErrorsAsPages(app, tenants);
 
   const tenant = (request: FastifyRequest) => tenantOf(request, tenants);
   const ctxOf = (request: FastifyRequest, reply: FastifyReply, t: Tenant) =>
@@ -55,13 +50,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
     body: { csrf_token?: string; interaction?: string },
   ) => {
     if (!csrfValid(options, request, t, body.csrf_token)) {
-      sendErrorPage(
-        reply,
-        t,
-        403,
-        'Request expired',
-        'This form has expired or was not sent from this site. Go back, reload the page and try again.',
-      );
+      sendErrorPage(reply, t, 'form_expired', 'The CSRF token is missing or not valid.');
       return { ok: false as const };
     }
     if (body.interaction === undefined) return { ok: true as const, interaction: null };
@@ -84,13 +73,8 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
     const previous = await currentSession(options, request, t);
     if (previous) await auth.revokeSessions(t, { sessionId: previous.id }, 'replaced_by_login');
     cookies.set(reply, 'session', t, login.cookie, options.sessionTtlSeconds);
-    if (!interaction) {
-      return sendHtml(
-        reply,
-        200,
-        loginPage(ctxOf(request, reply, t), { notice: `You are signed in as ${login.user.email}.` }),
-      );
-    }
+    // No application to return to: /login shows who is signed in (a redirect, so a reload posts nothing).
+    if (!interaction) return reply.redirect(`${basePath(t)}/login`, 303);
     const session = {
       sessionId: login.session.id,
       userId: login.user.id,
@@ -117,10 +101,16 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
       const id = (request.query as { interaction?: string }).interaction;
       const interaction = id ? currentInteraction(options, request, t, id) : null;
       if (id && !interaction) return interactionExpired(reply, t);
+      const session = interaction ? null : await currentSession(options, request, t);
+      if (session)
+        return sendHtml(reply, 200, signedInPage(ctxOf(request, reply, t), { email: session.email }));
       return sendHtml(
         reply,
         200,
-        loginPage(ctxOf(request, reply, t), { interaction: id, email: interaction?.params.login_hint }),
+        loginPage(ctxOf(request, reply, t), {
+          interaction: id,
+          email: emailHint(interaction?.params.login_hint),
+        }),
         { formTarget: targetOf(interaction) },
       );
     },
@@ -241,78 +231,9 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
     },
   );
 
-  // --- forgot and reset password ---
-  app.get('/forgot', { schema: { params: TenantParams } }, async (request, reply) => {
-    const t = await tenant(request);
-    return sendHtml(reply, 200, forgotPage(ctxOf(request, reply, t), {}));
-  });
-
-  app.post(
-    '/forgot',
-    {
-      schema: { params: TenantParams, body: Type.Object({ email: Email, csrf_token: Type.Optional(Csrf) }) },
-    },
-    async (request, reply) => {
-      const t = await tenant(request);
-      const body = request.body as { email: string; csrf_token?: string };
-      if (!checkForm(request, reply, t, body).ok) return reply;
-      try {
-        await auth.forgotPassword(t, body.email, metaOf(request));
-      } catch (error) {
-        if (!(error instanceof HelloJohnError) || error.code !== 'rate_limited') throw error;
-        return sendHtml(
-          reply,
-          429,
-          forgotPage(ctxOf(request, reply, t), { email: body.email, error: error.description }),
-        );
-      }
-      return sendHtml(reply, 200, forgotPage(ctxOf(request, reply, t), { sent: true }));
-    },
-  );
-
-  app.get(
-    '/reset-password',
-    { schema: { params: TenantParams, querystring: Type.Object({ token: Type.Optional(OpaqueToken) }) } },
-    async (request, reply) => {
-      const t = await tenant(request);
-      const token = (request.query as { token?: string }).token ?? '';
-      return sendHtml(reply, 200, resetPasswordPage(ctxOf(request, reply, t), { token }));
-    },
-  );
-
-  app.post(
-    '/reset-password',
-    {
-      schema: {
-        params: TenantParams,
-        body: Type.Object({
-          token: OpaqueToken,
-          password: Password,
-          confirm: Type.Optional(Password),
-          csrf_token: Type.Optional(Csrf),
-        }),
-      },
-    },
-    async (request, reply) => {
-      const t = await tenant(request);
-      const body = request.body as { token: string; password: string; confirm?: string; csrf_token?: string };
-      if (!checkForm(request, reply, t, body).ok) return reply;
-      const ctx = ctxOf(request, reply, t);
-      if (body.confirm !== undefined && body.confirm !== body.password)
-        return sendHtml(
-          reply,
-          400,
-          resetPasswordPage(ctx, { token: body.token, error: 'The two passwords do not match.' }),
-        );
-      try {
-        await auth.resetPassword(t, body.token, body.password, metaOf(request));
-      } catch (error) {
-        if (!(error instanceof HelloJohnError) || error.code === 'service_unavailable') throw error;
-        return sendHtml(reply, 400, resetPasswordPage(ctx, { token: body.token, error: error.description }));
-      }
-      return sendHtml(reply, 200, resetPasswordPage(ctx, { token: '', done: true }));
-    },
-  );
+  // --- forgot and reset password: their own file ---
+  // (Not `options` itself: it carries this plugin's prefix, which the child would add a second time.)
+  await app.register(passwordPageRoutes, { tenants, auth, oauth, cookies, csrf: options.csrf });
 
   // --- consent ---
   const showConsent = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -342,18 +263,25 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
 
   const decideConsent = async (request: FastifyRequest, reply: FastifyReply) => {
     const t = await tenant(request);
-    const body = request.body as { decision: 'allow' | 'deny'; csrf_token?: string; interaction: string };
+    const body = request.body as {
+      decision: 'allow' | 'deny' | 'switch_account';
+      csrf_token?: string;
+      interaction: string;
+    };
     const form = checkForm(request, reply, t, body);
     if (!form.ok) return reply;
     const session = await currentSession(options, request, t);
     if (!session || !form.interaction)
-      return sendErrorPage(
-        reply,
-        t,
-        400,
-        'Signed out',
-        'You are no longer signed in. Go back to the application and start again.',
+      return sendErrorPage(reply, t, 'signed_out', 'Consent answered without a browser session.');
+    if (body.decision === 'switch_account') {
+      // "Not you?": this browser's session ends; the same authorization request starts again at sign-in.
+      await auth.endBrowserSession(t, session, metaOf(request));
+      cookies.clear(reply, 'session', t);
+      return reply.redirect(
+        `${basePath(t)}/login?interaction=${encodeURIComponent(form.interaction.id)}`,
+        303,
       );
+    }
     const outcome = await oauth.consent(
       t,
       form.interaction,
@@ -365,7 +293,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
   };
 
   const ConsentBody = Type.Object({
-    decision: Type.Union([Type.Literal('allow'), Type.Literal('deny')]),
+    decision: Type.Union([Type.Literal('allow'), Type.Literal('deny'), Type.Literal('switch_account')]),
     csrf_token: Type.Optional(Csrf),
     interaction: InteractionId,
   });
@@ -375,13 +303,15 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
   }
 };
 
+/**
+ * login_hint pre-fills the email field only when it is an address: any other text would be a sentence of the
+ * link author's choosing shown on our page (an address cannot hold spaces).
+ */
+function emailHint(hint: string | undefined): string | undefined {
+  return hint !== undefined && validEmail(hint) ? hint : undefined;
+}
+
 /** The interaction a form or link names is gone (expired, or replaced by a newer sign-in in this browser). */
 function interactionExpired(reply: FastifyReply, t: Tenant) {
-  return sendErrorPage(
-    reply,
-    t,
-    400,
-    'Sign-in request expired',
-    'This sign-in request has expired. Go back to the application and start again.',
-  );
+  return sendErrorPage(reply, t, 'interaction_expired', 'The interaction is not the one in the cookie.');
 }

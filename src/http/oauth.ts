@@ -21,6 +21,7 @@ import {
 } from './authorization-flow.js';
 import { bearerToken, metaOf, tenantOf } from './context.js';
 import { TenantParams } from './schemas.js';
+import { signedInPage } from './views/next-steps.js';
 import { loggedOutPage, logoutConfirmPage } from './views/pages.js';
 
 export interface OAuthRoutesOptions extends FlowDeps {
@@ -159,15 +160,16 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, o
     const confirmed =
       request.method === 'POST' && decision === 'logout' && csrfValid(options, request, t, csrfToken);
     if (request.method === 'POST' && decision !== undefined && !csrfValid(options, request, t, csrfToken))
-      return sendErrorPage(reply, t, 403, 'Request expired', 'This form has expired. Please try again.');
+      return sendErrorPage(reply, t, 'form_expired', 'The CSRF token of the sign-out form is not valid.');
     const session = await currentSession(options, request, t);
     if (decision === 'cancel') {
-      return sendErrorPage(reply, t, 200, 'Still signed in', 'You are still signed in.');
+      const ctx = pageContext(options, request, reply, t);
+      return sendHtml(reply, 200, session ? signedInPage(ctx, { email: session.email }) : loggedOutPage(ctx));
     }
     const outcome = await oauth.logout(t, params, session ? signedIn(session) : null, confirmed);
     switch (outcome.kind) {
       case 'error_page':
-        return sendErrorPage(reply, t, 400, 'Sign-out request not valid', outcome.error.description);
+        return sendErrorPage(reply, t, 'invalid_logout_request', outcome.error.description);
       case 'confirm': {
         const ctx = pageContext(options, request, reply, t);
         return sendHtml(reply, 200, logoutConfirmPage(ctx, { hidden: outcome.params }));

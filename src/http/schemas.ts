@@ -18,3 +18,8 @@ export const TenantParams = Type.Object({ tenant: Type.Optional(Type.String({ ma
 export const Uuid = Type.String({
   pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
 });
+
+// The hosted pages' forms.
+export const InteractionId = Type.String({ maxLength: 64 });
+export const InteractionQuery = Type.Object({ interaction: Type.Optional(InteractionId) });
+export const Csrf = Type.String({ maxLength: 100 });

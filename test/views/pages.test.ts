@@ -19,6 +19,8 @@ import {
   resetPasswordPage,
   type PageContext,
 } from '../../src/http/views/pages.js';
+import { HOME_LINKS, homePage } from '../../src/http/views/home.js';
+import { emailVerificationPage, resetLinkDeadPage, signedInPage } from '../../src/http/views/next-steps.js';
 import { forms, scan, scriptFree, skeleton, type Tag } from './scan.js';
 
 const X = `Evil"'><script>alert(1)</script><img src=x onerror=alert(2)>&amp;`;
@@ -123,9 +125,35 @@ const pages: { name: string; benign: () => string; hostile: () => string; hostil
   },
   {
     name: 'error',
-    benign: () => errorPage(ctx.tenant, { title: 'T', message: 'M', requestId: 'r' }),
-    hostile: () => errorPage(hostileCtx.tenant, { title: X, message: X, requestId: X }),
-    hostileTexts: 3,
+    benign: () =>
+      errorPage(ctx.tenant, { title: 'T', message: 'M', requestId: 'r', next: { href: '/h', label: 'L' } }),
+    hostile: () =>
+      errorPage(hostileCtx.tenant, { title: X, message: X, requestId: X, next: { href: X, label: X } }),
+    hostileTexts: 4,
+  },
+  {
+    name: 'signed in',
+    benign: () => signedInPage(ctx, { email: 'a@b.c' }),
+    hostile: () => signedInPage(hostileCtx, { email: X }),
+    hostileTexts: 1,
+  },
+  {
+    name: 'reset link dead',
+    benign: () => resetLinkDeadPage(ctx),
+    hostile: () => resetLinkDeadPage(hostileCtx),
+    hostileTexts: 0,
+  },
+  {
+    name: 'email verified',
+    benign: () => emailVerificationPage(ctx.tenant, '/t/acme', { verified: true }),
+    hostile: () => emailVerificationPage(hostileCtx.tenant, '/t/acme', { verified: true }),
+    hostileTexts: 0,
+  },
+  {
+    name: 'email verification link dead',
+    benign: () => emailVerificationPage(ctx.tenant, '/t/acme', { verified: false }),
+    hostile: () => emailVerificationPage(hostileCtx.tenant, '/t/acme', { verified: false }),
+    hostileTexts: 0,
   },
 ];
 
@@ -319,9 +347,11 @@ describe('forms', () => {
       [
         { type: 'submit', name: 'decision', value: 'allow' },
         { type: 'submit', name: 'decision', value: 'deny', class: 'secondary' },
+        { type: 'submit', name: 'decision', value: 'switch_account', class: 'link' },
       ],
     );
     assert.ok(html.includes('>Allow</button>') && html.includes('>Deny</button>'), 'button texts');
+    assert.ok(html.includes('>Not you? Use another account</button>'), 'a way to another account');
     assert.ok(html.includes('<strong>Photo App</strong>'), 'client name');
     assert.ok(html.includes('ann@example.com'), 'signed-in email');
     assert.ok(html.includes('<li>Read your orders <code>orders:read</code></li>'), 'custom scope');
@@ -369,6 +399,26 @@ describe('forms', () => {
       'profile',
     ]);
     for (const text of Object.values(SCOPE_DESCRIPTIONS)) assert.ok(text.length > 5, text);
+  });
+});
+
+describe('start page', () => {
+  test('hostile tenant, issuer and base URL produce no markup; every HOME_LINKS entry is linked once', () => {
+    const benign = homePage(ctx, { issuer: 'https://id/t/acme', adminApiBase: 'https://id' });
+    const hostile = homePage(hostileCtx, { issuer: X, adminApiBase: X });
+    assert.ok(!/<script|<img src=x/i.test(hostile) && scriptFree(hostile), 'no injected markup');
+    assert.deepEqual(skeleton(hostile), skeleton(benign));
+    assert.ok(hostile.includes(ESCAPED), 'escaped text present');
+    assert.equal(forms(benign).length, 0, 'no form, so no CSRF token needed');
+    const hrefs = scan(benign)
+      .tags.filter((t) => t.name === 'a' && !t.closing)
+      .map((t) => t.attrs['href']);
+    assert.deepEqual(
+      hrefs,
+      HOME_LINKS.map((l) => `/t/acme${l.path}`),
+    );
+    assert.match(benign, /<main class="wide">/);
+    assert.match(benign, /hellojohn clients create --tenant acme/);
   });
 });
 

@@ -147,7 +147,7 @@ const STYLE = `
 *,*::before,*::after{box-sizing:border-box}
 html{color-scheme:light}
 body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;padding:1.5rem 1rem;background:#f3f4f6;color:#111827;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
-main{width:100%;max-width:26rem;overflow-wrap:anywhere;background:#fff;border:1px solid #e5e7eb;border-radius:12px;box-shadow:0 1px 3px rgba(0,0,0,.06),0 8px 24px rgba(0,0,0,.06);padding:2rem}
+main{width:100%;min-width:0;max-width:26rem;overflow-wrap:anywhere;background:#fff;border:1px solid #e5e7eb;border-radius:12px;box-shadow:0 1px 3px rgba(0,0,0,.06),0 8px 24px rgba(0,0,0,.06);padding:2rem}
 .brand{display:flex;flex-direction:column;align-items:center;gap:.5rem;margin-bottom:1.25rem;text-align:center}
 .brand img{max-height:48px;max-width:12rem;object-fit:contain}
 .brand-name{margin:0;font-weight:600;color:#374151}
@@ -171,6 +171,19 @@ a{color:var(--link)}
 .scopes li{margin-bottom:.375rem}
 .scopes code,.muted code{font-size:.8125rem;color:#4b5563}
 .muted{color:#4b5563;font-size:.875rem}
+main.wide{max-width:42rem}
+button.link{display:inline;width:auto;padding:0;border:0;background:none;color:var(--link);font-weight:400;text-decoration:underline;cursor:pointer}
+.account{margin:1.25rem 0 0;padding-top:1rem;border-top:1px solid #e5e7eb;text-align:center;font-size:.9375rem;color:#4b5563}
+@media (min-width:36rem){main.wide .actions{flex-direction:row}main.wide .actions>*{flex:1}}
+h2.section{border-top:1px solid #e5e7eb;padding-top:1.5rem}
+h2{font-size:1.0625rem;line-height:1.4;margin:1.75rem 0 .5rem}
+.intro{text-align:center;color:#374151}
+a.button{display:block;text-align:center;text-decoration:none;padding:.7rem 1rem;font-weight:600;border:1px solid var(--primary);border-radius:8px;background:var(--primary);color:var(--on-primary)}
+a.button.secondary{background:#fff;color:#111827;border-color:#6b7280}
+.linklist{margin:0;padding-left:1.25rem}
+.linklist li{margin-bottom:.375rem}
+.value{display:block;padding:.5rem .75rem;background:#f9fafb;border:1px solid #e5e7eb;border-radius:8px;font-size:.875rem}
+pre{margin:0 0 1rem;padding:.75rem;background:#f9fafb;border:1px solid #e5e7eb;border-radius:8px;overflow-x:auto;overflow-wrap:normal;font-size:.8125rem;line-height:1.5}
 `
   .trim()
   .replace(/\n/g, '');
@@ -180,7 +193,12 @@ a{color:var(--link)}
  * (the contract of the old src/http/pages.ts layout). The title and everything taken from the tenant are
  * escaped here.
  */
-export function layout(tenant: Tenant | null, title: string, content: Html | string): string {
+export function layout(
+  tenant: Tenant | null,
+  title: string,
+  content: Html | string,
+  options: { wide?: boolean } = {},
+): string {
   const brand = brandingOf(tenant);
   const colors = paletteOf(brand.primaryColor);
   const body = content instanceof Html ? content : trustedHtml(content);
@@ -197,7 +215,7 @@ export function layout(tenant: Tenant | null, title: string, content: Html | str
 <style>:root{--primary:${colors.primary};--on-primary:${colors.onPrimary};--link:${colors.link}}${trustedHtml(STYLE)}</style>
 </head>
 <body>
-<main>
+<main${options.wide ? trustedHtml(' class="wide"') : ''}>
 <header class="brand">${logo}<p class="brand-name">${brand.name}</p></header>
 <h1>${title}</h1>
 ${body}

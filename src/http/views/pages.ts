@@ -67,19 +67,22 @@ ${form(ctx, `${ctx.basePath}/register`, v.interaction, fields)}
   return layout(ctx.tenant, 'Create an account', content);
 }
 
-export function forgotPage(ctx: PageContext, v: { email?: string; sent?: boolean; error?: string }): string {
+export function forgotPage(
+  ctx: PageContext,
+  v: { interaction?: string; email?: string; sent?: boolean; error?: string },
+): string {
   if (v.sent) {
     // The same words whether or not the address has an account: the page must not reveal which emails exist.
     const content = markup`<p role="status" class="notice">If an account exists for that email address, we have sent it a link to choose a new password. The link works once and expires soon.</p>
-<p class="links"><a href="${link(ctx, '/login')}">Back to sign in</a></p>`;
+<p class="links"><a href="${link(ctx, '/login', v.interaction)}">Back to sign in</a></p>`;
     return layout(ctx.tenant, 'Check your email', content);
   }
   const fields = markup`<div class="field"><label for="email">Email address</label><input id="email" name="email" type="email" autocomplete="username" required value="${v.email ?? ''}"></div>
 <div class="actions"><button type="submit">Send reset link</button></div>`;
   const content = markup`${alertBox(v.error)}
 <p>Enter the email address of your account and we will send you a link to choose a new password.</p>
-${form(ctx, `${ctx.basePath}/forgot`, undefined, fields)}
-<p class="links"><a href="${link(ctx, '/login')}">Back to sign in</a></p>`;
+${form(ctx, `${ctx.basePath}/forgot`, v.interaction, fields)}
+<p class="links"><a href="${link(ctx, '/login', v.interaction)}">Back to sign in</a></p>`;
   return layout(ctx.tenant, 'Reset your password', content);
 }
 
@@ -114,9 +117,10 @@ export function consentPage(
     (s) =>
       markup`<li>${s.description || (Object.hasOwn(SCOPE_DESCRIPTIONS, s.name) ? SCOPE_DESCRIPTIONS[s.name] : '') || s.name} <code>${s.name}</code></li>`,
   );
-  const buttons = markup`<div class="actions"><button type="submit" name="decision" value="allow">Allow</button><button type="submit" name="decision" value="deny" class="secondary">Deny</button></div>`;
+  // "Not you?" ends this browser's session and returns to the sign-in of the same request (a POST: it signs out).
+  const buttons = markup`<div class="actions"><button type="submit" name="decision" value="allow">Allow</button><button type="submit" name="decision" value="deny" class="secondary">Deny</button></div>
+<p class="account">Signed in as <strong>${v.userEmail}</strong>. <button type="submit" name="decision" value="switch_account" class="link">Not you? Use another account</button></p>`;
   const content = markup`<p><strong>${v.clientName}</strong> wants to access your ${brandingOf(ctx.tenant).name} account.</p>
-<p class="muted">Signed in as <strong>${v.userEmail}</strong></p>
 ${v.scopes.length > 0 ? markup`<p>It will be able to:</p><ul class="scopes">${scopes}</ul>` : ''}
 ${form(ctx, `${ctx.basePath}/consent`, v.interaction, buttons)}`;
   return layout(ctx.tenant, 'Allow access?', content);
@@ -137,12 +141,21 @@ export function loggedOutPage(ctx: PageContext): string {
   return layout(ctx.tenant, 'Signed out', content);
 }
 
+/** An error page: fixed text from src/http/views/error-messages.ts, the request id, and where to go next. */
 export function errorPage(
   tenant: Tenant | null,
-  v: { title: string; message: string; requestId?: string },
+  v: {
+    title: string;
+    message: string;
+    help?: string;
+    requestId?: string;
+    next?: { href: string; label: string };
+  },
 ): string {
   const content = markup`<p role="alert" class="error">${v.message}</p>
-${v.requestId ? markup`<p class="muted">Request ID: <code>${v.requestId}</code></p>` : ''}`;
+${v.help ? markup`<p>${v.help}</p>` : ''}
+${v.requestId ? markup`<p class="muted">Request ID: <code>${v.requestId}</code></p>` : ''}
+${v.next ? markup`<p class="links"><a href="${v.next.href}">${v.next.label}</a></p>` : ''}`;
   return layout(tenant, v.title, content);
 }
 
