@@ -77,7 +77,7 @@ describe('offline_access', () => {
     assert.equal(tokens.scope, 'openid email offline_access');
 
     await logOut(agent, config, c, tokens.id_token!);
-    const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token!);
+    const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token);
     assert.ok(refreshed.access_token);
     assert.equal(refreshed.scope, 'openid email offline_access');
     assert.equal(refreshed.claims()?.sub, tokens.claims()?.sub, 'the ID token names the same user');
@@ -98,7 +98,7 @@ describe('offline_access', () => {
     assert.ok(tokens.refresh_token, 'a refresh token, as before');
     await logOut(agent, config, c, tokens.id_token!);
     assert.equal(
-      (await oauthError(client.refreshTokenGrant(config, tokens.refresh_token!))).error,
+      (await oauthError(client.refreshTokenGrant(config, tokens.refresh_token))).error,
       'invalid_grant',
     );
   });
