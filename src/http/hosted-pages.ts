@@ -5,6 +5,7 @@ import formbody from '@fastify/formbody';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { HelloJohnError } from '../errors.js';
+import type { Interaction } from '../oauth/interaction.js';
 import type { Tenant, Tenants } from '../tenants/tenants.js';
 import {
   csrfValid,
@@ -108,6 +109,18 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
   /** The redirect target an interaction will end at, for the pages' form-action. */
   const targetOf = (interaction: ReturnType<typeof currentInteraction>) => interaction?.params.redirect_uri;
 
+  /** The login form's email and the account an id_token_hint asks for (with who is signed in instead). */
+  const loginFor = async (request: FastifyRequest, t: Tenant, interaction: Interaction | null) => {
+    const wanted = interaction?.loginAs;
+    if (!wanted) return { email: interaction?.params.login_hint };
+    const session = await currentSession(options, request, t);
+    const signedInAs = session && session.user_id !== wanted.userId ? session.email : undefined;
+    return {
+      email: wanted.prefill ? wanted.email : interaction.params.login_hint,
+      loginAs: { email: wanted.email, signedInAs },
+    };
+  };
+
   // --- sign in ---
   app.get(
     '/login',
@@ -120,7 +133,10 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
       return sendHtml(
         reply,
         200,
-        loginPage(ctxOf(request, reply, t), { interaction: id, email: interaction?.params.login_hint }),
+        loginPage(ctxOf(request, reply, t), {
+          interaction: id,
+          ...(await loginFor(request, t, interaction)),
+        }),
         { formTarget: targetOf(interaction) },
       );
     },
@@ -157,6 +173,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
         const status = error.code === 'rate_limited' ? 429 : error.code === 'access_denied' ? 403 : 401;
         const page = loginPage(ctxOf(request, reply, t), {
           interaction: body.interaction,
+          ...(await loginFor(request, t, form.interaction)),
           email: body.email,
           error: error.description,
         });
