@@ -43,6 +43,7 @@ import {
 import { GRANTS, type GrantContext, type TokenResponse } from './grants/index.js';
 import type { IdTokens } from './id-tokens.js';
 import type { Interaction, InteractionSealer } from './interaction.js';
+import { comparableUri, registeredUri } from './redirect-uris.js';
 import { formatScope, userClaims } from './scopes.js';
 
 /** The browser session the authorization runs under. */
@@ -215,7 +216,8 @@ export class OAuthService {
       userId: session.userId,
       browserSessionId: session.sessionId,
       sessionId: randomUUID(),
-      redirectUri: request.redirectUri!,
+      // Stored in the form the token endpoint compares (an empty path is "/").
+      redirectUri: comparableUri(request.redirectUri!),
       scope: formatScope(request.scopes),
       nonce: request.nonce ?? null,
       codeChallenge: request.codeChallenge ?? null,
@@ -358,7 +360,8 @@ export class OAuthService {
   /**
    * OpenID Connect RP-Initiated Logout 1.0. A valid id_token_hint for the signed-in user ends the session
    * at once; otherwise the user confirms first (`confirmed`), so a third-party page cannot sign people
-   * out. post_logout_redirect_uri must be registered for the client, exactly; otherwise no redirect.
+   * out. post_logout_redirect_uri must name a registered one of the client (redirect-uris.ts); otherwise no
+   * redirect.
    */
   async logout(
     tenant: Tenant,
@@ -385,9 +388,10 @@ export class OAuthService {
       if (uri !== undefined) {
         if (!client)
           throw new InvalidRequest('post_logout_redirect_uri needs a client_id or an id_token_hint.');
-        if (!client.postLogoutRedirectUris.includes(uri))
+        const registered = registeredUri(client.postLogoutRedirectUris, uri);
+        if (registered === undefined)
           throw new InvalidRequest('The post_logout_redirect_uri is not registered for this client.');
-        const target = new URL(uri);
+        const target = new URL(registered);
         if (params.state !== undefined) target.searchParams.set('state', params.state);
         redirectTo = target.href;
       }

@@ -5,7 +5,7 @@
 // non-empty path, the query, an explicit default port, scheme or host case, percent-encoding, dot segments.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import * as client from 'openid-client';
+import type * as client from 'openid-client';
 import {
   HttpAgent,
   RP_HOST,
@@ -31,7 +31,12 @@ const ROOT = RP_HOST; // http://127.0.0.1:9, no path
 const ROOT_SLASH = `${RP_HOST}/`;
 
 /** Where the browser ends up for an authorization request to `redirectUri` (already signed in). */
-async function authorizeTo(agent: HttpAgent, config: client.Configuration, c: TestClient, redirectUri: string) {
+async function authorizeTo(
+  agent: HttpAgent,
+  config: client.Configuration,
+  c: TestClient,
+  redirectUri: string,
+) {
   const req = await authRequest(config, c, { redirect_uri: redirectUri });
   return { req, landing: await agent.walk(req.url) };
 }
@@ -108,7 +113,7 @@ describe('redirect_uri: every other difference fails', () => {
   });
 
   test('at the token endpoint: a redirect_uri other than the equivalent one is invalid_grant', async () => {
-    const c = await t.createClient({ firstParty: true, redirectUris: [ROOT, registered] });
+    const c = await t.createClient({ firstParty: true, redirectUris: [registered, ROOT] });
     const config = await t.rp(c);
     const agent = new HttpAgent();
     await signIn(agent, config, c, await t.createUser());

@@ -1,7 +1,8 @@
 // grant_type=authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.6, RFC 9700 §4.5):
 // - the code is single use: a second redemption fails and revokes what the first one issued;
 // - it expires (AUTH_CODE_TTL, 60 s by default);
-// - it is bound to the client it was issued to and to the exact redirect_uri of the request;
+// - it is bound to the client it was issued to and to the redirect_uri of the request (the same URI:
+//   compared as src/oauth/redirect-uris.ts says);
 // - PKCE: when the request carried a challenge the verifier must match it (S256); when it did not, a
 //   verifier is refused (a downgrade attempt);
 // - the browser session it came from must still be live and the user not blocked;
@@ -11,6 +12,7 @@ import { insertAuditEvent } from '../../db/repositories/audit.js';
 import { redeemAuthorizationCode } from '../../db/repositories/oauth.js';
 import { startOfflineGrant } from '../../db/repositories/sessions.js';
 import { InvalidGrant, InvalidRequest } from '../errors.js';
+import { comparableUri } from '../redirect-uris.js';
 import { OFFLINE_ACCESS } from '../scopes.js';
 import { idTokenFor } from './id-token.js';
 import type { Grant } from './index.js';
@@ -31,7 +33,7 @@ export const authorizationCodeGrant: Grant = async (ctx) => {
     tenantId: tenant.id,
     codeHash: hashToken(code),
     clientId: client.clientId,
-    redirectUri,
+    redirectUri: comparableUri(redirectUri),
     codeVerifier: verifier ?? null,
     session: {
       ip: ctx.meta.ip,
