@@ -79,6 +79,8 @@ export interface Config {
     refreshTtlMs: number;
     idTokenTtlMs: number;
     refreshReuseDetection: boolean;
+    /** Absolute lifetime of an offline grant (offline_access), which outlives the browser session. */
+    offlineSessionTtlMs: number;
     /** Lifetime of an OAuth authorization code (RFC 9700: short; single use). */
     authCodeTtlMs: number;
     /** How long a user has to finish signing in and consenting once /oauth2/authorize sent them away. */
@@ -224,6 +226,7 @@ export function loadConfig(env: Env = readEnvironment()): Config {
       refreshTtlMs: duration(read, 'REFRESH_TTL', '720h', 1000),
       idTokenTtlMs: duration(read, 'ID_TOKEN_TTL', '1h', 1000),
       refreshReuseDetection: boolean(read, 'FEATURE_REFRESH_REUSE_DETECTION', true),
+      offlineSessionTtlMs: duration(read, 'OFFLINE_SESSION_TTL', '2160h', 1000),
       authCodeTtlMs: duration(read, 'AUTH_CODE_TTL', '60s', 1000),
       interactionTtlMs: duration(read, 'INTERACTION_TTL', '15m', 10_000),
     },

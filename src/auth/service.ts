@@ -26,6 +26,7 @@ import {
   revokeSessions,
   rotateRefreshToken,
   type RotatedRefresh,
+  type ListedSessionRow,
   type SessionRow,
   type SessionWithUser,
 } from '../db/repositories/sessions.js';
@@ -88,6 +89,10 @@ export interface PublicSession {
   ip: string | null;
   user_agent: string | null;
   current: boolean;
+  /** The OAuth client this session was issued to (null: the first-party API or a browser). */
+  client_id: string | null;
+  /** An offline grant (offline_access): it outlives the browser session it was started from. */
+  offline: boolean;
 }
 
 export interface AuthServiceDeps {
@@ -816,7 +821,7 @@ export function publicUser(user: UserRow): PublicUser {
   };
 }
 
-export function publicSession(row: SessionRow, currentSessionId?: string): PublicSession {
+export function publicSession(row: ListedSessionRow, currentSessionId?: string): PublicSession {
   return {
     id: row.id,
     kind: row.kind,
@@ -826,5 +831,7 @@ export function publicSession(row: SessionRow, currentSessionId?: string): Publi
     ip: row.ip,
     user_agent: row.user_agent,
     current: row.id === currentSessionId,
+    client_id: row.client_id,
+    offline: row.offline,
   };
 }

@@ -6,6 +6,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { validEmail } from '../auth/service.js';
 import { HelloJohnError } from '../errors.js';
+import type { Interaction } from '../oauth/interaction.js';
 import type { Tenant, Tenants } from '../tenants/tenants.js';
 import {
   basePath,
@@ -92,6 +93,18 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
   /** The redirect target an interaction will end at, for the pages' form-action. */
   const targetOf = (interaction: ReturnType<typeof currentInteraction>) => interaction?.params.redirect_uri;
 
+  /** The login form's email and the account an id_token_hint asks for (with who is signed in instead). */
+  const loginFor = async (request: FastifyRequest, t: Tenant, interaction: Interaction | null) => {
+    const wanted = interaction?.loginAs;
+    if (!wanted) return { email: emailHint(interaction?.params.login_hint) };
+    const session = await currentSession(options, request, t);
+    const signedInAs = session && session.user_id !== wanted.userId ? session.email : undefined;
+    return {
+      email: wanted.prefill ? wanted.email : emailHint(interaction.params.login_hint),
+      loginAs: { email: wanted.email, signedInAs },
+    };
+  };
+
   // --- sign in ---
   app.get(
     '/login',
@@ -109,7 +122,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
         200,
         loginPage(ctxOf(request, reply, t), {
           interaction: id,
-          email: emailHint(interaction?.params.login_hint),
+          ...(await loginFor(request, t, interaction)),
         }),
         { formTarget: targetOf(interaction) },
       );
@@ -147,6 +160,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
         const status = error.code === 'rate_limited' ? 429 : error.code === 'access_denied' ? 403 : 401;
         const page = loginPage(ctxOf(request, reply, t), {
           interaction: body.interaction,
+          ...(await loginFor(request, t, form.interaction)),
           email: body.email,
           error: error.description,
         });

@@ -11,7 +11,7 @@ export function discoveryDocument(issuer: string): Record<string, unknown> {
     revocation_endpoint: `${issuer}/oauth2/revoke`,
     introspection_endpoint: `${issuer}/oauth2/introspect`,
     end_session_endpoint: `${issuer}/oauth2/logout`,
-    scopes_supported: ['openid', 'profile', 'email', 'phone', 'address'],
+    scopes_supported: ['openid', 'profile', 'email', 'phone', 'address', 'offline_access'],
     response_types_supported: ['code'],
     response_modes_supported: ['query', 'form_post'],
     grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],

@@ -59,13 +59,11 @@ export class IdTokens {
 
   /**
    * Verifies an ID token this issuer signed (signature, issuer, and audience when given). An expired one
-   * is still accepted: id_token_hint and logout hints are typically old. Null when it is not ours.
+   * is still accepted: id_token_hint and logout hints are typically old. It must be an ID token: access
+   * tokens are signed with the same keys, but are typed `at+jwt` (RFC 9068) and carry no `auth_time`,
+   * while every ID token issued here is typed `JWT` and has one. Null when it is not ours.
    */
-  async verifyHint(
-    tenant: Tenant,
-    token: string,
-    clientId?: string,
-  ): Promise<{ sub: string; aud: string[]; sid?: string } | null> {
+  async verifyHint(tenant: Tenant, token: string, clientId?: string): Promise<IdTokenHint | null> {
     let kid: unknown;
     try {
       ({ kid } = decodeProtectedHeader(token));
@@ -79,7 +77,8 @@ export class IdTokens {
       algorithms: [key.alg],
       issuer: tenant.issuer,
       ...(clientId ? { audience: clientId } : {}),
-      requiredClaims: ['sub', 'aud'],
+      typ: 'JWT',
+      requiredClaims: ['sub', 'aud', 'iat', 'auth_time'],
     };
     try {
       const { payload } = await jwtVerify(token, key.publicKey, options);
@@ -92,12 +91,27 @@ export class IdTokens {
   }
 }
 
-function hintOf(payload: { sub?: unknown; aud?: unknown; sid?: unknown; typ?: unknown }) {
+/** What a verified id_token_hint says. */
+export interface IdTokenHint {
+  sub: string;
+  aud: string[];
+  sid?: string;
+  /** The token itself carries the user's email: its client already knows it. */
+  hasEmail: boolean;
+}
+
+function hintOf(payload: {
+  sub?: unknown;
+  aud?: unknown;
+  sid?: unknown;
+  email?: unknown;
+}): IdTokenHint | null {
   if (typeof payload.sub !== 'string') return null;
   const aud = Array.isArray(payload.aud) ? payload.aud.filter((a) => typeof a === 'string') : [payload.aud];
   return {
     sub: payload.sub,
     aud: aud.filter((a): a is string => typeof a === 'string'),
     ...(typeof payload.sid === 'string' ? { sid: payload.sid } : {}),
+    hasEmail: typeof payload.email === 'string',
   };
 }

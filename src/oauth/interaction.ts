@@ -16,6 +16,11 @@ export interface Interaction {
   loginSessionId?: string;
   /** The user approved the consent screen during this interaction (satisfies prompt=consent). */
   consented?: boolean;
+  /**
+   * The user an id_token_hint names, for the login page: the email shown, and whether it may be
+   * pre-filled (the client already knows it) or is shown masked.
+   */
+  loginAs?: { userId: string; email: string; prefill: boolean };
 }
 
 /** Browsers accept ~4 KiB per cookie; a request whose state would not fit is refused up front. */

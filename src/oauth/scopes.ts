@@ -1,5 +1,6 @@
 // Scopes: parsing (RFC 6749 §3.3) and the OpenID Connect standard claims each scope releases (OIDC Core
 // §5.4). A user's optional standard claims live in `users.profile`.
+import type { Client } from '../clients/clients.js';
 import type { UserRow } from '../db/repositories/users.js';
 import { InvalidScope } from './errors.js';
 
@@ -16,6 +17,23 @@ export function parseScope(value: string | undefined): string[] {
 }
 
 export const formatScope = (scopes: readonly string[]) => scopes.join(' ');
+
+/** OIDC Core §11: a refresh token that outlives the browser session (an offline grant). */
+export const OFFLINE_ACCESS = 'offline_access';
+
+/**
+ * The requested scopes this client may be granted (RFC 6749 §3.3 lets the server grant fewer; the token
+ * response then names what was granted). A scope is kept when the client's registration lists it;
+ * offline_access when the client may use the refresh_token grant, which is the switch for it.
+ */
+export function grantableScopes(
+  requested: readonly string[],
+  client: Pick<Client, 'scopes' | 'grantTypes'>,
+): string[] {
+  return requested.filter((s) =>
+    s === OFFLINE_ACCESS ? client.grantTypes.includes('refresh_token') : client.scopes.includes(s),
+  );
+}
 
 /** Scopes that are about the signed-in user; they make no sense in a client_credentials grant. */
 export const USER_SCOPES: ReadonlySet<string> = new Set([

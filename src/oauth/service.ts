@@ -44,6 +44,7 @@ import {
 import { GRANTS, type GrantContext, type TokenResponse } from './grants/index.js';
 import type { IdTokens } from './id-tokens.js';
 import type { Interaction, InteractionSealer } from './interaction.js';
+import { comparableUri, registeredUri } from './redirect-uris.js';
 import { formatScope, userClaims } from './scopes.js';
 
 /** The browser session the authorization runs under. */
@@ -60,7 +61,7 @@ export type AuthorizeOutcome =
   | { kind: 'error_page'; error: OAuthError }
   /** Send the response (a code or an error) to the client's redirect URI. */
   | { kind: 'respond'; redirectUri: string; responseMode: ResponseMode; params: Record<string, string> }
-  | { kind: 'login'; interaction: Interaction; loginHint?: string }
+  | { kind: 'login'; interaction: Interaction }
   | { kind: 'consent'; interaction: Interaction; client: Client; scopes: string[] };
 
 export type LogoutOutcome =
@@ -89,8 +90,7 @@ export class OAuthService {
     this.events = deps.events ?? noAuthEvents;
     this.checkDeps = {
       findClient: (tenant, clientId) => deps.clients.get(tenant, clientId),
-      idTokenHintSubject: async (tenant, token, clientId) =>
-        (await deps.idTokens.verifyHint(tenant, token, clientId))?.sub ?? null,
+      idTokenHint: (tenant, token, clientId) => deps.idTokens.verifyHint(tenant, token, clientId),
     };
   }
 
@@ -165,19 +165,21 @@ export class OAuthService {
   ): Promise<AuthorizeOutcome> {
     const client = request.client!;
     const interaction = current ?? this.deps.interactions.start(request.params);
-    // A sign-in made during this very interaction satisfies prompt=login, max_age and id_token_hint.
+    // A sign-in made during this very interaction satisfies prompt=login and max_age. An id_token_hint
+    // names the only user this request may end with (OIDC Core §3.1.2.1): anyone else, even just signed
+    // in, is sent back to sign in as that user.
     const fresh = session !== null && current?.loginSessionId === session.sessionId;
     const needsLogin =
       session === null ||
+      (request.hint !== undefined && request.hint.sub !== session.userId) ||
       (!fresh &&
         (request.prompt.has('login') ||
           request.prompt.has('select_account') ||
           (request.maxAgeSeconds !== undefined &&
-            Date.now() - session.authTime.getTime() > request.maxAgeSeconds * 1000) ||
-          (request.hintSubject !== undefined && request.hintSubject !== session.userId)));
+            Date.now() - session.authTime.getTime() > request.maxAgeSeconds * 1000)));
     if (needsLogin) {
       if (request.prompt.has('none')) throw new LoginRequired('The user is not signed in.');
-      return { kind: 'login', interaction, loginHint: request.loginHint };
+      return { kind: 'login', interaction: await this.withLoginAs(request, interaction) };
     }
 
     if (!client.firstParty && !interaction.consented) {
@@ -194,6 +196,19 @@ export class OAuthService {
     return this.issueCode(request, session);
   }
 
+  /** The interaction, naming the user an id_token_hint asks for (for the login page). */
+  private async withLoginAs(request: AuthorizationRequest, interaction: Interaction): Promise<Interaction> {
+    if (!request.hint) return interaction;
+    const user = await findUserById(this.deps.db, request.tenant.id, request.hint.sub);
+    if (!user) throw new LoginRequired('The user the id_token_hint names no longer exists.');
+    // The full address only to a client that already knows it: the hint carries it, or it is our own.
+    const prefill = request.hint.hasEmail || request.client!.firstParty;
+    return {
+      ...interaction,
+      loginAs: { userId: user.id, email: prefill ? user.email : masked(user.email), prefill },
+    };
+  }
+
   private async issueCode(request: AuthorizationRequest, session: SignedIn): Promise<AuthorizeOutcome> {
     const code = newOpaqueToken();
     await insertAuthorizationCode(this.deps.db, {
@@ -203,7 +218,8 @@ export class OAuthService {
       userId: session.userId,
       browserSessionId: session.sessionId,
       sessionId: randomUUID(),
-      redirectUri: request.redirectUri!,
+      // Stored in the form the token endpoint compares (an empty path is "/").
+      redirectUri: comparableUri(request.redirectUri!),
       scope: formatScope(request.scopes),
       nonce: request.nonce ?? null,
       codeChallenge: request.codeChallenge ?? null,
@@ -368,7 +384,8 @@ export class OAuthService {
   /**
    * OpenID Connect RP-Initiated Logout 1.0. A valid id_token_hint for the signed-in user ends the session
    * at once; otherwise the user confirms first (`confirmed`), so a third-party page cannot sign people
-   * out. post_logout_redirect_uri must be registered for the client, exactly; otherwise no redirect.
+   * out. post_logout_redirect_uri must name a registered one of the client (redirect-uris.ts); otherwise no
+   * redirect.
    */
   async logout(
     tenant: Tenant,
@@ -381,20 +398,24 @@ export class OAuthService {
       const hint = params.id_token_hint
         ? await this.deps.idTokens.verifyHint(tenant, params.id_token_hint)
         : null;
-      if (params.id_token_hint && !hint) throw new InvalidRequest('The id_token_hint is not valid.');
+      // The hint must be an ID token issued to one client of this tenant (the one named, if any).
+      if (params.id_token_hint && (!hint || hint.aud.length !== 1))
+        throw new InvalidRequest('The id_token_hint is not valid.');
       if (params.client_id && hint && !hint.aud.includes(params.client_id))
         throw new InvalidRequest('The client_id does not match the id_token_hint.');
       const clientId = params.client_id ?? hint?.aud[0];
+      const client = clientId ? await this.deps.clients.get(tenant, clientId) : null;
+      if (hint && !client) throw new InvalidRequest('The id_token_hint is not valid.');
 
       let redirectTo: string | null = null;
       const uri = params.post_logout_redirect_uri;
       if (uri !== undefined) {
-        const client = clientId ? await this.deps.clients.get(tenant, clientId) : null;
         if (!client)
           throw new InvalidRequest('post_logout_redirect_uri needs a client_id or an id_token_hint.');
-        if (!client.postLogoutRedirectUris.includes(uri))
+        const registered = registeredUri(client.postLogoutRedirectUris, uri);
+        if (registered === undefined)
           throw new InvalidRequest('The post_logout_redirect_uri is not registered for this client.');
-        const target = new URL(uri);
+        const target = new URL(registered);
         if (params.state !== undefined) target.searchParams.set('state', params.state);
         redirectTo = target.href;
       }
@@ -419,6 +440,12 @@ export class OAuthService {
       data: { via: 'oauth2/logout' },
     });
   }
+}
+
+/** a…@example.com: enough for the user to recognise their account, not enough to learn it. */
+function masked(email: string): string {
+  const at = email.lastIndexOf('@');
+  return `${email.slice(0, 1)}…${email.slice(at)}`;
 }
 
 function errorParams(error: OAuthError, state: string | undefined): Record<string, string> {

@@ -152,6 +152,32 @@ export async function findSessionByRefreshToken(
   return result.rows[0] ?? null;
 }
 
+/**
+ * Turns the OAuth session a code exchange just started into an offline grant (offline_access): detached
+ * from the browser session (logging that out leaves it alone), with a lifetime of its own, and its first
+ * refresh token reaching as far. False when the session ended in the meantime.
+ */
+export async function startOfflineGrant(
+  db: Queryable,
+  tenantId: string,
+  sessionId: string,
+  lifetime: { ttlMs: number; refreshTtlMs: number },
+): Promise<boolean> {
+  const result = await db.query(
+    `WITH s AS (
+       UPDATE sessions SET offline = true, parent_id = NULL, expires_at = now() + ${ms(lifetime.ttlMs)},
+              idle_expires_at = now() + LEAST(${ms(lifetime.ttlMs)}, ${ms(lifetime.refreshTtlMs)})
+        WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL
+        RETURNING id, expires_at
+     )
+     UPDATE refresh_tokens t SET expires_at = LEAST(s.expires_at, t.created_at + ${ms(lifetime.refreshTtlMs)})
+       FROM s WHERE t.session_id = s.id AND t.revoked_at IS NULL AND t.rotated_at IS NULL
+     RETURNING t.session_id`,
+    [tenantId, sessionId],
+  );
+  return result.rowCount > 0;
+}
+
 /** Revokes sessions (and their refresh tokens). Returns the ids revoked. */
 export async function revokeSessions(
   db: Queryable,
@@ -177,13 +203,19 @@ export async function revokeSessions(
   return result.rows.map((r) => r.id);
 }
 
+/** A session as the account API lists it: with the OAuth client it was issued to, and whether offline. */
+export interface ListedSessionRow extends SessionRow {
+  client_id: string | null;
+  offline: boolean;
+}
+
 export async function listLiveSessions(
   db: Queryable,
   tenantId: string,
   userId: string,
-): Promise<SessionRow[]> {
-  const result = await db.query<SessionRow>(
-    `SELECT ${SESSION_COLUMNS} FROM sessions s
+): Promise<ListedSessionRow[]> {
+  const result = await db.query<ListedSessionRow>(
+    `SELECT ${SESSION_COLUMNS}, s.client_id, s.offline FROM sessions s
       WHERE s.tenant_id = $1 AND s.user_id = $2 AND ${LIVE}
       ORDER BY s.last_seen_at DESC`,
     [tenantId, userId],

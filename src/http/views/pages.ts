@@ -37,12 +37,26 @@ ${fields}
 
 export function loginPage(
   ctx: PageContext,
-  v: { interaction?: string; email?: string; error?: string; notice?: string },
+  v: {
+    interaction?: string;
+    email?: string;
+    error?: string;
+    notice?: string;
+    /** The account the application asked for (id_token_hint), and who is signed in instead, if anyone. */
+    loginAs?: { email: string; signedInAs?: string };
+  },
 ): string {
+  const loginAs = v.loginAs
+    ? markup`<p class="notice" role="status">Sign in as <strong>${v.loginAs.email}</strong> to continue.${
+        v.loginAs.signedInAs
+          ? markup` You are signed in as <strong>${v.loginAs.signedInAs}</strong>, but this request is for another account.`
+          : ''
+      }</p>`
+    : '';
   const fields = markup`<div class="field"><label for="email">Email address</label><input id="email" name="email" type="email" autocomplete="username" required value="${v.email ?? ''}"></div>
 <div class="field"><label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required></div>
 <div class="actions"><button type="submit">Sign in</button></div>`;
-  const content = markup`${alertBox(v.error)}${noticeBox(v.notice)}
+  const content = markup`${alertBox(v.error)}${noticeBox(v.notice)}${loginAs}
 ${form(ctx, `${ctx.basePath}/login`, v.interaction, fields)}
 <p class="links"><a href="${link(ctx, '/forgot', v.interaction)}">Forgot your password?</a> <a href="${link(ctx, '/register', v.interaction)}">Create an account</a></p>`;
   return layout(ctx.tenant, 'Sign in', content);

@@ -2,7 +2,8 @@
 // - prompt: a set of none | login | consent | select_account; `none` may not be combined with others;
 // - max_age: a non-negative integer number of seconds;
 // - nonce: kept for the ID token; login_hint: pre-fills the login form;
-// - id_token_hint: must be an ID token this issuer signed for this client (an expired one is fine).
+// - id_token_hint: must be an ID token this issuer signed for this client (an expired one is fine, an
+//   access token never is); the request is then for that user only (see OAuthService.decide).
 import { InvalidRequest, LoginRequired } from '../errors.js';
 import type { Check } from './request.js';
 
@@ -33,11 +34,11 @@ export const checkNonceAndHint: Check = (request) => {
 export const checkIdTokenHint: Check = async (request, deps) => {
   const hint = request.params.id_token_hint;
   if (hint === undefined) return;
-  const subject = await deps.idTokenHintSubject(request.tenant, hint, request.client!.clientId);
-  if (!subject) {
+  const verified = await deps.idTokenHint(request.tenant, hint, request.client!.clientId);
+  if (!verified) {
     // A hint we cannot trust identifies nobody; with prompt=none nobody can be signed in silently.
     if (request.prompt.has('none')) throw new LoginRequired('The id_token_hint is not valid.');
     throw new InvalidRequest('The id_token_hint is not valid.');
   }
-  request.hintSubject = subject;
+  request.hint = verified;
 };

@@ -3,6 +3,7 @@
 // are proven, and errors may be sent back to the client instead of shown on an error page.
 import type { Client } from '../../clients/clients.js';
 import type { Tenant } from '../../tenants/tenants.js';
+import type { IdTokenHint } from '../id-tokens.js';
 
 export type ResponseMode = 'query' | 'form_post';
 
@@ -19,15 +20,15 @@ export interface AuthorizationRequest {
   prompt: Set<string>;
   maxAgeSeconds?: number;
   loginHint?: string;
-  /** The subject of a valid id_token_hint. */
-  hintSubject?: string;
+  /** A valid id_token_hint: the user this request is for. */
+  hint?: IdTokenHint;
   codeChallenge?: string;
 }
 
 export interface CheckDeps {
   findClient(tenant: Tenant, clientId: string): Promise<Client | null>;
-  /** The `sub` of an ID token this issuer signed for the client (expired tokens accepted), else null. */
-  idTokenHintSubject(tenant: Tenant, token: string, clientId: string): Promise<string | null>;
+  /** An ID token this issuer signed for the client (expired tokens accepted), else null. */
+  idTokenHint(tenant: Tenant, token: string, clientId: string): Promise<IdTokenHint | null>;
 }
 
 /** One rule of the spec: throws an OAuthError when the request breaks it. */

@@ -1,14 +1,19 @@
 // grant_type=authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.6, RFC 9700 §4.5):
 // - the code is single use: a second redemption fails and revokes what the first one issued;
 // - it expires (AUTH_CODE_TTL, 60 s by default);
-// - it is bound to the client it was issued to and to the exact redirect_uri of the request;
+// - it is bound to the client it was issued to and to the redirect_uri of the request (the same URI:
+//   compared as src/oauth/redirect-uris.ts says);
 // - PKCE: when the request carried a challenge the verifier must match it (S256); when it did not, a
 //   verifier is refused (a downgrade attempt);
-// - the browser session it came from must still be live and the user not blocked.
+// - the browser session it came from must still be live and the user not blocked;
+// - with offline_access (OIDC Core §11) the OAuth session becomes an offline grant that outlives it.
 import { hashToken, looksLikeOpaqueToken, newOpaqueToken } from '../../crypto/tokens.js';
 import { insertAuditEvent } from '../../db/repositories/audit.js';
 import { redeemAuthorizationCode } from '../../db/repositories/oauth.js';
+import { startOfflineGrant } from '../../db/repositories/sessions.js';
 import { InvalidGrant, InvalidRequest } from '../errors.js';
+import { comparableUri } from '../redirect-uris.js';
+import { OFFLINE_ACCESS } from '../scopes.js';
 import { idTokenFor } from './id-token.js';
 import type { Grant } from './index.js';
 
@@ -28,7 +33,7 @@ export const authorizationCodeGrant: Grant = async (ctx) => {
     tenantId: tenant.id,
     codeHash: hashToken(code),
     clientId: client.clientId,
-    redirectUri,
+    redirectUri: comparableUri(redirectUri),
     codeVerifier: verifier ?? null,
     session: {
       ip: ctx.meta.ip,
@@ -55,9 +60,13 @@ export const authorizationCodeGrant: Grant = async (ctx) => {
   }
   if (row.expired || !row.client_matches || !row.redirect_matches) throw invalidCode();
   if (!row.pkce_ok) throw new InvalidGrant('The code_verifier does not match the code_challenge.');
-  if (!row.started) throw new InvalidGrant('The sign-in session this code came from has ended.');
+  if (!row.started) throw sessionEnded();
 
   const scopes = row.scope.split(' ').filter((s) => s !== '');
+  if (refreshToken && scopes.includes(OFFLINE_ACCESS)) {
+    const lifetime = { ttlMs: config.tokens.offlineSessionTtlMs, refreshTtlMs: config.tokens.refreshTtlMs };
+    if (!(await startOfflineGrant(db, tenant.id, row.session_id, lifetime))) throw sessionEnded();
+  }
   const accessToken = await ctx.accessTokens.issue({
     tenant,
     subject: row.user_id,
@@ -87,6 +96,8 @@ export const authorizationCodeGrant: Grant = async (ctx) => {
     ...(idToken ? { id_token: idToken } : {}),
   };
 };
+
+const sessionEnded = () => new InvalidGrant('The sign-in session this code came from has ended.');
 
 // One answer for unknown, expired, used, foreign and mismatched codes.
 const invalidCode = () => new InvalidGrant('The authorization code is invalid, expired or already used.');
