@@ -42,6 +42,10 @@ export interface Client {
   firstParty: boolean;
   idTokenSignedResponseAlg: IdTokenAlg;
   jwks: { keys: object[] } | null;
+  /** May introspect every token of its tenant (a resource server); otherwise only its own tokens. */
+  resourceServer: boolean;
+  /** Only the registered auth method is accepted; otherwise a secret may come by Basic or in the body. */
+  tokenEndpointAuthStrict: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -57,6 +61,8 @@ export interface NewClient {
   firstParty?: boolean;
   idTokenSignedResponseAlg?: IdTokenAlg;
   jwks?: { keys: object[] } | null;
+  resourceServer?: boolean;
+  tokenEndpointAuthStrict?: boolean;
   clientId?: string;
 }
 
@@ -128,6 +134,8 @@ export class Clients {
         firstParty: valid.firstParty,
         idTokenSignedResponseAlg: valid.idTokenSignedResponseAlg,
         jwks: valid.jwks,
+        resourceServer: valid.resourceServer,
+        tokenEndpointAuthStrict: valid.tokenEndpointAuthStrict,
       });
       if (!inserted) throw new HelloJohnError('conflict', `The client_id "${clientId}" is already taken.`);
       await insertAuditEvent(tx, {
@@ -288,6 +296,8 @@ function toClient(row: ClientRow): Client {
     firstParty: row.first_party,
     idTokenSignedResponseAlg: row.id_token_signed_response_alg as IdTokenAlg,
     jwks: row.jwks,
+    resourceServer: row.resource_server,
+    tokenEndpointAuthStrict: row.token_endpoint_auth_strict,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -308,6 +318,8 @@ export function clientJson(client: Client, tenantSlug: string, secret?: string |
     scopes: client.scopes,
     first_party: client.firstParty,
     id_token_signed_response_alg: client.idTokenSignedResponseAlg,
+    resource_server: client.resourceServer,
+    token_endpoint_auth_strict: client.tokenEndpointAuthStrict,
     created_at: client.createdAt.toISOString(),
   };
   if (client.jwks) json.jwks = client.jwks;
@@ -328,6 +340,8 @@ export interface ClientJson {
   scopes: string[];
   first_party: boolean;
   id_token_signed_response_alg: IdTokenAlg;
+  resource_server: boolean;
+  token_endpoint_auth_strict: boolean;
   created_at: string;
   jwks?: { keys: object[] };
   client_secret?: string;

@@ -228,7 +228,7 @@ export class OAuthService {
 
   async authenticateClient(tenant: Tenant, presented: PresentedClient): Promise<Client> {
     const tokenEndpoint = `${tenant.issuer}/oauth2/token`;
-    return authenticateClient(this.deps.clients, tenant, presented, [tokenEndpoint, tenant.issuer]);
+    return authenticateClient(this.deps, tenant, presented, [tokenEndpoint, tenant.issuer]);
   }
 
   async token(

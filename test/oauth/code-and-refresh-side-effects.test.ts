@@ -176,7 +176,10 @@ describe('refresh token errors leave the token as it was', () => {
     const first = await tokensOf(a);
     const rotated = await refreshWith(a, first.refresh_token);
     assert.equal(rotated.status, 200, rotated.text);
-    const api = await t.post('/v2/auth/refresh', { refresh_token: first.refresh_token, tenant_id: 'default' });
+    const api = await t.post('/v2/auth/refresh', {
+      refresh_token: first.refresh_token,
+      tenant_id: 'default',
+    });
     assert.equal(api.status >= 400 && api.status < 500, true, JSON.stringify(api.body));
     const own = await refreshWith(a, rotated.body.refresh_token as string);
     assert.equal(own.status, 200, `the OAuth grant survives: ${own.text}`);
