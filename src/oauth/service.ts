@@ -285,13 +285,17 @@ export class OAuthService {
     });
   }
 
-  /** RFC 7662, for authenticated (confidential) clients: what a token is, if it is still active. */
+  /**
+   * RFC 7662, for authenticated (confidential) clients: what a token is, if it is still active. A client
+   * learns about its own tokens only, a resource server about every token of its tenant (§4); any other
+   * token answers `active: false`, like an unknown one.
+   */
   async introspect(tenant: Tenant, client: Client, token: string): Promise<Record<string, unknown>> {
     if (client.type !== 'confidential') throw new InvalidClient('Only confidential clients may introspect.');
     const inactive = { active: false };
     if (looksLikeOpaqueToken(token)) {
       const refresh = await findRefreshToken(this.deps.db, tenant.id, hashToken(token));
-      if (!refresh?.active) return inactive;
+      if (!refresh?.active || !mayIntrospect(client, refresh.client_id)) return inactive;
       return {
         active: true,
         token_type: 'refresh_token',
@@ -305,6 +309,7 @@ export class OAuthService {
     }
     try {
       const claims = await this.deps.accessTokens.verify(token, tenant);
+      if (!mayIntrospect(client, claims.client_id)) return inactive;
       if (claims.sid) await this.deps.auth.authenticate(tenant, token);
       return {
         active: true,
@@ -395,6 +400,10 @@ export class OAuthService {
       data: { via: 'oauth2/logout' },
     });
   }
+}
+
+function mayIntrospect(client: Client, tokenClientId: string | null | undefined): boolean {
+  return client.resourceServer || tokenClientId === client.clientId;
 }
 
 function errorParams(error: OAuthError, state: string | undefined): Record<string, string> {
