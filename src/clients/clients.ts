@@ -12,11 +12,12 @@ import {
   insertClient,
   listClients,
   updateClientSecret,
+  updateClientSettings,
   type ClientRow,
 } from '../db/repositories/clients.js';
 import { HelloJohnError } from '../errors.js';
 import type { Tenant } from '../tenants/tenants.js';
-import { CLIENT_ID, validateNewClient } from './validation.js';
+import { CLIENT_ID, validateClientSettings, validateNewClient } from './validation.js';
 
 export { CLIENT_ID, DEFAULT_CLIENT_SCOPES, DEFAULT_GRANT_TYPES } from './validation.js';
 
@@ -64,6 +65,12 @@ export interface NewClient {
   resourceServer?: boolean;
   tokenEndpointAuthStrict?: boolean;
   clientId?: string;
+}
+
+/** The attributes that can be changed after registration (absent: unchanged). */
+export interface ClientSettings {
+  resourceServer?: boolean;
+  tokenEndpointAuthStrict?: boolean;
 }
 
 /** Who made a change, for the audit trail. */
@@ -209,6 +216,39 @@ export class Clients {
     });
     await this.changed(tenant, clientId);
     return { client: this.remember(row), clientSecret };
+  }
+
+  /** Changes the client's settings (resource_server, token_endpoint_auth_strict), audited. */
+  async update(
+    tenant: Tenant,
+    clientId: string,
+    settings: ClientSettings,
+    actor: ClientActor = { via: 'internal' },
+  ): Promise<Client> {
+    const valid = validateClientSettings(settings);
+    const row = await this.db.transaction(async (tx) => {
+      const updated = CLIENT_ID.test(clientId)
+        ? await updateClientSettings(tx, tenant.id, clientId, valid)
+        : null;
+      if (!updated)
+        throw new HelloJohnError('not_found', `No client "${clientId}" in tenant "${tenant.slug}".`);
+      await insertAuditEvent(tx, {
+        tenantId: tenant.id,
+        type: 'client.updated',
+        ip: actor.ip ?? null,
+        userAgent: actor.userAgent ?? null,
+        data: {
+          client_id: clientId,
+          resource_server: valid.resourceServer,
+          token_endpoint_auth_strict: valid.tokenEndpointAuthStrict,
+          via: actor.via,
+          admin_id: actor.adminId ?? null,
+        },
+      });
+      return updated;
+    });
+    await this.changed(tenant, clientId);
+    return this.remember(row);
   }
 
   /**

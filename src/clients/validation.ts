@@ -15,6 +15,7 @@ import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import { HelloJohnError } from '../errors.js';
 import type {
   Client,
+  ClientSettings,
   ClientType,
   GrantType,
   IdTokenAlg,
@@ -140,6 +141,19 @@ export function validateNewClient(input: NewClient): ValidClient {
     tokenEndpointAuthStrict,
     clientId,
   };
+}
+
+/** The settings of an update: booleans, at least one. */
+export function validateClientSettings(input: ClientSettings): ClientSettings {
+  if (typeof input !== 'object' || input === null) throw invalidMetadata('The client settings are missing.');
+  const settings: ClientSettings = {};
+  if (input.resourceServer !== undefined)
+    settings.resourceServer = flag('resource_server', input.resourceServer);
+  if (input.tokenEndpointAuthStrict !== undefined)
+    settings.tokenEndpointAuthStrict = flag('token_endpoint_auth_strict', input.tokenEndpointAuthStrict);
+  if (Object.keys(settings).length === 0)
+    throw invalidMetadata('Name a setting to change: resource_server or token_endpoint_auth_strict.');
+  return settings;
 }
 
 function validName(value: unknown): string {

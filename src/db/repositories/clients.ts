@@ -102,6 +102,23 @@ export async function findClientAnyTenant(db: Queryable, clientId: string): Prom
   return result.rows[0] ?? null;
 }
 
+/** Sets the flags given (an absent one keeps its value); null when no such client. */
+export async function updateClientSettings(
+  db: Queryable,
+  tenantId: string,
+  clientId: string,
+  settings: { resourceServer?: boolean; tokenEndpointAuthStrict?: boolean },
+): Promise<ClientRow | null> {
+  const result = await db.query<ClientRow>(
+    `UPDATE clients SET resource_server = coalesce($3, resource_server),
+            token_endpoint_auth_strict = coalesce($4, token_endpoint_auth_strict), updated_at = now()
+      WHERE tenant_id = $1 AND client_id = $2
+      RETURNING ${COLUMNS}`,
+    [tenantId, clientId, settings.resourceServer ?? null, settings.tokenEndpointAuthStrict ?? null],
+  );
+  return result.rows[0] ?? null;
+}
+
 /** Replaces the secret hash of a confidential client; null when no such client (or it is public). */
 export async function updateClientSecret(
   db: Queryable,
