@@ -285,11 +285,7 @@ export class OAuthService {
     });
   }
 
-  /**
-   * RFC 7662, for authenticated (confidential) clients: what a token is, if it is still active. A client
-   * learns about its own tokens only, a resource server about every token of its tenant (§4); any other
-   * token answers `active: false`, like an unknown one.
-   */
+  /** RFC 7662 for confidential clients: their own tokens, or (resource servers) any of the tenant (§4). */
   async introspect(tenant: Tenant, client: Client, token: string): Promise<Record<string, unknown>> {
     if (client.type !== 'confidential') throw new InvalidClient('Only confidential clients may introspect.');
     const inactive = { active: false };
