@@ -96,6 +96,7 @@ describe('hellojohn migrate on a fresh database', () => {
       [
         'audit_events',
         'authorization_codes',
+        'client_assertion_jtis',
         'clients',
         'consents',
         'email_tokens',

@@ -254,7 +254,7 @@ export class AuthService {
       clientId,
     );
     if (!rotated) {
-      if (tokens.refreshReuseDetection) await this.detectReuse(tenant, oldHash, meta);
+      if (tokens.refreshReuseDetection) await this.detectReuse(tenant, oldHash, meta, clientId);
       throw invalidGrant();
     }
     return { rotated, refreshToken: next };
@@ -274,7 +274,8 @@ export class AuthService {
       const session = await findSessionByRefreshToken(this.deps.db, tenant.id, tokenHash);
       if (!session) {
         // A superseded token is a copy someone kept: the same reuse as at /refresh, and it ends nothing else.
-        if (this.deps.config.tokens.refreshReuseDetection) await this.detectReuse(tenant, tokenHash, meta);
+        if (this.deps.config.tokens.refreshReuseDetection)
+          await this.detectReuse(tenant, tokenHash, meta, null);
         throw invalidGrant();
       }
       userId = session.user_id;
@@ -669,9 +670,18 @@ export class AuthService {
     return tokenResponse(accessToken, refreshToken, this.deps.accessTokens.ttlSeconds);
   }
 
-  /** A rotated token presented again: someone holds a copy. End the whole family (the session). */
-  private async detectReuse(tenant: Tenant, tokenHash: Buffer, meta: RequestMeta): Promise<void> {
-    const reused = await findRotatedRefreshToken(this.deps.db, tenant.id, tokenHash);
+  /**
+   * A rotated token presented again by the client it was issued to (null: the first-party API): someone
+   * holds a copy. End the whole family (the session). Presented by another client it is only refused:
+   * a refusal changes nothing, so another client cannot end someone's session with a leaked token.
+   */
+  private async detectReuse(
+    tenant: Tenant,
+    tokenHash: Buffer,
+    meta: RequestMeta,
+    clientId: string | null,
+  ): Promise<void> {
+    const reused = await findRotatedRefreshToken(this.deps.db, tenant.id, tokenHash, clientId);
     if (!reused) return;
     const revoked = await this.revokeSessions(
       tenant,

@@ -1,4 +1,4 @@
-// `hellojohn clients create|list|rotate-secret`: OAuth clients of a tenant.
+// `hellojohn clients create|list|update|rotate-secret`: OAuth clients of a tenant.
 import {
   Clients,
   clientJson,
@@ -23,7 +23,16 @@ export interface ClientsCreateOptions {
   tokenEndpointAuthMethod?: TokenEndpointAuthMethod;
   idTokenAlg?: IdTokenAlg;
   firstParty?: boolean;
+  resourceServer?: boolean;
+  tokenEndpointAuthStrict?: boolean;
   clientId?: string;
+  json?: boolean;
+}
+
+export interface ClientsUpdateOptions {
+  tenant: string;
+  resourceServer?: 'true' | 'false';
+  tokenEndpointAuthStrict?: 'true' | 'false';
   json?: boolean;
 }
 
@@ -41,6 +50,8 @@ export function clientsCreateCommand(options: ClientsCreateOptions): Promise<num
       tokenEndpointAuthMethod: options.tokenEndpointAuthMethod,
       idTokenSignedResponseAlg: options.idTokenAlg,
       firstParty: options.firstParty === true,
+      resourceServer: options.resourceServer === true,
+      tokenEndpointAuthStrict: options.tokenEndpointAuthStrict === true,
       clientId: options.clientId,
     };
     const { client, clientSecret } = await new Clients(db).create(tenant, input, { via: 'cli' });
@@ -91,6 +102,29 @@ export function clientsListCommand(options: { tenant: string; json?: boolean }):
   });
 }
 
+export function clientsUpdateCommand(clientId: string, options: ClientsUpdateOptions): Promise<number> {
+  return withManagedDatabase(async (db, context) => {
+    const tenant = await resolveTenant(db, context, options.tenant);
+    const flag = (value: 'true' | 'false' | undefined) =>
+      value === undefined ? undefined : value === 'true';
+    const client = await new Clients(db).update(
+      tenant,
+      clientId,
+      {
+        resourceServer: flag(options.resourceServer),
+        tokenEndpointAuthStrict: flag(options.tokenEndpointAuthStrict),
+      },
+      { via: 'cli' },
+    );
+    if (options.json) {
+      printJson(clientJson(client, tenant.slug));
+      return 0;
+    }
+    process.stdout.write(`client updated in tenant "${tenant.slug}"\n${describe(client)}`);
+    return 0;
+  });
+}
+
 export function clientsRotateSecretCommand(
   clientId: string,
   options: { tenant: string; json?: boolean },
@@ -121,6 +155,8 @@ function describe(client: Client): string {
     ['token_endpoint_auth_method', client.tokenEndpointAuthMethod],
     ['scopes', client.scopes.join(' ') || '-'],
     ['first_party', client.firstParty ? 'yes' : 'no'],
+    ['resource_server', client.resourceServer ? 'yes' : 'no'],
+    ['token_endpoint_auth_strict', client.tokenEndpointAuthStrict ? 'yes' : 'no'],
     ['id_token_signed_response_alg', client.idTokenSignedResponseAlg],
   ];
   return lines.map(([key, value]) => `  ${`${key}:`.padEnd(30)}${value}\n`).join('');

@@ -6,7 +6,9 @@ import {
   clientsCreateCommand,
   clientsListCommand,
   clientsRotateSecretCommand,
+  clientsUpdateCommand,
   type ClientsCreateOptions,
+  type ClientsUpdateOptions,
 } from './clients.js';
 import { run } from './context.js';
 import { dbCheckCommand } from './db-check.js';
@@ -120,6 +122,11 @@ clientsCmd
     ]),
   )
   .option('--first-party', 'a first-party application: skips the consent screen')
+  .option('--resource-server', 'a resource server: may introspect every token of the tenant')
+  .option(
+    '--token-endpoint-auth-strict',
+    'accept only the registered auth method (by default a secret may come by Basic or in the body)',
+  )
   .option('--client-id <id>', 'use this client_id instead of a random one')
   .option('--json', 'machine-readable output')
   .action((options: ClientsCreateOptions) => run(() => clientsCreateCommand(options)));
@@ -129,6 +136,27 @@ clientsCmd
   .option('--tenant <slug>', 'tenant slug or id', 'default')
   .option('--json', 'machine-readable output')
   .action((options: { tenant: string; json?: boolean }) => run(() => clientsListCommand(options)));
+clientsCmd
+  .command('update')
+  .description("change a client's settings")
+  .argument('<client_id>', 'the client')
+  .option('--tenant <slug>', 'tenant slug or id', 'default')
+  .addOption(
+    new Option('--resource-server <bool>', 'may introspect every token of the tenant').choices([
+      'true',
+      'false',
+    ]),
+  )
+  .addOption(
+    new Option(
+      '--token-endpoint-auth-strict <bool>',
+      'accept only the registered token endpoint auth method',
+    ).choices(['true', 'false']),
+  )
+  .option('--json', 'machine-readable output')
+  .action((clientId: string, options: ClientsUpdateOptions) =>
+    run(() => clientsUpdateCommand(clientId, options)),
+  );
 clientsCmd
   .command('rotate-secret')
   .description('replace the secret of a confidential client (printed once); the old one stops working')

@@ -12,11 +12,12 @@ import {
   insertClient,
   listClients,
   updateClientSecret,
+  updateClientSettings,
   type ClientRow,
 } from '../db/repositories/clients.js';
 import { HelloJohnError } from '../errors.js';
 import type { Tenant } from '../tenants/tenants.js';
-import { CLIENT_ID, validateNewClient } from './validation.js';
+import { CLIENT_ID, validateClientSettings, validateNewClient } from './validation.js';
 
 export { CLIENT_ID, DEFAULT_CLIENT_SCOPES, DEFAULT_GRANT_TYPES } from './validation.js';
 
@@ -42,6 +43,10 @@ export interface Client {
   firstParty: boolean;
   idTokenSignedResponseAlg: IdTokenAlg;
   jwks: { keys: object[] } | null;
+  /** May introspect every token of its tenant (a resource server); otherwise only its own tokens. */
+  resourceServer: boolean;
+  /** Only the registered auth method is accepted; otherwise a secret may come by Basic or in the body. */
+  tokenEndpointAuthStrict: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -57,7 +62,15 @@ export interface NewClient {
   firstParty?: boolean;
   idTokenSignedResponseAlg?: IdTokenAlg;
   jwks?: { keys: object[] } | null;
+  resourceServer?: boolean;
+  tokenEndpointAuthStrict?: boolean;
   clientId?: string;
+}
+
+/** The attributes that can be changed after registration (absent: unchanged). */
+export interface ClientSettings {
+  resourceServer?: boolean;
+  tokenEndpointAuthStrict?: boolean;
 }
 
 /** Who made a change, for the audit trail. */
@@ -128,6 +141,8 @@ export class Clients {
         firstParty: valid.firstParty,
         idTokenSignedResponseAlg: valid.idTokenSignedResponseAlg,
         jwks: valid.jwks,
+        resourceServer: valid.resourceServer,
+        tokenEndpointAuthStrict: valid.tokenEndpointAuthStrict,
       });
       if (!inserted) throw new HelloJohnError('conflict', `The client_id "${clientId}" is already taken.`);
       await insertAuditEvent(tx, {
@@ -201,6 +216,39 @@ export class Clients {
     });
     await this.changed(tenant, clientId);
     return { client: this.remember(row), clientSecret };
+  }
+
+  /** Changes the client's settings (resource_server, token_endpoint_auth_strict), audited. */
+  async update(
+    tenant: Tenant,
+    clientId: string,
+    settings: ClientSettings,
+    actor: ClientActor = { via: 'internal' },
+  ): Promise<Client> {
+    const valid = validateClientSettings(settings);
+    const row = await this.db.transaction(async (tx) => {
+      const updated = CLIENT_ID.test(clientId)
+        ? await updateClientSettings(tx, tenant.id, clientId, valid)
+        : null;
+      if (!updated)
+        throw new HelloJohnError('not_found', `No client "${clientId}" in tenant "${tenant.slug}".`);
+      await insertAuditEvent(tx, {
+        tenantId: tenant.id,
+        type: 'client.updated',
+        ip: actor.ip ?? null,
+        userAgent: actor.userAgent ?? null,
+        data: {
+          client_id: clientId,
+          resource_server: valid.resourceServer,
+          token_endpoint_auth_strict: valid.tokenEndpointAuthStrict,
+          via: actor.via,
+          admin_id: actor.adminId ?? null,
+        },
+      });
+      return updated;
+    });
+    await this.changed(tenant, clientId);
+    return this.remember(row);
   }
 
   /**
@@ -288,6 +336,8 @@ function toClient(row: ClientRow): Client {
     firstParty: row.first_party,
     idTokenSignedResponseAlg: row.id_token_signed_response_alg as IdTokenAlg,
     jwks: row.jwks,
+    resourceServer: row.resource_server,
+    tokenEndpointAuthStrict: row.token_endpoint_auth_strict,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -308,6 +358,8 @@ export function clientJson(client: Client, tenantSlug: string, secret?: string |
     scopes: client.scopes,
     first_party: client.firstParty,
     id_token_signed_response_alg: client.idTokenSignedResponseAlg,
+    resource_server: client.resourceServer,
+    token_endpoint_auth_strict: client.tokenEndpointAuthStrict,
     created_at: client.createdAt.toISOString(),
   };
   if (client.jwks) json.jwks = client.jwks;
@@ -328,6 +380,8 @@ export interface ClientJson {
   scopes: string[];
   first_party: boolean;
   id_token_signed_response_alg: IdTokenAlg;
+  resource_server: boolean;
+  token_endpoint_auth_strict: boolean;
   created_at: string;
   jwks?: { keys: object[] };
   client_secret?: string;

@@ -9,11 +9,13 @@
 //   - auth method: public ⇒ none; confidential ⇒ client_secret_basic (default), client_secret_post or
 //     private_key_jwt, which needs a JWKS of public keys (and a JWKS is only for private_key_jwt);
 //   - scopes: RFC 6749 scope tokens, at most 100; ID token alg one of RS256, EdDSA, ES256;
+//   - first_party, resource_server, token_endpoint_auth_strict: true or false (default false);
 //   - client_id, when given: 1–128 of [A-Za-z0-9._~-].
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import { HelloJohnError } from '../errors.js';
 import type {
   Client,
+  ClientSettings,
   ClientType,
   GrantType,
   IdTokenAlg,
@@ -107,9 +109,9 @@ export function validateNewClient(input: NewClient): ValidClient {
     }
   }
 
-  if (input.firstParty !== undefined && typeof input.firstParty !== 'boolean') {
-    throw invalidMetadata('first_party must be true or false.');
-  }
+  const firstParty = flag('first_party', input.firstParty);
+  const resourceServer = flag('resource_server', input.resourceServer);
+  const tokenEndpointAuthStrict = flag('token_endpoint_auth_strict', input.tokenEndpointAuthStrict);
   const idTokenSignedResponseAlg =
     input.idTokenSignedResponseAlg === undefined
       ? 'RS256'
@@ -132,11 +134,26 @@ export function validateNewClient(input: NewClient): ValidClient {
     responseTypes: grantTypes.includes('authorization_code') ? ['code'] : [],
     tokenEndpointAuthMethod,
     scopes,
-    firstParty: input.firstParty ?? false,
+    firstParty,
     idTokenSignedResponseAlg,
     jwks,
+    resourceServer,
+    tokenEndpointAuthStrict,
     clientId,
   };
+}
+
+/** The settings of an update: booleans, at least one. */
+export function validateClientSettings(input: ClientSettings): ClientSettings {
+  if (typeof input !== 'object' || input === null) throw invalidMetadata('The client settings are missing.');
+  const settings: ClientSettings = {};
+  if (input.resourceServer !== undefined)
+    settings.resourceServer = flag('resource_server', input.resourceServer);
+  if (input.tokenEndpointAuthStrict !== undefined)
+    settings.tokenEndpointAuthStrict = flag('token_endpoint_auth_strict', input.tokenEndpointAuthStrict);
+  if (Object.keys(settings).length === 0)
+    throw invalidMetadata('Name a setting to change: resource_server or token_endpoint_auth_strict.');
+  return settings;
 }
 
 function validName(value: unknown): string {
@@ -149,6 +166,13 @@ function validName(value: unknown): string {
     throw invalidMetadata('name contains control or text-direction characters.');
   }
   return name;
+}
+
+/** An optional true/false attribute, false when absent. */
+function flag(field: string, value: unknown): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') throw invalidMetadata(`${field} must be true or false.`);
+  return value;
 }
 
 function oneOf<T extends string>(field: string, value: unknown, allowed: readonly T[]): T {

@@ -42,11 +42,22 @@ const NewClientBody = Type.Object(
     first_party: Type.Optional(Type.Boolean()),
     id_token_signed_response_alg: Type.Optional(Type.String({ maxLength: 16 })),
     jwks: Type.Optional(Type.Union([Jwks, Type.Null()])),
+    resource_server: Type.Optional(Type.Boolean()),
+    token_endpoint_auth_strict: Type.Optional(Type.Boolean()),
     client_id: Type.Optional(Type.String({ maxLength: 256 })),
   },
   { additionalProperties: false },
 );
 type NewClientBody = Static<typeof NewClientBody>;
+
+const ClientSettingsBody = Type.Object(
+  {
+    resource_server: Type.Optional(Type.Boolean()),
+    token_endpoint_auth_strict: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+type ClientSettingsBody = Static<typeof ClientSettingsBody>;
 
 const TenantParams = Type.Object({ tenant: Type.String({ minLength: 1, maxLength: 64 }) });
 const ClientParams = Type.Object({
@@ -73,6 +84,8 @@ const ClientJson = Type.Object({
   scopes: Type.Array(Type.String()),
   first_party: Type.Boolean(),
   id_token_signed_response_alg: Type.String(),
+  resource_server: Type.Boolean(),
+  token_endpoint_auth_strict: Type.Boolean(),
   created_at: Type.String(),
   jwks: Type.Optional(Jwks),
   client_secret: Type.Optional(Type.String()),
@@ -153,6 +166,8 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (
           firstParty: body.first_party,
           idTokenSignedResponseAlg: body.id_token_signed_response_alg as IdTokenAlg | undefined,
           jwks: body.jwks,
+          resourceServer: body.resource_server,
+          tokenEndpointAuthStrict: body.token_endpoint_auth_strict,
           clientId: body.client_id,
         },
         actor(request, who),
@@ -186,6 +201,24 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (
       const tenant = await tenants.resolve(params.tenant);
       const client = await clients.get(tenant, params.client_id);
       if (!client) throw new HelloJohnError('not_found', `No client "${params.client_id}" in this tenant.`);
+      return clientJson(client, tenant.slug);
+    },
+  );
+
+  app.patch(
+    '/v2/admin/tenants/:tenant/clients/:client_id',
+    { schema: { params: ClientParams, body: ClientSettingsBody, response: { 200: ClientJson, ...errors } } },
+    async (request) => {
+      const who = admin(request);
+      const params = request.params as Static<typeof ClientParams>;
+      const body = request.body as ClientSettingsBody;
+      const tenant = await tenants.resolve(params.tenant);
+      const client = await clients.update(
+        tenant,
+        params.client_id,
+        { resourceServer: body.resource_server, tokenEndpointAuthStrict: body.token_endpoint_auth_strict },
+        actor(request, who),
+      );
       return clientJson(client, tenant.slug);
     },
   );

@@ -1,5 +1,5 @@
-// Deletes expired sessions, refresh tokens and email tokens in small batches, on a timer. Short
-// statements keep locks brief; a cap per run keeps one run from monopolising the pool.
+// Deletes expired sessions, refresh tokens, email tokens, codes and assertion jtis in small batches, on a
+// timer. Short statements keep locks brief; a cap per run keeps one run from monopolising the pool.
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
@@ -12,7 +12,13 @@ export interface SweepResult {
 }
 
 export async function sweepOnce(db: Database, batchSize: number): Promise<SweepResult> {
-  const deleted = { refresh_tokens: 0, email_tokens: 0, authorization_codes: 0, sessions: 0 };
+  const deleted = {
+    refresh_tokens: 0,
+    email_tokens: 0,
+    authorization_codes: 0,
+    sessions: 0,
+    client_assertion_jtis: 0,
+  };
   for (const target of Object.keys(SWEEP_TARGETS) as (keyof typeof SWEEP_TARGETS)[]) {
     for (let batch = 0; batch < MAX_BATCHES_PER_TARGET; batch++) {
       const count = await deleteExpiredBatch(db, target, batchSize);

@@ -253,10 +253,7 @@ export class OAuthService {
     const tokenEndpoint = `${tenant.issuer}/oauth2/token`;
     const hold = await this.deps.limits.holdFailure(meta.ip);
     try {
-      const client = await authenticateClient(this.deps.clients, tenant, presented, [
-        tokenEndpoint,
-        tenant.issuer,
-      ]);
+      const client = await authenticateClient(this.deps, tenant, presented, [tokenEndpoint, tenant.issuer]);
       await hold.giveBack();
       return client;
     } catch (error) {
@@ -325,13 +322,13 @@ export class OAuthService {
     });
   }
 
-  /** RFC 7662, for authenticated (confidential) clients: what a token is, if it is still active. */
+  /** RFC 7662 for confidential clients: their own tokens, or (resource servers) any of the tenant (§4). */
   async introspect(tenant: Tenant, client: Client, token: string): Promise<Record<string, unknown>> {
     if (client.type !== 'confidential') throw new InvalidClient('Only confidential clients may introspect.');
     const inactive = { active: false };
     if (looksLikeOpaqueToken(token)) {
       const refresh = await findRefreshToken(this.deps.db, tenant.id, hashToken(token));
-      if (!refresh?.active) return inactive;
+      if (!refresh?.active || !mayIntrospect(client, refresh.client_id)) return inactive;
       return {
         active: true,
         token_type: 'refresh_token',
@@ -345,6 +342,7 @@ export class OAuthService {
     }
     try {
       const claims = await this.deps.accessTokens.verify(token, tenant);
+      if (!mayIntrospect(client, claims.client_id)) return inactive;
       if (claims.sid) await this.deps.auth.authenticate(tenant, token);
       return {
         active: true,
@@ -446,6 +444,10 @@ export class OAuthService {
 function masked(email: string): string {
   const at = email.lastIndexOf('@');
   return `${email.slice(0, 1)}…${email.slice(at)}`;
+}
+
+function mayIntrospect(client: Client, tokenClientId: string | null | undefined): boolean {
+  return client.resourceServer || tokenClientId === client.clientId;
 }
 
 function errorParams(error: OAuthError, state: string | undefined): Record<string, string> {

@@ -115,10 +115,12 @@ describe('admin API', () => {
       'name',
       'post_logout_redirect_uris',
       'redirect_uris',
+      'resource_server',
       'response_types',
       'scopes',
       'tenant',
       'token_endpoint_auth_method',
+      'token_endpoint_auth_strict',
       'type',
     ]);
 
@@ -166,6 +168,62 @@ describe('admin API', () => {
     );
     assert.equal(JSON.stringify(audit).includes(secret), false);
     assert.equal(JSON.stringify(audit).includes(newSecret), false);
+  });
+
+  test('resource_server and token_endpoint_auth_strict: set at creation, changed by PATCH, audited', async () => {
+    const created = await t.post(
+      '/v2/admin/tenants/default/clients',
+      { ...body, resource_server: true, token_endpoint_auth_strict: true },
+      bearer(token),
+    );
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.equal(created.body.resource_server, true);
+    assert.equal(created.body.token_endpoint_auth_strict, true);
+    const clientId = created.body.client_id as string;
+    const path = `/v2/admin/tenants/default/clients/${clientId}`;
+    const patch = (payload: unknown, headers: Record<string, string> = bearer(token)) =>
+      fetch(`${t.base}${path}`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(payload),
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
+
+    const changed = await patch({ resource_server: false });
+    assert.equal(changed.status, 200, JSON.stringify(changed.body));
+    assert.equal(changed.body.resource_server, false);
+    assert.equal(changed.body.token_endpoint_auth_strict, true, 'an absent setting keeps its value');
+    const relaxed = await patch({ token_endpoint_auth_strict: false });
+    assert.equal(relaxed.body.token_endpoint_auth_strict, false);
+    const client = (await t.app.services.clients.get(
+      await t.app.services.tenants.resolve('default'),
+      clientId,
+    ))!;
+    assert.equal(client.resourceServer, false, 'the service sees the change at once');
+    assert.equal(client.tokenEndpointAuthStrict, false);
+
+    for (const bad of [{}, { resource_server: 'yes' }, { name: 'renamed' }]) {
+      const refused = await patch(bad);
+      assert.equal(refused.status, 400, `${JSON.stringify(bad)}: ${JSON.stringify(refused.body)}`);
+    }
+    assert.equal((await patch({ resource_server: true }, {})).status, 401);
+    const missing = await fetch(`${t.base}/v2/admin/tenants/default/clients/no-such-client`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json', ...bearer(token) },
+      body: JSON.stringify({ resource_server: true }),
+    });
+    assert.equal(missing.status, 404);
+    const audit = (
+      await t.db.query<{ data: Record<string, unknown> }>(
+        "SELECT data FROM audit_events WHERE type = 'client.updated' ORDER BY id",
+      )
+    ).rows;
+    assert.deepEqual(
+      audit.map((a) => [a.data.client_id, a.data.resource_server, a.data.admin_id]),
+      [
+        [clientId, false, adminId],
+        [clientId, undefined, adminId],
+      ],
+    );
   });
 
   test('unknown tenants and clients are 404; a public client has no secret to rotate', async () => {

@@ -80,6 +80,8 @@ describe('hellojohn clients / users / tenants / admin', () => {
         scopes: ['openid', 'email'],
         first_party: true,
         id_token_signed_response_alg: 'ES256',
+        resource_server: false,
+        token_endpoint_auth_strict: false,
         created_at: 'x',
         client_secret: 'x',
       },
@@ -161,6 +163,45 @@ describe('hellojohn clients / users / tenants / admin', () => {
     assert.match(text.stdout, /shown only once/);
 
     const missing = await cli('clients', 'rotate-secret', 'no-such-client');
+    assert.equal(missing.code, 1);
+    assert.match(oneLineError(missing), /No client "no-such-client"/);
+  });
+
+  test('clients create --resource-server --token-endpoint-auth-strict; clients update changes them', async () => {
+    const created = await cli(
+      'clients',
+      'create',
+      '--name',
+      'API',
+      '--type',
+      'confidential',
+      '--grant-types',
+      'client_credentials',
+      '--resource-server',
+      '--token-endpoint-auth-strict',
+      '--json',
+    );
+    assert.equal(created.code, 0, created.stderr);
+    const json = JSON.parse(created.stdout) as Record<string, unknown>;
+    assert.equal(json.resource_server, true);
+    assert.equal(json.token_endpoint_auth_strict, true);
+    const clientId = json.client_id as string;
+
+    const updated = await cli('clients', 'update', clientId, '--resource-server', 'false', '--json');
+    assert.equal(updated.code, 0, updated.stderr);
+    const after = JSON.parse(updated.stdout) as Record<string, unknown>;
+    assert.equal(after.resource_server, false);
+    assert.equal(after.token_endpoint_auth_strict, true);
+    const text = await cli('clients', 'update', clientId, '--token-endpoint-auth-strict', 'false');
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /token_endpoint_auth_strict:\s+no/);
+
+    const nothing = await cli('clients', 'update', clientId);
+    assert.equal(nothing.code, 1);
+    assert.match(oneLineError(nothing), /resource_server or token_endpoint_auth_strict/);
+    const badValue = await cli('clients', 'update', clientId, '--resource-server', 'maybe');
+    assert.equal(badValue.code, 2);
+    const missing = await cli('clients', 'update', 'no-such-client', '--resource-server', 'true');
     assert.equal(missing.code, 1);
     assert.match(oneLineError(missing), /No client "no-such-client"/);
   });

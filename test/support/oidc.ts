@@ -22,6 +22,8 @@ export interface NewTestClient {
   firstParty?: boolean;
   idTokenSignedResponseAlg?: 'RS256' | 'EdDSA' | 'ES256';
   scopes?: string[];
+  resourceServer?: boolean;
+  tokenEndpointAuthStrict?: boolean;
 }
 
 export interface TestClient {

@@ -16,6 +16,8 @@ export interface ClientRow {
   first_party: boolean;
   id_token_signed_response_alg: string;
   jwks: { keys: object[] } | null;
+  resource_server: boolean;
+  token_endpoint_auth_strict: boolean;
   created_at: Date;
   updated_at: Date;
 }
@@ -35,18 +37,21 @@ export interface NewClientRow {
   firstParty: boolean;
   idTokenSignedResponseAlg: string;
   jwks: { keys: object[] } | null;
+  resourceServer: boolean;
+  tokenEndpointAuthStrict: boolean;
 }
 
 const COLUMNS = `id, tenant_id, client_id, name, type, secret_hash, redirect_uris, post_logout_redirect_uris,
   grant_types, response_types, token_endpoint_auth_method, scopes, first_party, id_token_signed_response_alg,
-  jwks, created_at, updated_at`;
+  jwks, resource_server, token_endpoint_auth_strict, created_at, updated_at`;
 
 /** Inserts a client; null when its client_id is taken (client ids are unique across tenants). */
 export async function insertClient(db: Queryable, client: NewClientRow): Promise<ClientRow | null> {
   const result = await db.query<ClientRow>(
     `INSERT INTO clients (tenant_id, client_id, name, type, secret_hash, redirect_uris, post_logout_redirect_uris,
-       grant_types, response_types, token_endpoint_auth_method, scopes, first_party, id_token_signed_response_alg, jwks)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+       grant_types, response_types, token_endpoint_auth_method, scopes, first_party, id_token_signed_response_alg, jwks,
+       resource_server, token_endpoint_auth_strict)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
      ON CONFLICT (client_id) DO NOTHING
      RETURNING ${COLUMNS}`,
     [
@@ -64,6 +69,8 @@ export async function insertClient(db: Queryable, client: NewClientRow): Promise
       client.firstParty,
       client.idTokenSignedResponseAlg,
       client.jwks === null ? null : JSON.stringify(client.jwks),
+      client.resourceServer,
+      client.tokenEndpointAuthStrict,
     ],
   );
   return result.rows[0] ?? null;
@@ -92,6 +99,23 @@ export async function findClient(
 /** A client by its client_id alone, whichever tenant it belongs to. */
 export async function findClientAnyTenant(db: Queryable, clientId: string): Promise<ClientRow | null> {
   const result = await db.query<ClientRow>(`SELECT ${COLUMNS} FROM clients WHERE client_id = $1`, [clientId]);
+  return result.rows[0] ?? null;
+}
+
+/** Sets the flags given (an absent one keeps its value); null when no such client. */
+export async function updateClientSettings(
+  db: Queryable,
+  tenantId: string,
+  clientId: string,
+  settings: { resourceServer?: boolean; tokenEndpointAuthStrict?: boolean },
+): Promise<ClientRow | null> {
+  const result = await db.query<ClientRow>(
+    `UPDATE clients SET resource_server = coalesce($3, resource_server),
+            token_endpoint_auth_strict = coalesce($4, token_endpoint_auth_strict), updated_at = now()
+      WHERE tenant_id = $1 AND client_id = $2
+      RETURNING ${COLUMNS}`,
+    [tenantId, clientId, settings.resourceServer ?? null, settings.tokenEndpointAuthStrict ?? null],
+  );
   return result.rows[0] ?? null;
 }
 

@@ -77,13 +77,13 @@ export interface RedeemedCode {
 }
 
 /**
- * Redeems an authorization code in one statement: marks it used (whether or not it already was), checks
- * client, redirect URI, expiry and PKCE, and only when all pass starts the OAuth session (and its first
- * refresh token) under the still-live browser session, audited. Returns the code, what each check found,
- * and the user. Null when no such code exists in the tenant.
+ * Redeems an authorization code in one statement: checks client, redirect URI, expiry and PKCE, and only
+ * when all pass (and the code was unused) marks it used and starts the OAuth session (and its first
+ * refresh token) under the still-live browser session, audited. A refused exchange changes nothing.
+ * Returns the code, what each check found, and the user. Null when no such code exists in the tenant.
  */
 export async function redeemAuthorizationCode(db: Queryable, r: Redemption): Promise<RedeemedCode | null> {
-  // The statement lives in migration 0004 as a PL/pgSQL function, so each connection plans it once.
+  // The statement lives in migrations 0004/0006 as a PL/pgSQL function, so each connection plans it once.
   const result = await db.query<Omit<RedeemedCode, 'user'> & { user_row: UserRow }>(
     'SELECT * FROM hellojohn_redeem_authorization_code($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)',
     [

@@ -125,11 +125,13 @@ export async function findRotatedRefreshToken(
   db: Queryable,
   tenantId: string,
   tokenHash: Buffer,
+  clientId: string | null,
 ): Promise<{ session_id: string; user_id: string } | null> {
   const result = await db.query<{ session_id: string; user_id: string }>(
     `SELECT t.session_id, s.user_id FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id
-      WHERE t.tenant_id = $1 AND t.token_hash = $2 AND t.rotated_at IS NOT NULL`,
-    [tenantId, tokenHash],
+      WHERE t.tenant_id = $1 AND t.token_hash = $2 AND t.rotated_at IS NOT NULL
+        AND t.client_id IS NOT DISTINCT FROM $3`,
+    [tenantId, tokenHash, clientId],
   );
   return result.rows[0] ?? null;
 }

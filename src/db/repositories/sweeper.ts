@@ -14,6 +14,9 @@ export const SWEEP_TARGETS = {
   sessions: `DELETE FROM sessions WHERE id IN (
       SELECT id FROM sessions WHERE expires_at < now() - ${RETENTION} OR idle_expires_at < now() - ${RETENTION}
         OR revoked_at < now() - ${RETENTION} LIMIT $1)`,
+  // An expired assertion is refused on its own: its jti is not needed a moment longer.
+  client_assertion_jtis: `DELETE FROM client_assertion_jtis WHERE (tenant_id, client_id, jti) IN (
+      SELECT tenant_id, client_id, jti FROM client_assertion_jtis WHERE expires_at < now() LIMIT $1)`,
 } as const;
 
 export async function deleteExpiredBatch(

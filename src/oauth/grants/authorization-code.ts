@@ -1,5 +1,8 @@
 // grant_type=authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.6, RFC 9700 §4.5):
 // - the code is single use: a second redemption fails and revokes what the first one issued;
+// - a refused exchange changes nothing (RFC 6749 §5.2): the code is spent only by one that passes every
+//   check below, and a replay revokes only when it passes the binding checks (own client, redirect URI,
+//   verifier), so another client, or a leaked code without its verifier, can neither burn nor revoke it;
 // - it expires (AUTH_CODE_TTL, 60 s by default);
 // - it is bound to the client it was issued to and to the redirect_uri of the request (the same URI:
 //   compared as src/oauth/redirect-uris.ts says);
@@ -44,8 +47,12 @@ export const authorizationCodeGrant: Grant = async (ctx) => {
     refresh: refreshToken ? { tokenHash: hashToken(refreshToken), ttlMs: config.tokens.refreshTtlMs } : null,
   });
   if (!row) throw invalidCode();
-  if (row.replayed) {
-    // Someone else holds a copy of the code: whatever it issued can no longer be trusted.
+  // Only a presentation that proves it is the code's own request (client, redirect URI, verifier) may
+  // change anything: another client, or someone with a leaked code but not the verifier, gets the same
+  // refusal and leaves the code and its grant as they were.
+  const bound = row.client_matches && row.redirect_matches && row.pkce_ok;
+  if (row.replayed && bound) {
+    // Someone else holds a copy of the code and its verifier: what it issued can no longer be trusted.
     const revoked = await ctx.auth.revokeSessions(tenant, { sessionId: row.session_id }, 'code_replayed');
     await insertAuditEvent(db, {
       tenantId: tenant.id,
@@ -58,7 +65,7 @@ export const authorizationCodeGrant: Grant = async (ctx) => {
     ctx.logger.warn({ tenant: tenant.slug, client_id: row.client_id }, 'authorization code replayed');
     throw invalidCode();
   }
-  if (row.expired || !row.client_matches || !row.redirect_matches) throw invalidCode();
+  if (row.replayed || row.expired || !row.client_matches || !row.redirect_matches) throw invalidCode();
   if (!row.pkce_ok) throw new InvalidGrant('The code_verifier does not match the code_challenge.');
   if (!row.started) throw sessionEnded();
 

@@ -2,28 +2,30 @@
 // - the token must be live and issued to this client;
 // - every use rotates it; a rotated token presented again revokes the whole family (the OAuth session);
 // - `scope` may narrow the access token's scope, never widen it; the refresh token keeps the original.
+// - an error changes nothing: too wide a scope is refused before the token is spent, and a token of
+//   another client is refused without counting as reuse (the reuse check is its own client's).
 // With `openid` in scope a fresh ID token is returned too (OIDC Core §12.2).
+import { hashToken, looksLikeOpaqueToken } from '../../crypto/tokens.js';
+import { findRefreshToken } from '../../db/repositories/oauth.js';
 import { InvalidRequest, InvalidScope } from '../errors.js';
 import { formatScope, parseScope } from '../scopes.js';
 import { idTokenFor } from './id-token.js';
-import type { Grant } from './index.js';
+import type { Grant, GrantContext } from './index.js';
 
 export const refreshTokenGrant: Grant = async (ctx) => {
   const { tenant, client, params } = ctx;
   if (!params.refresh_token) throw new InvalidRequest('The refresh_token parameter is missing.');
   const requested = params.scope === undefined ? null : parseScope(params.scope);
+  // Checked before the rotation: an error must leave the token unspent (RFC 6749 §5.2). A token's scope
+  // never changes along its family, so the rotated token has the scope read here.
+  if (requested) await checkNotWidened(ctx, params.refresh_token, requested);
   const { rotated, refreshToken } = await ctx.auth.rotateRefreshToken(
     tenant,
     params.refresh_token,
     ctx.meta,
     client.clientId,
   );
-  const granted = rotated.scope.split(' ').filter((s) => s !== '');
-  if (requested) {
-    const widened = requested.filter((s) => !granted.includes(s));
-    if (widened.length > 0) throw new InvalidScope(`Scope not granted originally: ${widened.join(' ')}.`);
-  }
-  const scopes = requested ?? granted;
+  const scopes = requested ?? rotated.scope.split(' ').filter((s) => s !== '');
   const scope = formatScope(scopes);
   const accessToken = await ctx.accessTokens.issue({
     tenant,
@@ -52,3 +54,16 @@ export const refreshTokenGrant: Grant = async (ctx) => {
     ...(idToken ? { id_token: idToken } : {}),
   };
 };
+
+/**
+ * Refuses (invalid_scope) a requested scope wider than the live token's, when the token is this client's.
+ * Any other token is left to the rotation, which refuses it (and recognises reuse).
+ */
+async function checkNotWidened(ctx: GrantContext, token: string, requested: string[]): Promise<void> {
+  if (!looksLikeOpaqueToken(token)) return;
+  const current = await findRefreshToken(ctx.db, ctx.tenant.id, hashToken(token));
+  if (!current?.active || current.client_id !== ctx.client.clientId) return;
+  const granted = current.scope.split(' ');
+  const widened = requested.filter((s) => !granted.includes(s));
+  if (widened.length > 0) throw new InvalidScope(`Scope not granted originally: ${widened.join(' ')}.`);
+}
