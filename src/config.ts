@@ -116,6 +116,11 @@ export interface Config {
     loginMaxFailures: number;
     loginLockoutMs: number;
   };
+  /**
+   * Without SMTP, write whole messages (links included) to the log: only where this cannot be production
+   * by accident, i.e. APP_ENV=dev set explicitly, or APP_ENV unset on the embedded database.
+   */
+  devMailLog: boolean;
   smtp:
     | {
         host: string;
@@ -239,6 +244,7 @@ export function loadConfig(env: Env = readEnvironment()): Config {
       intervalMs: duration(read, 'SWEEPER_INTERVAL', '5m', 1000),
       batchSize: integer(read, 'SWEEPER_BATCH_SIZE', 1000, 1, 100_000),
     },
+    devMailLog: read('APP_ENV') === 'dev' || (read('APP_ENV') === undefined && database.kind === 'pglite'),
   };
 }
 

@@ -715,9 +715,9 @@ export class AuthService {
     });
     const path = purpose === 'verify_email' ? '/v2/auth/verify-email' : '/reset-password';
     const link = `${tenant.issuer}${path}?token=${token}`;
+    // No user name: mail to an address nobody has proven to own must carry no text the requester chose.
     const input = {
       tenantName: tenant.name,
-      userName: user.name,
       link,
       expiresInMinutes: Math.round(ttlMs / 60_000),
     };
