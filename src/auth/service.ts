@@ -48,6 +48,7 @@ import { noAuthEvents, type AuthEvents } from '../observability/metrics.js';
 import type { Tenant } from '../tenants/tenants.js';
 import type { AccessTokenClaims, AccessTokens } from '../tokens/access-tokens.js';
 import { InvalidTokenError } from '../tokens/access-tokens.js';
+import { normalizedEmail, parseEmailAddress } from './email-address.js';
 import {
   defaultPolicy,
   policyFor,
@@ -113,19 +114,6 @@ const invalidCredentials = () => new HelloJohnError('invalid_credentials', 'Inva
 /** How often a browser session's idle deadline is extended (the repository's "once a minute"). */
 const TOUCH_MS = 60_000;
 
-/** Trimmed and case-folded: the unique key of an address within a tenant. */
-export function normalizeEmail(email: string): string {
-  return email.trim().normalize('NFC').toLowerCase();
-}
-
-// Deliberately permissive on the local part (RFC 5321 allows a lot), strict on what can hurt: no
-// whitespace or control characters, one @, a dotted domain, length limits of RFC 5321.
-const EMAIL = /^[^\s@\p{Cc}\p{Cf}]{1,64}@(?:[^\s@.\p{Cc}\p{Cf}]{1,63}\.)+[^\s@.\p{Cc}\p{Cf}]{2,63}$/u;
-
-export function validEmail(email: string): boolean {
-  return email.length <= 254 && EMAIL.test(email);
-}
-
 export class AuthService {
   private readonly events: AuthEvents;
 
@@ -143,7 +131,11 @@ export class AuthService {
     meta: RequestMeta,
   ): Promise<{ user: PublicUser; tokens: TokenResponse | null }> {
     await this.deps.limits.checkIp('register', meta.ip);
-    const { email, name, passwordHash } = await prepareNewUser(this.deps, this.passwordPolicy(tenant), input);
+    const { email, emailNormalized, name, passwordHash } = await prepareNewUser(
+      this.deps,
+      this.passwordPolicy(tenant),
+      input,
+    );
     // One transaction: a failure part-way (the database going away) leaves no account without its audit
     // event, verification link or session, so nothing is half-written and a retry is not "email taken".
     const refreshToken = this.deps.config.auth.registerAutoLogin ? newOpaqueToken() : null;
@@ -151,7 +143,7 @@ export class AuthService {
       const user = await insertUser(tx, {
         tenantId: tenant.id,
         email,
-        emailNormalized: normalizeEmail(email),
+        emailNormalized,
         passwordHash,
         name,
       });
@@ -296,8 +288,8 @@ export class AuthService {
    */
   async forgotPassword(tenant: Tenant, email: string, meta: RequestMeta): Promise<void> {
     await this.deps.limits.checkIp('forgot', meta.ip);
-    if (!validEmail(email.trim())) return;
-    const normalized = normalizeEmail(email);
+    const normalized = normalizedEmail(email);
+    if (!normalized) return;
     await this.deps.limits.checkAccount('forgot', `${tenant.id}:${normalized}`);
     this.emailAfterAnswer(tenant, 'reset_password', 'password.reset_requested', meta, async () => {
       const user = await findUserByEmail(this.deps.db, tenant.id, normalized);
@@ -336,7 +328,7 @@ export class AuthService {
     await this.invalidateSessions(tenant.id, revoked);
     await this.invalidateUser(tenant.id, user.id);
     // The owner proved control of the mailbox: a lock someone else's guessing put on the account ends.
-    await this.deps.lockout.release(`${tenant.id}:${normalizeEmail(user.email)}`);
+    await this.deps.lockout.release(`${tenant.id}:${user.email_normalized}`);
   }
 
   /**
@@ -353,8 +345,8 @@ export class AuthService {
     if (target.bearer) {
       const userId = target.bearer.sub;
       find = () => findUserById(this.deps.db, tenant.id, userId);
-    } else if (target.email && validEmail(target.email.trim())) {
-      const normalized = normalizeEmail(target.email);
+    } else if (normalizedEmail(target.email)) {
+      const normalized = normalizedEmail(target.email)!;
       await this.deps.limits.checkAccount('forgot', `${tenant.id}:${normalized}`);
       find = () => findUserByEmail(this.deps.db, tenant.id, normalized);
     } else {
@@ -527,8 +519,9 @@ export class AuthService {
     meta: RequestMeta,
   ): Promise<UserRow> {
     await this.deps.limits.checkIp('login', meta.ip);
-    const normalized = normalizeEmail(input.email);
-    const accountKey = `${tenant.id}:${normalized}`;
+    // A refused address can match no account: its attempts share one key, and nothing typed is kept.
+    const normalized = normalizedEmail(input.email);
+    const accountKey = `${tenant.id}:${normalized ?? 'refused-address'}`;
     await this.deps.limits.checkAccount('login', accountKey);
     const attempt = await this.deps.lockout.attempt(accountKey);
     if (attempt.locked) {
@@ -545,9 +538,7 @@ export class AuthService {
     let user: UserRow | null;
     let ok: boolean;
     try {
-      user = validEmail(input.email.trim())
-        ? await findUserByEmail(this.deps.db, tenant.id, normalized)
-        : null;
+      user = normalized ? await findUserByEmail(this.deps.db, tenant.id, normalized) : null;
       ok = user?.password_hash
         ? await this.deps.hasher.verify(user.password_hash, input.password)
         : await this.deps.hasher.verifyDummy(input.password);
@@ -722,7 +713,7 @@ export class AuthService {
       expiresInMinutes: Math.round(ttlMs / 60_000),
     };
     const rendered = purpose === 'verify_email' ? verificationEmail(input) : passwordResetEmail(input);
-    return { to: user.email, kind: purpose, ...rendered };
+    return { to: user.email_normalized, kind: purpose, ...rendered };
   }
 
   private async audit(event: AuditEvent): Promise<void> {
@@ -748,16 +739,21 @@ export async function prepareNewUser(
   deps: { hasher: PasswordHasher; passwordChecker: PasswordPolicyChecker },
   policy: PasswordPolicy,
   input: { email: string; password: string; name?: string | null },
-): Promise<{ email: string; name: string | null; passwordHash: string }> {
-  const email = input.email.trim();
-  if (!validEmail(email)) throw new HelloJohnError('invalid_request', 'The email address is not valid.');
+): Promise<{ email: string; emailNormalized: string; name: string | null; passwordHash: string }> {
+  const address = parseEmailAddress(input.email);
+  if (!address.ok) throw new HelloJohnError('invalid_request', address.reason);
   const name = cleanName(input.name);
   const violations = await deps.passwordChecker.check(input.password, policy, {
-    email,
+    email: address.normalized,
     name: name ?? undefined,
   });
   if (violations.length > 0) throw new WeakPasswordError(violations);
-  return { email, name, passwordHash: await deps.hasher.hash(input.password) };
+  return {
+    email: address.display,
+    emailNormalized: address.normalized,
+    name,
+    passwordHash: await deps.hasher.hash(input.password),
+  };
 }
 
 function cleanName(name: string | null | undefined): string | null {
