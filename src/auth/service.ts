@@ -48,6 +48,7 @@ import { noAuthEvents, type AuthEvents } from '../observability/metrics.js';
 import type { Tenant } from '../tenants/tenants.js';
 import type { AccessTokenClaims, AccessTokens } from '../tokens/access-tokens.js';
 import { InvalidTokenError } from '../tokens/access-tokens.js';
+import type { EmailFingerprint } from './audit-fingerprint.js';
 import { normalizedEmail, parseEmailAddress } from './email-address.js';
 import {
   defaultPolicy,
@@ -108,6 +109,8 @@ export interface AuthServiceDeps {
   invalidation?: Invalidation;
   /** Tells first-party clients (whose tokens the account API accepts) from third-party ones. */
   clients: Pick<Clients, 'get'>;
+  /** What failed-login audit events keep of an address that matches no account. */
+  emailFingerprint: EmailFingerprint;
 }
 
 const invalidCredentials = () => new HelloJohnError('invalid_credentials', 'Invalid email or password.');
@@ -530,7 +533,7 @@ export class AuthService {
         tenantId: tenant.id,
         type: 'login.locked',
         ...metaOf(meta),
-        data: { email: normalized },
+        data: this.unknownAccount(tenant, normalized),
       });
       throw new RateLimitedError(attempt.retryAfterSeconds);
     }
@@ -555,7 +558,7 @@ export class AuthService {
         type: 'login.failed',
         userId: user?.id ?? null,
         ...metaOf(meta),
-        data: { email: normalized, locked: state.locked },
+        data: { ...(user ? {} : this.unknownAccount(tenant, normalized)), locked: state.locked },
       });
       throw invalidCredentials();
     }
@@ -572,6 +575,13 @@ export class AuthService {
       await replacePasswordHash(this.deps.db, tenant.id, user.id, user.password_hash!, rehashed);
     }
     return user;
+  }
+
+  /** Audit data for an attempt on an address without an account: a keyed fingerprint, never the text. */
+  private unknownAccount(tenant: Tenant, normalized: string | null): Record<string, unknown> {
+    return normalized
+      ? { email_fingerprint: this.deps.emailFingerprint.of(tenant.id, normalized) }
+      : { email_refused: true };
   }
 
   private sessionBase(tenant: Tenant, user: UserRow, meta: RequestMeta) {

@@ -26,7 +26,13 @@ test('the sweeper deletes expired sessions, refresh tokens and email tokens in b
     assert.equal(await count('sessions'), 6);
 
     const { deleted } = await sweepOnce(t.db, 2);
-    assert.deepEqual(deleted, { refresh_tokens: 5, email_tokens: 5, authorization_codes: 0, sessions: 5 });
+    assert.deepEqual(deleted, {
+      refresh_tokens: 5,
+      email_tokens: 5,
+      authorization_codes: 0,
+      sessions: 5,
+      audit_events: 0,
+    });
     assert.equal(await count('sessions'), 1);
     assert.equal(await count('refresh_tokens'), 1);
     assert.equal(await count('email_tokens'), 1);

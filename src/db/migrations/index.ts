@@ -4,8 +4,9 @@ import { migration as m0002 } from './0002_auth.js';
 import { migration as m0003 } from './0003_oauth.js';
 import { migration as m0004 } from './0004_planned_once.js';
 import { migration as m0005 } from './0005_rotation_plan.js';
+import { migration as m0008 } from './0008_audit_retention.js';
 import type { Migration } from './types.js';
 
 export type { Migration } from './types.js';
 
-export const migrations: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005];
+export const migrations: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0008];
