@@ -345,11 +345,11 @@ export class AuthService {
   ): Promise<void> {
     await this.deps.limits.checkIp('forgot', meta.ip);
     let find: () => Promise<UserRow | null>;
+    const normalized = target.bearer ? null : normalizedEmail(target.email);
     if (target.bearer) {
       const userId = target.bearer.sub;
       find = () => findUserById(this.deps.db, tenant.id, userId);
-    } else if (normalizedEmail(target.email)) {
-      const normalized = normalizedEmail(target.email)!;
+    } else if (normalized) {
       await this.deps.limits.checkAccount('forgot', `${tenant.id}:${normalized}`);
       find = () => findUserByEmail(this.deps.db, tenant.id, normalized);
     } else {
