@@ -15,6 +15,7 @@ import { Metrics, instrumentDatabase } from './observability/metrics.js';
 import { redactUrl } from './log.js';
 import { RangeApiBreachedChecker } from './auth/breached.js';
 import { PasswordPolicyChecker } from './auth/password-policy.js';
+import { EmailFingerprint } from './auth/audit-fingerprint.js';
 import { AuthService } from './auth/service.js';
 import { AdminTokens } from './admin/admins.js';
 import { Clients } from './clients/clients.js';
@@ -126,6 +127,7 @@ export function buildServices(
     }),
     invalidation,
     clients,
+    emailFingerprint: new EmailFingerprint(masterKeys.signing),
   });
   const admins = new AdminTokens(db);
   const users = new UsersAdmin({ db, config, hasher, passwordChecker });

@@ -125,6 +125,11 @@ export interface Config {
     loginMaxFailures: number;
     loginLockoutMs: number;
   };
+  /**
+   * Without SMTP, write whole messages (links included) to the log: only where this cannot be production
+   * by accident, i.e. APP_ENV=dev set explicitly, or APP_ENV unset on the embedded database.
+   */
+  devMailLog: boolean;
   smtp:
     | {
         host: string;
@@ -135,7 +140,12 @@ export interface Config {
         from: string;
       }
     | undefined;
-  sweeper: { intervalMs: number; batchSize: number };
+  sweeper: {
+    intervalMs: number;
+    batchSize: number;
+    /** Audit events older than this are swept (AUDIT_RETENTION); 0 keeps them forever. */
+    auditRetentionMs: number;
+  };
   metrics: { enabled: boolean; token: string | undefined };
 }
 
@@ -251,8 +261,24 @@ export function loadConfig(env: Env = readEnvironment()): Config {
     sweeper: {
       intervalMs: duration(read, 'SWEEPER_INTERVAL', '5m', 1000),
       batchSize: integer(read, 'SWEEPER_BATCH_SIZE', 1000, 1, 100_000),
+      auditRetentionMs: auditRetention(read),
     },
+    devMailLog: read('APP_ENV') === 'dev' || (read('APP_ENV') === undefined && database.kind === 'pglite'),
   };
+}
+
+/** AUDIT_RETENTION: a duration of at least a day, or 0 / off to keep audit events forever. */
+function auditRetention(read: Reader): number {
+  const value = read('AUDIT_RETENTION');
+  if (value === '0' || value?.toLowerCase() === 'off') return 0;
+  const retentionMs = parseDuration(value ?? '90d');
+  if (retentionMs === undefined || retentionMs < 86_400_000) {
+    throw new ConfigError(
+      'AUDIT_RETENTION',
+      `must be a duration of at least 1d, or 0 / off (got ${quote(value!)})`,
+    );
+  }
+  return retentionMs;
 }
 
 function sessions(read: Reader, base: URL): Config['sessions'] {

@@ -12,7 +12,7 @@ import {
 } from '../db/repositories/admins.js';
 import { insertAuditEvent } from '../db/repositories/audit.js';
 import { findTenant } from '../db/repositories/tenants.js';
-import { normalizeEmail, validEmail } from '../auth/service.js';
+import { parseEmailAddress } from '../auth/email-address.js';
 import { HelloJohnError } from '../errors.js';
 import { DEFAULT_TENANT } from '../tenants/tenants.js';
 
@@ -40,11 +40,11 @@ export class AdminTokens {
 
   /** Creates the admin (or reuses the one with this email) and a new token, returned only here. */
   async create(email: string, name = 'cli'): Promise<NewAdminToken> {
-    const trimmed = typeof email === 'string' ? email.trim() : '';
-    if (!validEmail(trimmed)) throw new HelloJohnError('invalid_request', 'The email address is not valid.');
+    const address = parseEmailAddress(email);
+    if (!address.ok) throw new HelloJohnError('invalid_request', address.reason);
     const token = newOpaqueToken();
     return this.db.transaction(async (tx) => {
-      const admin = await upsertAdmin(tx, normalizeEmail(trimmed));
+      const admin = await upsertAdmin(tx, address.normalized);
       const { id: tokenId } = await insertAdminToken(tx, admin.id, hashToken(token), name);
       // Admins belong to the installation; their trail is kept with the default tenant's events.
       const home = await findTenant(tx, DEFAULT_TENANT);

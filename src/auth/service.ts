@@ -50,6 +50,8 @@ import { noAuthEvents, type AuthEvents } from '../observability/metrics.js';
 import type { Tenant } from '../tenants/tenants.js';
 import type { AccessTokenClaims, AccessTokens } from '../tokens/access-tokens.js';
 import { InvalidTokenError } from '../tokens/access-tokens.js';
+import type { EmailFingerprint } from './audit-fingerprint.js';
+import { normalizedEmail, parseEmailAddress } from './email-address.js';
 import {
   defaultPolicy,
   policyFor,
@@ -113,24 +115,13 @@ export interface AuthServiceDeps {
   invalidation?: Invalidation;
   /** Tells first-party clients (whose tokens the account API accepts) from third-party ones. */
   clients: Pick<Clients, 'get'>;
+  /** What failed-login audit events keep of an address that matches no account. */
+  emailFingerprint: EmailFingerprint;
 }
 
 const invalidCredentials = () => new HelloJohnError('invalid_credentials', 'Invalid email or password.');
 /** How often a browser session's idle deadline is extended (the repository's "once a minute"). */
 const TOUCH_MS = 60_000;
-
-/** Trimmed and case-folded: the unique key of an address within a tenant. */
-export function normalizeEmail(email: string): string {
-  return email.trim().normalize('NFC').toLowerCase();
-}
-
-// Deliberately permissive on the local part (RFC 5321 allows a lot), strict on what can hurt: no
-// whitespace or control characters, one @, a dotted domain, length limits of RFC 5321.
-const EMAIL = /^[^\s@\p{Cc}\p{Cf}]{1,64}@(?:[^\s@.\p{Cc}\p{Cf}]{1,63}\.)+[^\s@.\p{Cc}\p{Cf}]{2,63}$/u;
-
-export function validEmail(email: string): boolean {
-  return email.length <= 254 && EMAIL.test(email);
-}
 
 export class AuthService {
   private readonly events: AuthEvents;
@@ -149,7 +140,11 @@ export class AuthService {
     meta: RequestMeta,
   ): Promise<{ user: PublicUser; tokens: TokenResponse | null }> {
     await this.deps.limits.checkIp('register', meta.ip);
-    const { email, name, passwordHash } = await prepareNewUser(this.deps, this.passwordPolicy(tenant), input);
+    const { email, emailNormalized, name, passwordHash } = await prepareNewUser(
+      this.deps,
+      this.passwordPolicy(tenant),
+      input,
+    );
     // One transaction: a failure part-way (the database going away) leaves no account without its audit
     // event, verification link or session, so nothing is half-written and a retry is not "email taken".
     const refreshToken = this.deps.config.auth.registerAutoLogin ? newOpaqueToken() : null;
@@ -157,7 +152,7 @@ export class AuthService {
       const user = await insertUser(tx, {
         tenantId: tenant.id,
         email,
-        emailNormalized: normalizeEmail(email),
+        emailNormalized,
         passwordHash,
         name,
       });
@@ -305,8 +300,8 @@ export class AuthService {
    */
   async forgotPassword(tenant: Tenant, email: string, meta: RequestMeta): Promise<void> {
     await this.deps.limits.checkIp('forgot', meta.ip);
-    if (!validEmail(email.trim())) return;
-    const normalized = normalizeEmail(email);
+    const normalized = normalizedEmail(email);
+    if (!normalized) return;
     await this.deps.limits.checkAccount('forgot', `${tenant.id}:${normalized}`);
     this.emailAfterAnswer(tenant, 'reset_password', 'password.reset_requested', meta, async () => {
       const user = await findUserByEmail(this.deps.db, tenant.id, normalized);
@@ -357,7 +352,7 @@ export class AuthService {
     await this.invalidateSessions(tenant.id, revoked);
     await this.invalidateUser(tenant.id, user.id);
     // The owner proved control of the mailbox: a lock someone else's guessing put on the account ends.
-    await this.deps.lockout.release(`${tenant.id}:${normalizeEmail(user.email)}`);
+    await this.deps.lockout.release(`${tenant.id}:${user.email_normalized}`);
   }
 
   /**
@@ -371,11 +366,11 @@ export class AuthService {
   ): Promise<void> {
     await this.deps.limits.checkIp('forgot', meta.ip);
     let find: () => Promise<UserRow | null>;
+    const normalized = target.bearer ? null : normalizedEmail(target.email);
     if (target.bearer) {
       const userId = target.bearer.sub;
       find = () => findUserById(this.deps.db, tenant.id, userId);
-    } else if (target.email && validEmail(target.email.trim())) {
-      const normalized = normalizeEmail(target.email);
+    } else if (normalized) {
       await this.deps.limits.checkAccount('forgot', `${tenant.id}:${normalized}`);
       find = () => findUserByEmail(this.deps.db, tenant.id, normalized);
     } else {
@@ -550,8 +545,9 @@ export class AuthService {
     meta: RequestMeta,
   ): Promise<UserRow> {
     await this.deps.limits.checkIp('login', meta.ip);
-    const normalized = normalizeEmail(input.email);
-    const accountKey = `${tenant.id}:${normalized}`;
+    // A refused address can match no account: its attempts share one key, and nothing typed is kept.
+    const normalized = normalizedEmail(input.email);
+    const accountKey = `${tenant.id}:${normalized ?? 'refused-address'}`;
     const addressHold = await this.deps.limits.holdFailure(meta.ip);
     let attempt: LoginAttempt;
     try {
@@ -568,7 +564,7 @@ export class AuthService {
         tenantId: tenant.id,
         type: 'login.locked',
         ...metaOf(meta),
-        data: { email: normalized },
+        data: this.unknownAccount(tenant, normalized),
       });
       throw new RateLimitedError(attempt.retryAfterSeconds);
     }
@@ -576,9 +572,7 @@ export class AuthService {
     let user: UserRow | null;
     let ok: boolean;
     try {
-      user = validEmail(input.email.trim())
-        ? await findUserByEmail(this.deps.db, tenant.id, normalized)
-        : null;
+      user = normalized ? await findUserByEmail(this.deps.db, tenant.id, normalized) : null;
       ok = user?.password_hash
         ? await this.deps.hasher.verify(user.password_hash, input.password)
         : await this.deps.hasher.verifyDummy(input.password);
@@ -595,7 +589,7 @@ export class AuthService {
         type: 'login.failed',
         userId: user?.id ?? null,
         ...metaOf(meta),
-        data: { email: normalized, locked: state.locked },
+        data: { ...(user ? {} : this.unknownAccount(tenant, normalized)), locked: state.locked },
       });
       throw invalidCredentials();
     }
@@ -612,6 +606,13 @@ export class AuthService {
       await replacePasswordHash(this.deps.db, tenant.id, user.id, user.password_hash!, rehashed);
     }
     return user;
+  }
+
+  /** Audit data for an attempt on an address without an account: a keyed fingerprint, never the text. */
+  private unknownAccount(tenant: Tenant, normalized: string | null): Record<string, unknown> {
+    return normalized
+      ? { email_fingerprint: this.deps.emailFingerprint.of(tenant.id, normalized) }
+      : { email_refused: true };
   }
 
   private sessionBase(tenant: Tenant, user: UserRow, meta: RequestMeta) {
@@ -755,14 +756,14 @@ export class AuthService {
     });
     const path = purpose === 'verify_email' ? '/v2/auth/verify-email' : '/reset-password';
     const link = `${tenant.issuer}${path}?token=${token}`;
+    // No user name: mail to an address nobody has proven to own must carry no text the requester chose.
     const input = {
       tenantName: tenant.name,
-      userName: user.name,
       link,
       expiresInMinutes: Math.round(ttlMs / 60_000),
     };
     const rendered = purpose === 'verify_email' ? verificationEmail(input) : passwordResetEmail(input);
-    return { to: user.email, kind: purpose, ...rendered };
+    return { to: user.email_normalized, kind: purpose, ...rendered };
   }
 
   private async audit(event: AuditEvent): Promise<void> {
@@ -788,16 +789,21 @@ export async function prepareNewUser(
   deps: { hasher: PasswordHasher; passwordChecker: PasswordPolicyChecker },
   policy: PasswordPolicy,
   input: { email: string; password: string; name?: string | null },
-): Promise<{ email: string; name: string | null; passwordHash: string }> {
-  const email = input.email.trim();
-  if (!validEmail(email)) throw new HelloJohnError('invalid_request', 'The email address is not valid.');
+): Promise<{ email: string; emailNormalized: string; name: string | null; passwordHash: string }> {
+  const address = parseEmailAddress(input.email);
+  if (!address.ok) throw new HelloJohnError('invalid_request', address.reason);
   const name = cleanName(input.name);
   const violations = await deps.passwordChecker.check(input.password, policy, {
-    email,
+    email: address.normalized,
     name: name ?? undefined,
   });
   if (violations.length > 0) throw new WeakPasswordError(violations);
-  return { email, name, passwordHash: await deps.hasher.hash(input.password) };
+  return {
+    email: address.display,
+    emailNormalized: address.normalized,
+    name,
+    passwordHash: await deps.hasher.hash(input.password),
+  };
 }
 
 function cleanName(name: string | null | undefined): string | null {

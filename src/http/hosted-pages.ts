@@ -4,7 +4,7 @@
 import formbody from '@fastify/formbody';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { validEmail } from '../auth/service.js';
+import { normalizedEmail } from '../auth/email-address.js';
 import { HelloJohnError } from '../errors.js';
 import type { Interaction } from '../oauth/interaction.js';
 import type { Tenant, Tenants } from '../tenants/tenants.js';
@@ -322,7 +322,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
  * link author's choosing shown on our page (an address cannot hold spaces).
  */
 function emailHint(hint: string | undefined): string | undefined {
-  return hint !== undefined && validEmail(hint) ? hint : undefined;
+  return hint !== undefined && normalizedEmail(hint) !== null ? hint : undefined;
 }
 
 /** The interaction a form or link names is gone (expired, or replaced by a newer sign-in in this browser). */

@@ -1,7 +1,9 @@
 // Sending email. Three mailers behind one interface:
 //   SmtpMailer     → real delivery through the configured SMTP server (nodemailer)
-//   LogMailer      → development without SMTP: the whole message goes to the log, so the link can be clicked
-//   DisabledMailer → staging/prod without SMTP: the message is dropped and only its kind is logged
+//   LogMailer      → development without SMTP: the whole message goes to the log, so the link can be
+//                    clicked. Only with config.devMailLog (APP_ENV=dev set, or APP_ENV unset on the embedded
+//                    database): a deployment that merely forgot APP_ENV must not log live reset links.
+//   DisabledMailer → anywhere else without SMTP: the message is dropped; the log names only its kind
 // Services never call a mailer directly from a request: they enqueue into the MailOutbox (./outbox.ts).
 import nodemailer from 'nodemailer';
 import type { Logger } from 'pino';
@@ -76,16 +78,21 @@ export class LogMailer implements Mailer {
   }
 }
 
-/** Staging/production without SMTP: the message is dropped; the log names only its kind. */
+/** No SMTP outside development: the message is dropped; the log names only its kind. */
 export class DisabledMailer implements Mailer {
-  constructor(private readonly logger: Logger) {}
+  constructor(private readonly logger: Logger) {
+    logger.warn(
+      'SMTP is not configured (SMTP_HOST): verification and password-reset emails cannot be sent. ' +
+        'Configure SMTP_*; on a development machine, APP_ENV=dev writes the emails to the log instead',
+    );
+  }
 
   async send(message: EmailMessage): Promise<void> {
     this.logger.warn({ kind: message.kind }, 'email not sent: SMTP is not configured');
   }
 }
 
-export function createMailer(config: Pick<Config, 'env' | 'smtp'>, logger: Logger): Mailer {
+export function createMailer(config: Pick<Config, 'devMailLog' | 'smtp'>, logger: Logger): Mailer {
   if (config.smtp) return new SmtpMailer(config.smtp);
-  return config.env === 'dev' ? new LogMailer(logger) : new DisabledMailer(logger);
+  return config.devMailLog ? new LogMailer(logger) : new DisabledMailer(logger);
 }

@@ -1,9 +1,11 @@
 // The emails the server sends, as plain text plus simple, accessible HTML (no images, no external assets).
-// Every value placed in the HTML is escaped: tenant and user names are user input.
+// Every value placed in the HTML is escaped: tenant names are operator input.
+// No mail carries text the requester chose (their name, say): the address may not be theirs, and a name
+// like "SECURITY ALERT call +1 555…" at the top of a mail from us would lend it our authority. Greetings
+// are neutral.
 
 export interface EmailTemplateInput {
   tenantName: string;
-  userName?: string | null;
   /** An absolute http(s) URL carrying the single-use token. */
   link: string;
   expiresInMinutes: number;
@@ -44,8 +46,7 @@ interface Wording {
 
 function render(input: EmailTemplateInput, words: Wording): RenderedEmail {
   const link = checkedLink(input.link);
-  const name = input.userName ? oneLine(input.userName) : '';
-  const greeting = name ? `Hi ${name},` : 'Hi,';
+  const greeting = 'Hello,';
   const expiry = `This link expires in ${formatMinutes(input.expiresInMinutes)} and works only once.`;
   const button = `${words.action}:`;
 

@@ -1,23 +1,26 @@
-// Deletes expired sessions, refresh tokens, email tokens, codes and assertion jtis in small batches, on a
-// timer. Short statements keep locks brief; a cap per run keeps one run from monopolising the pool.
+// Deletes expired sessions, refresh tokens, email tokens, codes and client-assertion jtis, and audit events past their retention, in
+// small batches, on a timer. Short statements keep locks brief; a cap per run keeps one run from
+// monopolising the pool (a large backlog is worked off over several runs).
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
-import { SWEEP_TARGETS, deleteExpiredBatch } from '../db/repositories/sweeper.js';
+import { SWEEP_TARGETS, deleteExpiredBatch, deleteOldAuditEventsBatch } from '../db/repositories/sweeper.js';
 
 const MAX_BATCHES_PER_TARGET = 50;
 
 export interface SweepResult {
-  deleted: Record<keyof typeof SWEEP_TARGETS, number>;
+  deleted: Record<keyof typeof SWEEP_TARGETS | 'audit_events', number>;
 }
 
-export async function sweepOnce(db: Database, batchSize: number): Promise<SweepResult> {
+/** One pass; `auditRetentionMs` 0 keeps audit events forever. */
+export async function sweepOnce(db: Database, batchSize: number, auditRetentionMs = 0): Promise<SweepResult> {
   const deleted = {
     refresh_tokens: 0,
     email_tokens: 0,
     authorization_codes: 0,
     sessions: 0,
     client_assertion_jtis: 0,
+    audit_events: 0,
   };
   for (const target of Object.keys(SWEEP_TARGETS) as (keyof typeof SWEEP_TARGETS)[]) {
     for (let batch = 0; batch < MAX_BATCHES_PER_TARGET; batch++) {
@@ -25,6 +28,11 @@ export async function sweepOnce(db: Database, batchSize: number): Promise<SweepR
       deleted[target] += count;
       if (count < batchSize) break;
     }
+  }
+  for (let batch = 0; auditRetentionMs > 0 && batch < MAX_BATCHES_PER_TARGET; batch++) {
+    const count = await deleteOldAuditEventsBatch(db, auditRetentionMs, batchSize);
+    deleted.audit_events += count;
+    if (count < batchSize) break;
   }
   return { deleted };
 }
@@ -38,7 +46,7 @@ export function startSweeper(
   let running: Promise<void> | null = null;
   const timer = setInterval(() => {
     if (running) return;
-    running = sweepOnce(db, options.batchSize)
+    running = sweepOnce(db, options.batchSize, options.auditRetentionMs)
       .then(({ deleted }) => {
         const total = Object.values(deleted).reduce((a, b) => a + b, 0);
         onRun('ok');

@@ -7,7 +7,7 @@ import type { Database } from '../db/database.js';
 import { insertAuditEvent } from '../db/repositories/audit.js';
 import { insertUser, markEmailVerified, type UserRow } from '../db/repositories/users.js';
 import { defaultPolicy, policyFor, type PasswordPolicyChecker } from '../auth/password-policy.js';
-import { normalizeEmail, prepareNewUser, publicUser, type PublicUser } from '../auth/service.js';
+import { prepareNewUser, publicUser, type PublicUser } from '../auth/service.js';
 import { HelloJohnError } from '../errors.js';
 import type { Tenant } from '../tenants/tenants.js';
 
@@ -36,12 +36,12 @@ export class UsersAdmin {
     actor: { via: 'cli' | 'admin_api'; adminId?: string | null } = { via: 'cli' },
   ): Promise<PublicUser> {
     const policy = policyFor(tenant.settings, defaultPolicy(this.deps.config.passwords));
-    const { email, name, passwordHash } = await prepareNewUser(this.deps, policy, input);
+    const { email, emailNormalized, name, passwordHash } = await prepareNewUser(this.deps, policy, input);
     const user = await this.deps.db.transaction(async (tx): Promise<UserRow> => {
       const inserted = await insertUser(tx, {
         tenantId: tenant.id,
         email,
-        emailNormalized: normalizeEmail(email),
+        emailNormalized,
         passwordHash,
         name,
       });

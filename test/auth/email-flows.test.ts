@@ -177,6 +177,32 @@ describe('email flows over real SMTP', () => {
     );
   });
 
+  test('no mail carries the name the requester chose: greetings are neutral', async () => {
+    const email = uniqueEmail('free-text');
+    const name = 'Hi there. SECURITY ALERT call +1 555 0100 or visit https://evil.example/login';
+    const registered = await t.post('/v2/auth/register', { email, password: STRONG_PASSWORD, name });
+    assert.equal(registered.status, 201);
+    assert.equal((registered.body.user as { name: string }).name, name, 'the profile keeps the name');
+    const verify = await smtp.waitFor((m) => m.to.includes(email) && /verify/i.test(m.subject));
+    assert.equal((await t.post('/v2/auth/forgot', { email })).status, 202);
+    const reset = await smtp.waitFor((m) => m.to.includes(email) && /reset/i.test(m.subject));
+    for (const mail of [verify, reset]) {
+      for (const part of ['SECURITY', '555', 'evil.example', 'Hi there']) {
+        for (const [where, text] of Object.entries({
+          subject: mail.subject,
+          text: mail.text,
+          html: mail.html,
+        })) {
+          assert.ok(
+            !text.includes(part),
+            `${mail.subject}: the ${where} must not contain ${JSON.stringify(part)}`,
+          );
+        }
+      }
+      assert.ok(mail.text.startsWith('Hello,\n'), `a neutral greeting: ${mail.text.slice(0, 40)}`);
+    }
+  });
+
   test('forgot is 202 for unknown addresses too, and sends nothing', async () => {
     const unknown = uniqueEmail('nobody');
     const response = await t.post('/v2/auth/forgot', { email: unknown });

@@ -1533,7 +1533,8 @@ describe('hostile input on the first-party auth API', () => {
         password: `x'; DROP TABLE users; -- ${STRONG_PASSWORD}`,
       },
       {
-        email: `x';DROP/**/TABLE/**/users;--.${Date.now()}@example.com`,
+        // No ';' (not allowed unquoted in an address, see src/auth/email-address.ts), still SQL to a naive eye.
+        email: `x'/**/OR/**/1=1/**/--.${Date.now()}@example.com`,
         name: "' OR 1=1 --",
         password: `' OR '1'='1' -- ${STRONG_PASSWORD}`,
       },
@@ -1587,7 +1588,7 @@ describe('hostile input on the first-party auth API', () => {
     assert.equal(me.status, 200, 'the victim session survived every hostile request before this one');
   });
 
-  test('register: odd Unicode in emails and names is refused with 400 or stored exactly as sent', async () => {
+  test('register: odd Unicode in emails and names is refused with 400 or stored as sent (emails normalised)', async () => {
     const stamp = Date.now();
     const emails: [string, string][] = [
       ['lone high surrogate', `a\ud800b.${stamp}@example.com`],
@@ -1636,9 +1637,11 @@ describe('hostile input on the first-party auth API', () => {
         )
       ).rows[0]!;
       const expectedName = body.name?.normalize('NFC').trim() ?? null;
-      if (row.email !== body.email) {
+      // An address is stored in its normalised form (NFKC) unless it differs from it only in ASCII case.
+      const expectedEmail = body.email.normalize('NFKC');
+      if (row.email !== expectedEmail) {
         problems.push(
-          `${label}: stored email ${JSON.stringify(row.email)} instead of ${JSON.stringify(body.email)}`,
+          `${label}: stored email ${JSON.stringify(row.email)} instead of ${JSON.stringify(expectedEmail)}`,
         );
       }
       if (body.name !== undefined && row.name !== expectedName) {

@@ -32,6 +32,7 @@ test('the sweeper deletes expired sessions, refresh tokens and email tokens in b
       authorization_codes: 0,
       sessions: 5,
       client_assertion_jtis: 0,
+      audit_events: 0,
     });
     assert.equal(await count('sessions'), 1);
     assert.equal(await count('refresh_tokens'), 1);

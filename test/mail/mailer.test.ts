@@ -13,8 +13,12 @@ import {
   type Mailer,
   type SmtpConfig,
 } from '../../src/mail/mailer.js';
+import { loadConfig } from '../../src/config.js';
 import { MailOutbox } from '../../src/mail/outbox.js';
 import { passwordResetEmail, verificationEmail } from '../../src/mail/templates.js';
+import { startServerProcess, type ServerProcess } from '../support/cli.js';
+import { createTestDatabase } from '../support/db.js';
+import { unlessAvailable } from '../support/env.js';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp.js';
 
 /** A pino logger writing into memory, as the server's would (same redaction and format). */
@@ -43,7 +47,6 @@ const LINK = `https://id.example.test/verify-email?token=${TOKEN}&tenant=acme`;
 function message(to: string, overrides: Partial<EmailMessage> = {}): EmailMessage {
   const rendered = verificationEmail({
     tenantName: 'Ωmega Corp',
-    userName: 'Zoë Ωmega',
     link: LINK,
     expiresInMinutes: 48 * 60,
   });
@@ -92,7 +95,7 @@ describe('SmtpMailer through a real SMTP server', () => {
     assert.equal(received.subject, 'Bienvenue, Zoë Ωmega — ✓');
     assert.equal(received.text.trimEnd(), sent.text.trimEnd());
     assert.equal(received.html.trimEnd(), sent.html.trimEnd());
-    assert.match(received.text, /Hi Zoë Ωmega,/);
+    assert.match(received.text, /your Ωmega Corp account/);
     assert.ok(received.text.includes(LINK), 'the text part carries the link');
     mailer.close();
   });
@@ -305,8 +308,7 @@ describe('MailOutbox', () => {
 
 describe('templates', () => {
   const hostile = {
-    tenantName: `Acme" onmouseover="alert(1)`,
-    userName: `<script>alert("x")</script> O'Brien`,
+    tenantName: `<script>alert("x")</script> O'Brien Acme" onmouseover="alert(1)`,
     link: 'https://id.example.test/reset-password?token=abc123&tenant=acme',
     expiresInMinutes: 60,
   };
@@ -316,12 +318,12 @@ describe('templates', () => {
     ['verificationEmail', verificationEmail],
     ['passwordResetEmail', passwordResetEmail],
   ] as const) {
-    test(`${name} escapes names in the HTML part`, () => {
+    test(`${name} escapes the tenant name in the HTML part`, () => {
       const { html } = render(hostile);
       assert.ok(!html.includes('<script'), 'no raw <script> tag');
       assert.ok(
         html.includes('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; O&#39;Brien'),
-        'the user name is escaped',
+        'the tenant name is escaped in text',
       );
       assert.ok(!html.includes('" onmouseover="'), 'no attribute breaks out of its quotes');
       assert.ok(
@@ -342,13 +344,12 @@ describe('templates', () => {
     test(`${name} puts the link in both parts, with who it is for and the expiry`, () => {
       const { subject, text, html } = render({
         tenantName: 'Acme',
-        userName: 'Zoë',
         link: hostile.link,
         expiresInMinutes: 48 * 60,
       });
       assert.match(subject, /Acme/);
       assert.ok(text.includes(hostile.link), 'the text part carries the link');
-      assert.ok(text.includes('Hi Zoë,'), 'the greeting names the user');
+      assert.ok(text.startsWith('Hello,\n'), 'a neutral greeting: no text the requester chose');
       assert.ok(text.includes('48 hours'), 'the text part states the expiry');
       assert.match(text, /ignore this email/);
       const escapedLink = hostile.link.replace('&', '&amp;');
@@ -358,76 +359,122 @@ describe('templates', () => {
       assert.ok(!/https?:\/\/(?!id\.example\.test)/.test(html), 'no external assets');
     });
 
-    test(`${name} works without a user name and refuses a non-http link`, () => {
+    test(`${name} states short expiries in minutes and refuses a non-http link`, () => {
       const { text } = render({
         tenantName: 'Acme',
-        userName: null,
         link: hostile.link,
         expiresInMinutes: 30,
       });
-      assert.ok(text.startsWith('Hi,\n'), 'a plain greeting without a name');
       assert.ok(text.includes('30 minutes'), 'short expiries are in minutes');
       assert.throws(() => render({ ...hostile, link: 'javascript:alert(1)' }), TypeError);
     });
   }
 
-  test('names cannot add lines to the subject or the text', () => {
+  test('tenant names cannot add lines to the subject or the text', () => {
     const { subject, text } = verificationEmail({
       tenantName: 'Acme\r\nBcc: eve@example.test',
-      userName: 'Zoë\nClick https://evil.example',
       link: hostile.link,
       expiresInMinutes: 90,
     });
     assert.ok(!/[\r\n]/.test(subject), 'the subject is one line');
-    assert.ok(text.includes('Hi Zoë Click https://evil.example,'), 'line breaks in names become spaces');
+    assert.ok(text.includes('— Acme Bcc: eve@example.test'), 'line breaks in names become spaces');
     assert.ok(text.includes('1 hour 30 minutes'), 'mixed hours and minutes');
   });
 });
 
-describe('createMailer', () => {
+describe('createMailer, with the configuration read from the environment', () => {
+  const DB = { DATABASE_URL: 'postgres://hellojohn@db.internal/hellojohn' };
+  const SMTP = { SMTP_HOST: '127.0.0.1', SMTP_PORT: '2525', SMTP_FROM: 'no-reply@example.test' };
+  const mailerFor = (env: Record<string, string>, logger = captureLogs().logger) =>
+    createMailer(loadConfig({ DATA_DIR: '/tmp/hj-mailer-test', ...env }), logger);
+
   test('uses SMTP whenever it is configured', () => {
-    const { logger } = captureLogs();
-    assert.ok(
-      createMailer({ env: 'prod', smtp: smtpConfig(2525) }, logger) instanceof SmtpMailer,
-      'SMTP in prod',
-    );
-    assert.ok(
-      createMailer({ env: 'dev', smtp: smtpConfig(2525) }, logger) instanceof SmtpMailer,
-      'SMTP in dev',
-    );
+    const keys = { SIGNING_MASTER_KEY: 'a'.repeat(64), SECRETBOX_MASTER_KEY: `${'A'.repeat(43)}=` };
+    assert.ok(mailerFor({ APP_ENV: 'prod', ...DB, ...keys, ...SMTP }) instanceof SmtpMailer, 'SMTP in prod');
+    assert.ok(mailerFor({ APP_ENV: 'dev', ...SMTP }) instanceof SmtpMailer, 'SMTP in dev');
+    assert.ok(mailerFor({ ...SMTP }) instanceof SmtpMailer, 'SMTP without APP_ENV');
   });
 
   test('development without SMTP logs the whole message so the link can be followed', async () => {
-    const logs = captureLogs();
-    const mailer = createMailer({ env: 'dev', smtp: undefined }, logs.logger);
-    assert.ok(mailer instanceof LogMailer, 'a LogMailer in dev');
-    const sent = message('dev@example.test');
-    await mailer.send(sent);
-    const [line] = logs.lines();
-    assert.equal(line!.level, 30);
-    assert.equal(line!.dev_email, true);
-    assert.equal(line!.kind, 'verify_email');
-    assert.equal(line!.to, 'dev@example.test');
-    assert.equal(line!.subject, sent.subject);
-    assert.ok(String(line!.text).includes(LINK), 'the logged text carries the link');
+    // APP_ENV=dev said explicitly, or nothing said on the embedded database (npm run dev out of the box).
+    const envs: Record<string, string>[] = [{ APP_ENV: 'dev' }, { APP_ENV: 'dev', ...DB }, {}];
+    for (const env of envs) {
+      const logs = captureLogs();
+      const mailer = mailerFor(env, logs.logger);
+      assert.ok(mailer instanceof LogMailer, `a LogMailer with ${JSON.stringify(env)}`);
+      const sent = message('dev@example.test');
+      await mailer.send(sent);
+      const [line] = logs.lines();
+      assert.equal(line!.level, 30);
+      assert.equal(line!.dev_email, true);
+      assert.equal(line!.kind, 'verify_email');
+      assert.equal(line!.to, 'dev@example.test');
+      assert.equal(line!.subject, sent.subject);
+      assert.ok(String(line!.text).includes(LINK), 'the logged text carries the link');
+    }
   });
 
-  for (const env of ['staging', 'prod'] as const) {
-    test(`${env} without SMTP drops the message and logs only its kind`, async () => {
+  const noDevLog: [string, Record<string, string>][] = [
+    ['a real database without APP_ENV (forgotten)', DB],
+    ['APP_ENV=staging', { APP_ENV: 'staging', ...DB }],
+    ['APP_ENV=staging on the embedded database', { APP_ENV: 'staging' }],
+  ];
+  for (const [what, env] of noDevLog) {
+    test(`${what} without SMTP: one startup warning, then each message dropped naming only its kind`, async () => {
       const logs = captureLogs();
-      const mailer = createMailer({ env, smtp: undefined }, logs.logger);
+      const mailer = mailerFor(env, logs.logger);
       assert.ok(mailer instanceof DisabledMailer, 'a DisabledMailer');
+      const [startup] = logs.lines();
+      assert.equal(startup!.level, 40);
+      assert.match(String(startup!.msg), /SMTP is not configured.*cannot be sent/);
       const sent = message('user@example.test', { kind: 'reset_password' });
       await mailer.send(sent);
       const lines = logs.lines();
-      assert.equal(lines.length, 1);
-      assert.equal(lines[0]!.level, 40);
-      assert.equal(lines[0]!.msg, 'email not sent: SMTP is not configured');
-      assert.equal(lines[0]!.kind, 'reset_password');
+      assert.equal(lines.length, 2);
+      assert.equal(lines[1]!.level, 40);
+      assert.equal(lines[1]!.msg, 'email not sent: SMTP is not configured');
+      assert.equal(lines[1]!.kind, 'reset_password');
       const raw = logs.raw();
-      for (const secret of ['user@example.test', TOKEN, LINK, sent.subject, 'Zoë']) {
+      for (const secret of ['user@example.test', TOKEN, LINK, sent.subject]) {
         assert.ok(!raw.includes(secret), `the log must not contain ${JSON.stringify(secret)}`);
       }
     });
   }
 });
+
+test(
+  'a server on PostgreSQL that forgot APP_ENV never logs a reset link, and forgot answers as before',
+  { skip: unlessAvailable({ postgres: true }) },
+  async () => {
+    const db = await createTestDatabase();
+    let server: ServerProcess | undefined;
+    try {
+      server = await startServerProcess({ ...db.env, ARGON2_MEMORY_KIB: '1024', ARGON2_ITERATIONS: '1' });
+      const post = (path: string, body: unknown) =>
+        fetch(`${server!.url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      const email = 'forgot-app-env@example.com';
+      assert.equal(
+        (await post('/v2/auth/register', { email, password: 'Correct-Horse-Battery-Staple-42' })).status,
+        201,
+      );
+      assert.equal((await post('/v2/auth/forgot', { email })).status, 202);
+      assert.equal((await post('/v2/auth/forgot', { email: 'nobody@example.com' })).status, 202);
+      const deadline = Date.now() + 10_000;
+      while (server.logs().split('email not sent').length < 3 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      const logs = server.logs();
+      assert.equal(logs.split('SMTP is not configured (SMTP_HOST)').length - 1, 1, 'one startup warning');
+      assert.equal(logs.split('email not sent: SMTP is not configured').length - 1, 2, 'verify + reset');
+      for (const secret of ['token=', 'reset-password', 'verify-email?', email, 'dev_email']) {
+        assert.ok(!logs.includes(secret), `the log must not contain ${JSON.stringify(secret)}`);
+      }
+    } finally {
+      await server?.stop();
+      await db.drop();
+    }
+  },
+);

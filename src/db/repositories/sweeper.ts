@@ -19,6 +19,24 @@ export const SWEEP_TARGETS = {
       SELECT tenant_id, client_id, jti FROM client_assertion_jtis WHERE expires_at < now() LIMIT $1)`,
 } as const;
 
+/**
+ * Deletes up to `limit` audit events older than `retentionMs`, oldest first. The created_at index of
+ * migration 0008 makes both the search and the "nothing to delete" answer an index probe.
+ */
+export async function deleteOldAuditEventsBatch(
+  db: Queryable,
+  retentionMs: number,
+  limit: number,
+): Promise<number> {
+  const result = await db.query(
+    `DELETE FROM audit_events WHERE id IN (
+       SELECT id FROM audit_events WHERE created_at < now() - make_interval(secs => $1::double precision / 1000)
+        ORDER BY created_at LIMIT $2)`,
+    [retentionMs, limit],
+  );
+  return result.rowCount;
+}
+
 export async function deleteExpiredBatch(
   db: Queryable,
   target: keyof typeof SWEEP_TARGETS,

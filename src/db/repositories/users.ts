@@ -3,7 +3,10 @@ import type { Queryable } from '../database.js';
 export interface UserRow {
   id: string;
   tenant_id: string;
+  /** For display (see src/auth/email-address.ts). */
   email: string;
+  /** The account's key; mail goes here. */
+  email_normalized: string;
   email_verified: boolean;
   password_hash: string | null;
   name: string | null;
@@ -15,7 +18,7 @@ export interface UserRow {
 }
 
 const COLUMNS =
-  'id, tenant_id, email, email_verified, password_hash, name, profile, blocked, created_at, updated_at, last_login_at';
+  'id, tenant_id, email, email_normalized, email_verified, password_hash, name, profile, blocked, created_at, updated_at, last_login_at';
 
 /** Inserts a user; null when the (tenant, normalized email) pair is taken. */
 export async function insertUser(
@@ -105,6 +108,7 @@ export function userFromJson(json: Record<string, unknown>): UserRow {
     id: json.id as string,
     tenant_id: json.tenant_id as string,
     email: json.email as string,
+    email_normalized: json.email_normalized as string,
     email_verified: json.email_verified === true,
     password_hash: (json.password_hash as string | null) ?? null,
     name: (json.name as string | null) ?? null,
