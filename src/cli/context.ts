@@ -1,7 +1,7 @@
 // What every command shares: configuration, a logger, the database, and one way of failing.
 import type { Logger } from 'pino';
 import pino from 'pino';
-import { ConfigError, loadConfig, type Config } from '../config.js';
+import { ConfigError, loadConfig, readEnvironment, type Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { openDatabase } from '../db/open.js';
 import { StartupError } from '../db/postgres.js';
@@ -28,8 +28,12 @@ export interface CommandContext {
  * `serve` logs JSON lines to stdout. One-shot commands keep stdout for their output and print log lines
  * for people on stderr: `hellojohn: warning: ...`.
  */
-export function commandContext(logTo: 'json-stdout' | 'plain-stderr' = 'plain-stderr'): CommandContext {
-  const config = loadConfig();
+export function commandContext(
+  logTo: 'json-stdout' | 'plain-stderr' = 'plain-stderr',
+  /** Command-line options that stand in for environment variables, e.g. `{ PORT: '3000' }`. */
+  overrides: Record<string, string> = {},
+): CommandContext {
+  const config = loadConfig({ ...readEnvironment(), ...overrides });
   const destination = logTo === 'json-stdout' ? pino.destination({ fd: 1, sync: true }) : plainStderr;
   return { config, logger: createLogger(config.logLevel, destination) };
 }

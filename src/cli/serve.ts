@@ -10,9 +10,13 @@ import { MigrationError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { CliError, commandContext } from './context.js';
 
-export async function serveCommand(): Promise<number | void> {
+export async function serveCommand(options: { port?: string } = {}): Promise<number | void> {
   const started = performance.now();
-  const { config, logger } = commandContext('json-stdout');
+  // --port stands in for PORT, so it is validated like it.
+  const { config, logger } = commandContext(
+    'json-stdout',
+    options.port === undefined ? {} : { PORT: options.port },
+  );
   const db = await openDatabase(config, logger);
   try {
     if (config.migrateOnStart) {

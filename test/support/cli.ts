@@ -58,10 +58,14 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `hellojohn serve` on a free port and resolves once it listens. */
-export function startServerProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
+/** Starts `hellojohn serve` (or `args`) on a free port and resolves once it listens. */
+export function startServerProcess(
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+  args: string[] = ['serve'],
+): Promise<ServerProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'serve'], {
+    const child = spawn(process.execPath, [BIN, ...args], {
       // The listening line is logged at info: the harness needs it to learn the port.
       // (A caller may still lower the threshold, to debug, for more lines.)
       env: childEnv({ HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env }),
