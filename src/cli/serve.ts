@@ -8,15 +8,12 @@ import { migrate, migrationStatus, schemaProblem } from '../db/migrator.js';
 import { migrations } from '../db/migrations/index.js';
 import { MigrationError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { CliError, commandContext } from './context.js';
+import { CliError, serverContext } from './context.js';
 
 export async function serveCommand(options: { port?: string } = {}): Promise<number | void> {
   const started = performance.now();
   // --port stands in for PORT, so it is validated like it.
-  const { config, logger } = commandContext(
-    'json-stdout',
-    options.port === undefined ? {} : { PORT: options.port },
-  );
+  const { config, logger } = await serverContext(options.port === undefined ? {} : { PORT: options.port });
   const db = await openDatabase(config, logger);
   try {
     if (config.migrateOnStart) {
