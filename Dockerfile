@@ -4,9 +4,17 @@
 #   docker run -p 8080:8080 -e DATABASE_URL='postgres://...' hellojohn
 #
 # Without DATABASE_URL the server uses the embedded PGlite database in /data (development only).
+#
+# Metrics are on the management listener, 127.0.0.1:9000 inside the container unless MANAGEMENT_HOST says
+# otherwise: set MANAGEMENT_HOST=0.0.0.0 for a Prometheus on the container network, and do not publish
+# port 9000 (docs/operations.md#the-management-listener).
+
+# Node.js 26, the Active LTS line (until October 2027; supported until April 2029), pinned to an exact
+# release so a rebuild does not change the runtime. package.json "engines" says what else works.
+ARG NODE_IMAGE=node:26.12.1-trixie-slim
 
 # ---- build: compile TypeScript to dist/ ----------------------------------------------------------
-FROM node:20-bookworm-slim AS build
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Scripts are skipped here because `prepare` (the build) needs the sources, copied below.
@@ -16,7 +24,7 @@ COPY src ./src
 RUN npm run build
 
 # ---- runtime: production dependencies + compiled output only ------------------------------------
-FROM node:20-bookworm-slim
+FROM ${NODE_IMAGE}
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force

@@ -9,6 +9,7 @@ import type { Database } from './db/database.js';
 import { migrations as embeddedMigrations, type Migration } from './db/migrations/index.js';
 import { clientErrorResponse, registerErrorHandling, sendError } from './http/errors.js';
 import { healthRoutes } from './http/health.js';
+import { buildManagementServer } from './http/management.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { metricsRoutes } from './http/metrics.js';
 import { Metrics, instrumentDatabase } from './observability/metrics.js';
@@ -246,11 +247,17 @@ export async function buildApp(config: Config, appDeps: AppDeps): Promise<Fastif
     await app.register(cors, { origin: config.http.corsOrigins, credentials: true });
   }
   await app.register(cookie);
-  if (config.metrics.enabled) await app.register(metricsRoutes, { metrics, token: config.metrics.token });
-  await app.register(healthRoutes, {
-    db: deps.db,
-    migrations: deps.migrations ?? embeddedMigrations,
-  });
+  const health = { db: deps.db, migrations: deps.migrations ?? embeddedMigrations };
+  // Probes reach the pod's address, so /health and /ready stay on the main port; /metrics only on request
+  // (METRICS_ON_MAIN_PORT, which config allows only with METRICS_TOKEN).
+  await app.register(healthRoutes, health);
+  if (config.metrics.enabled && config.metrics.onMainPort) {
+    await app.register(metricsRoutes, { metrics, token: config.metrics.token });
+  }
+  // Not listening yet: whoever starts the app listens on it too (serve), and closing the app closes it.
+  const management = await buildManagementServer(config, { ...health, logger, metrics });
+  app.decorate('management', management);
+  app.addHook('preClose', async () => management.close());
 
   const services = buildServices(config, deps);
   app.decorate('services', services);
@@ -304,5 +311,7 @@ export async function buildApp(config: Config, appDeps: AppDeps): Promise<Fastif
 declare module 'fastify' {
   interface FastifyInstance {
     services: Services;
+    /** The management listener's server (/metrics, /health, /ready); see src/http/management.ts. */
+    management: FastifyInstance;
   }
 }

@@ -9,6 +9,8 @@ import { parseEnv } from 'node:util';
 export type SslMode = 'disable' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
 export type AppEnv = 'dev' | 'staging' | 'prod';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+/** `auto`: readable lines when stdout is a terminal, JSON lines otherwise. */
+export type LogFormat = 'auto' | 'json' | 'pretty';
 
 export interface PostgresConfig {
   kind: 'postgres';
@@ -68,6 +70,7 @@ export interface Config {
     shutdownTimeoutMs: number;
   };
   logLevel: LogLevel;
+  logFormat: LogFormat;
   keys: {
     signingMasterKey: Buffer | undefined;
     secretboxMasterKey: Buffer | undefined;
@@ -146,7 +149,14 @@ export interface Config {
     /** Audit events older than this are swept (AUDIT_RETENTION); 0 keeps them forever. */
     auditRetentionMs: number;
   };
-  metrics: { enabled: boolean; token: string | undefined };
+  metrics: {
+    enabled: boolean;
+    token: string | undefined;
+    /** Also serve /metrics on the main port (METRICS_ON_MAIN_PORT); only allowed with a token. */
+    onMainPort: boolean;
+  };
+  /** The management listener: /metrics, /health and /ready, on loopback unless told otherwise. */
+  management: { host: string; port: number };
 }
 
 export class ConfigError extends Error {
@@ -226,6 +236,7 @@ export function loadConfig(env: Env = readEnvironment()): Config {
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
       'info',
     ),
+    logFormat: oneOf(read, 'LOG_FORMAT', ['auto', 'json', 'pretty'] as const, 'auto'),
     keys: {
       signingMasterKey,
       secretboxMasterKey,
@@ -257,7 +268,8 @@ export function loadConfig(env: Env = readEnvironment()): Config {
       loginLockoutMs: duration(read, 'LOGIN_LOCKOUT', '15m', 1000),
     },
     smtp: smtp(read),
-    metrics: { enabled: boolean(read, 'METRICS_ENABLED', true), token: read('METRICS_TOKEN') },
+    metrics: metrics(read),
+    management: management(read),
     sweeper: {
       intervalMs: duration(read, 'SWEEPER_INTERVAL', '5m', 1000),
       batchSize: integer(read, 'SWEEPER_BATCH_SIZE', 1000, 1, 100_000),
@@ -328,6 +340,27 @@ function passwords(read: Reader): Config['passwords'] {
     breachedCheck: boolean(read, 'BREACHED_PASSWORD_CHECK', false),
     hibpApiUrl: hibp.replace(/\/+$/, ''),
   };
+}
+
+function metrics(read: Reader): Config['metrics'] {
+  const token = read('METRICS_TOKEN');
+  const onMainPort = boolean(read, 'METRICS_ON_MAIN_PORT', false);
+  // The main port is the public one: metrics there without a token would hand anyone the traffic figures.
+  if (onMainPort && token === undefined) {
+    throw new ConfigError(
+      'METRICS_ON_MAIN_PORT',
+      'requires METRICS_TOKEN (metrics on the public port need a token)',
+    );
+  }
+  return { enabled: boolean(read, 'METRICS_ENABLED', true), token, onMainPort };
+}
+
+function management(read: Reader): Config['management'] {
+  const port = integer(read, 'MANAGEMENT_PORT', 9000, 0, 65_535);
+  if (port !== 0 && port === integer(read, 'PORT', 8080, 0, 65_535)) {
+    throw new ConfigError('MANAGEMENT_PORT', `must differ from PORT (both are ${port})`);
+  }
+  return { host: read('MANAGEMENT_HOST') ?? '127.0.0.1', port };
 }
 
 function smtp(read: Reader): Config['smtp'] {

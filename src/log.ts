@@ -1,7 +1,7 @@
-// JSON logs with pino. Secrets never reach a log line: credentials in headers are redacted, and query
-// parameters that can carry tokens or codes are masked before a URL is logged.
+// JSON logs with pino (readable lines on a terminal). Secrets never reach a log line: credentials in
+// headers are redacted, and query parameters that can carry tokens or codes are masked before a URL is logged.
 import pino, { type DestinationStream, type Logger } from 'pino';
-import type { LogLevel } from './config.js';
+import type { LogFormat, LogLevel } from './config.js';
 
 const SECRET_PARAMS =
   /^(token|code|code_verifier|refresh_token|access_token|id_token|id_token_hint|client_secret|password|mfa_token|otp|assertion|client_assertion|logout_hint|login_hint)$/i;
@@ -50,4 +50,25 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
     },
     destination,
   );
+}
+
+/**
+ * Where the server's log goes on stdout: JSON lines for collectors, or readable lines for a person
+ * (LOG_FORMAT=pretty, or `auto` when stdout is a terminal).
+ */
+export async function stdoutLogDestination(
+  format: LogFormat,
+  isTerminal: boolean,
+): Promise<DestinationStream> {
+  if (format === 'json' || (format === 'auto' && !isTerminal)) return pino.destination({ fd: 1, sync: true });
+  // Imported only here, so a server logging JSON never loads the pretty printer.
+  const { default: pretty } = await import('pino-pretty');
+  return pretty({
+    destination: 1,
+    sync: true,
+    colorize: isTerminal,
+    translateTime: 'SYS:HH:MM:ss.l',
+    // Every line would say it; JSON keeps it for collectors that gather several services.
+    ignore: 'service',
+  });
 }

@@ -38,7 +38,7 @@ test(
       }
       assert.equal((await a.post('/v2/auth/login', { email, password: STRONG_PASSWORD })).status, 429);
       assert.equal((await postB('/v2/auth/login', { email, password: STRONG_PASSWORD })).status, 429);
-      const metrics = await (await fetch(`${a.base}/metrics`)).text();
+      const metrics = await (await fetch(`${a.managementBase}/metrics`)).text();
       assert.match(metrics, /^hellojohn_redis_up 1$/m);
     } finally {
       await b.close();
@@ -73,7 +73,7 @@ test('with Redis unreachable, requests keep working on in-memory limits and /rea
       'the in-memory insurance limiter still enforces the lockout',
     );
     assert.equal((await t.get('/ready')).status, 200);
-    assert.match(await (await fetch(`${t.base}/metrics`)).text(), /^hellojohn_redis_up 0$/m);
+    assert.match(await (await fetch(`${t.managementBase}/metrics`)).text(), /^hellojohn_redis_up 0$/m);
   } finally {
     await t.close();
   }

@@ -30,8 +30,9 @@ test('SIGTERM lets an in-flight request finish, then exits 0', async () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.equal(server.child.exitCode, null, 'still running while a request is in flight');
 
-    // New connections are no longer accepted.
+    // New connections are no longer accepted, on either listener.
     await assert.rejects(fetch(`${server.url}/health`, { headers: { connection: 'close' } }));
+    await assert.rejects(fetch(`${server.managementUrl}/metrics`, { headers: { connection: 'close' } }));
 
     socket.write(body.slice(5));
     await closed;

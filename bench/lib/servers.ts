@@ -69,6 +69,8 @@ export async function startHelloJohn(context: SuiteContext, extraEnv: Record<str
         DATABASE_MAX_CONNECTIONS: String(context.config.dbPool),
         HOST,
         PORT: String(port),
+        // A free one: another server on this machine may hold the default 9000.
+        MANAGEMENT_PORT: String(await freePort(HOST)),
         BASE_URL: baseUrl,
         DATA_DIR: dataDir,
         APP_ENV: 'dev',

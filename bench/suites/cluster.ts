@@ -19,6 +19,9 @@ import { expectJson, field, mapLimit } from '../lib/http.js';
 import { drain, runLoad, type LoadRequest, type Measurement } from '../lib/load.js';
 import { databaseUrl } from '../lib/postgres.js';
 import { freePort, startServer, type RunningServer } from '../lib/process.js';
+
+/** An instance and its management listener, where /metrics is served. */
+type Instance = RunningServer & { managementUrl: string };
 import type { Outcome, Row, Target } from '../lib/report.js';
 import { buildHelloJohn, HOST } from '../lib/servers.js';
 import { refreshRequest } from './auth.js';
@@ -33,7 +36,7 @@ interface User {
 }
 
 interface Topology {
-  instances: RunningServer[];
+  instances: Instance[];
   /** Database round trips per request, by scenario (undefined when it could not be measured). */
   roundTrips: Partial<Record<Scenario, number>>;
   results: Record<Scenario, Outcome>;
@@ -114,7 +117,7 @@ async function startInstances(
   count: number,
   databaseUrl: string,
   redis: string,
-): Promise<RunningServer[]> {
+): Promise<Instance[]> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'hellojohn-bench-cluster-'));
   context.resources.add(`remove ${dataDir}`, () => rm(dataDir, { recursive: true, force: true }));
   const shared = {
@@ -134,24 +137,29 @@ async function startInstances(
     RATE_LIMIT_PER_CLIENT: '1000000',
     LOGIN_MAX_FAILURES: '1000',
   };
-  const servers: RunningServer[] = [];
+  const servers: Instance[] = [];
   for (let i = 0; i < count; i++) {
     const port = await freePort(HOST);
     const baseUrl = `http://${HOST}:${port}`;
-    servers.push(
-      await startServer(
-        {
-          name: `hellojohn-${i + 1}`,
-          command: process.execPath,
-          args: ['bin/hellojohn.js', 'serve'],
-          cwd: context.config.root,
-          env: { ...shared, PORT: String(port), MIGRATE_ON_START: i === 0 ? 'true' : 'false' },
-          baseUrl,
-          readyPath: '/ready',
+    const managementPort = await freePort(HOST);
+    const server = await startServer(
+      {
+        name: `hellojohn-${i + 1}`,
+        command: process.execPath,
+        args: ['bin/hellojohn.js', 'serve'],
+        cwd: context.config.root,
+        env: {
+          ...shared,
+          PORT: String(port),
+          MANAGEMENT_PORT: String(managementPort),
+          MIGRATE_ON_START: i === 0 ? 'true' : 'false',
         },
-        context.resources,
-      ),
+        baseUrl,
+        readyPath: '/ready',
+      },
+      context.resources,
     );
+    servers.push(Object.assign(server, { managementUrl: `http://${HOST}:${managementPort}` }));
   }
   return servers;
 }
@@ -168,11 +176,11 @@ function sample(text: string, name: string): number {
 }
 
 /** Round trips the instances made so far: statements, plus BEGIN and COMMIT of each transaction. */
-async function appRoundTrips(instances: RunningServer[]): Promise<number> {
+async function appRoundTrips(instances: Instance[]): Promise<number> {
   let total = 0;
   for (const server of instances) {
     const text = await (
-      await fetch(`${server.baseUrl}/metrics`, { signal: AbortSignal.timeout(10_000) })
+      await fetch(`${server.managementUrl}/metrics`, { signal: AbortSignal.timeout(10_000) })
     ).text();
     total +=
       sample(text, 'hellojohn_db_query_duration_seconds_count') +
@@ -201,7 +209,7 @@ async function statementCalls(context: SuiteContext, database: string): Promise<
 }
 
 /** Waits (bounded) until the instances stop issuing statements: work queued before has finished. */
-async function settled(instances: RunningServer[]): Promise<number> {
+async function settled(instances: Instance[]): Promise<number> {
   let last = await appRoundTrips(instances);
   for (let i = 0; i < 50; i++) {
     await sleep(200);
@@ -281,7 +289,7 @@ async function measureTopology(context: SuiteContext, count: number, redis: stri
     roundTrips: {},
     results: { login: { error }, refresh: { error }, me: { error } },
   });
-  let instances: RunningServer[];
+  let instances: Instance[];
   try {
     instances = await startInstances(context, count, await bouncedDatabase(context, name), redis);
   } catch (error) {

@@ -1,12 +1,11 @@
 // What every command shares: configuration, a logger, the database, and one way of failing.
 import type { Logger } from 'pino';
-import pino from 'pino';
-import { ConfigError, loadConfig, type Config } from '../config.js';
+import { ConfigError, loadConfig, readEnvironment, type Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { openDatabase } from '../db/open.js';
 import { StartupError } from '../db/postgres.js';
 import { HelloJohnError } from '../errors.js';
-import { createLogger } from '../log.js';
+import { createLogger, stdoutLogDestination } from '../log.js';
 
 /** A failure the CLI reports as one plain line, with its exit code. */
 export class CliError extends Error {
@@ -24,13 +23,19 @@ export interface CommandContext {
   logger: Logger;
 }
 
-/**
- * `serve` logs JSON lines to stdout. One-shot commands keep stdout for their output and print log lines
- * for people on stderr: `hellojohn: warning: ...`.
- */
-export function commandContext(logTo: 'json-stdout' | 'plain-stderr' = 'plain-stderr'): CommandContext {
+/** One-shot commands keep stdout for their output and print log lines for people on stderr: `hellojohn: warning: ...`. */
+export function commandContext(): CommandContext {
   const config = loadConfig();
-  const destination = logTo === 'json-stdout' ? pino.destination({ fd: 1, sync: true }) : plainStderr;
+  return { config, logger: createLogger(config.logLevel, plainStderr) };
+}
+
+/**
+ * `serve` logs to stdout: JSON lines, or readable ones on a terminal (LOG_FORMAT).
+ * `overrides` are command-line options that stand in for environment variables, e.g. `{ PORT: '3000' }`.
+ */
+export async function serverContext(overrides: Record<string, string> = {}): Promise<CommandContext> {
+  const config = loadConfig({ ...readEnvironment(), ...overrides });
+  const destination = await stdoutLogDestination(config.logFormat, process.stdout.isTTY === true);
   return { config, logger: createLogger(config.logLevel, destination) };
 }
 

@@ -26,10 +26,13 @@ const program = new Command('hellojohn')
   .showHelpAfterError()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
+// Not commander's default command: that would start a server for any mistyped command ("too many
+// arguments for 'serve'"). `hellojohn` alone still serves (see the end of this file).
 program
-  .command('serve', { isDefault: true })
+  .command('serve')
   .description('start the server (applies pending migrations first unless MIGRATE_ON_START=false)')
-  .action(() => run(serveCommand));
+  .option('--port <port>', 'listen on this port instead of PORT')
+  .action((options: { port?: string }) => run(() => serveCommand(options)));
 
 const migrateCmd = program
   .command('migrate')
@@ -207,4 +210,9 @@ program
     process.stdout.write(`hellojohn ${VERSION}\n`);
   });
 
-await program.parseAsync(process.argv);
+// Without arguments, serve; anything else must name a command, so a typo gets "unknown command 'foo'"
+// and commander's "Did you mean …?" instead of a server.
+// Subcommands copied the full help-after-error above; at the top level a hint keeps the suggestion in view.
+program.showHelpAfterError("(run 'hellojohn --help' for the list of commands)");
+const args = process.argv.slice(2);
+await program.parseAsync(args.length === 0 ? ['serve'] : args, { from: 'user' });

@@ -1,5 +1,6 @@
 // `hellojohn serve`: open the database, migrate (unless told not to), refuse a schema we cannot run on,
 // listen, and shut down gracefully on SIGTERM/SIGINT.
+import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../app.js';
 import { SecretboxError } from '../crypto/secretbox.js';
 import { openDatabase } from '../db/open.js';
@@ -7,11 +8,12 @@ import { migrate, migrationStatus, schemaProblem } from '../db/migrator.js';
 import { migrations } from '../db/migrations/index.js';
 import { MigrationError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { CliError, commandContext } from './context.js';
+import { CliError, serverContext } from './context.js';
 
-export async function serveCommand(): Promise<number | void> {
+export async function serveCommand(options: { port?: string } = {}): Promise<number | void> {
   const started = performance.now();
-  const { config, logger } = commandContext('json-stdout');
+  // --port stands in for PORT, so it is validated like it.
+  const { config, logger } = await serverContext(options.port === undefined ? {} : { PORT: options.port });
   const db = await openDatabase(config, logger);
   try {
     if (config.migrateOnStart) {
@@ -42,20 +44,30 @@ export async function serveCommand(): Promise<number | void> {
         '(it is not the key they were sealed with; restore the right master key)',
     );
   }
-  try {
-    await app.listen({ host: config.http.host, port: config.http.port });
-  } catch (error) {
-    await app.close();
-    await db.close();
-    throw new CliError(
-      `cannot listen on ${config.http.host}:${config.http.port}: ${(error as Error).message}`,
-    );
+  const listeners = [
+    { server: app, name: '', host: config.http.host, port: config.http.port },
+    { server: app.management, name: 'management ', ...config.management },
+  ];
+  for (const { server, name, host, port } of listeners) {
+    try {
+      await server.listen({ host, port });
+    } catch (error) {
+      await app.close();
+      await db.close();
+      throw new CliError(`cannot listen on ${name}${host}:${port}: ${(error as Error).message}`);
+    }
   }
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.http.port;
+  const port = boundPort(app, config.http.port);
+  const managementPort = boundPort(app.management, config.management.port);
   logger.info(
-    { version: VERSION, port, database: db.kind, startup_ms: Math.round(performance.now() - started) },
-    `hellojohn listening on ${config.http.host}:${port}`,
+    {
+      version: VERSION,
+      port,
+      management_port: managementPort,
+      database: db.kind,
+      startup_ms: Math.round(performance.now() - started),
+    },
+    `hellojohn listening on ${config.http.host}:${port} (management: ${config.management.host}:${managementPort})`,
   );
 
   let stopping = false;
@@ -77,4 +89,10 @@ export async function serveCommand(): Promise<number | void> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+}
+
+/** The port the server really listens on (PORT=0 picks a free one). */
+function boundPort(server: FastifyInstance, configured: number): number {
+  const address = server.server.address();
+  return typeof address === 'object' && address ? address.port : configured;
 }

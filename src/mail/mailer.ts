@@ -66,14 +66,25 @@ export class SmtpMailer implements Mailer {
   }
 }
 
+const FIRST_LINK = /https?:\/\/\S+/;
+
 /** Development without SMTP: the message is logged in full so a developer can follow the link. */
 export class LogMailer implements Mailer {
   constructor(private readonly logger: Logger) {}
 
   async send(message: EmailMessage): Promise<void> {
+    // The link also goes at the end of the message line, whole, so it can be clicked in a terminal.
+    const link = FIRST_LINK.exec(message.text)?.[0];
     this.logger.info(
-      { dev_email: true, kind: message.kind, to: message.to, subject: message.subject, text: message.text },
-      'email not sent (development, no SMTP configured): logged instead',
+      {
+        dev_email: true,
+        kind: message.kind,
+        to: message.to,
+        subject: message.subject,
+        link,
+        text: message.text,
+      },
+      `email not sent (development, no SMTP configured): ${message.kind} to ${message.to}${link ? `: ${link}` : ''}`,
     );
   }
 }

@@ -165,7 +165,7 @@ void describe(
       assert.ok(rssAfter - rssBefore < 40, `RSS grew ${(rssAfter - rssBefore).toFixed(1)} MiB`);
 
       // The pool drained and the service is normal again.
-      const text = await (await fetch(`${server.url}/metrics`)).text();
+      const text = await (await fetch(`${server.managementUrl}/metrics`)).text();
       assert.match(text, /^hellojohn_db_pool_waiting 0$/m);
       const after = await Promise.all(Array.from({ length: 10 }, (_, i) => login(i)));
       for (const r of after) assert.equal(r.status, 200, JSON.stringify(r.body));

@@ -11,6 +11,8 @@ import { freePort } from './net.js';
 
 export interface TestApp {
   base: string;
+  /** The management listener (/metrics, /health, /ready), on 127.0.0.1 like the default MANAGEMENT_HOST. */
+  managementBase: string;
   app: FastifyInstance;
   db: Database;
   testDb: TestDatabase;
@@ -40,6 +42,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const app = await buildApp(config, { db, logger, sweeper: false });
   await app.listen({ host: '127.0.0.1', port });
   const base = `http://127.0.0.1:${port}`;
+  const managementBase = await app.management.listen({ host: '127.0.0.1', port: 0 });
 
   const request = async (
     method: string,
@@ -64,6 +67,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
 
   return {
     base,
+    managementBase,
     app,
     db,
     testDb,

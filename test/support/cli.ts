@@ -15,14 +15,15 @@ export function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   const clean: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (
-      !/^(DATABASE_|DATA_DIR|APP_ENV|PORT|HOST|BASE_URL|MIGRATE_ON_START|ALLOW_NEWER_SCHEMA|REDIS_URL|LOG_LEVEL|PGSSL)/.test(
+      !/^(DATABASE_|DATA_DIR|APP_ENV|PORT|HOST|BASE_URL|MIGRATE_ON_START|ALLOW_NEWER_SCHEMA|REDIS_URL|LOG_|PGSSL|MANAGEMENT_|METRICS_)/.test(
         key,
       )
     ) {
       clean[key] = value;
     }
   }
-  return { ...clean, ...env };
+  // Servers run side by side in tests: each management listener takes a free port unless told otherwise.
+  return { ...clean, MANAGEMENT_PORT: '0', ...env };
 }
 
 export function runCli(args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<CliResult> {
@@ -50,15 +51,21 @@ export function runCli(args: string[], env: Record<string, string>, timeoutMs = 
 export interface ServerProcess {
   child: ChildProcess;
   url: string;
+  /** The management listener (/metrics, /health, /ready) on MANAGEMENT_HOST, default 127.0.0.1. */
+  managementUrl: string;
   logs: () => string;
   exited: Promise<number | null>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `hellojohn serve` on a free port and resolves once it listens. */
-export function startServerProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
+/** Starts `hellojohn serve` (or `args`) on a free port and resolves once it listens. */
+export function startServerProcess(
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+  args: string[] = ['serve'],
+): Promise<ServerProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'serve'], {
+    const child = spawn(process.execPath, [BIN, ...args], {
       // The listening line is logged at info: the harness needs it to learn the port.
       // (A caller may still lower the threshold, to debug, for more lines.)
       env: childEnv({ HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env }),
@@ -72,12 +79,13 @@ export function startServerProcess(env: Record<string, string>, timeoutMs = 60_0
     }, timeoutMs);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /"port":(\d+)[^\n]*hellojohn listening/.exec(output);
+      const match = /"port":(\d+),"management_port":(\d+)[^\n]*hellojohn listening/.exec(output);
       if (match) {
         clearTimeout(timer);
         resolve({
           child,
           url: `http://127.0.0.1:${match[1]}`,
+          managementUrl: `http://127.0.0.1:${match[2]}`,
           logs: () => output,
           exited,
           stop: (signal = 'SIGTERM') => {

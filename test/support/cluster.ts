@@ -99,7 +99,7 @@ function instance(name: string, server: ServerProcess): Instance {
     get: (path, headers) => request('GET', path, undefined, headers),
     post: (path, body, headers) => request('POST', path, body, headers),
     metrics: async () =>
-      (await fetch(`${server.url}/metrics`, { signal: AbortSignal.timeout(15_000) })).text(),
+      (await fetch(`${server.managementUrl}/metrics`, { signal: AbortSignal.timeout(15_000) })).text(),
   };
 }
 
