@@ -394,6 +394,8 @@ export interface ParsedForm {
 
 export class HttpAgent {
   readonly jar = new CookieJar();
+  /** Every Set-Cookie line received, attributes included, in order (the jar keeps only name and value). */
+  readonly setCookies: string[] = [];
 
   async request(url: URL | string, init: RequestInit = {}): Promise<Response> {
     const target = new URL(url);
@@ -404,6 +406,7 @@ export class HttpAgent {
     headers.set('user-agent', 'hellojohn-tests/1 (HttpAgent)');
     const response = await fetch(target, { ...init, headers, redirect: 'manual' });
     this.jar.store(response, target);
+    this.setCookies.push(...response.headers.getSetCookie());
     return response;
   }
 
