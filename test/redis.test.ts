@@ -93,6 +93,15 @@ test(
       await limiter.refund('k');
       assert.deepEqual(await limiter.consume('k'), { allowed: true, remaining: 0, retryAfterSeconds: 0 });
 
+      // A refund that arrives after its window ended leaves no credit in the next one.
+      const short = store.limiter({ name: 'late-refund', points: 2, durationSeconds: 1 });
+      assert.equal((await short.consume('k', 2)).allowed, true);
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      await short.refund('k');
+      await short.refund('k');
+      const next = await Promise.all(Array.from({ length: 4 }, () => short.consume('k')));
+      assert.equal(next.filter((r) => r.allowed).length, 2, 'exactly N in the new window');
+
       // Two instances sharing Redis: parallel attempts on one account hold the same failure points.
       const lockout = new LoginLockout(store, { maxFailures: 3, lockoutMs: 60_000 });
       const other = new LoginLockout(redisRateLimitStore(client, prefix), {

@@ -18,7 +18,10 @@ export interface RateLimitResult {
 export interface RateLimiter {
   /** Takes `points` (default 1) from `key`; refusal is a result, not an exception. Store failures reject. */
   consume(key: string, points?: number): Promise<RateLimitResult>;
-  /** Gives back `points` (default 1) consumed from `key`, for work that was counted but never done. */
+  /**
+   * Gives back `points` (default 1) consumed from `key`, for work that was counted but never done. Never
+   * below zero: a point whose window has ended is not given to the next one.
+   */
   refund(key: string, points?: number): Promise<void>;
   /** Forgets everything about `key` (its count and any block). */
   reset(key: string): Promise<void>;
@@ -156,7 +159,11 @@ function adapt(limiter: RateLimiterAbstract): RateLimiter {
       if (!Number.isSafeInteger(points) || points < 1) {
         throw new RangeError(`points to refund must be a whole number ≥ 1 (got ${points})`);
       }
-      await limiter.reward(key, points);
+      const res = await limiter.reward(key, points);
+      // A point consumed in a window that has since ended comes back to a fresh record as credit (a
+      // negative count), which would let the next window allow more than its budget. Take the credit
+      // back: both stores apply increments atomically, so concurrent consumes keep their points.
+      if (res.consumedPoints < 0) await limiter.penalty(key, -res.consumedPoints);
     },
     async reset(key) {
       await limiter.delete(key);

@@ -49,6 +49,18 @@ describe('rate limiter (memory store)', { concurrency: true }, () => {
     assert.deepEqual(await limiter.consume('k'), { allowed: true, remaining: 2, retryAfterSeconds: 0 });
   });
 
+  test('a refund that arrives after its window ended leaves no credit in the next window', async () => {
+    // Points held across a window's end (an attempt still being checked) must not be given back into
+    // the next window: that would raise its budget above N, and a guesser could grow it without bound.
+    const limiter = memoryRateLimitStore().limiter({ name: 't', points: 3, durationSeconds: 1 });
+    for (let i = 0; i < 3; i++) assert.equal((await limiter.consume('k')).allowed, true);
+    await sleep(1100);
+    for (let i = 0; i < 3; i++) await limiter.refund('k');
+    let allowed = 0;
+    for (let i = 0; i < 6; i++) if ((await limiter.consume('k')).allowed) allowed++;
+    assert.equal(allowed, 3, 'exactly N in the new window');
+  });
+
   test('retryAfterSeconds rounds up to whole seconds; consuming several points at once', async () => {
     const limiter = memoryRateLimitStore().limiter({ name: 't', points: 5, durationSeconds: 2 });
     assert.deepEqual(await limiter.consume('k', 5), { allowed: true, remaining: 0, retryAfterSeconds: 0 });
