@@ -245,15 +245,17 @@ export class OAuthService {
   // --- token endpoint --------------------------------------------------------------------------------
 
   /**
-   * Client authentication at the token, revocation and introspection endpoints. Each attempt holds a
-   * point of the address's failure budget until it is decided: a bad secret or assertion keeps it, so
-   * guessing from one address is cut off (and then even the right secret gets 429, which tells nothing).
+   * Client authentication at the token, revocation and introspection endpoints. A secret or assertion
+   * holds a point of the client's failure budget at this address until it is decided: a bad one keeps it,
+   * so guessing from one address is cut off (and then even the right secret gets 429, which tells
+   * nothing). A public client (`none`) presents nothing to guess and holds nothing.
    */
   async authenticateClient(tenant: Tenant, presented: PresentedClient, meta: RequestMeta): Promise<Client> {
-    const tokenEndpoint = `${tenant.issuer}/oauth2/token`;
-    const hold = await this.deps.limits.holdFailure(meta.ip);
+    const audiences = [`${tenant.issuer}/oauth2/token`, tenant.issuer];
+    if (presented.method === 'none') return authenticateClient(this.deps, tenant, presented, audiences);
+    const hold = await this.deps.limits.holdClientFailure(tenant.id, presented.clientId ?? '', meta.ip);
     try {
-      const client = await authenticateClient(this.deps, tenant, presented, [tokenEndpoint, tenant.issuer]);
+      const client = await authenticateClient(this.deps, tenant, presented, audiences);
       await hold.giveBack();
       return client;
     } catch (error) {

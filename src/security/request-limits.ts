@@ -34,6 +34,7 @@ export class RequestLimits {
   private readonly ip: Record<IpAction, RateLimiter>;
   private readonly account: Record<AccountAction, RateLimiter>;
   private readonly failures: RateLimiter;
+  private readonly clientFailures: RateLimiter;
   private readonly client: RateLimiter;
   private readonly publicClient: RateLimiter;
 
@@ -48,6 +49,7 @@ export class RequestLimits {
     };
     this.account = { forgot: perMinute('account:forgot', config.perAccountPerMinute) };
     this.failures = perMinute('ip:failures', config.failuresPerIpPerMinute);
+    this.clientFailures = perMinute('client-ip:failures', config.failuresPerIpPerMinute);
     this.client = perMinute('client:token', config.perClientPerMinute);
     this.publicClient = perMinute('client-ip:token', config.perIpPerMinute);
   }
@@ -78,15 +80,27 @@ export class RequestLimits {
    * RateLimitedError, holding nothing) when the budget is spent.
    */
   async holdFailure(ip: string): Promise<FailureHold> {
-    const key = ipLimitKey(ip);
-    const held = await this.failures.consume(key);
-    if (!held.allowed) {
-      // A refused consume still counts (in both stores); give it back so it holds nothing.
-      await this.failures.refund(key);
-      throw new RateLimitedError(held.retryAfterSeconds);
-    }
-    return { giveBack: () => this.failures.refund(key) };
+    return hold(this.failures, ipLimitKey(ip));
   }
+
+  /**
+   * The same for a client authentication, counted per client and address: secrets are too long to guess,
+   * so the budget only bounds the work; counted in the address's pool, anyone behind a shared address (a
+   * NAT, a PaaS egress) could spend it and block every other client and every sign-in there.
+   */
+  async holdClientFailure(tenantId: string, clientId: string, ip: string): Promise<FailureHold> {
+    return hold(this.clientFailures, `${tenantId}:${clientId}:${ipLimitKey(ip)}`);
+  }
+}
+
+async function hold(limiter: RateLimiter, key: string): Promise<FailureHold> {
+  const held = await limiter.consume(key);
+  if (!held.allowed) {
+    // A refused consume still counts (in both stores); give it back so it holds nothing.
+    await limiter.refund(key);
+    throw new RateLimitedError(held.retryAfterSeconds);
+  }
+  return { giveBack: () => limiter.refund(key) };
 }
 
 async function enforce(limiter: RateLimiter, key: string): Promise<void> {

@@ -180,6 +180,28 @@ for (const [storeName, storeEnv, skip] of stores) {
         { authorization: basicOf(c), ...from(attacker) },
       );
       assert.equal(good.status, 429, 'the right secret from the spent address is refused too (no oracle)');
+
+      // The budget is the guessed client's at that address: a neighbour behind the same address (a shared
+      // NAT or PaaS egress) who spends it blocks neither other clients nor people signing in there.
+      const neighbour = await t.createClient({ grantTypes: ['client_credentials'] });
+      const own = await postForm(
+        neighbour.issuer,
+        '/oauth2/token',
+        { grant_type: 'client_credentials' },
+        { authorization: basicOf(neighbour), ...from(attacker) },
+      );
+      assert.equal(own.status, 200, `another client from the same address: ${own.text}`);
+      const person = await t.createUser();
+      const signIn = await t.post(
+        '/v2/auth/login',
+        { email: person.email, password: person.password },
+        from(attacker),
+      );
+      assert.equal(
+        signIn.status,
+        200,
+        `a person signing in from the same address: ${JSON.stringify(signIn.body)}`,
+      );
     });
   });
 }
