@@ -33,6 +33,8 @@ export interface ClientAuthDeps {
 /** How long an assertion is accepted after its iat, whatever its exp says. */
 const MAX_ASSERTION_AGE_SECONDS = 300;
 const MAX_JTI_LENGTH = 256;
+/** How far the database's clock may run ahead of this server's without a remembered jti expiring early. */
+const JTI_CLOCK_SKEW_SECONDS = 60;
 const SECRET_METHODS: readonly TokenEndpointAuthMethod[] = ['client_secret_basic', 'client_secret_post'];
 
 export async function authenticateClient(
@@ -107,8 +109,9 @@ async function verifyAssertion(
   const { jti, exp, iat } = payload;
   if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_JTI_LENGTH)
     throw new InvalidClient('The client assertion is invalid.');
-  // Kept as long as jose would still accept the assertion: until exp, or iat + the maximum age.
-  const until = Math.min(exp!, iat! + MAX_ASSERTION_AGE_SECONDS);
+  // Kept past the last second jose would accept the assertion (exp, or iat + the maximum age, which jose
+  // counts in whole seconds: one more), plus room for the database's clock running ahead of ours.
+  const until = Math.min(exp!, iat! + MAX_ASSERTION_AGE_SECONDS + 1) + JTI_CLOCK_SKEW_SECONDS;
   const first = await rememberAssertionJti(db, {
     tenantId: client.tenantId,
     clientId: client.clientId,

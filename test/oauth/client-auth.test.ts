@@ -176,6 +176,38 @@ describe('private_key_jwt', () => {
     assert.equal(response.body.error, 'invalid_client');
   });
 
+  test('a jti is remembered past the last second the assertion is accepted, with room for clock skew', async () => {
+    // jose counts the age in whole seconds (accepted until iat + 301) and the database's clock may run
+    // ahead of this server's: the row must outlive both, or the assertion could be replayed at its end.
+    const clientId = await jwtClient();
+    const iat = Math.floor(Date.now() / 1000);
+    const cases = [
+      { exp: iat + 600, lastAccepted: iat + 301 }, // the maximum age ends it
+      { exp: iat + 120, lastAccepted: iat + 120 }, // exp ends it
+    ];
+    for (const { exp, lastAccepted } of cases) {
+      const jti = randomUUID();
+      const jwt = await new SignJWT({ jti })
+        .setProtectedHeader({ alg: 'ES256' })
+        .setIssuer(clientId)
+        .setSubject(clientId)
+        .setAudience(tokenEndpoint())
+        .setIssuedAt(iat)
+        .setExpirationTime(exp)
+        .sign(key.privateKey);
+      const form = withAssertion(clientId, jwt, { grant_type: 'client_credentials' });
+      assert.equal((await postForm(t.issuer(), '/oauth2/token', form)).status, 200);
+      const { rows } = await t.db.query<{ until: string }>(
+        'SELECT extract(epoch FROM expires_at)::bigint AS until FROM client_assertion_jtis WHERE jti = $1',
+        [jti],
+      );
+      assert.ok(
+        Number(rows[0]!.until) >= lastAccepted + 60,
+        `kept until ${rows[0]!.until}, accepted until ${lastAccepted}`,
+      );
+    }
+  });
+
   test('remembered jtis are swept once their assertion has expired', async () => {
     const clientId = await jwtClient();
     const form = withAssertion(clientId, await assertion(clientId, tokenEndpoint()), {
