@@ -76,6 +76,20 @@ export function normalizedEmail(input: unknown): string | null {
   return parsed.ok ? parsed.normalized : null;
 }
 
+/**
+ * The keys an existing account with this address may be stored under: the normalised form (when the
+ * address is accepted) and the key of the rule before it (trimmed, NFC, lower-cased), where different.
+ * Accounts registered before this rule keep signing in and cannot be registered a second time under the
+ * new key (`x@xn--strae-oqa.de` became `x@straße.de`, `ﬁnn@` became `finn@`; a few became refused).
+ */
+export function accountKeys(input: unknown): string[] {
+  if (typeof input !== 'string') return [];
+  const legacy = input.trim().normalize('NFC').toLowerCase();
+  const normalized = normalizedEmail(input);
+  if (normalized === null) return legacy.includes('@') && legacy.length <= 254 ? [legacy] : [];
+  return normalized === legacy ? [normalized] : [normalized, legacy];
+}
+
 function normalizeLocalPart(raw: string): string | { ok: false; reason: string } {
   if (ASCII_LOCAL.test(raw)) return raw.length <= 64 ? raw.toLowerCase() : refused(LOCAL_TOO_LONG);
   const local = raw.normalize('NFKC').toLowerCase().normalize('NFKC');

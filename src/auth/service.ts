@@ -51,7 +51,7 @@ import type { Tenant } from '../tenants/tenants.js';
 import type { AccessTokenClaims, AccessTokens } from '../tokens/access-tokens.js';
 import { InvalidTokenError } from '../tokens/access-tokens.js';
 import type { EmailFingerprint } from './audit-fingerprint.js';
-import { normalizedEmail, parseEmailAddress } from './email-address.js';
+import { accountKeys, normalizedEmail, parseEmailAddress } from './email-address.js';
 import {
   defaultPolicy,
   policyFor,
@@ -140,7 +140,7 @@ export class AuthService {
     meta: RequestMeta,
   ): Promise<{ user: PublicUser; tokens: TokenResponse | null }> {
     await this.deps.limits.checkIp('register', meta.ip);
-    const { email, emailNormalized, name, passwordHash } = await prepareNewUser(
+    const { email, emailNormalized, otherKeys, name, passwordHash } = await prepareNewUser(
       this.deps,
       this.passwordPolicy(tenant),
       input,
@@ -153,6 +153,7 @@ export class AuthService {
         tenantId: tenant.id,
         email,
         emailNormalized,
+        otherKeys,
         passwordHash,
         name,
       });
@@ -300,11 +301,14 @@ export class AuthService {
    */
   async forgotPassword(tenant: Tenant, email: string, meta: RequestMeta): Promise<void> {
     await this.deps.limits.checkIp('forgot', meta.ip);
-    const normalized = normalizedEmail(email);
-    if (!normalized) return;
-    await this.deps.limits.checkAccount('forgot', `${tenant.id}:${normalized}`);
+    const keys = accountKeys(email);
+    if (keys.length === 0) return;
+    await this.deps.limits.checkAccount(
+      'forgot',
+      `${tenant.id}:${normalizedEmail(email) ?? 'refused-address'}`,
+    );
     this.emailAfterAnswer(tenant, 'reset_password', 'password.reset_requested', meta, async () => {
-      const user = await findUserByEmail(this.deps.db, tenant.id, normalized);
+      const user = await findUserByEmail(this.deps.db, tenant.id, keys);
       return user && !user.blocked ? user : null;
     });
   }
@@ -366,13 +370,14 @@ export class AuthService {
   ): Promise<void> {
     await this.deps.limits.checkIp('forgot', meta.ip);
     let find: () => Promise<UserRow | null>;
-    const normalized = target.bearer ? null : normalizedEmail(target.email);
+    const keys = target.bearer ? [] : accountKeys(target.email);
     if (target.bearer) {
       const userId = target.bearer.sub;
       find = () => findUserById(this.deps.db, tenant.id, userId);
-    } else if (normalized) {
-      await this.deps.limits.checkAccount('forgot', `${tenant.id}:${normalized}`);
-      find = () => findUserByEmail(this.deps.db, tenant.id, normalized);
+    } else if (keys.length > 0) {
+      const limitKey = normalizedEmail(target.email) ?? 'refused-address';
+      await this.deps.limits.checkAccount('forgot', `${tenant.id}:${limitKey}`);
+      find = () => findUserByEmail(this.deps.db, tenant.id, keys);
     } else {
       return;
     }
@@ -572,7 +577,7 @@ export class AuthService {
     let user: UserRow | null;
     let ok: boolean;
     try {
-      user = normalized ? await findUserByEmail(this.deps.db, tenant.id, normalized) : null;
+      user = await findUserByEmail(this.deps.db, tenant.id, accountKeys(input.email));
       ok = user?.password_hash
         ? await this.deps.hasher.verify(user.password_hash, input.password)
         : await this.deps.hasher.verifyDummy(input.password);
@@ -789,7 +794,13 @@ export async function prepareNewUser(
   deps: { hasher: PasswordHasher; passwordChecker: PasswordPolicyChecker },
   policy: PasswordPolicy,
   input: { email: string; password: string; name?: string | null },
-): Promise<{ email: string; emailNormalized: string; name: string | null; passwordHash: string }> {
+): Promise<{
+  email: string;
+  emailNormalized: string;
+  otherKeys: string[];
+  name: string | null;
+  passwordHash: string;
+}> {
   const address = parseEmailAddress(input.email);
   if (!address.ok) throw new HelloJohnError('invalid_request', address.reason);
   const name = cleanName(input.name);
@@ -801,6 +812,7 @@ export async function prepareNewUser(
   return {
     email: address.display,
     emailNormalized: address.normalized,
+    otherKeys: accountKeys(input.email).filter((key) => key !== address.normalized),
     name,
     passwordHash: await deps.hasher.hash(input.password),
   };

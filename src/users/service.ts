@@ -36,12 +36,17 @@ export class UsersAdmin {
     actor: { via: 'cli' | 'admin_api'; adminId?: string | null } = { via: 'cli' },
   ): Promise<PublicUser> {
     const policy = policyFor(tenant.settings, defaultPolicy(this.deps.config.passwords));
-    const { email, emailNormalized, name, passwordHash } = await prepareNewUser(this.deps, policy, input);
+    const { email, emailNormalized, otherKeys, name, passwordHash } = await prepareNewUser(
+      this.deps,
+      policy,
+      input,
+    );
     const user = await this.deps.db.transaction(async (tx): Promise<UserRow> => {
       const inserted = await insertUser(tx, {
         tenantId: tenant.id,
         email,
         emailNormalized,
+        otherKeys,
         passwordHash,
         name,
       });

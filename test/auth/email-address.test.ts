@@ -131,6 +131,30 @@ describe('every path that takes an address uses the rule', () => {
     assert.equal(count.rows[0]!.n, 0, 'nothing was stored');
   });
 
+  test('accounts stored under the previous rule keep signing in and cannot be registered twice', async () => {
+    // Keys the previous rule (trimmed, NFC, lower-cased) stored, which the new rule spells differently
+    // (a punycode domain, a ligature) or refuses (a dotted capital I).
+    const cases = [
+      { typed: 'x@xn--strae-oqa.de', stored: 'x@xn--strae-oqa.de' },
+      { typed: '\uFB01nn@example.com', stored: '\uFB01nn@example.com' },
+      { typed: '\u0130lker@example.com', stored: 'i\u0307lker@example.com' },
+    ];
+    for (const [i, { typed, stored }] of cases.entries()) {
+      const registered = await t.post('/v2/auth/register', {
+        email: `seed-${i}@example.com`,
+        password: STRONG_PASSWORD,
+      });
+      assert.equal(registered.status, 201);
+      const id = (registered.body.user as { id: string }).id;
+      await t.db.query('UPDATE users SET email = $1, email_normalized = $1 WHERE id = $2', [stored, id]);
+
+      const login = await t.post('/v2/auth/login', { email: typed, password: STRONG_PASSWORD });
+      assert.equal(login.status, 200, `${typed} still signs in: ${JSON.stringify(login.body)}`);
+      const again = await t.post('/v2/auth/register', { email: typed, password: STRONG_PASSWORD });
+      assert.notEqual(again.status, 201, `${typed} is not registered a second time`);
+    }
+  });
+
   test('verify-email/send and the browser session login take any spelling of the address', async () => {
     const registered = await t.post('/v2/auth/register', {
       email: 'zoe@example.org',

@@ -27,28 +27,36 @@ export async function insertUser(
     tenantId: string;
     email: string;
     emailNormalized: string;
+    /** Other keys the same address may be stored under (accountKeys): taken too when one of them is. */
+    otherKeys?: readonly string[];
     passwordHash: string;
     name: string | null;
   },
 ): Promise<UserRow | null> {
   const result = await db.query<UserRow>(
     `INSERT INTO users (tenant_id, email, email_normalized, password_hash, name, password_changed_at)
-     VALUES ($1, $2, $3, $4, $5, now())
+     SELECT $1, $2, $3, $4, $5, now()
+     WHERE NOT EXISTS (SELECT 1 FROM users WHERE tenant_id = $1 AND email_normalized = ANY($6::text[]))
      ON CONFLICT (tenant_id, email_normalized) DO NOTHING
      RETURNING ${COLUMNS}`,
-    [user.tenantId, user.email, user.emailNormalized, user.passwordHash, user.name],
+    [user.tenantId, user.email, user.emailNormalized, user.passwordHash, user.name, user.otherKeys ?? []],
   );
   return result.rows[0] ?? null;
 }
 
+/** The account stored under the first of `keys` that has one (accountKeys: the normalised key first). */
 export async function findUserByEmail(
   db: Queryable,
   tenantId: string,
-  emailNormalized: string,
+  keys: readonly string[],
 ): Promise<UserRow | null> {
+  if (keys.length === 0) return null;
   const result = await db.query<UserRow>(
-    `SELECT ${COLUMNS} FROM users WHERE tenant_id = $1 AND email_normalized = $2`,
-    [tenantId, emailNormalized],
+    keys.length === 1
+      ? `SELECT ${COLUMNS} FROM users WHERE tenant_id = $1 AND email_normalized = $2`
+      : `SELECT ${COLUMNS} FROM users WHERE tenant_id = $1 AND email_normalized = ANY($2::text[])
+         ORDER BY array_position($2::text[], email_normalized) LIMIT 1`,
+    [tenantId, keys.length === 1 ? keys[0] : keys],
   );
   return result.rows[0] ?? null;
 }
