@@ -180,6 +180,8 @@ test(
       // An idle keep-alive connection to the management port must not hold shutdown up.
       await (await fetch(`${server.managementUrl}/health`)).text();
 
+      assert.doesNotMatch(server.logs(), /has no METRICS_TOKEN/, 'no warning on loopback');
+
       assert.equal(await server.stop('SIGTERM'), 0);
       assert.match(server.logs(), /shutdown complete/);
       await assert.rejects(fetch(`${server.url}/health`));
@@ -190,6 +192,31 @@ test(
     }
   },
 );
+
+test('a management listener beyond loopback without METRICS_TOKEN is served, with a warning', async () => {
+  const db = await createTestDatabase();
+  const server = await startServerProcess({ ...db.env, MANAGEMENT_HOST: '0.0.0.0' });
+  try {
+    assert.match(server.logs(), /"level":40[^\n]*has no METRICS_TOKEN/);
+    assert.equal(await server.stop('SIGTERM'), 0);
+  } finally {
+    server.child.kill('SIGKILL');
+    await db.drop();
+  }
+  const withToken = await createTestDatabase();
+  const quiet = await startServerProcess({
+    ...withToken.env,
+    MANAGEMENT_HOST: '0.0.0.0',
+    METRICS_TOKEN: 'x'.repeat(32),
+  });
+  try {
+    assert.doesNotMatch(quiet.logs(), /has no METRICS_TOKEN/);
+    assert.equal(await quiet.stop('SIGTERM'), 0);
+  } finally {
+    quiet.child.kill('SIGKILL');
+    await withToken.drop();
+  }
+});
 
 test('hellojohn serve refuses to start when the management port is taken', async () => {
   const db = await createTestDatabase();

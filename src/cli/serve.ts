@@ -70,6 +70,15 @@ export async function serveCommand(options: { port?: string } = {}): Promise<num
     `hellojohn listening on ${config.http.host}:${port} (management: ${config.management.host}:${managementPort})`,
   );
 
+  // Reachable beyond this machine and no token: anyone who can reach the port reads the metrics. Allowed
+  // (a private network, a sidecar), but said once, so it is a choice and not an accident.
+  if (config.metrics.enabled && !config.metrics.token && !isLoopback(config.management.host)) {
+    logger.warn(
+      `/metrics on ${config.management.host}:${managementPort} has no METRICS_TOKEN: anyone who can reach ` +
+        'that address can read it; set METRICS_TOKEN or bind MANAGEMENT_HOST to a private interface',
+    );
+  }
+
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -95,4 +104,8 @@ export async function serveCommand(options: { port?: string } = {}): Promise<num
 function boundPort(server: FastifyInstance, configured: number): number {
   const address = server.server.address();
   return typeof address === 'object' && address ? address.port : configured;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
