@@ -59,6 +59,16 @@ export async function serveCommand(options: { port?: string } = {}): Promise<num
   }
   const port = boundPort(app, config.http.port);
   const managementPort = boundPort(app.management, config.management.port);
+  // Reachable beyond this machine and no token: anyone who can reach the port reads the metrics. Allowed
+  // (a private network, a sidecar), but said once, so it is a choice and not an accident; before the
+  // "listening" line, which tells scripts (and tests) the server is up.
+  if (config.metrics.enabled && !config.metrics.token && !isLoopback(config.management.host)) {
+    logger.warn(
+      `/metrics on ${config.management.host}:${managementPort} has no METRICS_TOKEN: anyone who can reach ` +
+        'that address can read it; set METRICS_TOKEN or bind MANAGEMENT_HOST to a private interface',
+    );
+  }
+
   logger.info(
     {
       version: VERSION,
@@ -69,15 +79,6 @@ export async function serveCommand(options: { port?: string } = {}): Promise<num
     },
     `hellojohn listening on ${config.http.host}:${port} (management: ${config.management.host}:${managementPort})`,
   );
-
-  // Reachable beyond this machine and no token: anyone who can reach the port reads the metrics. Allowed
-  // (a private network, a sidecar), but said once, so it is a choice and not an accident.
-  if (config.metrics.enabled && !config.metrics.token && !isLoopback(config.management.host)) {
-    logger.warn(
-      `/metrics on ${config.management.host}:${managementPort} has no METRICS_TOKEN: anyone who can reach ` +
-        'that address can read it; set METRICS_TOKEN or bind MANAGEMENT_HOST to a private interface',
-    );
-  }
 
   let stopping = false;
   const stop = (signal: string) => {
