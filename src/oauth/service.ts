@@ -245,21 +245,19 @@ export class OAuthService {
   // --- token endpoint --------------------------------------------------------------------------------
 
   /**
-   * Client authentication at the token, revocation and introspection endpoints. A secret or assertion
-   * holds a point of the client's failure budget at this address until it is decided: a bad one keeps it,
-   * so guessing from one address is cut off (and then even the right secret gets 429, which tells
-   * nothing). A public client (`none`) presents nothing to guess and holds nothing.
+   * Client authentication at the token, revocation and introspection endpoints. A bad secret or assertion
+   * counts against the client's failure budget at this address (RequestLimits.checkClientFailures); a
+   * public client (`none`) presents nothing to guess and is not counted.
    */
   async authenticateClient(tenant: Tenant, presented: PresentedClient, meta: RequestMeta): Promise<Client> {
     const audiences = [`${tenant.issuer}/oauth2/token`, tenant.issuer];
     if (presented.method === 'none') return authenticateClient(this.deps, tenant, presented, audiences);
-    const hold = await this.deps.limits.holdClientFailure(tenant.id, presented.clientId ?? '', meta.ip);
+    const clientId = presented.clientId ?? '';
+    await this.deps.limits.checkClientFailures(tenant.id, clientId, meta.ip);
     try {
-      const client = await authenticateClient(this.deps, tenant, presented, audiences);
-      await hold.giveBack();
-      return client;
+      return await authenticateClient(this.deps, tenant, presented, audiences);
     } catch (error) {
-      if (!(error instanceof InvalidClient)) await hold.giveBack().catch(() => undefined);
+      if (error instanceof InvalidClient) await this.deps.limits.clientFailed(tenant.id, clientId, meta.ip);
       throw error;
     }
   }

@@ -84,14 +84,24 @@ export class RequestLimits {
   }
 
   /**
-   * The same for a client authentication, counted per client and address: secrets are too long to guess,
-   * so the budget only bounds the work; counted in the address's pool, anyone behind a shared address (a
-   * NAT, a PaaS egress) could spend it and block every other client and every sign-in there.
+   * Client authentication, counted per client and address: refused once that budget of failures is spent
+   * (then even the right secret gets 429, which tells nothing); only failures count, via
+   * `clientFailed`. No hold as for passwords: secrets are 256-bit random, so parallel guesses gain nothing,
+   * and a success costs one read. In the address's pool, anyone behind a shared address (a NAT, a PaaS
+   * egress) could spend the budget and block every other client and every sign-in there.
    */
-  async holdClientFailure(tenantId: string, clientId: string, ip: string): Promise<FailureHold> {
-    return hold(this.clientFailures, `${tenantId}:${clientId}:${ipLimitKey(ip)}`);
+  async checkClientFailures(tenantId: string, clientId: string, ip: string): Promise<void> {
+    const result = await this.clientFailures.peek(clientFailureKey(tenantId, clientId, ip));
+    if (!result.allowed) throw new RateLimitedError(result.retryAfterSeconds);
+  }
+
+  async clientFailed(tenantId: string, clientId: string, ip: string): Promise<void> {
+    await this.clientFailures.consume(clientFailureKey(tenantId, clientId, ip));
   }
 }
+
+const clientFailureKey = (tenantId: string, clientId: string, ip: string) =>
+  `${tenantId}:${clientId}:${ipLimitKey(ip)}`;
 
 async function hold(limiter: RateLimiter, key: string): Promise<FailureHold> {
   const held = await limiter.consume(key);
