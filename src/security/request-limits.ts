@@ -80,7 +80,14 @@ export class RequestLimits {
    * RateLimitedError, holding nothing) when the budget is spent.
    */
   async holdFailure(ip: string): Promise<FailureHold> {
-    return hold(this.failures, ipLimitKey(ip));
+    const key = ipLimitKey(ip);
+    const held = await this.failures.consume(key);
+    if (!held.allowed) {
+      // A refused consume still counts (in both stores); give it back so it holds nothing.
+      await this.failures.refund(key);
+      throw new RateLimitedError(held.retryAfterSeconds);
+    }
+    return { giveBack: () => this.failures.refund(key) };
   }
 
   /**
@@ -102,16 +109,6 @@ export class RequestLimits {
 
 const clientFailureKey = (tenantId: string, clientId: string, ip: string) =>
   `${tenantId}:${clientId}:${ipLimitKey(ip)}`;
-
-async function hold(limiter: RateLimiter, key: string): Promise<FailureHold> {
-  const held = await limiter.consume(key);
-  if (!held.allowed) {
-    // A refused consume still counts (in both stores); give it back so it holds nothing.
-    await limiter.refund(key);
-    throw new RateLimitedError(held.retryAfterSeconds);
-  }
-  return { giveBack: () => limiter.refund(key) };
-}
 
 async function enforce(limiter: RateLimiter, key: string): Promise<void> {
   const result = await limiter.consume(key);
