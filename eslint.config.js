@@ -22,7 +22,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/config.ts', 'test/**', 'scripts/**', 'bench/**', 'bin/**'],
+    files: ['src/config.ts', 'test/**', 'src/**/*.test.ts', 'scripts/**', 'bench/**', 'bin/**'],
     rules: { 'no-restricted-properties': 'off' },
   },
   { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
@@ -34,7 +34,7 @@ export default tseslint.config(
   },
   {
     // node:test's test() and describe() return promises the runner itself awaits.
-    files: ['test/**'],
+    files: ['test/**', 'src/**/*.test.ts'],
     rules: { '@typescript-eslint/no-floating-promises': 'off' },
   },
 );

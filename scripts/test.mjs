@@ -42,7 +42,7 @@ const findTests = (dir) =>
   });
 
 const named = process.argv.slice(2);
-const files = named.length > 0 ? named : findTests('test').sort();
+const files = named.length > 0 ? named : [...findTests('test'), ...findTests('src/modules')].sort();
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
 const result = spawnSync(
   process.execPath,

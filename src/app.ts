@@ -6,7 +6,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
-import { migrations as embeddedMigrations, type Migration } from './db/migrations/index.js';
+import type { Migration } from './db/migrations/index.js';
 import { clientErrorResponse, registerErrorHandling, sendError } from './http/errors.js';
 import { healthRoutes } from './http/health.js';
 import { buildManagementServer } from './http/management.js';
@@ -14,43 +14,22 @@ import { registerSecurityHeaders } from './http/security-headers.js';
 import { metricsRoutes } from './http/metrics.js';
 import { Metrics, instrumentDatabase } from './observability/metrics.js';
 import { redactUrl } from './log.js';
-import { RangeApiBreachedChecker } from './auth/breached.js';
-import { PasswordPolicyChecker } from './auth/password-policy.js';
-import { EmailFingerprint } from './auth/audit-fingerprint.js';
-import { AuthService } from './auth/service.js';
-import { AdminTokens } from './admin/admins.js';
-import { Clients } from './clients/clients.js';
-import { resolveMasterKeys } from './crypto/master-keys.js';
-import { PasswordHasher } from './crypto/passwords.js';
+import { buildServices, migrationSequence, type Services } from './composition.js';
 import { adminRoutes } from './http/admin.js';
 import { authRoutes } from './http/auth.js';
 import { jwksRoutes } from './http/jwks.js';
 import { Cookies } from './http/cookies.js';
 import { Csrf } from './http/csrf.js';
+import type { FlowDeps } from './http/authorization-flow.js';
+import { routeKit } from './http/route-kit.js';
+import type { FeatureModule } from './kernel/module.js';
 import { homePageRoutes } from './http/home-page.js';
 import { hostedPageRoutes } from './http/hosted-pages.js';
 import { oauthRoutes } from './http/oauth.js';
-import { IdTokens } from './oauth/id-tokens.js';
-import { InteractionSealer } from './oauth/interaction.js';
-import { OAuthService } from './oauth/service.js';
-import { KeyStore } from './keys/key-store.js';
-import { createMailer, type Mailer } from './mail/mailer.js';
-import { MailOutbox } from './mail/outbox.js';
+import type { Mailer } from './mail/mailer.js';
 import { startSweeper } from './maintenance/sweeper.js';
 import { connectRedis } from './infra/redis.js';
-import { InvalidationBus, type Invalidation } from './cache/invalidation.js';
-import { SessionCache } from './cache/session-cache.js';
-import {
-  LoginLockout,
-  memoryRateLimitStore,
-  redisRateLimitStore,
-  type RateLimitStore,
-} from './security/rate-limit.js';
-import { RequestLimits } from './security/request-limits.js';
-import type { Redis } from 'ioredis';
-import { Tenants } from './tenants/tenants.js';
-import { UsersAdmin } from './users/service.js';
-import { AccessTokens } from './tokens/access-tokens.js';
+import type { RateLimitStore } from './security/rate-limit.js';
 
 export interface AppDeps {
   db: Database;
@@ -62,90 +41,8 @@ export interface AppDeps {
   rateLimitStore?: RateLimitStore;
   /** Run the periodic sweeper of expired rows (default true). */
   sweeper?: boolean;
-}
-
-/** The services behind the routes, built once per app from the configuration. */
-export interface Services {
-  tenants: Tenants;
-  keys: KeyStore;
-  accessTokens: AccessTokens;
-  auth: AuthService;
-  outbox: MailOutbox;
-  clients: Clients;
-  admins: AdminTokens;
-  users: UsersAdmin;
-  /** Announces changes to every instance's caches; `on(kind, …)` to drop your own cached data. */
-  invalidation: Invalidation;
-  oauth: OAuthService;
-  csrf: Csrf;
-}
-
-export function buildServices(
-  config: Config,
-  deps: AppDeps & { metrics?: Metrics; redis?: Redis },
-): Services {
-  const { db, logger } = deps;
-  const masterKeys = resolveMasterKeys(config, logger);
-  const invalidation = new InvalidationBus({ redis: deps.redis, logger, events: deps.metrics });
-  const tenants = new Tenants(db, config.http.baseUrl, invalidation);
-  const keys = new KeyStore(db, masterKeys.secretbox, config.keys.rotationGraceMs, invalidation);
-  const accessTokens = new AccessTokens(keys, config.tokens.accessTtlMs);
-  const outbox = new MailOutbox(deps.mailer ?? createMailer(config, logger), logger);
-  const store =
-    deps.rateLimitStore ?? (deps.redis ? redisRateLimitStore(deps.redis) : memoryRateLimitStore());
-  const limits = new RequestLimits(store, config.rateLimits);
-  const breached = new RangeApiBreachedChecker({
-    baseUrl: config.passwords.hibpApiUrl,
-    onError: (reason) =>
-      logger.warn(
-        { err: reason instanceof Error ? reason.message : String(reason) },
-        'breached-password check skipped',
-      ),
-  });
-  const hasher = new PasswordHasher(config.passwords.argon2, config.passwords.hashThreads);
-  deps.metrics?.watchPasswordHashing(() => hasher.stats());
-  const passwordChecker = new PasswordPolicyChecker({ breached });
-  const clients = new Clients(db, { invalidation });
-  const auth = new AuthService({
-    db,
-    config,
-    hasher,
-    passwordChecker,
-    accessTokens,
-    outbox,
-    limits,
-    lockout: new LoginLockout(store, {
-      maxFailures: config.rateLimits.loginMaxFailures,
-      lockoutMs: config.rateLimits.loginLockoutMs,
-    }),
-    logger,
-    events: deps.metrics,
-    sessionCache: new SessionCache({
-      invalidation,
-      ttlMs: config.cache.sessionTtlMs,
-      ttlWithRedisMs: config.cache.sessionTtlWithRedisMs,
-      events: deps.metrics,
-    }),
-    invalidation,
-    clients,
-    emailFingerprint: new EmailFingerprint(masterKeys.signing),
-  });
-  const admins = new AdminTokens(db);
-  const users = new UsersAdmin({ db, config, hasher, passwordChecker });
-  const oauth = new OAuthService({
-    db,
-    config,
-    clients,
-    auth,
-    limits,
-    accessTokens,
-    idTokens: new IdTokens(keys, config.tokens.idTokenTtlMs),
-    interactions: new InteractionSealer(masterKeys.secretbox, config.tokens.interactionTtlMs),
-    logger,
-    events: deps.metrics,
-  });
-  const csrf = new Csrf(masterKeys.signing);
-  return { tenants, keys, accessTokens, auth, outbox, clients, admins, users, invalidation, oauth, csrf };
+  /** The feature modules to set up; defaults to the ones this build ships (tests add their own). */
+  modules?: readonly FeatureModule[];
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -247,7 +144,7 @@ export async function buildApp(config: Config, appDeps: AppDeps): Promise<Fastif
     await app.register(cors, { origin: config.http.corsOrigins, credentials: true });
   }
   await app.register(cookie);
-  const health = { db: deps.db, migrations: deps.migrations ?? embeddedMigrations };
+  const health = { db: deps.db, migrations: deps.migrations ?? migrationSequence(appDeps.modules) };
   // Probes reach the pod's address, so /health and /ready stay on the main port; /metrics only on request
   // (METRICS_ON_MAIN_PORT, which config allows only with METRICS_TOKEN).
   await app.register(healthRoutes, health);
@@ -259,35 +156,46 @@ export async function buildApp(config: Config, appDeps: AppDeps): Promise<Fastif
   app.decorate('management', management);
   app.addHook('preClose', async () => management.close());
 
-  const services = buildServices(config, deps);
+  const services = buildServices(config, {
+    ...deps,
+    events: metrics,
+    watchHashing: (stats) => metrics.watchPasswordHashing(stats),
+  });
   app.decorate('services', services);
   await app.register(adminRoutes, {
     admins: services.admins,
     clients: services.clients,
     tenants: services.tenants,
   });
+  const cookies = new Cookies(config.sessions);
+  const flow: FlowDeps = {
+    browserSessions: services.browserSessions,
+    sessionAccess: services.sessionAccess,
+    oauth: services.oauth,
+    cookies,
+    csrf: new Csrf(services.signingMasterKey),
+  };
+  const kit = routeKit(services, cookies);
+  const parts = services.modules.map((m) => m.parts);
   // Every tenant-scoped route exists at the root (default tenant) and under /t/{slug}.
   for (const prefix of ['', '/t/:tenant']) {
-    await app.register(authRoutes, {
-      prefix,
-      auth: services.auth,
-      tenants: services.tenants,
-      clients: services.clients,
-      config,
-    });
+    await app.register(authRoutes, { prefix, services, kit });
+    for (const { routes } of parts) if (routes) await app.register(routes, { prefix, kit });
     await app.register(jwksRoutes, { prefix, keys: services.keys, tenants: services.tenants });
-    const flow = {
-      auth: services.auth,
-      oauth: services.oauth,
-      cookies: new Cookies(config.sessions),
-      csrf: services.csrf,
-      tenants: services.tenants,
-    };
-    await app.register(oauthRoutes, { prefix, ...flow });
+    await app.register(oauthRoutes, { prefix, ...flow, tenants: services.tenants });
     await app.register(hostedPageRoutes, {
       prefix,
       ...flow,
+      tenants: services.tenants,
+      login: services.login,
+      password: services.passwordAuthenticator,
+      registration: services.registration,
       sessionTtlSeconds: Math.floor(config.sessions.ttlMs / 1000),
+      modulePages: parts.flatMap((p) => (p.pageRoutes ? [p.pageRoutes] : [])),
+      loginLinks: parts.flatMap((p) => p.pages?.loginLinks ?? []),
+      factorLabels: Object.fromEntries(
+        parts.flatMap((p) => p.secondFactors ?? []).map((f) => [f.id, f.label]),
+      ),
     });
     await app.register(homePageRoutes, {
       prefix,
@@ -297,11 +205,16 @@ export async function buildApp(config: Config, appDeps: AppDeps): Promise<Fastif
   }
 
   if (deps.sweeper !== false) {
-    const sweeper = startSweeper(deps.db, config.sweeper, deps.logger, (result) =>
-      metrics.sweeperRuns.inc({ result }),
+    const sweeper = startSweeper(
+      deps.db,
+      config.sweeper,
+      deps.logger,
+      (result) => metrics.sweeperRuns.inc({ result }),
+      parts.flatMap((p) => p.sweeperJobs ?? []),
     );
     app.addHook('onClose', async () => sweeper.stop());
   }
+  for (const { close } of parts) if (close) app.addHook('onClose', close);
   app.addHook('onClose', async () => services.outbox.drain());
   app.addHook('onClose', async () => services.invalidation.close());
   if (redis) app.addHook('onClose', async () => void redis.disconnect());

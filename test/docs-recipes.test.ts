@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { migrations } from '../src/db/migrations/index.js';
+import { migrations } from '../src/composition.js';
 import { FAST_ARGON2 } from './support/app.js';
 import { BIN, childEnv, runCli, startServerProcess, type CliResult } from './support/cli.js';
 import { createTestDatabase, type TestDatabase } from './support/db.js';

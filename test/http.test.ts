@@ -8,7 +8,7 @@ import pino from 'pino';
 import { buildApp } from '../src/app.js';
 import type { Database } from '../src/db/database.js';
 import { migrate } from '../src/db/migrator.js';
-import { migrations } from '../src/db/migrations/index.js';
+import { migrations } from '../src/composition.js';
 import { openDatabase } from '../src/db/open.js';
 import { createTestDatabase, urlFor, type TestDatabase } from './support/db.js';
 import { ADMIN_URL, unlessAvailable } from './support/env.js';

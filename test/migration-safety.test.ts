@@ -2,7 +2,8 @@
 // the contract step of an earlier deprecation.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { migrations, type Migration } from '../src/db/migrations/index.js';
+import { migrations } from '../src/composition.js';
+import type { Migration } from '../src/db/migrations/types.js';
 
 const DESTRUCTIVE: [RegExp, string][] = [
   [/\bDROP\s+TABLE\b/i, 'DROP TABLE'],

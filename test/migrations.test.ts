@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { migrations } from '../src/db/migrations/index.js';
+import { migrations } from '../src/composition.js';
 import { runCli, startServerProcess } from './support/cli.js';
 import { createTestDatabase, type TestDatabase } from './support/db.js';
 import { unlessAvailable } from './support/env.js';

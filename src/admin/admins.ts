@@ -10,6 +10,7 @@ import {
   touchAdminToken,
   upsertAdmin,
 } from '../db/repositories/admins.js';
+import { auditEvents } from '../audit/events.js';
 import { insertAuditEvent } from '../db/repositories/audit.js';
 import { findTenant } from '../db/repositories/tenants.js';
 import { parseEmailAddress } from '../auth/email-address.js';
@@ -51,7 +52,7 @@ export class AdminTokens {
       if (home) {
         await insertAuditEvent(tx, {
           tenantId: home.id,
-          type: admin.created ? 'admin.created' : 'admin.token_created',
+          type: admin.created ? auditEvents.adminCreated : auditEvents.adminTokenCreated,
           data: { admin_id: admin.id, email: admin.email, token_id: tokenId, name },
         });
       }

@@ -1,5 +1,6 @@
 // Creating and listing tenants (the `hellojohn tenants` commands). Slugs follow the table's CHECK.
 import type { Database } from '../db/database.js';
+import { auditEvents } from '../audit/events.js';
 import { insertAuditEvent } from '../db/repositories/audit.js';
 import { createTenant, listTenants, type TenantRow } from '../db/repositories/tenants.js';
 import { HelloJohnError } from '../errors.js';
@@ -36,7 +37,7 @@ export async function createTenantChecked(
     if (!row) throw new HelloJohnError('conflict', `A tenant with the slug "${slug}" already exists.`);
     await insertAuditEvent(tx, {
       tenantId: row.id,
-      type: 'tenant.created',
+      type: auditEvents.tenantCreated,
       data: { slug, via: actor.via, admin_id: actor.adminId ?? null },
     });
     return tenantJson(row);

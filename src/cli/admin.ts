@@ -1,15 +1,14 @@
 // `hellojohn admin create|revoke-token`: operators of the installation and their admin API tokens.
-import { AdminTokens } from '../admin/admins.js';
 import { CliError } from './context.js';
-import { printJson, withManagedDatabase } from './management.js';
+import { printJson, withServices } from './management.js';
 
 export function adminCreateCommand(options: {
   email: string;
   name?: string;
   json?: boolean;
 }): Promise<number> {
-  return withManagedDatabase(async (db) => {
-    const created = await new AdminTokens(db).create(options.email, options.name ?? 'cli');
+  return withServices(async ({ admins }) => {
+    const created = await admins.create(options.email, options.name ?? 'cli');
     if (options.json) {
       printJson({
         admin_id: created.adminId,
@@ -30,8 +29,8 @@ export function adminCreateCommand(options: {
 }
 
 export function adminRevokeTokenCommand(tokenId: string, options: { json?: boolean }): Promise<number> {
-  return withManagedDatabase(async (db) => {
-    const revoked = await new AdminTokens(db).revoke(tokenId);
+  return withServices(async ({ admins }) => {
+    const revoked = await admins.revoke(tokenId);
     if (!revoked) throw new CliError(`no live admin token with id ${tokenId}`);
     if (options.json) printJson({ token_id: tokenId, revoked: true });
     else process.stdout.write(`admin token ${tokenId} revoked\n`);

@@ -1,6 +1,5 @@
 // `hellojohn clients create|list|update|rotate-secret`: OAuth clients of a tenant.
 import {
-  Clients,
   clientJson,
   type Client,
   type ClientType,
@@ -9,7 +8,7 @@ import {
   type NewClient,
   type TokenEndpointAuthMethod,
 } from '../clients/clients.js';
-import { commaList, printJson, resolveTenant, withManagedDatabase } from './management.js';
+import { commaList, printJson, resolveTenant, withServices } from './management.js';
 import { formatTable } from './table.js';
 
 export interface ClientsCreateOptions {
@@ -37,8 +36,8 @@ export interface ClientsUpdateOptions {
 }
 
 export function clientsCreateCommand(options: ClientsCreateOptions): Promise<number> {
-  return withManagedDatabase(async (db, context) => {
-    const tenant = await resolveTenant(db, context, options.tenant);
+  return withServices(async (services) => {
+    const tenant = await resolveTenant(services, options.tenant);
     const input: NewClient = {
       name: options.name,
       type: options.type,
@@ -54,7 +53,7 @@ export function clientsCreateCommand(options: ClientsCreateOptions): Promise<num
       tokenEndpointAuthStrict: options.tokenEndpointAuthStrict === true,
       clientId: options.clientId,
     };
-    const { client, clientSecret } = await new Clients(db).create(tenant, input, { via: 'cli' });
+    const { client, clientSecret } = await services.clients.create(tenant, input, { via: 'cli' });
     if (options.json) {
       printJson(clientJson(client, tenant.slug, clientSecret));
       return 0;
@@ -66,9 +65,9 @@ export function clientsCreateCommand(options: ClientsCreateOptions): Promise<num
 }
 
 export function clientsListCommand(options: { tenant: string; json?: boolean }): Promise<number> {
-  return withManagedDatabase(async (db, context) => {
-    const tenant = await resolveTenant(db, context, options.tenant);
-    const clients = await new Clients(db).list(tenant);
+  return withServices(async (services) => {
+    const tenant = await resolveTenant(services, options.tenant);
+    const clients = await services.clients.list(tenant);
     if (options.json) {
       printJson({ clients: clients.map((client) => clientJson(client, tenant.slug)) });
       return 0;
@@ -103,11 +102,11 @@ export function clientsListCommand(options: { tenant: string; json?: boolean }):
 }
 
 export function clientsUpdateCommand(clientId: string, options: ClientsUpdateOptions): Promise<number> {
-  return withManagedDatabase(async (db, context) => {
-    const tenant = await resolveTenant(db, context, options.tenant);
+  return withServices(async (services) => {
+    const tenant = await resolveTenant(services, options.tenant);
     const flag = (value: 'true' | 'false' | undefined) =>
       value === undefined ? undefined : value === 'true';
-    const client = await new Clients(db).update(
+    const client = await services.clients.update(
       tenant,
       clientId,
       {
@@ -129,9 +128,9 @@ export function clientsRotateSecretCommand(
   clientId: string,
   options: { tenant: string; json?: boolean },
 ): Promise<number> {
-  return withManagedDatabase(async (db, context) => {
-    const tenant = await resolveTenant(db, context, options.tenant);
-    const { client, clientSecret } = await new Clients(db).rotateSecret(tenant, clientId, { via: 'cli' });
+  return withServices(async (services) => {
+    const tenant = await resolveTenant(services, options.tenant);
+    const { client, clientSecret } = await services.clients.rotateSecret(tenant, clientId, { via: 'cli' });
     if (options.json) {
       printJson(clientJson(client, tenant.slug, clientSecret));
       return 0;

@@ -1,15 +1,21 @@
 // What the management commands (clients, users, tenants, admin) share: a database whose schema is up to
 // date, the named tenant, and usage errors that exit with 2.
 import type { Command, CommanderError } from 'commander';
-import type { Database } from '../db/database.js';
 import { migrationStatus, schemaProblem } from '../db/migrator.js';
-import { migrations } from '../db/migrations/index.js';
-import { Tenants, type Tenant } from '../tenants/tenants.js';
+import { pino } from 'pino';
+import { buildServices, migrations, type Services } from '../composition.js';
+import { resolveMasterKeys } from '../crypto/master-keys.js';
+import { connectRedis } from '../infra/redis.js';
+import type { Tenant } from '../tenants/tenants.js';
 import { CliError, commandContext, withDatabase, type CommandContext } from './context.js';
 
-/** Opens the database and refuses to work on a schema this binary does not match. */
-export async function withManagedDatabase<T>(
-  fn: (db: Database, context: CommandContext) => Promise<T>,
+/**
+ * Opens the database (refusing a schema this binary does not match) and builds the services from the
+ * composition root, as the server does: with Redis configured, changes are announced to running servers'
+ * caches. Everything is closed when `fn` returns.
+ */
+export async function withServices<T>(
+  fn: (services: Services, context: CommandContext) => Promise<T>,
 ): Promise<T> {
   const context = commandContext();
   return withDatabase(context, async (db) => {
@@ -21,13 +27,28 @@ export async function withManagedDatabase<T>(
         `the database schema is not up to date (${status.pending} migration(s) pending): run \`hellojohn migrate\` first`,
       );
     }
-    return fn(db, context);
+    const { config, logger } = context;
+    const redis = config.redisUrl ? connectRedis(config.redisUrl, quiet, () => {}) : undefined;
+    // Development keys are resolved as the server resolves them, without repeating its warning here.
+    const services = buildServices(config, {
+      db,
+      logger,
+      redis,
+      masterKeys: resolveMasterKeys(config, quiet),
+    });
+    try {
+      return await fn(services, context);
+    } finally {
+      await services.invalidation.close();
+      redis?.disconnect();
+    }
   });
 }
 
-export async function resolveTenant(db: Database, context: CommandContext, slug: string): Promise<Tenant> {
-  const tenants = new Tenants(db, context.config.http.baseUrl);
-  return tenants.resolve(slug).catch(() => {
+const quiet = pino({ level: 'silent' });
+
+export async function resolveTenant(services: Services, slug: string): Promise<Tenant> {
+  return services.tenants.resolve(slug).catch(() => {
     throw new CliError(`no tenant "${slug}" (see \`hellojohn tenants list\`)`);
   });
 }

@@ -1,5 +1,5 @@
 import { formatVersion, migrate, migrationStatus, type MigrationStatus } from '../db/migrator.js';
-import { migrations } from '../db/migrations/index.js';
+import { migrations } from '../composition.js';
 import { VERSION } from '../version.js';
 import { commandContext, withDatabase } from './context.js';
 import { formatTable } from './table.js';

@@ -5,7 +5,7 @@ import { buildApp } from '../app.js';
 import { SecretboxError } from '../crypto/secretbox.js';
 import { openDatabase } from '../db/open.js';
 import { migrate, migrationStatus, schemaProblem } from '../db/migrator.js';
-import { migrations } from '../db/migrations/index.js';
+import { migrations } from '../composition.js';
 import { MigrationError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { CliError, serverContext } from './context.js';

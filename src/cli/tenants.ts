@@ -1,6 +1,6 @@
 // `hellojohn tenants create|list`.
 import { createTenantChecked, listAllTenants } from '../admin/tenants.js';
-import { printJson, withManagedDatabase } from './management.js';
+import { printJson, withServices } from './management.js';
 import { formatTable } from './table.js';
 
 export function tenantsCreateCommand(options: {
@@ -8,7 +8,7 @@ export function tenantsCreateCommand(options: {
   name: string;
   json?: boolean;
 }): Promise<number> {
-  return withManagedDatabase(async (db, context) => {
+  return withServices(async ({ db }, context) => {
     const tenant = await createTenantChecked(db, { slug: options.slug, name: options.name }, { via: 'cli' });
     const base = context.config.http.baseUrl.href.replace(/\/$/, '');
     const issuer = `${base}/t/${tenant.slug}`;
@@ -19,7 +19,7 @@ export function tenantsCreateCommand(options: {
 }
 
 export function tenantsListCommand(options: { json?: boolean }): Promise<number> {
-  return withManagedDatabase(async (db) => {
+  return withServices(async ({ db }) => {
     const tenants = await listAllTenants(db);
     if (options.json) {
       printJson({ tenants });

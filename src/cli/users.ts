@@ -1,12 +1,9 @@
 // `hellojohn users create`: an account made by an operator, with the same checks as registration.
 import { readFileSync } from 'node:fs';
-import { RangeApiBreachedChecker } from '../auth/breached.js';
-import { PasswordPolicyChecker, WeakPasswordError } from '../auth/password-policy.js';
-import { PasswordHasher } from '../crypto/passwords.js';
+import { WeakPasswordError } from '../auth/password-policy.js';
 import { HelloJohnError } from '../errors.js';
-import { UsersAdmin } from '../users/service.js';
 import { CliError } from './context.js';
-import { printJson, resolveTenant, withManagedDatabase } from './management.js';
+import { printJson, resolveTenant, withServices } from './management.js';
 
 export interface UsersCreateOptions {
   tenant: string;
@@ -19,23 +16,10 @@ export interface UsersCreateOptions {
 }
 
 export function usersCreateCommand(options: UsersCreateOptions): Promise<number> {
-  return withManagedDatabase(async (db, context) => {
-    const { config, logger } = context;
-    const tenant = await resolveTenant(db, context, options.tenant);
+  return withServices(async (services) => {
+    const tenant = await resolveTenant(services, options.tenant);
     const password = options.password === '-' ? readStdinLine() : options.password;
-    const breached = new RangeApiBreachedChecker({
-      baseUrl: config.passwords.hibpApiUrl,
-      onError: (reason) =>
-        logger.warn(
-          `breached-password check skipped: ${reason instanceof Error ? reason.message : String(reason)}`,
-        ),
-    });
-    const users = new UsersAdmin({
-      db,
-      config,
-      hasher: new PasswordHasher(config.passwords.argon2, config.passwords.hashThreads),
-      passwordChecker: new PasswordPolicyChecker({ breached }),
-    });
+    const users = services.users;
     let user;
     try {
       user = await users.createUser(

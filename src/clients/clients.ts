@@ -5,6 +5,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { hashToken, newOpaqueToken } from '../crypto/tokens.js';
 import type { Invalidation } from '../cache/invalidation.js';
 import type { Database } from '../db/database.js';
+import { auditEvents } from '../audit/events.js';
 import { insertAuditEvent } from '../db/repositories/audit.js';
 import {
   findClient,
@@ -147,7 +148,7 @@ export class Clients {
       if (!inserted) throw new HelloJohnError('conflict', `The client_id "${clientId}" is already taken.`);
       await insertAuditEvent(tx, {
         tenantId: tenant.id,
-        type: 'client.created',
+        type: auditEvents.clientCreated,
         ip: actor.ip ?? null,
         userAgent: actor.userAgent ?? null,
         data: { client_id: clientId, type: valid.type, via: actor.via, admin_id: actor.adminId ?? null },
@@ -207,7 +208,7 @@ export class Clients {
         throw new HelloJohnError('not_found', `No client "${clientId}" in tenant "${tenant.slug}".`);
       await insertAuditEvent(tx, {
         tenantId: tenant.id,
-        type: 'client.secret_rotated',
+        type: auditEvents.clientSecretRotated,
         ip: actor.ip ?? null,
         userAgent: actor.userAgent ?? null,
         data: { client_id: clientId, via: actor.via, admin_id: actor.adminId ?? null },
@@ -234,7 +235,7 @@ export class Clients {
         throw new HelloJohnError('not_found', `No client "${clientId}" in tenant "${tenant.slug}".`);
       await insertAuditEvent(tx, {
         tenantId: tenant.id,
-        type: 'client.updated',
+        type: auditEvents.clientUpdated,
         ip: actor.ip ?? null,
         userAgent: actor.userAgent ?? null,
         data: {

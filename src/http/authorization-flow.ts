@@ -2,7 +2,8 @@
 // session and the interaction cookie, the pages' Content-Security-Policy, and turning an
 // AuthorizeOutcome into a response (redirect, form_post page, login or consent page, error page).
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AuthService } from '../auth/service.js';
+import type { BrowserSessions } from '../auth/browser-sessions.js';
+import type { SessionAccess } from '../auth/session-access.js';
 import type { SessionWithUser } from '../db/repositories/sessions.js';
 import type { Interaction } from '../oauth/interaction.js';
 import type { AuthorizeOutcome, OAuthService, SignedIn } from '../oauth/service.js';
@@ -20,7 +21,8 @@ import {
 import { FORM_POST_SCRIPT_HASH, errorPage, formPostPage, type PageContext } from './views/pages.js';
 
 export interface FlowDeps {
-  auth: AuthService;
+  browserSessions: BrowserSessions;
+  sessionAccess: SessionAccess;
   oauth: OAuthService;
   cookies: Cookies;
   csrf: Csrf;
@@ -37,7 +39,7 @@ export function signedIn(session: SessionWithUser): SignedIn {
 }
 
 export async function currentSession(deps: FlowDeps, request: FastifyRequest, t: Tenant) {
-  return deps.auth.browserSession(t, deps.cookies.read(request, 'session', t));
+  return deps.browserSessions.current(t, deps.cookies.read(request, 'session', t));
 }
 
 /** The interaction in the cookie, when it is the one `id` names (a form or link carries the id). */

@@ -1,7 +1,7 @@
 // Small request helpers shared by the route plugins: which tenant a request is for, who sent it, and the
 // bearer token it carries. Parsing only; no business rules.
 import type { FastifyRequest } from 'fastify';
-import type { RequestMeta } from '../auth/service.js';
+import type { RequestMeta } from '../auth/public.js';
 import { HelloJohnError } from '../errors.js';
 import type { Tenant, Tenants } from '../tenants/tenants.js';
 

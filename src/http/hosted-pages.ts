@@ -22,18 +22,32 @@ import {
 } from './authorization-flow.js';
 import { metaOf, tenantOf } from './context.js';
 import { renderErrorsAsPages } from './page-errors.js';
-import { passwordPageRoutes } from './password-pages.js';
 import { Csrf, Email, InteractionId, InteractionQuery, Name, Password, TenantParams } from './schemas.js';
 import { signedInPage } from './views/next-steps.js';
-import { SCOPE_DESCRIPTIONS, consentPage, loginPage, registerPage } from './views/pages.js';
+import { SCOPE_DESCRIPTIONS, consentPage, loginPage, registerPage, secondStepPage } from './views/pages.js';
+import type { BrowserLogin } from '../auth/browser-sessions.js';
+import type { Login } from '../auth/login.js';
+import type { PasswordAuthenticator } from '../auth/password-authenticator.js';
+import type { Registration } from '../auth/registration.js';
+import type { LoginOutcome } from '../kernel/authentication.js';
+import type { PageKit } from '../kernel/module.js';
 
 export interface HostedPagesOptions extends FlowDeps {
   tenants: Tenants;
+  login: Login;
+  password: PasswordAuthenticator;
+  registration: Registration;
   sessionTtlSeconds: number;
+  /** Feature modules' pages, registered in this scope (form bodies, errors as pages). */
+  modulePages: readonly FastifyPluginAsync<{ kit: PageKit }>[];
+  /** What the second-step page calls each registered factor, by id. */
+  factorLabels: Readonly<Record<string, string>>;
+  /** Feature modules' links under the sign-in form. */
+  loginLinks: readonly { href: string; label: string }[];
 }
 
 export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (app, options) => {
-  const { tenants, auth, oauth, cookies } = options;
+  const { tenants, login, password, registration, oauth, cookies } = options;
   // HTML forms post url-encoded bodies; only in this plugin's scope (the JSON API stays JSON-only, or any
   // site could post a cross-origin form to it without a CORS preflight).
   await app.register(formbody, { bodyLimit: 16 * 1024 });
@@ -68,26 +82,50 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
     request: FastifyRequest,
     reply: FastifyReply,
     t: Tenant,
-    login: Awaited<ReturnType<typeof auth.browserLogin>>,
+    signedIn: BrowserLogin,
     interaction: ReturnType<typeof currentInteraction>,
   ) => {
     const previous = await currentSession(options, request, t);
-    if (previous) await auth.revokeSessions(t, { sessionId: previous.id }, 'replaced_by_login');
-    cookies.set(reply, 'session', t, login.cookie, options.sessionTtlSeconds);
+    if (previous)
+      await options.sessionAccess.revokeSessions(t, { sessionId: previous.id }, 'replaced_by_login');
+    cookies.set(reply, 'session', t, signedIn.cookie, options.sessionTtlSeconds);
     // No application to return to: /login shows who is signed in (a redirect, so a reload posts nothing).
     if (!interaction) return reply.redirect(`${basePath(t)}/login`, 303);
     const session = {
-      sessionId: login.session.id,
-      userId: login.user.id,
-      email: login.user.email,
-      authTime: login.session.auth_time,
-      amr: login.session.amr,
+      sessionId: signedIn.session.id,
+      userId: signedIn.user.id,
+      email: signedIn.user.email,
+      authTime: signedIn.session.auth_time,
+      amr: signedIn.session.amr,
     };
     const outcome = await oauth.authorize(t, interaction.params, session, {
       ...interaction,
       loginSessionId: session.sessionId,
     });
     return sendOutcome(options, reply, t, outcome);
+  };
+
+  const labelled = (ids: readonly string[]) =>
+    ids.map((id) => ({
+      id,
+      label: Object.hasOwn(options.factorLabels, id) ? options.factorLabels[id]! : id,
+    }));
+
+  /** A login's outcome: signed in (continue the authorization), or the page asking for the second step. */
+  const continueLogin = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    t: Tenant,
+    outcome: LoginOutcome<BrowserLogin>,
+    interaction: ReturnType<typeof currentInteraction>,
+  ) => {
+    if (outcome.kind === 'signed_in') return startSession(request, reply, t, outcome.result, interaction);
+    const page = secondStepPage(ctxOf(request, reply, t), {
+      interaction: interaction?.id,
+      challenge: outcome.challenge.token,
+      factors: labelled(outcome.challenge.factors),
+    });
+    return sendHtml(reply, 200, page, { formTarget: targetOf(interaction) });
   };
 
   /** The redirect target an interaction will end at, for the pages' form-action. */
@@ -121,6 +159,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
         reply,
         200,
         loginPage(ctxOf(request, reply, t), {
+          links: options.loginLinks,
           interaction: id,
           ...(await loginFor(request, t, interaction)),
         }),
@@ -153,12 +192,13 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
       const form = checkForm(request, reply, t, body);
       if (!form.ok) return reply;
       try {
-        const login = await auth.browserLogin(t, body, metaOf(request));
-        return await startSession(request, reply, t, login, form.interaction);
+        const outcome = await login.browser(t, password, body, metaOf(request));
+        return await continueLogin(request, reply, t, outcome, form.interaction);
       } catch (error) {
         if (!(error instanceof HelloJohnError) || error.code === 'service_unavailable') throw error;
         const status = error.code === 'rate_limited' ? 429 : error.code === 'access_denied' ? 403 : 401;
         const page = loginPage(ctxOf(request, reply, t), {
+          links: options.loginLinks,
           interaction: body.interaction,
           ...(await loginFor(request, t, form.interaction)),
           email: body.email,
@@ -169,9 +209,67 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
     },
   );
 
+  app.post(
+    '/login/second-step',
+    {
+      schema: {
+        params: TenantParams,
+        body: Type.Object({
+          mfa_token: Type.String({ maxLength: 4096 }),
+          factor: Type.String({ maxLength: 64 }),
+          code: Type.String({ maxLength: 256 }),
+          csrf_token: Type.Optional(Csrf),
+          interaction: Type.Optional(InteractionId),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const t = await tenant(request);
+      const body = request.body as {
+        mfa_token: string;
+        factor: string;
+        code: string;
+        csrf_token?: string;
+        interaction?: string;
+      };
+      const form = checkForm(request, reply, t, body);
+      if (!form.ok) return reply;
+      try {
+        const done = await login.completeSecondStep(
+          t,
+          { challenge: body.mfa_token, factor: body.factor, code: body.code, kind: 'browser' },
+          metaOf(request),
+        );
+        if (done.kind !== 'browser') throw new HelloJohnError('invalid_request', 'Not a browser sign-in.');
+        return await startSession(request, reply, t, done.login, form.interaction);
+      } catch (error) {
+        if (!(error instanceof HelloJohnError) || error.code === 'service_unavailable') throw error;
+        // A dead challenge starts the sign-in again; a wrong code asks again.
+        if (error.code === 'invalid_grant') {
+          const page = loginPage(ctxOf(request, reply, t), {
+            links: options.loginLinks,
+            interaction: body.interaction,
+            ...(await loginFor(request, t, form.interaction)),
+            error: error.description,
+          });
+          return sendHtml(reply, 400, page, { formTarget: targetOf(form.interaction) });
+        }
+        const page = secondStepPage(ctxOf(request, reply, t), {
+          interaction: body.interaction,
+          challenge: body.mfa_token,
+          factors: labelled([body.factor]),
+          error: error.description,
+        });
+        return sendHtml(reply, error.code === 'rate_limited' ? 429 : 401, page, {
+          formTarget: targetOf(form.interaction),
+        });
+      }
+    },
+  );
+
   // --- create an account ---
   const passwordHints = (t: Tenant) => {
-    const policy = auth.passwordPolicy(t);
+    const policy = registration.passwordPolicy(t);
     const hints = [`At least ${policy.minLength} characters`];
     if (policy.requireUppercase) hints.push('An uppercase letter');
     if (policy.requireLowercase) hints.push('A lowercase letter');
@@ -222,13 +320,13 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
       const form = checkForm(request, reply, t, body);
       if (!form.ok) return reply;
       try {
-        await auth.register(
+        await registration.register(
           t,
           { email: body.email, password: body.password, name: body.name },
           metaOf(request),
         );
-        const login = await auth.browserLogin(t, body, metaOf(request));
-        return await startSession(request, reply, t, login, form.interaction);
+        const outcome = await login.browser(t, password, body, metaOf(request));
+        return await continueLogin(request, reply, t, outcome, form.interaction);
       } catch (error) {
         if (!(error instanceof HelloJohnError) || error.code === 'service_unavailable') throw error;
         const page = registerPage(ctxOf(request, reply, t), {
@@ -245,9 +343,17 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
     },
   );
 
-  // --- forgot and reset password: their own file ---
+  // --- feature modules' pages (password reset…), in this scope ---
   // (Not `options` itself: it carries this plugin's prefix, which the child would add a second time.)
-  await app.register(passwordPageRoutes, { tenants, auth, oauth, cookies, csrf: options.csrf });
+  const kit: PageKit = {
+    tenants,
+    browserSessions: options.browserSessions,
+    sessionAccess: options.sessionAccess,
+    oauth,
+    cookies,
+    csrf: options.csrf,
+  };
+  for (const pages of options.modulePages) await app.register(pages, { kit });
 
   // --- consent ---
   const showConsent = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -289,7 +395,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
       return sendErrorPage(reply, t, 'signed_out', 'Consent answered without a browser session.');
     if (body.decision === 'switch_account') {
       // "Not you?": this browser's session ends; the same authorization request starts again at sign-in.
-      await auth.endBrowserSession(t, session, metaOf(request));
+      await options.browserSessions.end(t, session, metaOf(request));
       cookies.clear(reply, 'session', t);
       return reply.redirect(
         `${basePath(t)}/login?interaction=${encodeURIComponent(form.interaction.id)}`,

@@ -23,3 +23,14 @@ export const Uuid = Type.String({
 export const InteractionId = Type.String({ maxLength: 64 });
 export const InteractionQuery = Type.Object({ interaction: Type.Optional(InteractionId) });
 export const Csrf = Type.String({ maxLength: 100 });
+
+/** Email and password, with the tenant or client that names the tenant (/v2/auth/login, /v2/session/login). */
+export const Credentials = Type.Object(
+  {
+    email: Email,
+    password: Password,
+    tenant_id: Type.Optional(TenantId),
+    client_id: Type.Optional(TenantId),
+  },
+  { additionalProperties: false },
+);

@@ -9,12 +9,18 @@ import { SWEEP_TARGETS, deleteExpiredBatch, deleteOldAuditEventsBatch } from '..
 const MAX_BATCHES_PER_TARGET = 50;
 
 export interface SweepResult {
-  deleted: Record<keyof typeof SWEEP_TARGETS | 'audit_events', number>;
+  /** Rows deleted per table (the core's) or per job (modules'). */
+  deleted: Record<string, number>;
 }
 
 /** One pass; `auditRetentionMs` 0 keeps audit events forever. */
-export async function sweepOnce(db: Database, batchSize: number, auditRetentionMs = 0): Promise<SweepResult> {
-  const deleted = {
+export async function sweepOnce(
+  db: Database,
+  batchSize: number,
+  auditRetentionMs = 0,
+  jobs: readonly SweeperJob[] = [],
+): Promise<SweepResult> {
+  const core = {
     refresh_tokens: 0,
     email_tokens: 0,
     authorization_codes: 0,
@@ -25,16 +31,33 @@ export async function sweepOnce(db: Database, batchSize: number, auditRetentionM
   for (const target of Object.keys(SWEEP_TARGETS) as (keyof typeof SWEEP_TARGETS)[]) {
     for (let batch = 0; batch < MAX_BATCHES_PER_TARGET; batch++) {
       const count = await deleteExpiredBatch(db, target, batchSize);
-      deleted[target] += count;
+      core[target] += count;
       if (count < batchSize) break;
     }
   }
   for (let batch = 0; auditRetentionMs > 0 && batch < MAX_BATCHES_PER_TARGET; batch++) {
     const count = await deleteOldAuditEventsBatch(db, auditRetentionMs, batchSize);
-    deleted.audit_events += count;
+    core.audit_events += count;
     if (count < batchSize) break;
   }
+  const deleted: Record<string, number> = { ...core };
+  for (const job of jobs) {
+    let total = 0;
+    for (let batch = 0; batch < MAX_BATCHES_PER_TARGET; batch++) {
+      const count = await job.run(db, batchSize);
+      total += count;
+      if (count < batchSize) break;
+    }
+    deleted[job.name] = total;
+  }
   return { deleted };
+}
+
+/** Periodic clean-up a feature module needs (expired rows of its own tables), run after the core's. */
+export interface SweeperJob {
+  name: string;
+  /** Deletes at most `batchSize` expired rows; returns how many it deleted. */
+  run(db: Database, batchSize: number): Promise<number>;
 }
 
 export function startSweeper(
@@ -42,11 +65,12 @@ export function startSweeper(
   options: Config['sweeper'],
   logger: Logger,
   onRun: (result: 'ok' | 'error') => void = () => {},
+  jobs: readonly SweeperJob[] = [],
 ): { stop(): Promise<void> } {
   let running: Promise<void> | null = null;
   const timer = setInterval(() => {
     if (running) return;
-    running = sweepOnce(db, options.batchSize, options.auditRetentionMs)
+    running = sweepOnce(db, options.batchSize, options.auditRetentionMs, jobs)
       .then(({ deleted }) => {
         const total = Object.values(deleted).reduce((a, b) => a + b, 0);
         onRun('ok');

@@ -2,8 +2,8 @@
 // kept in the browser as an encrypted and authenticated cookie (ChaCha20-Poly1305 under a key derived
 // from the secretbox master key, bound to the tenant), so an authorization writes nothing to the
 // database until the code is issued. It expires after INTERACTION_TTL.
-import { hkdfSync, randomBytes } from 'node:crypto';
-import { open, seal } from '../crypto/secretbox.js';
+import { randomBytes } from 'node:crypto';
+import { SealedState } from '../crypto/sealed-state.js';
 
 export interface Interaction {
   /** Random id; the login and consent forms carry it so a stale tab cannot act on a newer request. */
@@ -27,13 +27,17 @@ export interface Interaction {
 export const MAX_SEALED_LENGTH = 3800;
 
 export class InteractionSealer {
-  private readonly key: Buffer;
+  private readonly sealed: SealedState<Interaction>;
 
   constructor(
     secretboxMasterKey: Buffer,
     private readonly ttlMs: number,
   ) {
-    this.key = Buffer.from(hkdfSync('sha256', secretboxMasterKey, '', 'hellojohn interaction cookie v1', 32));
+    this.sealed = new SealedState(
+      secretboxMasterKey,
+      { keyInfo: 'hellojohn interaction cookie v1', label: 'interaction' },
+      MAX_SEALED_LENGTH,
+    );
   }
 
   start(params: Record<string, string>, now = Date.now()): Interaction {
@@ -45,22 +49,12 @@ export class InteractionSealer {
   }
 
   seal(tenantId: string, interaction: Interaction): string {
-    const plaintext = Buffer.from(JSON.stringify(interaction));
-    return seal(this.key, plaintext, aad(tenantId)).toString('base64url');
+    return this.sealed.seal(tenantId, interaction);
   }
 
   /** The interaction in `cookie`, or null when absent, tampered with, of another tenant, or expired. */
   open(tenantId: string, cookie: string | undefined, now = Date.now()): Interaction | null {
-    if (!cookie || cookie.length > MAX_SEALED_LENGTH * 2 || !/^[A-Za-z0-9_-]+$/.test(cookie)) return null;
-    try {
-      const value = JSON.parse(open(this.key, Buffer.from(cookie, 'base64url'), aad(tenantId)).toString()) as
-        Interaction | undefined;
-      if (!value || typeof value.id !== 'string' || typeof value.expiresAt !== 'number') return null;
-      return value.expiresAt > now ? value : null;
-    } catch {
-      return null;
-    }
+    const value = this.sealed.open(tenantId, cookie, now);
+    return value && typeof value.id === 'string' ? value : null;
   }
 }
-
-const aad = (tenantId: string) => `hellojohn:interaction:${tenantId}`;

@@ -3,7 +3,10 @@
 // No HTTP types: routes hand in parameters, the signed-in browser session and the interaction state, and
 // get back an outcome to render.
 import type { Logger } from 'pino';
-import type { AuthService, RequestMeta } from '../auth/service.js';
+import { auditEvents } from '../audit/events.js';
+import type { RequestMeta } from '../auth/public.js';
+import type { RefreshTokens } from '../auth/refresh.js';
+import type { SessionAccess } from '../auth/session-access.js';
 import type { Client, Clients } from '../clients/clients.js';
 import type { Config } from '../config.js';
 import { hashToken, looksLikeOpaqueToken, newOpaqueToken } from '../crypto/tokens.js';
@@ -73,7 +76,8 @@ export interface OAuthServiceDeps {
   db: Database;
   config: Config;
   clients: Clients;
-  auth: AuthService;
+  sessionAccess: SessionAccess;
+  refreshTokens: RefreshTokens;
   limits: RequestLimits;
   accessTokens: AccessTokens;
   idTokens: IdTokens;
@@ -127,7 +131,7 @@ export class OAuthService {
       await saveConsent(this.deps.db, tenant.id, session.userId, clientId, request.scopes);
       await insertAuditEvent(this.deps.db, {
         tenantId: tenant.id,
-        type: 'oauth.consent_granted',
+        type: auditEvents.oauthConsentGranted,
         userId: session.userId,
         ip: meta.ip,
         userAgent: meta.userAgent,
@@ -287,7 +291,8 @@ export class OAuthService {
       meta,
       db: this.deps.db,
       config: this.deps.config,
-      auth: this.deps.auth,
+      sessionAccess: this.deps.sessionAccess,
+      refreshTokens: this.deps.refreshTokens,
       accessTokens: this.deps.accessTokens,
       idTokens: this.deps.idTokens,
       logger: this.deps.logger,
@@ -300,7 +305,7 @@ export class OAuthService {
   // --- UserInfo, revocation, introspection -----------------------------------------------------------
 
   async userinfo(tenant: Tenant, accessToken: string): Promise<Record<string, unknown>> {
-    const { claims } = await this.deps.auth.authenticate(tenant, accessToken);
+    const { claims } = await this.deps.sessionAccess.authenticate(tenant, accessToken);
     const scopes = (claims.scope ?? '').split(' ');
     if (!scopes.includes('openid')) throw new InsufficientScope('The access token lacks the openid scope.');
     const user = await findUserById(this.deps.db, tenant.id, claims.sub);
@@ -312,10 +317,10 @@ export class OAuthService {
   async revoke(tenant: Tenant, client: Client, token: string, meta: RequestMeta): Promise<void> {
     const sessionId = await this.sessionOfToken(tenant, client, token);
     if (!sessionId) return;
-    await this.deps.auth.revokeSessions(tenant, { sessionId }, 'revoked_by_client');
+    await this.deps.sessionAccess.revokeSessions(tenant, { sessionId }, 'revoked_by_client');
     await insertAuditEvent(this.deps.db, {
       tenantId: tenant.id,
-      type: 'oauth.token_revoked',
+      type: auditEvents.oauthTokenRevoked,
       ip: meta.ip,
       userAgent: meta.userAgent,
       data: { client_id: client.clientId, session_id: sessionId },
@@ -343,7 +348,7 @@ export class OAuthService {
     try {
       const claims = await this.deps.accessTokens.verify(token, tenant);
       if (!mayIntrospect(client, claims.client_id)) return inactive;
-      if (claims.sid) await this.deps.auth.authenticate(tenant, token);
+      if (claims.sid) await this.deps.sessionAccess.authenticate(tenant, token);
       return {
         active: true,
         token_type: 'Bearer',
@@ -428,10 +433,10 @@ export class OAuthService {
   }
 
   async endSession(tenant: Tenant, session: SignedIn, meta: RequestMeta): Promise<void> {
-    await this.deps.auth.revokeSessions(tenant, { sessionId: session.sessionId }, 'logout');
+    await this.deps.sessionAccess.revokeSessions(tenant, { sessionId: session.sessionId }, 'logout');
     await insertAuditEvent(this.deps.db, {
       tenantId: tenant.id,
-      type: 'user.logout',
+      type: auditEvents.userLogout,
       userId: session.userId,
       ip: meta.ip,
       userAgent: meta.userAgent,

@@ -4,10 +4,12 @@
 import type { Config } from '../config.js';
 import type { PasswordHasher } from '../crypto/passwords.js';
 import type { Database } from '../db/database.js';
+import { auditEvents } from '../audit/events.js';
 import { insertAuditEvent } from '../db/repositories/audit.js';
 import { insertUser, markEmailVerified, type UserRow } from '../db/repositories/users.js';
 import { defaultPolicy, policyFor, type PasswordPolicyChecker } from '../auth/password-policy.js';
-import { prepareNewUser, publicUser, type PublicUser } from '../auth/service.js';
+import { publicUser, type PublicUser } from '../auth/public.js';
+import { prepareNewUser } from '../auth/registration.js';
 import { HelloJohnError } from '../errors.js';
 import type { Tenant } from '../tenants/tenants.js';
 
@@ -56,7 +58,7 @@ export class UsersAdmin {
       if (input.verified) await markEmailVerified(tx, tenant.id, inserted.id, inserted.email);
       await insertAuditEvent(tx, {
         tenantId: tenant.id,
-        type: 'user.created',
+        type: auditEvents.userCreated,
         userId: inserted.id,
         data: { via: actor.via, admin_id: actor.adminId ?? null, verified: input.verified === true },
       });

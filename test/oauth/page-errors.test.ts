@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
 import { buildApp } from '../../src/app.js';
 import { migrate } from '../../src/db/migrator.js';
-import { migrations } from '../../src/db/migrations/index.js';
+import { migrations } from '../../src/composition.js';
 import { openDatabase } from '../../src/db/open.js';
 import { FAST_ARGON2 } from '../support/app.js';
 import { createTestDatabase } from '../support/db.js';

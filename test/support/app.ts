@@ -4,7 +4,8 @@ import pino from 'pino';
 import { buildApp } from '../../src/app.js';
 import type { Database } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrator.js';
-import { migrations } from '../../src/db/migrations/index.js';
+import { migrationSequence } from '../../src/composition.js';
+import type { FeatureModule } from '../../src/kernel/module.js';
 import { openDatabase } from '../../src/db/open.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { freePort } from './net.js';
@@ -31,15 +32,19 @@ export interface JsonResponse {
 /** Fast Argon2 for tests that are not about hashing cost; the OWASP defaults are used where it matters. */
 export const FAST_ARGON2 = { ARGON2_MEMORY_KIB: '1024', ARGON2_ITERATIONS: '1' };
 
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  /** The feature modules to run with (default: the ones the build ships), e.g. plus a test module. */
+  options: { modules?: readonly FeatureModule[] } = {},
+): Promise<TestApp> {
   const testDb = await createTestDatabase();
   // The issuer (and the links in emails) must be the address the server really listens on.
   const port = await freePort();
   const config = testDb.config({ ...FAST_ARGON2, BASE_URL: `http://127.0.0.1:${port}`, ...env });
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const db = await openDatabase(config, logger);
-  await migrate(db, migrations, { appVersion: 'test', allowNewerSchema: false });
-  const app = await buildApp(config, { db, logger, sweeper: false });
+  await migrate(db, migrationSequence(options.modules), { appVersion: 'test', allowNewerSchema: false });
+  const app = await buildApp(config, { db, logger, sweeper: false, modules: options.modules });
   await app.listen({ host: '127.0.0.1', port });
   const base = `http://127.0.0.1:${port}`;
   const managementBase = await app.management.listen({ host: '127.0.0.1', port: 0 });

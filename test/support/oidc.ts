@@ -71,8 +71,11 @@ export interface OidcTestApp extends TestApp {
 
 export const RP_HOST = 'http://127.0.0.1:9';
 
-export async function startOidcApp(env: Record<string, string> = {}): Promise<OidcTestApp> {
-  const t = await startTestApp(env);
+export async function startOidcApp(
+  env: Record<string, string> = {},
+  options: Parameters<typeof startTestApp>[1] = {},
+): Promise<OidcTestApp> {
+  const t = await startTestApp(env, options);
   const services = t.app.services as unknown as {
     clients: ClientsService;
     tenants: TestApp['app']['services']['tenants'];

@@ -1,4 +1,5 @@
 // Starts the real SMTP test server (smtp-server-process.mjs) as a child process and collects what it receives.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -154,3 +155,20 @@ export function startSmtpServer(options: SmtpServerOptions = {}): Promise<TestSm
     };
   }
 }
+
+/** The link to `path` in a mail, checked to be the same in its HTML part. */
+export function linkIn(mail: ReceivedMail, path: string): URL {
+  const match = new RegExp(`https?://[^\\s"<>]+${path.replace(/\//g, '\\/')}\\?token=[A-Za-z0-9_-]+`).exec(
+    mail.text,
+  );
+  assert.ok(match, `a ${path} link in: ${mail.text}`);
+  assert.ok(mail.html.includes(match[0].replace(/&/g, '&amp;')), 'the same link is in the HTML part');
+  return new URL(match[0]);
+}
+
+/** The server settings that send mail to this SMTP server. */
+export const smtpEnv = (smtp: TestSmtpServer) => ({
+  SMTP_HOST: '127.0.0.1',
+  SMTP_PORT: String(smtp.port),
+  SMTP_FROM: 'HelloJohn <no-reply@example.com>',
+});

@@ -10,19 +10,22 @@ import {
   SCOPE_DESCRIPTIONS,
   consentPage,
   errorPage,
-  forgotPage,
   formPostPage,
   loggedOutPage,
   loginPage,
+  secondStepPage,
   logoutConfirmPage,
   registerPage,
-  resetPasswordPage,
   type PageContext,
 } from '../../src/http/views/pages.js';
 import { HOME_LINKS, homePage } from '../../src/http/views/home.js';
-import { emailVerificationPage, resetLinkDeadPage, signedInPage } from '../../src/http/views/next-steps.js';
+import { signedInPage } from '../../src/http/views/next-steps.js';
+import { emailVerificationPage } from '../../src/modules/email-verification/views.js';
+import { forgotPage, resetLinkDeadPage, resetPasswordPage } from '../../src/modules/password-reset/views.js';
 import { forms, scan, scriptFree, skeleton, type Tag } from './scan.js';
 
+/** The link the password-reset module adds under the sign-in form. */
+const FORGOT = [{ href: '/forgot', label: 'Forgot your password?' }];
 const X = `Evil"'><script>alert(1)</script><img src=x onerror=alert(2)>&amp;`;
 const ESCAPED =
   'Evil&quot;&#39;&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;&amp;amp;';
@@ -51,9 +54,34 @@ const hostileCtx: PageContext = {
 const pages: { name: string; benign: () => string; hostile: () => string; hostileTexts: number }[] = [
   {
     name: 'login',
-    benign: () => loginPage(ctx, { interaction: 'i1', email: 'a@b.c', error: 'Wrong', notice: 'Hi' }),
-    hostile: () => loginPage(hostileCtx, { interaction: X, email: X, error: X, notice: X }),
+    benign: () =>
+      loginPage(ctx, { links: FORGOT, interaction: 'i1', email: 'a@b.c', error: 'Wrong', notice: 'Hi' }),
+    hostile: () => loginPage(hostileCtx, { links: FORGOT, interaction: X, email: X, error: X, notice: X }),
     hostileTexts: 2,
+  },
+  {
+    name: 'second step',
+    benign: () =>
+      secondStepPage(ctx, {
+        interaction: 'i1',
+        challenge: 'sealed',
+        factors: [
+          { id: 'totp', label: 'Authenticator app' },
+          { id: 'recovery_code', label: 'Recovery code' },
+        ],
+        error: 'Wrong',
+      }),
+    hostile: () =>
+      secondStepPage(hostileCtx, {
+        interaction: X,
+        challenge: X,
+        factors: [
+          { id: X, label: X },
+          { id: X, label: X },
+        ],
+        error: X,
+      }),
+    hostileTexts: 3,
   },
   {
     name: 'register',
@@ -203,7 +231,7 @@ describe('escaping', () => {
   }
 
   test('hostile values round-trip exactly through attributes', () => {
-    const login = scan(loginPage(hostileCtx, { interaction: X, email: X }));
+    const login = scan(loginPage(hostileCtx, { links: FORGOT, interaction: X, email: X }));
     const byName = (n: string) => login.tags.find((t) => t.attrs['name'] === n)?.attrs['value'];
     assert.equal(byName('csrf_token'), X);
     assert.equal(byName('interaction'), X);
@@ -248,7 +276,7 @@ describe('forms', () => {
   });
 
   test('login', () => {
-    const html = loginPage(ctx, { interaction: 'abc', email: 'ann@example.com' });
+    const html = loginPage(ctx, { links: FORGOT, interaction: 'abc', email: 'ann@example.com' });
     const f = onlyForm(html, '/t/acme/login');
     assert.deepEqual(input(f.inputs, 'interaction'), { type: 'hidden', name: 'interaction', value: 'abc' });
     assert.deepEqual(input(f.inputs, 'email'), {
@@ -278,7 +306,7 @@ describe('forms', () => {
   test('login on the default tenant, with error and notice', () => {
     const html = loginPage(
       { ...ctx, basePath: '' },
-      { error: 'Wrong email or password.', notice: 'Welcome' },
+      { links: FORGOT, error: 'Wrong email or password.', notice: 'Welcome' },
     );
     const f = onlyForm(html, '/login');
     assert.ok(!f.inputs.some((i) => i.attrs['name'] === 'interaction'), 'no interaction input without one');

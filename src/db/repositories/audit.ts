@@ -1,8 +1,12 @@
 import type { Queryable } from '../database.js';
 
+declare const registered: unique symbol;
+/** An event type from a registry (src/audit/events.ts, or a feature module's own), never a bare string. */
+export type AuditEventType = string & { readonly [registered]: true };
+
 export interface AuditEvent {
   tenantId: string;
-  type: string;
+  type: AuditEventType;
   userId?: string | null;
   ip?: string | null;
   userAgent?: string | null;

@@ -1,4 +1,5 @@
 // Sessions and their refresh tokens. The hot paths (refresh, session lookup) are single statements.
+import type { AuditEventType } from './audit.js';
 import type { Queryable } from '../database.js';
 
 export interface SessionRow {
@@ -48,7 +49,7 @@ export async function createSession(
   db: Queryable,
   session: NewSession,
   refresh: NewRefreshToken | null,
-  audit: { type: string; data: object },
+  audit: { type: AuditEventType; data: object },
 ): Promise<SessionRow> {
   const result = await db.query<SessionRow>(
     `WITH s AS (

@@ -244,3 +244,11 @@ export function noticeBox(notice: string | undefined): Html | '' {
 export function link(ctx: PageContext, path: string, interaction?: string): string {
   return `${ctx.basePath}${path}${interaction ? `?interaction=${encodeURIComponent(interaction)}` : ''}`;
 }
+
+/** A form posting to `action` with the CSRF token and, during an app flow, its interaction id. */
+export function form(ctx: PageContext, action: string, interaction: string | undefined, fields: Html): Html {
+  return markup`<form method="post" action="${action}">
+${hidden('csrf_token', ctx.csrfToken)}${interaction ? hidden('interaction', interaction) : ''}
+${fields}
+</form>`;
+}

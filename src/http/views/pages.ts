@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { Tenant } from '../../tenants/tenants.js';
 import {
   alertBox,
+  form,
   brandingOf,
   hidden,
   layout,
@@ -12,7 +13,6 @@ import {
   markup,
   noticeBox,
   trustedHtml,
-  type Html,
   type PageContext,
 } from './layout.js';
 
@@ -28,13 +28,6 @@ export const SCOPE_DESCRIPTIONS: Record<string, string> = {
   offline_access: 'Keep access to your account when you are not using the app',
 };
 
-function form(ctx: PageContext, action: string, interaction: string | undefined, fields: Html): Html {
-  return markup`<form method="post" action="${action}">
-${hidden('csrf_token', ctx.csrfToken)}${interaction ? hidden('interaction', interaction) : ''}
-${fields}
-</form>`;
-}
-
 export function loginPage(
   ctx: PageContext,
   v: {
@@ -44,6 +37,8 @@ export function loginPage(
     notice?: string;
     /** The account the application asked for (id_token_hint), and who is signed in instead, if anyone. */
     loginAs?: { email: string; signedInAs?: string };
+    /** Links feature modules add under the form ("Forgot your password?"). */
+    links?: readonly { href: string; label: string }[];
   },
 ): string {
   const loginAs = v.loginAs
@@ -58,8 +53,33 @@ export function loginPage(
 <div class="actions"><button type="submit">Sign in</button></div>`;
   const content = markup`${alertBox(v.error)}${noticeBox(v.notice)}${loginAs}
 ${form(ctx, `${ctx.basePath}/login`, v.interaction, fields)}
-<p class="links"><a href="${link(ctx, '/forgot', v.interaction)}">Forgot your password?</a> <a href="${link(ctx, '/register', v.interaction)}">Create an account</a></p>`;
+<p class="links">${(v.links ?? []).map((l) => markup`<a href="${link(ctx, l.href, v.interaction)}">${l.label}</a> `)}<a href="${link(ctx, '/register', v.interaction)}">Create an account</a></p>`;
   return layout(ctx.tenant, 'Sign in', content);
+}
+
+/** The second step of a sign-in: the code of one of the user's factors. */
+export function secondStepPage(
+  ctx: PageContext,
+  v: {
+    interaction?: string;
+    challenge: string;
+    factors: readonly { id: string; label: string }[];
+    error?: string;
+  },
+): string {
+  const choices = v.factors.map(
+    (f, i) =>
+      markup`<div class="choice"><input type="radio" id="factor-${String(i)}" name="factor" value="${f.id}"${i === 0 ? trustedHtml(' checked') : ''}><label for="factor-${String(i)}">${f.label}</label></div>`,
+  );
+  const fields = markup`${hidden('mfa_token', v.challenge)}
+${v.factors.length === 1 ? hidden('factor', v.factors[0]!.id) : markup`<fieldset class="field"><legend>Verify with</legend>${choices}</fieldset>`}
+<div class="field"><label for="code">Code</label><input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" required autofocus></div>
+<div class="actions"><button type="submit">Continue</button></div>`;
+  const content = markup`${alertBox(v.error)}
+<p>Your account is protected with a second step. Enter the code to finish signing in.</p>
+${form(ctx, `${ctx.basePath}/login/second-step`, v.interaction, fields)}
+<p class="links"><a href="${link(ctx, '/login', v.interaction)}">Start over</a></p>`;
+  return layout(ctx.tenant, 'Verify it’s you', content);
 }
 
 export function registerPage(
@@ -79,43 +99,6 @@ export function registerPage(
 ${form(ctx, `${ctx.basePath}/register`, v.interaction, fields)}
 <p class="links">Already have an account? <a href="${link(ctx, '/login', v.interaction)}">Sign in</a></p>`;
   return layout(ctx.tenant, 'Create an account', content);
-}
-
-export function forgotPage(
-  ctx: PageContext,
-  v: { interaction?: string; email?: string; sent?: boolean; error?: string },
-): string {
-  if (v.sent) {
-    // The same words whether or not the address has an account: the page must not reveal which emails exist.
-    const content = markup`<p role="status" class="notice">If an account exists for that email address, we have sent it a link to choose a new password. The link works once and expires soon.</p>
-<p class="links"><a href="${link(ctx, '/login', v.interaction)}">Back to sign in</a></p>`;
-    return layout(ctx.tenant, 'Check your email', content);
-  }
-  const fields = markup`<div class="field"><label for="email">Email address</label><input id="email" name="email" type="email" autocomplete="username" required value="${v.email ?? ''}"></div>
-<div class="actions"><button type="submit">Send reset link</button></div>`;
-  const content = markup`${alertBox(v.error)}
-<p>Enter the email address of your account and we will send you a link to choose a new password.</p>
-${form(ctx, `${ctx.basePath}/forgot`, v.interaction, fields)}
-<p class="links"><a href="${link(ctx, '/login', v.interaction)}">Back to sign in</a></p>`;
-  return layout(ctx.tenant, 'Reset your password', content);
-}
-
-export function resetPasswordPage(
-  ctx: PageContext,
-  v: { token: string; error?: string; done?: boolean },
-): string {
-  if (v.done) {
-    const content = markup`<p role="status" class="notice">Your password has been changed. You can now sign in with it.</p>
-<p class="links"><a href="${link(ctx, '/login')}">Sign in</a></p>`;
-    return layout(ctx.tenant, 'Password changed', content);
-  }
-  const fields = markup`${hidden('token', v.token)}
-<div class="field"><label for="password">New password</label><input id="password" name="password" type="password" autocomplete="new-password" required></div>
-<div class="field"><label for="confirm">Repeat the new password</label><input id="confirm" name="confirm" type="password" autocomplete="new-password" required></div>
-<div class="actions"><button type="submit">Change password</button></div>`;
-  const content = markup`${alertBox(v.error)}
-${form(ctx, `${ctx.basePath}/reset-password`, undefined, fields)}`;
-  return layout(ctx.tenant, 'Choose a new password', content);
 }
 
 export function consentPage(

@@ -11,6 +11,7 @@
 // - the browser session it came from must still be live and the user not blocked;
 // - with offline_access (OIDC Core §11) the OAuth session becomes an offline grant that outlives it.
 import { hashToken, looksLikeOpaqueToken, newOpaqueToken } from '../../crypto/tokens.js';
+import { auditEvents } from '../../audit/events.js';
 import { insertAuditEvent } from '../../db/repositories/audit.js';
 import { redeemAuthorizationCode } from '../../db/repositories/oauth.js';
 import { startOfflineGrant } from '../../db/repositories/sessions.js';
@@ -53,10 +54,14 @@ export const authorizationCodeGrant: Grant = async (ctx) => {
   const bound = row.client_matches && row.redirect_matches && row.pkce_ok;
   if (row.replayed && bound) {
     // Someone else holds a copy of the code and its verifier: what it issued can no longer be trusted.
-    const revoked = await ctx.auth.revokeSessions(tenant, { sessionId: row.session_id }, 'code_replayed');
+    const revoked = await ctx.sessionAccess.revokeSessions(
+      tenant,
+      { sessionId: row.session_id },
+      'code_replayed',
+    );
     await insertAuditEvent(db, {
       tenantId: tenant.id,
-      type: 'oauth.code_replayed',
+      type: auditEvents.oauthCodeReplayed,
       userId: row.user_id,
       ip: ctx.meta.ip,
       userAgent: ctx.meta.userAgent,

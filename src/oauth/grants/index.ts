@@ -1,7 +1,9 @@
 // The token endpoint's grants, one per file. Each receives an authenticated client (the endpoint has
 // already checked the client may use the grant) and returns the token response.
 import type { Logger } from 'pino';
-import type { AuthService, RequestMeta } from '../../auth/service.js';
+import type { RequestMeta } from '../../auth/public.js';
+import type { RefreshTokens } from '../../auth/refresh.js';
+import type { SessionAccess } from '../../auth/session-access.js';
 import type { Client } from '../../clients/clients.js';
 import type { Config } from '../../config.js';
 import type { Database } from '../../db/database.js';
@@ -28,7 +30,8 @@ export interface GrantContext {
   meta: RequestMeta;
   db: Database;
   config: Config;
-  auth: AuthService;
+  sessionAccess: SessionAccess;
+  refreshTokens: RefreshTokens;
   accessTokens: AccessTokens;
   idTokens: IdTokens;
   logger: Logger;

@@ -19,7 +19,7 @@ export const refreshTokenGrant: Grant = async (ctx) => {
   // Checked before the rotation: an error must leave the token unspent (RFC 6749 §5.2). A token's scope
   // never changes along its family, so the rotated token has the scope read here.
   if (requested) await checkNotWidened(ctx, params.refresh_token, requested);
-  const { rotated, refreshToken } = await ctx.auth.rotateRefreshToken(
+  const { rotated, refreshToken } = await ctx.refreshTokens.rotate(
     tenant,
     params.refresh_token,
     ctx.meta,

@@ -1,28 +1,13 @@
-// Email flows end to end: a real SMTP server process receives the mail, the test follows the link in it.
+// Password reset end to end: a real SMTP server process receives the mail, the test follows the link in it.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import { STRONG_PASSWORD, startTestApp, uniqueEmail, type TestApp } from '../support/app.js';
-import { urlFor } from '../support/db.js';
-import { ADMIN_URL, unlessAvailable } from '../support/env.js';
-import { startSmtpServer, type ReceivedMail, type TestSmtpServer } from '../support/smtp.js';
+import { STRONG_PASSWORD, startTestApp, uniqueEmail, type TestApp } from '../../../test/support/app.js';
+import { urlFor } from '../../../test/support/db.js';
+import { ADMIN_URL, unlessAvailable } from '../../../test/support/env.js';
+import { linkIn, smtpEnv, startSmtpServer, type TestSmtpServer } from '../../../test/support/smtp.js';
 
-function linkIn(mail: ReceivedMail, path: string): URL {
-  const match = new RegExp(`https?://[^\\s"<>]+${path.replace(/\//g, '\\/')}\\?token=[A-Za-z0-9_-]+`).exec(
-    mail.text,
-  );
-  assert.ok(match, `a ${path} link in: ${mail.text}`);
-  assert.ok(mail.html.includes(match[0].replace(/&/g, '&amp;')), 'the same link is in the HTML part');
-  return new URL(match[0]);
-}
-
-const smtpEnv = (smtp: TestSmtpServer) => ({
-  SMTP_HOST: '127.0.0.1',
-  SMTP_PORT: String(smtp.port),
-  SMTP_FROM: 'HelloJohn <no-reply@example.com>',
-});
-
-describe('email flows over real SMTP', () => {
+describe('password reset over real SMTP', () => {
   let smtp: TestSmtpServer;
   let t: TestApp;
   before(async () => {
@@ -32,28 +17,6 @@ describe('email flows over real SMTP', () => {
   after(async () => {
     await t.close();
     await smtp.stop();
-  });
-
-  test('the verification link sent at registration confirms the address once, and only once', async () => {
-    const email = uniqueEmail('verify');
-    const registered = await t.post('/v2/auth/register', { email, password: STRONG_PASSWORD, name: 'Vera' });
-    assert.equal(registered.status, 201);
-    const mail = await smtp.waitFor((m) => m.to.includes(email) && /verify/i.test(m.subject));
-    const link = linkIn(mail, '/v2/auth/verify-email');
-    assert.equal(link.origin, t.base, 'links are built from BASE_URL');
-
-    const first = await fetch(link, { headers: { accept: 'application/json' } });
-    assert.equal(first.status, 200);
-    const me = await t.get('/v2/me', { authorization: `Bearer ${registered.body.access_token as string}` });
-    assert.equal(me.body.email_verified, true);
-
-    const second = await fetch(link, { headers: { accept: 'application/json' } });
-    assert.equal(second.status, 400);
-    assert.equal(((await second.json()) as { error: string }).error, 'invalid_grant');
-
-    // A person clicking the link gets a page, not JSON.
-    const page = await fetch(link, { headers: { accept: 'text/html' } });
-    assert.match(page.headers.get('content-type') ?? '', /text\/html/);
   });
 
   test('the reset link sets a new password once, revokes sessions, and the old password stops working', async () => {
@@ -215,29 +178,6 @@ describe('email flows over real SMTP', () => {
     await smtp.waitFor((m) => m.to.includes(known) && /reset/i.test(m.subject));
     await t.app.services.outbox.drain();
     assert.equal(smtp.messages().filter((m) => m.to.includes(unknown)).length, 0);
-  });
-
-  test('resending verification with a bearer token sends a fresh link; the older one stops working', async () => {
-    const email = uniqueEmail('resend');
-    const registered = await t.post('/v2/auth/register', { email, password: STRONG_PASSWORD });
-    const firstMail = await smtp.waitFor((m) => m.to.includes(email));
-    const resend = await t.post(
-      '/v2/auth/verify-email/send',
-      {},
-      { authorization: `Bearer ${registered.body.access_token as string}` },
-    );
-    assert.equal(resend.status, 202);
-    const secondMail = await smtp.waitFor(
-      (m) => m.to.includes(email) && m !== firstMail && m.text !== firstMail.text,
-    );
-    const old = await fetch(linkIn(firstMail, '/v2/auth/verify-email'), {
-      headers: { accept: 'application/json' },
-    });
-    assert.equal(old.status, 400);
-    const fresh = await fetch(linkIn(secondMail, '/v2/auth/verify-email'), {
-      headers: { accept: 'application/json' },
-    });
-    assert.equal(fresh.status, 200);
   });
 });
 

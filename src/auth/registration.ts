@@ -1,0 +1,133 @@
+// Creating accounts: self-service registration (with auto-login when configured) and the checks every
+// new account passes, whoever creates it (registration, the admin API, the CLI).
+import type { Config } from '../config.js';
+import type { PasswordHasher } from '../crypto/passwords.js';
+import { newOpaqueToken } from '../crypto/tokens.js';
+import type { Database } from '../db/database.js';
+import { insertAuditEvent } from '../db/repositories/audit.js';
+import { insertUser } from '../db/repositories/users.js';
+import { HelloJohnError } from '../errors.js';
+import { auditEvents } from '../audit/events.js';
+import type { Authenticator, UserRegisteredHook } from '../kernel/authentication.js';
+import type { RequestLimits } from '../security/request-limits.js';
+import type { Tenant } from '../tenants/tenants.js';
+import { accountKeys, parseEmailAddress } from './email-address.js';
+import type { Login } from './login.js';
+import {
+  defaultPolicy,
+  policyFor,
+  type PasswordPolicy,
+  type PasswordPolicyChecker,
+  WeakPasswordError,
+} from './password-policy.js';
+import { auditMeta, publicUser, type PublicUser, type RequestMeta, type TokenResponse } from './public.js';
+
+export interface RegistrationDeps {
+  db: Database;
+  auth: Pick<Config['auth'], 'registerAutoLogin'>;
+  passwords: Config['passwords'];
+  hasher: PasswordHasher;
+  passwordChecker: PasswordPolicyChecker;
+  limits: RequestLimits;
+  login: Login;
+  /** The method a registration with auto-login signs in with. */
+  autoLoginAs: Pick<Authenticator<never>, 'method' | 'amr'>;
+  /** What feature modules do when an account is registered (the verification email…), in order. */
+  userRegistered: readonly UserRegisteredHook[];
+}
+
+export interface NewAccount {
+  email: string;
+  password: string;
+  name?: string | null;
+}
+
+export class Registration {
+  constructor(private readonly deps: RegistrationDeps) {}
+
+  /** The tenant's active password policy (its settings over the configured defaults). */
+  passwordPolicy(tenant: Tenant): PasswordPolicy {
+    return policyFor(tenant.settings, defaultPolicy(this.deps.passwords));
+  }
+
+  async register(
+    tenant: Tenant,
+    input: NewAccount,
+    meta: RequestMeta,
+  ): Promise<{ user: PublicUser; tokens: TokenResponse | null }> {
+    const { db, login } = this.deps;
+    await this.deps.limits.checkIp('register', meta.ip);
+    const prepared = await prepareNewUser(this.deps, this.passwordPolicy(tenant), input);
+    // One transaction: a failure part-way (the database going away) leaves no account without its audit
+    // event, verification link or session, so nothing is half-written and a retry is not "email taken".
+    const refreshToken = this.deps.auth.registerAutoLogin ? newOpaqueToken() : null;
+    const signIn = this.deps.autoLoginAs;
+    const { user, afterCommit, session } = await db.transaction(async (tx) => {
+      const user = await insertUser(tx, { tenantId: tenant.id, ...prepared });
+      if (!user)
+        throw new HelloJohnError('email_taken', 'An account with this email address already exists.');
+      await insertAuditEvent(tx, {
+        tenantId: tenant.id,
+        type: auditEvents.userRegistered,
+        userId: user.id,
+        ...auditMeta(meta),
+      });
+      const afterCommit: (() => void)[] = [];
+      for (const hook of this.deps.userRegistered) {
+        const then = await hook(tx, tenant, user);
+        if (then) afterCommit.push(then);
+      }
+      const session = refreshToken
+        ? await login.createApiSession(tx, tenant, user, signIn, meta, refreshToken)
+        : null;
+      return { user, afterCommit, session };
+    });
+    // The email and the access token only once the rows are committed.
+    for (const then of afterCommit) then();
+    const tokens =
+      session && refreshToken ? await login.apiTokens(tenant, user, session, refreshToken) : null;
+    return { user: publicUser(user), tokens };
+  }
+}
+
+/**
+ * What registration and the admin tools share before inserting an account: a valid email, a clean name, a
+ * password that meets `policy` (the breached check included, as configured), and its Argon2id hash.
+ */
+export async function prepareNewUser(
+  deps: { hasher: PasswordHasher; passwordChecker: PasswordPolicyChecker },
+  policy: PasswordPolicy,
+  input: NewAccount,
+): Promise<{
+  email: string;
+  emailNormalized: string;
+  otherKeys: string[];
+  name: string | null;
+  passwordHash: string;
+}> {
+  const address = parseEmailAddress(input.email);
+  if (!address.ok) throw new HelloJohnError('invalid_request', address.reason);
+  const name = cleanName(input.name);
+  const violations = await deps.passwordChecker.check(input.password, policy, {
+    email: address.normalized,
+    name: name ?? undefined,
+  });
+  if (violations.length > 0) throw new WeakPasswordError(violations);
+  return {
+    email: address.display,
+    emailNormalized: address.normalized,
+    otherKeys: accountKeys(input.email).filter((key) => key !== address.normalized),
+    name,
+    passwordHash: await deps.hasher.hash(input.password),
+  };
+}
+
+function cleanName(name: string | null | undefined): string | null {
+  const trimmed = name?.normalize('NFC').trim();
+  if (!trimmed) return null;
+  // Control characters, and bidi overrides that would reorder the text of emails and pages around it.
+  if (/[\p{Cc}\u202A-\u202E\u2066-\u2069]/u.test(trimmed)) {
+    throw new HelloJohnError('invalid_request', 'The name contains control or text-direction characters.');
+  }
+  return trimmed;
+}

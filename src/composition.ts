@@ -1,0 +1,248 @@
+// The composition root: every service and every feature module, built once from the configuration, for
+// the server (src/app.ts) and the CLI alike. Nothing else constructs services.
+import type { Logger } from 'pino';
+import type { Redis } from 'ioredis';
+import { auditEvents, type AuditEventType } from './audit/events.js';
+import { RangeApiBreachedChecker } from './auth/breached.js';
+import { BrowserSessions } from './auth/browser-sessions.js';
+import { EmailFingerprint } from './auth/audit-fingerprint.js';
+import { Login } from './auth/login.js';
+import { PasswordAuthenticator } from './auth/password-authenticator.js';
+import { PasswordPolicyChecker } from './auth/password-policy.js';
+import { RefreshTokens } from './auth/refresh.js';
+import { Registration } from './auth/registration.js';
+import { SessionAccess } from './auth/session-access.js';
+import { AdminTokens } from './admin/admins.js';
+import { InvalidationBus, type Invalidation } from './cache/invalidation.js';
+import { SessionCache } from './cache/session-cache.js';
+import { Clients } from './clients/clients.js';
+import type { Config } from './config.js';
+import { resolveMasterKeys, type MasterKeys } from './crypto/master-keys.js';
+import { PasswordHasher } from './crypto/passwords.js';
+import type { Database } from './db/database.js';
+import { migrations as coreMigrations, type Migration } from './db/migrations/index.js';
+import type { Authenticator, SecondFactor, UserRegisteredHook } from './kernel/authentication.js';
+import type { CoreServices, FeatureModule, ModuleParts } from './kernel/module.js';
+import { KeyStore } from './keys/key-store.js';
+import { EmailLinks } from './mail/email-links.js';
+import { createMailer, type Mailer } from './mail/mailer.js';
+import { MailOutbox } from './mail/outbox.js';
+import { featureModules } from './modules/index.js';
+import { noAuthEvents, type AuthEvents } from './observability/metrics.js';
+import { IdTokens } from './oauth/id-tokens.js';
+import { InteractionSealer } from './oauth/interaction.js';
+import { OAuthService } from './oauth/service.js';
+import {
+  LoginLockout,
+  memoryRateLimitStore,
+  redisRateLimitStore,
+  type RateLimitStore,
+} from './security/rate-limit.js';
+import { RequestLimits } from './security/request-limits.js';
+import { Tenants } from './tenants/tenants.js';
+import { AccessTokens } from './tokens/access-tokens.js';
+import { UsersAdmin } from './users/service.js';
+
+/** How long a login waiting for its second factor stays open. */
+const SECOND_STEP_TTL_MS = 5 * 60_000;
+
+export interface ServiceDeps {
+  db: Database;
+  logger: Logger;
+  /** Defaults to the one the configuration describes (SMTP, or the log in development). */
+  mailer?: Mailer;
+  /** Defaults to Redis when connected, else in-memory counters. */
+  rateLimitStore?: RateLimitStore;
+  redis?: Redis;
+  /** Counters for monitoring; a no-op when absent (the CLI). */
+  events?: AuthEvents & ConstructorParameters<typeof InvalidationBus>[0]['events'];
+  /** Watches the password hashing pool (metrics). */
+  watchHashing?: (stats: () => ReturnType<PasswordHasher['stats']>) => void;
+  /** The feature modules to set up; defaults to the ones this build ships (tests add their own). */
+  modules?: readonly FeatureModule[];
+  /** Defaults to the configured keys (or the development key file, with a warning). */
+  masterKeys?: MasterKeys;
+}
+
+/** The services behind the routes and commands, and what the feature modules contributed. */
+export interface Services extends CoreServices {
+  keys: KeyStore;
+  accessTokens: AccessTokens;
+  clients: Clients;
+  admins: AdminTokens;
+  users: UsersAdmin;
+  refreshTokens: RefreshTokens;
+  oauth: OAuthService;
+  /** Announces changes to every instance's caches; `on(kind, …)` to drop your own cached data. */
+  invalidation: Invalidation;
+  secretboxMasterKey: Buffer;
+  signingMasterKey: Buffer;
+  modules: readonly { module: FeatureModule; parts: ModuleParts }[];
+  /** Every sign-in method, core and contributed. */
+  authenticators: readonly Authenticator<never>[];
+}
+
+export function buildServices(config: Config, deps: ServiceDeps): Services {
+  const { db, logger } = deps;
+  const events = deps.events ?? noAuthEvents;
+  const modules = deps.modules ?? featureModules;
+  const masterKeys = deps.masterKeys ?? resolveMasterKeys(config, logger);
+  const invalidation = new InvalidationBus({ redis: deps.redis, logger, events: deps.events });
+  const tenants = new Tenants(db, config.http.baseUrl, invalidation);
+  const keys = new KeyStore(db, masterKeys.secretbox, config.keys.rotationGraceMs, invalidation);
+  const accessTokens = new AccessTokens(keys, config.tokens.accessTtlMs);
+  const outbox = new MailOutbox(deps.mailer ?? createMailer(config, logger), logger);
+  const store =
+    deps.rateLimitStore ?? (deps.redis ? redisRateLimitStore(deps.redis) : memoryRateLimitStore());
+  const limits = new RequestLimits(store, config.rateLimits);
+  const lockout = new LoginLockout(store, {
+    maxFailures: config.rateLimits.loginMaxFailures,
+    lockoutMs: config.rateLimits.loginLockoutMs,
+  });
+  const breached = new RangeApiBreachedChecker({
+    baseUrl: config.passwords.hibpApiUrl,
+    onError: (reason) =>
+      logger.warn(
+        { err: reason instanceof Error ? reason.message : String(reason) },
+        'breached-password check skipped',
+      ),
+  });
+  const hasher = new PasswordHasher(config.passwords.argon2, config.passwords.hashThreads);
+  deps.watchHashing?.(() => hasher.stats());
+  const passwordChecker = new PasswordPolicyChecker({ breached });
+  const clients = new Clients(db, { invalidation });
+  const sessionCache = new SessionCache({
+    invalidation,
+    ttlMs: config.cache.sessionTtlMs,
+    ttlWithRedisMs: config.cache.sessionTtlWithRedisMs,
+    events: deps.events,
+  });
+  const sessionAccess = new SessionAccess({ db, accessTokens, sessionCache, invalidation, clients });
+  const browserSessions = new BrowserSessions({
+    db,
+    sessions: config.sessions,
+    accessTokens,
+    sessionAccess,
+    sessionCache,
+    events,
+  });
+  const passwordAuthenticator = new PasswordAuthenticator({
+    db,
+    hasher,
+    limits,
+    lockout,
+    events,
+    emailFingerprint: new EmailFingerprint(masterKeys.signing),
+  });
+  const refreshTokens = new RefreshTokens({
+    db,
+    tokens: config.tokens,
+    sessions: config.sessions,
+    limits,
+    accessTokens,
+    sessionAccess,
+    events,
+    logger,
+  });
+
+  // Modules are set up against the core; what they contribute to the core's own use cases (second
+  // factors, registration hooks) is filled into these lists right after, before any request is served.
+  const secondFactors: SecondFactor[] = [];
+  const userRegistered: UserRegisteredHook[] = [];
+  const login = new Login({
+    db,
+    sessions: config.sessions,
+    tokens: config.tokens,
+    accessTokens,
+    sessionAccess,
+    browserSessions,
+    secondFactors,
+    secretboxMasterKey: masterKeys.secretbox,
+    challengeTtlMs: SECOND_STEP_TTL_MS,
+    events,
+  });
+  const registration = new Registration({
+    db,
+    auth: config.auth,
+    passwords: config.passwords,
+    hasher,
+    passwordChecker,
+    limits,
+    login,
+    autoLoginAs: passwordAuthenticator,
+    userRegistered,
+  });
+  const core: CoreServices = {
+    db,
+    config,
+    logger,
+    tenants,
+    hasher,
+    passwordChecker,
+    limits,
+    lockout,
+    outbox,
+    emailLinks: new EmailLinks(db, outbox),
+    sessionAccess,
+    browserSessions,
+    registration,
+    login,
+    passwordAuthenticator,
+  };
+  const parts = modules.map((module) => ({ module, parts: module.setup(core) }));
+  for (const { parts: p } of parts) {
+    secondFactors.push(...(p.secondFactors ?? []));
+    if (p.hooks?.userRegistered) userRegistered.push(p.hooks.userRegistered);
+  }
+
+  const oauth = new OAuthService({
+    db,
+    config,
+    clients,
+    sessionAccess,
+    refreshTokens,
+    limits,
+    accessTokens,
+    idTokens: new IdTokens(keys, config.tokens.idTokenTtlMs),
+    interactions: new InteractionSealer(masterKeys.secretbox, config.tokens.interactionTtlMs),
+    logger,
+    events: deps.events,
+  });
+  return {
+    ...core,
+    keys,
+    accessTokens,
+    clients,
+    admins: new AdminTokens(db),
+    users: new UsersAdmin({ db, config, hasher, passwordChecker }),
+    refreshTokens,
+    oauth,
+    invalidation,
+    secretboxMasterKey: masterKeys.secretbox,
+    signingMasterKey: masterKeys.signing,
+    modules: parts,
+    authenticators: [passwordAuthenticator, ...parts.flatMap(({ parts: p }) => p.authenticators ?? [])],
+  };
+}
+
+/** The one ordered migration sequence: the core's and every module's, by version. */
+export function migrationSequence(modules: readonly FeatureModule[] = featureModules): readonly Migration[] {
+  const all = [...coreMigrations, ...modules.flatMap((m) => m.migrations ?? [])].sort(
+    (a, b) => a.version - b.version,
+  );
+  for (let i = 1; i < all.length; i++) {
+    if (all[i]!.version === all[i - 1]!.version)
+      throw new Error(
+        `two migrations claim version ${all[i]!.version}: ${all[i - 1]!.name} and ${all[i]!.name}`,
+      );
+  }
+  return all;
+}
+
+/** Every migration this build applies. */
+export const migrations = migrationSequence();
+
+/** Every audit event type this build writes: the core's and every module's. */
+export function auditEventTypes(modules: readonly FeatureModule[] = featureModules): AuditEventType[] {
+  return [...Object.values(auditEvents), ...modules.flatMap((m) => m.auditEvents ?? [])];
+}

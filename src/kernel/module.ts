@@ -1,0 +1,111 @@
+// The feature-module contract. A module is one folder under src/modules/ and one line in
+// src/modules/index.ts; everything it adds to the product reaches the core through this object.
+// Modelled on a plugin that declares its endpoints, hooks, schema and error codes in one place: the
+// core never names a module, it only walks the contributions. This file sits at the top with the
+// composition root (it names HTTP types); the contracts services use are in authentication.ts.
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { AuditEventType } from '../audit/events.js';
+import type { BrowserSessions } from '../auth/browser-sessions.js';
+import type { Login } from '../auth/login.js';
+import type { PasswordAuthenticator } from '../auth/password-authenticator.js';
+import type { PasswordPolicyChecker } from '../auth/password-policy.js';
+import type { Registration } from '../auth/registration.js';
+import type { Authenticated, SessionAccess } from '../auth/session-access.js';
+import type { Config } from '../config.js';
+import type { PasswordHasher } from '../crypto/passwords.js';
+import type { Database } from '../db/database.js';
+import type { Migration } from '../db/migrations/types.js';
+import type { EmailLinks } from '../mail/email-links.js';
+import type { MailOutbox } from '../mail/outbox.js';
+import type { SweeperJob } from '../maintenance/sweeper.js';
+import type { LoginLockout } from '../security/rate-limit.js';
+import type { RequestLimits } from '../security/request-limits.js';
+import type { Tenant, Tenants } from '../tenants/tenants.js';
+import type { FlowDeps } from '../http/authorization-flow.js';
+import type { Cookies } from '../http/cookies.js';
+import type { SecondStepResponse } from '../http/second-step.js';
+import type {
+  Authenticator,
+  SecondFactor,
+  SecondStepChallenge,
+  UserRegisteredHook,
+} from './authentication.js';
+
+/** The core services a module builds on (its own services it builds itself in `setup`). */
+export interface CoreServices {
+  db: Database;
+  config: Config;
+  logger: Logger;
+  tenants: Tenants;
+  hasher: PasswordHasher;
+  passwordChecker: PasswordPolicyChecker;
+  limits: RequestLimits;
+  lockout: LoginLockout;
+  outbox: MailOutbox;
+  emailLinks: EmailLinks;
+  sessionAccess: SessionAccess;
+  browserSessions: BrowserSessions;
+  registration: Registration;
+  login: Login;
+  passwordAuthenticator: PasswordAuthenticator;
+}
+
+/** What the HTTP layer hands a module's JSON routes: the shared request helpers, bound to this app. */
+export interface RouteKit {
+  /** The tenant a request addresses (path prefix, tenant_id or client_id). */
+  tenantOf: (request: FastifyRequest) => Promise<Tenant>;
+  /** The user behind the request's bearer token, for the first-party account API (or invalid_token). */
+  account: (request: FastifyRequest, tenant: Tenant) => Promise<Authenticated>;
+  cookies: Cookies;
+  /** The answer to a login that needs its second step: `{mfa_required, mfa_token, factors, expires_in}`. */
+  secondStepResponse: (challenge: SecondStepChallenge) => SecondStepResponse;
+}
+
+/** What a module's hosted pages get: the browser flow (session, interaction, CSRF, cookies) and tenants. */
+export interface PageKit extends FlowDeps {
+  tenants: Tenants;
+}
+
+/** Links and text a module adds to the hosted pages. */
+export interface PageContributions {
+  /** Links under the sign-in form ("Forgot your password?"), relative to the tenant's base path. */
+  loginLinks?: readonly { href: string; label: string }[];
+}
+
+/** Everything a module adds once it is set up. Every member is optional. */
+export interface ModuleParts {
+  /** Tenant-scoped routes, registered at the root (default tenant) and under /t/{tenant}. */
+  routes?: FastifyPluginAsync<{ kit: RouteKit }>;
+  /** Tenant-scoped hosted pages, registered with the core pages (form bodies, CSRF, errors as pages). */
+  pageRoutes?: FastifyPluginAsync<{ kit: PageKit }>;
+  /** Sign-in methods (listed in /v2/auth/config `login_methods`). */
+  authenticators?: readonly Authenticator<never>[];
+  /** Second factors a login may require. */
+  secondFactors?: readonly SecondFactor[];
+  /** Hooks into the core's use cases. */
+  hooks?: { userRegistered?: UserRegisteredHook };
+  /** Members added to the OpenID Provider metadata (discovery). */
+  discovery?: (tenant: Tenant) => Record<string, unknown>;
+  /** Members added to /v2/auth/config. */
+  authConfig?: (tenant: Tenant) => Record<string, unknown>;
+  pages?: PageContributions;
+  sweeperJobs?: readonly SweeperJob[];
+  /** Called when the app closes (after the server stopped taking requests). */
+  close?: () => Promise<void>;
+}
+
+export interface FeatureModule {
+  /** kebab-case, unique: the folder name under src/modules/. */
+  readonly id: string;
+  /** The module's migrations; their versions take their place in the one ordered sequence. */
+  readonly migrations?: readonly Migration[];
+  /** The audit event types the module writes (declared with defineAuditEvents). */
+  readonly auditEvents?: readonly AuditEventType[];
+  setup(core: CoreServices): ModuleParts;
+}
+
+/** Identity function that checks a module's shape where it is declared. */
+export function defineModule(module: FeatureModule): FeatureModule {
+  return module;
+}

@@ -1,0 +1,12 @@
+// The feature modules this build ships, one line each. Order matters only where noted: hooks run in
+// this order, and module migrations keep their own version numbers wherever the module is listed.
+import type { FeatureModule } from '../kernel/module.js';
+import { browserSessionsModule } from './browser-sessions/index.js';
+import { emailVerificationModule } from './email-verification/index.js';
+import { passwordResetModule } from './password-reset/index.js';
+
+export const featureModules: readonly FeatureModule[] = [
+  emailVerificationModule,
+  passwordResetModule,
+  browserSessionsModule,
+];
