@@ -31,6 +31,7 @@ import { featureModules } from './modules/index.js';
 import { noAuthEvents, type AuthEvents } from './observability/metrics.js';
 import { IdTokens } from './oauth/id-tokens.js';
 import { InteractionSealer } from './oauth/interaction.js';
+import { CORE_LOGIN_CHECKS } from './oauth/interaction-policy.js';
 import { OAuthService } from './oauth/service.js';
 import {
   LoginLockout,
@@ -205,6 +206,10 @@ export function buildServices(config: Config, deps: ServiceDeps): Services {
     accessTokens,
     idTokens: new IdTokens(keys, config.tokens.idTokenTtlMs),
     interactions: new InteractionSealer(masterKeys.secretbox, config.tokens.interactionTtlMs),
+    policy: {
+      loginChecks: [...CORE_LOGIN_CHECKS, ...parts.flatMap(({ parts: p }) => p.loginChecks ?? [])],
+      requestChecks: parts.flatMap(({ parts: p }) => p.authorizationChecks ?? []),
+    },
     logger,
     events: deps.events,
   });

@@ -18,6 +18,8 @@ import type { Database } from '../db/database.js';
 import type { Migration } from '../db/migrations/types.js';
 import type { EmailLinks } from '../mail/email-links.js';
 import type { MailOutbox } from '../mail/outbox.js';
+import type { Check } from '../oauth/authorize/index.js';
+import type { LoginCheck } from '../oauth/interaction-policy.js';
 import type { SweeperJob } from '../maintenance/sweeper.js';
 import type { LoginLockout } from '../security/rate-limit.js';
 import type { RequestLimits } from '../security/request-limits.js';
@@ -83,6 +85,10 @@ export interface ModuleParts {
   authenticators?: readonly Authenticator<never>[];
   /** Second factors a login may require. */
   secondFactors?: readonly SecondFactor[];
+  /** Rules the authorization endpoint adds to its request checks (throw an OAuthError to refuse). */
+  authorizationChecks?: readonly Check[];
+  /** Reasons an authorization sends the user to sign in again (the login prompt's checks). */
+  loginChecks?: readonly LoginCheck[];
   /** Hooks into the core's use cases. */
   hooks?: { userRegistered?: UserRegisteredHook };
   /** Members added to the OpenID Provider metadata (discovery). */

@@ -33,7 +33,10 @@ import {
   type AuthorizationRequest,
   type CheckDeps,
 } from './authorize/index.js';
-import type { ResponseMode } from './authorize/request.js';
+import type { Check, ResponseMode } from './authorize/request.js';
+import { loginNeeded, type LoginCheck, type SignedIn } from './interaction-policy.js';
+
+export type { SignedIn } from './interaction-policy.js';
 import { authenticateClient, type PresentedClient } from './client-auth.js';
 import {
   AccessDenied,
@@ -49,15 +52,6 @@ import type { IdTokens } from './id-tokens.js';
 import type { Interaction, InteractionSealer } from './interaction.js';
 import { comparableUri, registeredUri } from './redirect-uris.js';
 import { formatScope, userClaims } from './scopes.js';
-
-/** The browser session the authorization runs under. */
-export interface SignedIn {
-  sessionId: string;
-  userId: string;
-  email: string;
-  authTime: Date;
-  amr: string[];
-}
 
 export type AuthorizeOutcome =
   /** The client or redirect URI could not be verified: show an error page, never redirect. */
@@ -82,6 +76,8 @@ export interface OAuthServiceDeps {
   accessTokens: AccessTokens;
   idTokens: IdTokens;
   interactions: InteractionSealer;
+  /** The checks of the authorization endpoint that feature modules add to the core's. */
+  policy: { loginChecks: readonly LoginCheck[]; requestChecks: readonly Check[] };
   logger: Logger;
   events?: AuthEvents;
 }
@@ -153,7 +149,7 @@ export class OAuthService {
     let request: AuthorizationRequest | undefined;
     try {
       request = newAuthorizationRequest(tenant, singleValued(raw));
-      await runChecks(request, this.checkDeps);
+      await runChecks(request, this.checkDeps, this.deps.policy.requestChecks);
       return await next(request);
     } catch (error) {
       if (!(error instanceof OAuthError)) throw error;
@@ -169,19 +165,9 @@ export class OAuthService {
   ): Promise<AuthorizeOutcome> {
     const client = request.client!;
     const interaction = current ?? this.deps.interactions.start(request.params);
-    // A sign-in made during this very interaction satisfies prompt=login and max_age. An id_token_hint
-    // names the only user this request may end with (OIDC Core §3.1.2.1): anyone else, even just signed
-    // in, is sent back to sign in as that user.
+    // A sign-in made during this very interaction satisfies prompt=login and max_age.
     const fresh = session !== null && current?.loginSessionId === session.sessionId;
-    const needsLogin =
-      session === null ||
-      (request.hint !== undefined && request.hint.sub !== session.userId) ||
-      (!fresh &&
-        (request.prompt.has('login') ||
-          request.prompt.has('select_account') ||
-          (request.maxAgeSeconds !== undefined &&
-            Date.now() - session.authTime.getTime() > request.maxAgeSeconds * 1000)));
-    if (needsLogin) {
+    if (session === null || loginNeeded(this.deps.policy.loginChecks, request, session, fresh) !== null) {
       if (request.prompt.has('none')) throw new LoginRequired('The user is not signed in.');
       return { kind: 'login', interaction: await this.withLoginAs(request, interaction) };
     }

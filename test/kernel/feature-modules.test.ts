@@ -9,6 +9,7 @@ import * as jose from 'jose';
 import { defineAuditEvents } from '../../src/audit/events.js';
 import { migrationSequence } from '../../src/composition.js';
 import { insertAuditEvent } from '../../src/db/repositories/audit.js';
+import { InvalidRequest } from '../../src/oauth/errors.js';
 import type { FeatureModule } from '../../src/kernel/module.js';
 import { defineModule } from '../../src/kernel/module.js';
 import { featureModules } from '../../src/modules/index.js';
@@ -20,11 +21,16 @@ import {
   callbackOf,
   exchange,
   expectPage,
+  expectRedirect,
+  isLoginPage,
+  signIn,
   startOidcApp,
   type OidcTestApp,
 } from '../support/oidc.js';
 
 const CODE = '246810';
+const STEP_UP = 'urn:test:mfa';
+const REFUSED = 'urn:test:refused';
 const events = defineAuditEvents({ enrolled: 'test_factor.enrolled' });
 
 /** Users whose address starts with "mfa-" get a code at registration and must give it at every login. */
@@ -70,6 +76,18 @@ const codeFactor: FeatureModule = defineModule({
             );
             return r.rows[0]?.code === code;
           },
+        },
+      ],
+      // Step-up: a client asking for the test acr sends a session without the second factor to sign in again.
+      loginChecks: [
+        {
+          name: 'test_step_up',
+          needed: (request, session) => request.params.acr_values === STEP_UP && !session.amr.includes('mfa'),
+        },
+      ],
+      authorizationChecks: [
+        (request) => {
+          if (request.params.acr_values === REFUSED) throw new InvalidRequest('This acr is refused.');
         },
       ],
       authConfig: () => ({ test_factor: { enabled: true } }),
@@ -241,5 +259,23 @@ describe('a feature module registered with one line', () => {
     );
     assert.equal(swapped.status, 400);
     assert.match(swapped.html, /sign in again/);
+  });
+
+  test('its login check sends a session without the factor back to sign in; its request check refuses', async () => {
+    const user = await registered('plain');
+    const c = await t.createClient({ firstParty: true });
+    const config = await t.rp(c);
+    const agent = new HttpAgent();
+    await signIn(agent, config, c, user);
+
+    const plain = await authRequest(config, c);
+    assert.ok(expectRedirect(await agent.walk(plain.url), plain.redirectUri).searchParams.has('code'));
+    const stepUp = await authRequest(config, c, { acr_values: STEP_UP });
+    expectPage(await agent.walk(stepUp.url), 'the sign-in page again', isLoginPage);
+
+    const refused = await authRequest(config, c, { acr_values: REFUSED });
+    const back = expectRedirect(await agent.walk(refused.url), refused.redirectUri);
+    assert.equal(back.searchParams.get('error'), 'invalid_request');
+    assert.equal(back.searchParams.get('error_description'), 'This acr is refused.');
   });
 });

@@ -28,9 +28,15 @@ export const AUTHORIZATION_CHECKS: readonly Check[] = [
   },
 ];
 
-export async function runChecks(request: AuthorizationRequest, deps: CheckDeps): Promise<void> {
+/** The core's checks, then those feature modules add (they run once the request is known to be sound). */
+export async function runChecks(
+  request: AuthorizationRequest,
+  deps: CheckDeps,
+  extra: readonly Check[] = [],
+): Promise<void> {
   for (const check of AUTHORIZATION_CHECKS) await check(request, deps);
+  for (const check of extra) await check(request, deps);
 }
 
-export { newAuthorizationRequest, type AuthorizationRequest, type CheckDeps } from './request.js';
+export { newAuthorizationRequest, type AuthorizationRequest, type Check, type CheckDeps } from './request.js';
 export { singleValued } from './check-params.js';
