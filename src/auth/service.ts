@@ -48,6 +48,7 @@ import { RateLimitedError } from '../security/rate-limit.js';
 import type { RequestLimits } from '../security/request-limits.js';
 import { noAuthEvents, type AuthEvents } from '../observability/metrics.js';
 import type { Tenant } from '../tenants/tenants.js';
+import { hasControlOrBidi } from '../text-rules.js';
 import type { AccessTokenClaims, AccessTokens } from '../tokens/access-tokens.js';
 import { InvalidTokenError } from '../tokens/access-tokens.js';
 import type { EmailFingerprint } from './audit-fingerprint.js';
@@ -822,7 +823,7 @@ function cleanName(name: string | null | undefined): string | null {
   const trimmed = name?.normalize('NFC').trim();
   if (!trimmed) return null;
   // Control characters, and bidi overrides that would reorder the text of emails and pages around it.
-  if (/[\p{Cc}\u202A-\u202E\u2066-\u2069]/u.test(trimmed)) {
+  if (hasControlOrBidi(trimmed)) {
     throw new HelloJohnError('invalid_request', 'The name contains control or text-direction characters.');
   }
   return trimmed;
