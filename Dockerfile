@@ -30,6 +30,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
+# Data the server reads at run time (the common-password list).
+COPY assets ./assets
 # `hellojohn` on the PATH, so `docker compose exec hellojohn hellojohn migrate` works.
 RUN chmod 755 /app/bin/hellojohn.js \
   && ln -s /app/bin/hellojohn.js /usr/local/bin/hellojohn \

@@ -7,7 +7,11 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['*.js', 'bin/*.js', 'scripts/*.mjs'] } },
+      parserOptions: {
+        projectService: {
+          allowDefaultProject: ['*.js', '.dependency-cruiser.cjs', 'bin/*.js', 'scripts/*.mjs'],
+        },
+      },
       globals: { process: 'readonly', console: 'readonly', URL: 'readonly' },
     },
     rules: {
@@ -25,7 +29,12 @@ export default tseslint.config(
     files: ['src/config.ts', 'test/**', 'src/**/*.test.ts', 'scripts/**', 'bench/**', 'bin/**'],
     rules: { 'no-restricted-properties': 'off' },
   },
-  { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
+  { files: ['**/*.js', '**/*.mjs', '**/*.cjs'], ...tseslint.configs.disableTypeChecked },
+  {
+    // The dependency-cruiser configuration is CommonJS, the format its loader expects.
+    files: ['.dependency-cruiser.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable' } },
+  },
   {
     // The launcher is CommonJS (bin/package.json): it must run before any ES module loads.
     files: ['bin/*.js'],

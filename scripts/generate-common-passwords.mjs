@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-// Writes src/auth/common-passwords.data.ts: the COUNT most common passwords, lower-case, deduplicated,
-// in frequency order, from the frequency-ordered `passwords-common` dictionary of the npm package
-// @zxcvbn-ts/language-common (MIT; a devDependency, read through its public export, which decompresses
-// the dictionary shipped in its dist files).
+// Writes assets/common-passwords.txt (the COUNT most common passwords, lower-case, deduplicated, in
+// frequency order, one a line) and assets/common-passwords.md (where they come from), from the
+// frequency-ordered `passwords-common` dictionary of the npm package @zxcvbn-ts/language-common (MIT; a
+// devDependency, read through its public export, which decompresses the dictionary in its dist files).
+// The server reads the list at its first password check (src/auth/common-passwords.ts).
 //
-//   node scripts/generate-common-passwords.mjs           → (re)write the data file
-//   node scripts/generate-common-passwords.mjs --check   → exit 1 if the data file is not what it would write
+//   node scripts/generate-common-passwords.mjs           → (re)write the asset
+//   node scripts/generate-common-passwords.mjs --check   → exit 1 if the asset is not what it would write
+//                                                          (npm run lint runs this: lint:data)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -15,7 +17,8 @@ import { dictionary } from '@zxcvbn-ts/language-common';
 const COUNT = 10_000;
 const PACKAGE = '@zxcvbn-ts/language-common';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const target = path.join(root, 'src/auth/common-passwords.data.ts');
+const list = path.join(root, 'assets/common-passwords.txt');
+const notice = path.join(root, 'assets/common-passwords.md');
 
 const require = createRequire(import.meta.url);
 const { version, license } = JSON.parse(readFileSync(require.resolve(`${PACKAGE}/package.json`), 'utf8'));
@@ -39,32 +42,44 @@ for (const entry of source) {
 }
 if (passwords.length !== COUNT) throw new Error(`only ${passwords.length} usable entries, need ${COUNT}`);
 
-// A template literal with one password a line; escape what a template literal would interpret.
-const escape = (value) => value.replace(/[\\`]/g, '\\$&').replace(/\$\{/g, '\\${');
-const output = `// GENERATED FILE, do not edit: node scripts/generate-common-passwords.mjs
-// The ${COUNT} most common passwords, lower-case, deduplicated, in frequency order (most common first),
-// taken from the "passwords-common" dictionary of the npm package ${PACKAGE}@${version}
-// (${license} licence, https://github.com/zxcvbn-ts/zxcvbn; the list derives from zxcvbn by Dan Wheeler
-// and Dropbox, Inc., also MIT). To regenerate after upgrading that devDependency:
-//   npm install -D ${PACKAGE}@latest && node scripts/generate-common-passwords.mjs
-export const COMMON_PASSWORDS: string = \`${passwords.map(escape).join('\n')}\`;
-`;
+const outputs = new Map([
+  [list, `${passwords.join('\n')}\n`],
+  [
+    notice,
+    `# common-passwords.txt
 
+GENERATED, do not edit: \`node scripts/generate-common-passwords.mjs\`.
+
+The ${COUNT} most common passwords, lower-case, deduplicated, in frequency order (most common first), one
+a line (UTF-8, LF), taken from the "passwords-common" dictionary of the npm package
+${PACKAGE}@${version} (${license} licence, https://github.com/zxcvbn-ts/zxcvbn; the list derives
+from zxcvbn by Dan Wheeler and Dropbox, Inc., also MIT). To regenerate after upgrading that
+devDependency:
+
+    npm install -D ${PACKAGE}@latest && node scripts/generate-common-passwords.mjs
+
+\`npm run lint\` fails when these files differ from what the script writes.
+`,
+  ],
+]);
+
+const relative = (file) => path.relative(root, file);
 if (process.argv.includes('--check')) {
-  let current = '';
-  try {
-    current = readFileSync(target, 'utf8');
-  } catch {
-    // missing: reported below
-  }
-  if (current !== output) {
-    console.error(
-      `${path.relative(root, target)} is out of date: run node scripts/generate-common-passwords.mjs`,
-    );
+  const stale = [...outputs].filter(([file, content]) => {
+    try {
+      return readFileSync(file, 'utf8') !== content;
+    } catch {
+      return true; // missing
+    }
+  });
+  if (stale.length > 0) {
+    for (const [file] of stale) {
+      console.error(`${relative(file)} is out of date: run node scripts/generate-common-passwords.mjs`);
+    }
     process.exit(1);
   }
-  console.log(`${path.relative(root, target)} is up to date (${PACKAGE}@${version})`);
+  console.log(`${[...outputs.keys()].map(relative).join(', ')}: up to date (${PACKAGE}@${version})`);
 } else {
-  writeFileSync(target, output);
-  console.log(`wrote ${path.relative(root, target)}: ${COUNT} passwords from ${PACKAGE}@${version}`);
+  for (const [file, content] of outputs) writeFileSync(file, content);
+  console.log(`wrote ${relative(list)}: ${COUNT} passwords from ${PACKAGE}@${version}`);
 }

@@ -4,6 +4,7 @@ import { auditEvents } from '../audit/events.js';
 import { insertAuditEvent } from '../db/repositories/audit.js';
 import { createTenant, listTenants, type TenantRow } from '../db/repositories/tenants.js';
 import { HelloJohnError } from '../errors.js';
+import { hasControlOrBidi } from '../text-rules.js';
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -26,7 +27,7 @@ export async function createTenantChecked(
     );
   }
   const name = typeof input.name === 'string' ? input.name.normalize('NFC').trim() : '';
-  if ([...name].length < 1 || [...name].length > 200 || /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u.test(name)) {
+  if ([...name].length < 1 || [...name].length > 200 || hasControlOrBidi(name)) {
     throw new HelloJohnError(
       'invalid_request',
       'The name must be 1 to 200 characters, without control characters.',

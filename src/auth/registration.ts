@@ -7,6 +7,7 @@ import type { Database } from '../db/database.js';
 import { insertAuditEvent } from '../db/repositories/audit.js';
 import { insertUser } from '../db/repositories/users.js';
 import { HelloJohnError } from '../errors.js';
+import { hasControlOrBidi } from '../text-rules.js';
 import { auditEvents } from '../audit/events.js';
 import type { Authenticator, UserRegisteredHook } from '../kernel/authentication.js';
 import type { RequestLimits } from '../security/request-limits.js';
@@ -126,7 +127,7 @@ function cleanName(name: string | null | undefined): string | null {
   const trimmed = name?.normalize('NFC').trim();
   if (!trimmed) return null;
   // Control characters, and bidi overrides that would reorder the text of emails and pages around it.
-  if (/[\p{Cc}\u202A-\u202E\u2066-\u2069]/u.test(trimmed)) {
+  if (hasControlOrBidi(trimmed)) {
     throw new HelloJohnError('invalid_request', 'The name contains control or text-direction characters.');
   }
   return trimmed;

@@ -1,5 +1,6 @@
 // The `hellojohn` command.
 import { Command, Option } from 'commander';
+import { GRANT_TYPES } from '../oauth/grants/grant-types.js';
 import { VERSION } from '../version.js';
 import { adminCreateCommand, adminRevokeTokenCommand } from './admin.js';
 import {
@@ -106,7 +107,7 @@ clientsCmd
   )
   .option('--redirect-uri <uri>', 'allowed redirect URI, exact match (repeatable)', collect)
   .option('--post-logout-redirect-uri <uri>', 'allowed post-logout redirect URI (repeatable)', collect)
-  .option('--grant-types <list>', 'comma-separated: authorization_code,refresh_token,client_credentials')
+  .option('--grant-types <list>', `comma-separated: ${GRANT_TYPES.join(',')}`)
   .option(
     '--scopes <list>',
     'comma-separated scopes the client may request (default openid,profile,email,phone,address)',

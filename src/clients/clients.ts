@@ -18,61 +18,27 @@ import {
 } from '../db/repositories/clients.js';
 import { HelloJohnError } from '../errors.js';
 import type { Tenant } from '../tenants/tenants.js';
+import type {
+  Client,
+  ClientSettings,
+  ClientType,
+  GrantType,
+  IdTokenAlg,
+  NewClient,
+  TokenEndpointAuthMethod,
+} from './metadata.js';
 import { CLIENT_ID, validateClientSettings, validateNewClient } from './validation.js';
 
 export { CLIENT_ID, DEFAULT_CLIENT_SCOPES, DEFAULT_GRANT_TYPES } from './validation.js';
-
-export type ClientType = 'public' | 'confidential';
-export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials';
-export type TokenEndpointAuthMethod =
-  'client_secret_basic' | 'client_secret_post' | 'none' | 'private_key_jwt';
-export type IdTokenAlg = 'RS256' | 'EdDSA' | 'ES256';
-
-export interface Client {
-  /** Row id (uuid). */
-  id: string;
-  tenantId: string;
-  clientId: string;
-  name: string;
-  type: ClientType;
-  redirectUris: string[];
-  postLogoutRedirectUris: string[];
-  grantTypes: GrantType[];
-  responseTypes: string[];
-  tokenEndpointAuthMethod: TokenEndpointAuthMethod;
-  scopes: string[];
-  firstParty: boolean;
-  idTokenSignedResponseAlg: IdTokenAlg;
-  jwks: { keys: object[] } | null;
-  /** May introspect every token of its tenant (a resource server); otherwise only its own tokens. */
-  resourceServer: boolean;
-  /** Only the registered auth method is accepted; otherwise a secret may come by Basic or in the body. */
-  tokenEndpointAuthStrict: boolean;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-export interface NewClient {
-  name: string;
-  type: ClientType;
-  redirectUris?: string[];
-  postLogoutRedirectUris?: string[];
-  grantTypes?: GrantType[];
-  tokenEndpointAuthMethod?: TokenEndpointAuthMethod;
-  scopes?: string[];
-  firstParty?: boolean;
-  idTokenSignedResponseAlg?: IdTokenAlg;
-  jwks?: { keys: object[] } | null;
-  resourceServer?: boolean;
-  tokenEndpointAuthStrict?: boolean;
-  clientId?: string;
-}
-
-/** The attributes that can be changed after registration (absent: unchanged). */
-export interface ClientSettings {
-  resourceServer?: boolean;
-  tokenEndpointAuthStrict?: boolean;
-}
+export type {
+  Client,
+  ClientSettings,
+  ClientType,
+  GrantType,
+  IdTokenAlg,
+  NewClient,
+  TokenEndpointAuthMethod,
+} from './metadata.js';
 
 /** Who made a change, for the audit trail. */
 export interface ClientActor {

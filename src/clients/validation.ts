@@ -4,8 +4,8 @@
 //   - redirect URIs (and post-logout ones): at most 20, each absolute, ≤ 2000 characters, no fragment,
 //     no credentials, no whitespace; https anywhere, http only on loopback hosts (localhost, 127.0.0.0/8,
 //     [::1]), other (private-use) schemes only for public clients, never javascript:/data:/file:-like ones;
-//   - grant types: a non-empty subset of authorization_code, refresh_token, client_credentials;
-//     client_credentials only for confidential clients; authorization_code needs a redirect URI;
+//   - grant types: a non-empty subset of the implemented ones, each with its own rules (confidential
+//     clients only, needs a redirect URI: src/oauth/grants/grant-types.ts);
 //   - auth method: public ⇒ none; confidential ⇒ client_secret_basic (default), client_secret_post or
 //     private_key_jwt, which needs a JWKS of public keys (and a JWKS is only for private_key_jwt);
 //   - scopes: RFC 6749 scope tokens, at most 100; ID token alg one of RS256, EdDSA, ES256;
@@ -13,15 +13,19 @@
 //   - client_id, when given: 1–128 of [A-Za-z0-9._~-].
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import { HelloJohnError } from '../errors.js';
-import type {
-  Client,
-  ClientSettings,
-  ClientType,
-  GrantType,
-  IdTokenAlg,
-  NewClient,
-  TokenEndpointAuthMethod,
-} from './clients.js';
+import { DEFAULT_GRANT_TYPES, GRANT_TYPES, GRANT_TYPE_RULES } from '../oauth/grants/grant-types.js';
+import { STANDARD_SCOPES } from '../oauth/scope-registry.js';
+import { hasControlOrBidi } from '../text-rules.js';
+import {
+  CLIENT_TYPES,
+  ID_TOKEN_ALGS,
+  TOKEN_ENDPOINT_AUTH_METHODS,
+  type Client,
+  type ClientSettings,
+  type ClientType,
+  type NewClient,
+  type TokenEndpointAuthMethod,
+} from './metadata.js';
 
 /** A registration that passed every rule: the client's fields, and the client_id asked for (if any). */
 export type ValidClient = Omit<Client, 'id' | 'tenantId' | 'clientId' | 'createdAt' | 'updatedAt'> & {
@@ -30,21 +34,9 @@ export type ValidClient = Omit<Client, 'id' | 'tenantId' | 'clientId' | 'created
 
 /** The syntax of a client_id (the table's CHECK). */
 export const CLIENT_ID = /^[A-Za-z0-9._~-]{1,128}$/;
-export const DEFAULT_CLIENT_SCOPES: readonly string[] = ['openid', 'profile', 'email', 'phone', 'address'];
-export const DEFAULT_GRANT_TYPES: readonly GrantType[] = ['authorization_code', 'refresh_token'];
-export const CLIENT_TYPES: readonly ClientType[] = ['public', 'confidential'];
-export const GRANT_TYPES: readonly GrantType[] = [
-  'authorization_code',
-  'refresh_token',
-  'client_credentials',
-];
-export const AUTH_METHODS: readonly TokenEndpointAuthMethod[] = [
-  'client_secret_basic',
-  'client_secret_post',
-  'none',
-  'private_key_jwt',
-];
-export const ID_TOKEN_ALGS: readonly IdTokenAlg[] = ['RS256', 'EdDSA', 'ES256'];
+/** What a client that names no scopes may request: the standard scopes granted by default. */
+export const DEFAULT_CLIENT_SCOPES: readonly string[] = STANDARD_SCOPES.defaultScopes;
+export { DEFAULT_GRANT_TYPES } from '../oauth/grants/grant-types.js';
 
 const MAX_NAME = 200;
 const MAX_URIS = 20;
@@ -74,11 +66,13 @@ export function validateNewClient(input: NewClient): ValidClient {
       : stringList('grant_types', input.grantTypes).map((g) => oneOf('grant_types', g, GRANT_TYPES)),
   );
   if (grantTypes.length === 0) throw invalidMetadata('grant_types must name at least one grant type.');
-  if (type === 'public' && grantTypes.includes('client_credentials')) {
-    throw invalidMetadata('client_credentials is only allowed for confidential clients.');
+  const publicRefused = grantTypes.find((grant) => GRANT_TYPE_RULES[grant].confidentialOnly);
+  if (type === 'public' && publicRefused) {
+    throw invalidMetadata(`${publicRefused} is only allowed for confidential clients.`);
   }
-  if (grantTypes.includes('authorization_code') && redirectUris.length === 0) {
-    throw invalidMetadata('The authorization_code grant needs at least one redirect URI.');
+  const needsRedirect = grantTypes.find((grant) => GRANT_TYPE_RULES[grant].needsRedirectUri);
+  if (needsRedirect && redirectUris.length === 0) {
+    throw invalidMetadata(`The ${needsRedirect} grant needs at least one redirect URI.`);
   }
 
   const tokenEndpointAuthMethod =
@@ -86,7 +80,7 @@ export function validateNewClient(input: NewClient): ValidClient {
       ? type === 'public'
         ? 'none'
         : 'client_secret_basic'
-      : oneOf('token_endpoint_auth_method', input.tokenEndpointAuthMethod, AUTH_METHODS);
+      : oneOf('token_endpoint_auth_method', input.tokenEndpointAuthMethod, TOKEN_ENDPOINT_AUTH_METHODS);
   if (type === 'public' && tokenEndpointAuthMethod !== 'none') {
     throw invalidMetadata('A public client must use token_endpoint_auth_method "none".');
   }
@@ -131,7 +125,7 @@ export function validateNewClient(input: NewClient): ValidClient {
     redirectUris,
     postLogoutRedirectUris,
     grantTypes,
-    responseTypes: grantTypes.includes('authorization_code') ? ['code'] : [],
+    responseTypes: dedupe(grantTypes.flatMap((grant) => GRANT_TYPE_RULES[grant].responseTypes)),
     tokenEndpointAuthMethod,
     scopes,
     firstParty,
@@ -162,7 +156,7 @@ function validName(value: unknown): string {
   const length = [...name].length;
   if (length < 1 || length > MAX_NAME)
     throw invalidMetadata(`name must be 1 to ${MAX_NAME} characters long.`);
-  if (/[\p{Cc}\u202A-\u202E\u2066-\u2069]/u.test(name)) {
+  if (hasControlOrBidi(name)) {
     throw invalidMetadata('name contains control or text-direction characters.');
   }
   return name;

@@ -5,9 +5,15 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { PasswordCredentials } from '../auth/password-authenticator.js';
 import { publicPolicy } from '../auth/password-policy.js';
-import type { Services } from '../composition.js';
+import type { Login } from '../auth/login.js';
+import type { PasswordAuthenticator } from '../auth/password-authenticator.js';
+import type { RefreshTokens } from '../auth/refresh.js';
+import type { Registration } from '../auth/registration.js';
+import type { SessionAccess } from '../auth/session-access.js';
+import type { Config } from '../config.js';
+import type { Authenticator } from '../kernel/authentication.js';
 import { HelloJohnError } from '../errors.js';
-import type { RouteKit } from '../kernel/module.js';
+import type { ModuleParts, RouteKit } from '../kernel/module.js';
 import { metaOf } from './context.js';
 import {
   Credentials,
@@ -22,7 +28,17 @@ import {
 } from './schemas.js';
 
 export interface AuthRoutesOptions {
-  services: Services;
+  services: {
+    config: Config;
+    registration: Registration;
+    login: Login;
+    passwordAuthenticator: PasswordAuthenticator;
+    refreshTokens: RefreshTokens;
+    sessionAccess: SessionAccess;
+    /** Every sign-in method (for /v2/auth/config). */
+    authenticators: readonly Authenticator<never>[];
+    modules: readonly { parts: ModuleParts }[];
+  };
   kit: RouteKit;
 }
 

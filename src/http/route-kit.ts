@@ -2,15 +2,16 @@
 // feature modules' routes read the tenant, the account behind a bearer token and the session cookie the
 // same way.
 import type { FastifyRequest } from 'fastify';
-import type { Services } from '../composition.js';
+import type { SessionAccess } from '../auth/session-access.js';
+import type { Tenants } from '../tenants/tenants.js';
 import type { RouteKit } from '../kernel/module.js';
 import { InvalidTokenError } from '../tokens/access-tokens.js';
-import { bearerToken, tenantOf } from './context.js';
+import { bearerToken, tenantOf, type ClientTenantLookup } from './context.js';
 import type { Cookies } from './cookies.js';
 import { secondStepResponse } from './second-step.js';
 
 export function routeKit(
-  services: Pick<Services, 'tenants' | 'clients' | 'sessionAccess'>,
+  services: { tenants: Tenants; clients: ClientTenantLookup; sessionAccess: SessionAccess },
   cookies: Cookies,
 ): RouteKit {
   return {

@@ -1,7 +1,12 @@
 // Discovery metadata (OpenID Connect Discovery 1.0, RFC 8414): lists only what is implemented.
-import { CLAIMS_SUPPORTED } from './scopes.js';
+import { GRANT_TYPES } from './grants/grant-types.js';
+import { ID_TOKEN_CLAIMS } from './id-tokens.js';
+import { STANDARD_SCOPES, type ScopeRegistry } from './scope-registry.js';
 
-export function discoveryDocument(issuer: string): Record<string, unknown> {
+export function discoveryDocument(
+  issuer: string,
+  scopes: ScopeRegistry = STANDARD_SCOPES,
+): Record<string, unknown> {
   return {
     issuer,
     authorization_endpoint: `${issuer}/oauth2/authorize`,
@@ -11,10 +16,10 @@ export function discoveryDocument(issuer: string): Record<string, unknown> {
     revocation_endpoint: `${issuer}/oauth2/revoke`,
     introspection_endpoint: `${issuer}/oauth2/introspect`,
     end_session_endpoint: `${issuer}/oauth2/logout`,
-    scopes_supported: ['openid', 'profile', 'email', 'phone', 'address', 'offline_access'],
+    scopes_supported: scopes.names,
     response_types_supported: ['code'],
     response_modes_supported: ['query', 'form_post'],
-    grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
+    grant_types_supported: GRANT_TYPES,
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: ['RS256', 'EdDSA', 'ES256'],
     token_endpoint_auth_methods_supported: [
@@ -37,7 +42,7 @@ export function discoveryDocument(issuer: string): Record<string, unknown> {
     ],
     code_challenge_methods_supported: ['S256'],
     prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
-    claims_supported: CLAIMS_SUPPORTED,
+    claims_supported: [...ID_TOKEN_CLAIMS, ...scopes.claimNames],
     claims_parameter_supported: false,
     request_parameter_supported: false,
     request_uri_parameter_supported: false,

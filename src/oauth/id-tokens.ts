@@ -8,6 +8,20 @@ import { signCompactJws } from '../crypto/jws.js';
 import type { KeyStore } from '../keys/key-store.js';
 import type { Tenant } from '../tenants/tenants.js';
 
+/** The claims every ID token may carry besides the user claims its scopes release (discovery lists them). */
+export const ID_TOKEN_CLAIMS = [
+  'sub',
+  'iss',
+  'aud',
+  'exp',
+  'iat',
+  'auth_time',
+  'nonce',
+  'amr',
+  'sid',
+  'at_hash',
+] as const;
+
 export interface IdTokenInput {
   tenant: Tenant;
   clientId: string;

@@ -47,11 +47,12 @@ import {
   LoginRequired,
   OAuthError,
 } from './errors.js';
-import { GRANTS, type GrantContext, type TokenResponse } from './grants/index.js';
+import { GRANTS, isGrantType, type GrantContext, type TokenResponse } from './grants/index.js';
 import type { IdTokens } from './id-tokens.js';
 import type { Interaction, InteractionSealer } from './interaction.js';
 import { comparableUri, registeredUri } from './redirect-uris.js';
-import { formatScope, userClaims } from './scopes.js';
+import { STANDARD_SCOPES } from './scope-registry.js';
+import { formatScope } from './scopes.js';
 
 export type AuthorizeOutcome =
   /** The client or redirect URI could not be verified: show an error page, never redirect. */
@@ -260,9 +261,10 @@ export class OAuthService {
   ): Promise<TokenResponse> {
     const grantType = params.grant_type;
     if (!grantType) throw new InvalidRequest('The grant_type parameter is missing.');
-    const grant = Object.hasOwn(GRANTS, grantType) ? GRANTS[grantType] : undefined;
-    if (!grant) throw new HelloJohnError('unsupported_grant_type', `Unsupported grant_type: ${grantType}.`);
-    if (!(client.grantTypes as string[]).includes(grantType))
+    if (!isGrantType(grantType))
+      throw new HelloJohnError('unsupported_grant_type', `Unsupported grant_type: ${grantType}.`);
+    const grant = GRANTS[grantType];
+    if (!client.grantTypes.includes(grantType))
       throw new HelloJohnError('unauthorized_client', `This client may not use the ${grantType} grant.`);
     await this.deps.limits.checkTokenRequest({
       tenantId: tenant.id,
@@ -284,7 +286,7 @@ export class OAuthService {
       logger: this.deps.logger,
     };
     const response = await grant(context);
-    this.events.tokenIssued(grantType as 'authorization_code' | 'refresh_token' | 'client_credentials');
+    this.events.tokenIssued(grantType);
     return response;
   }
 
@@ -296,7 +298,7 @@ export class OAuthService {
     if (!scopes.includes('openid')) throw new InsufficientScope('The access token lacks the openid scope.');
     const user = await findUserById(this.deps.db, tenant.id, claims.sub);
     if (!user || user.blocked) throw new InvalidTokenError('The user of this access token is gone.');
-    return { sub: user.id, ...userClaims(user, scopes) };
+    return { sub: user.id, ...STANDARD_SCOPES.userClaims(user, scopes) };
   }
 
   /** RFC 7009: ends the grant behind a refresh or access token of this client. Unknown tokens are fine. */

@@ -4,9 +4,11 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Database, PoolStats, QueryResult, Queryable } from '../db/database.js';
 
 /** What the auth service reports; kept free of prom-client so the domain does not depend on it. */
-/** How a token was obtained: first-party password login, a browser session, or an OAuth grant. */
-export type TokenGrant =
-  'password' | 'session' | 'refresh_token' | 'authorization_code' | 'client_credentials';
+/**
+ * How a token was obtained: 'password' (first-party login), 'session' (a browser session), or the OAuth
+ * grant type (src/oauth/grants/grant-types.ts, which this layer does not import).
+ */
+export type TokenGrant = string;
 
 export interface AuthEvents {
   login(result: 'ok' | 'failed' | 'locked' | 'blocked'): void;

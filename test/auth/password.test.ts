@@ -1,14 +1,16 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
 import { hash as argon2Hash } from '@node-rs/argon2';
 import type { Algorithm } from '@node-rs/argon2';
 import { RangeApiBreachedChecker } from '../../src/auth/breached.js';
-import { COMMON_PASSWORDS } from '../../src/auth/common-passwords.data.js';
-import { isCommonPassword } from '../../src/auth/common-passwords.js';
+import { COMMON_PASSWORDS_FILE, isCommonPassword } from '../../src/auth/common-passwords.js';
 import {
   PasswordPolicyChecker,
   WeakPasswordError,
@@ -206,13 +208,31 @@ describe('password policy', () => {
   });
 
   test('the shipped list: 10,000 distinct lower-case passwords, most common first', () => {
-    const list = COMMON_PASSWORDS.split('\n');
+    const list = readFileSync(COMMON_PASSWORDS_FILE, 'utf8').split('\n');
+    assert.equal(list.pop(), '', 'one password a line, each ending with a line break');
     assert.equal(list.length, 10_000);
     assert.equal(new Set(list).size, 10_000);
     assert.deepEqual(list.slice(0, 4), ['123456', 'password', '12345678', 'qwerty']);
     for (const entry of list) {
       assert.ok(entry !== '' && entry === entry.toLowerCase(), JSON.stringify(entry));
     }
+  });
+
+  test('the npm package ships the list, and the compiled code finds it', () => {
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    const pack = ['pack', '--dry-run', '--json', '--ignore-scripts'];
+    const [packed] = JSON.parse(execFileSync('npm', pack, { cwd: root, encoding: 'utf8' })) as [
+      { files: { path: string }[] },
+    ];
+    assert.ok(packed.files.some((file) => file.path === 'assets/common-passwords.txt'));
+    // dist/ is what `npm test` has just built, laid out as in the package.
+    const check =
+      "import('./dist/auth/common-passwords.js').then((m) => console.log(m.isCommonPassword('Qwerty')))";
+    const output = execFileSync(process.execPath, ['--input-type=module', '-e', check], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    assert.equal(output.trim(), 'true');
   });
 
   test('contains_email: the local part (4+ characters) of the email, in any case', async () => {

@@ -2,6 +2,7 @@
 // src/http/hosted-pages.ts. Every form posts back to its own path under the tenant's base path and carries the
 // CSRF token; every input has a label; nothing needs JavaScript except the form_post auto-submit.
 import { createHash } from 'node:crypto';
+import { STANDARD_SCOPES } from '../../oauth/scope-registry.js';
 import type { Tenant } from '../../tenants/tenants.js';
 import {
   alertBox,
@@ -19,14 +20,7 @@ import {
 export { layout, type PageContext } from './layout.js';
 
 /** Human text for the standard OpenID Connect scopes, shown on the consent page. */
-export const SCOPE_DESCRIPTIONS: Record<string, string> = {
-  openid: 'Sign you in with your account',
-  profile: 'See your basic profile: name, username, picture and locale',
-  email: 'See your email address',
-  phone: 'See your phone number',
-  address: 'See your postal address',
-  offline_access: 'Keep access to your account when you are not using the app',
-};
+export const SCOPE_DESCRIPTIONS: Readonly<Record<string, string>> = STANDARD_SCOPES.descriptions;
 
 export function loginPage(
   ctx: PageContext,

@@ -17,9 +17,9 @@ import { redeemAuthorizationCode } from '../../db/repositories/oauth.js';
 import { startOfflineGrant } from '../../db/repositories/sessions.js';
 import { InvalidGrant, InvalidRequest } from '../errors.js';
 import { comparableUri } from '../redirect-uris.js';
-import { OFFLINE_ACCESS } from '../scopes.js';
+import { OFFLINE_ACCESS } from '../scope-registry.js';
 import { idTokenFor } from './id-token.js';
-import type { Grant } from './index.js';
+import type { Grant } from './grant.js';
 
 const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
 

@@ -10,7 +10,7 @@ import { findRefreshToken } from '../../db/repositories/oauth.js';
 import { InvalidRequest, InvalidScope } from '../errors.js';
 import { formatScope, parseScope } from '../scopes.js';
 import { idTokenFor } from './id-token.js';
-import type { Grant, GrantContext } from './index.js';
+import type { Grant, GrantContext } from './grant.js';
 
 export const refreshTokenGrant: Grant = async (ctx) => {
   const { tenant, client, params } = ctx;
