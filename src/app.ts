@@ -8,6 +8,7 @@ import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import type { Migration } from './db/migrations/index.js';
 import { clientErrorResponse, registerErrorHandling, sendError } from './http/errors.js';
+import { ServiceUnavailableError } from './errors.js';
 import { healthRoutes } from './http/health.js';
 import { buildManagementServer } from './http/management.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
@@ -106,10 +107,8 @@ export async function buildApp(config: Config, appDeps: AppDeps): Promise<Fastif
     if (logDebug)
       request.log.debug({ method: request.method, url: redactUrl(request.url) }, 'request received');
     if (closing) {
-      sendError(reply, 503, 'service_unavailable', 'The server is shutting down.', {
-        'retry-after': '1',
-        connection: 'close',
-      });
+      reply.header('connection', 'close');
+      sendError(reply, new ServiceUnavailableError('The server is shutting down.', 1));
       return;
     }
     done();

@@ -7,6 +7,7 @@ import type { SessionAccess } from '../auth/session-access.js';
 import type { SessionWithUser } from '../db/repositories/sessions.js';
 import type { Interaction } from '../oauth/interaction.js';
 import type { AuthorizeOutcome, OAuthService, SignedIn } from '../oauth/service.js';
+import { statusOf } from '../errors.js';
 import type { Tenant } from '../tenants/tenants.js';
 import type { Cookies } from './cookies.js';
 import type { Csrf } from './csrf.js';
@@ -150,7 +151,7 @@ export function sendErrorPage(reply: FastifyReply, t: Tenant | null, kind: PageE
     requestId: reply.request.id,
     next: step && t ? { href: `${basePath(t)}${step.path}`, label: step.label } : undefined,
   });
-  return sendHtml(reply, text.status, page);
+  return sendHtml(reply, statusOf(text.code), page);
 }
 
 /** Turns the provider's decision into the browser's next step. */

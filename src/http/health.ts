@@ -4,6 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Database } from '../db/database.js';
 import { migrationStatus, schemaProblem } from '../db/migrator.js';
 import type { Migration } from '../db/migrations/index.js';
+import { ServiceUnavailableError } from '../errors.js';
 import { sendError } from './errors.js';
 
 export interface HealthOptions {
@@ -23,16 +24,14 @@ export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { db,
         { err: error instanceof Error ? error.message : String(error) },
         'readiness: database unreachable',
       );
-      return sendError(reply, 503, 'service_unavailable', 'The database is unreachable.', {
-        'retry-after': '5',
-      });
+      return sendError(reply, new ServiceUnavailableError('The database is unreachable.'));
     }
     // A running instance stays ready when a newer release has expanded the schema (expand/contract keeps
     // old code working); only starting against it needs ALLOW_NEWER_SCHEMA.
     const problem =
       schemaProblem(status, true) ??
       (status.pending > 0 ? `${status.pending} migration(s) pending: run hellojohn migrate` : null);
-    if (problem) return sendError(reply, 503, 'service_unavailable', problem, { 'retry-after': '5' });
+    if (problem) return sendError(reply, new ServiceUnavailableError(problem));
     return { status: 'ready', database: db.kind, migrations: status.entries.length };
   });
 };

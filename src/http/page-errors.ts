@@ -4,27 +4,27 @@
 // Errors that are not about the request's shape (rate limits, an unavailable database, 5xx) go on to the
 // application's handler (src/http/errors.ts), which keeps their status and headers.
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
-import { HelloJohnError } from '../errors.js';
+import type { ErrorCode } from '../errors.js';
 import type { Tenant, Tenants } from '../tenants/tenants.js';
 import { sendErrorPage } from './authorization-flow.js';
+import { asHelloJohnError } from './errors.js';
 import type { PageErrorKind } from './views/error-messages.js';
+
+/** The errors about the request's shape, and the page each becomes. */
+const PAGE_FOR: Partial<Record<ErrorCode, PageErrorKind>> = {
+  invalid_request: 'bad_request',
+  not_found: 'not_found',
+};
 
 export function renderErrorsAsPages(app: FastifyInstance, tenants: Tenants): void {
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
-    const kind = pageErrorKind(error);
+    // The same reading of the error as the JSON API's (framework errors included).
+    const failure = asHelloJohnError(error);
+    const kind = PAGE_FOR[failure.code];
     if (!kind) throw error;
     const tenant = kind === 'not_found' ? null : await tenantOrNull(request, tenants);
-    return sendErrorPage(reply, tenant, kind, error.message);
+    return sendErrorPage(reply, tenant, kind, failure.description);
   });
-}
-
-function pageErrorKind(error: FastifyError): PageErrorKind | null {
-  if (error instanceof HelloJohnError) {
-    if (error.code === 'not_found') return 'not_found';
-    return error.code === 'invalid_request' ? 'bad_request' : null;
-  }
-  if (error.validation || error.statusCode === 400 || error instanceof SyntaxError) return 'bad_request';
-  return null;
 }
 
 /** The tenant the page is for, for its branding; null when the path names none that exists. */

@@ -1,13 +1,13 @@
 // The OAuth 2.0 / OpenID Connect error family. Each class is one `error` code of the specs (RFC 6749
-// §4.1.2.1 and §5.2, RFC 6750 §3.1, RFC 7009, OIDC Core §3.1.2.6); the HTTP layer maps the code to a
-// status in one place (src/http/errors.ts), so a check only decides *which* rule was broken.
-import { HelloJohnError } from '../errors.js';
+// §4.1.2.1 and §5.2, RFC 6750 §3.1, RFC 7009, OIDC Core §3.1.2.6); the code's status and headers come
+// from the vocabulary in src/errors.ts, so a check only decides *which* rule was broken.
+import { HelloJohnError, type PlainErrorCode } from '../errors.js';
 
 export class OAuthError extends HelloJohnError {
   override readonly name: string = 'OAuthError';
 }
 
-const define = (code: string) =>
+const define = (code: PlainErrorCode) =>
   class extends OAuthError {
     override readonly name = code;
     constructor(description: string, options?: ErrorOptions) {
@@ -30,7 +30,7 @@ export const RegistrationNotSupported = define('registration_not_supported');
 export const UnsupportedTokenType = define('unsupported_token_type');
 export const InsufficientScope = define('insufficient_scope');
 
-/** Client authentication failed (RFC 6749 §5.2): always 401 with a WWW-Authenticate challenge. */
+/** Client authentication failed (RFC 6749 §5.2): 401 with a WWW-Authenticate challenge (src/errors.ts). */
 export class InvalidClient extends OAuthError {
   override readonly name = 'invalid_client';
   constructor(description = 'Client authentication failed.') {

@@ -190,15 +190,14 @@ function adapt(limiter: RateLimiterAbstract): RateLimiter {
 
 export class RateLimitedError extends HelloJohnError {
   override readonly name = 'RateLimitedError';
-  readonly retryAfterSeconds: number;
+  declare readonly retryAfterSeconds: number;
   constructor(retryAfterSeconds: number, options?: ErrorOptions) {
     const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
     super(
       'rate_limited',
       `Too many requests; try again in ${seconds} ${seconds === 1 ? 'second' : 'seconds'}.`,
-      options,
+      { ...options, retryAfterSeconds: seconds },
     );
-    this.retryAfterSeconds = seconds;
   }
 }
 

@@ -2,12 +2,14 @@
 // detail of a failure (which parameter, which rule) comes from the request and so may be chosen by whoever
 // wrote the link; it goes to the log with the request id, never onto the page, where it would read as a
 // sentence written by us. The page shows the request id so support can find that log line.
+import type { ErrorCode } from '../../errors.js';
 
 /** Where an error page points next: the sign-in page, or the start page of the issuer. */
 export type NextStep = 'login' | 'home';
 
 export interface PageErrorText {
-  status: number;
+  /** The error the page reports; its HTTP status is the code's (src/errors.ts). */
+  code: ErrorCode;
   title: string;
   /** What went wrong, in the alert box. */
   message: string;
@@ -24,28 +26,28 @@ const BACK_TO_APP =
 export const PAGE_ERRORS = {
   // The authorization endpoint, before the client and its redirect URI are proven (so no redirect back).
   invalid_request: {
-    status: 400,
+    code: 'invalid_request',
     title: 'This sign-in request cannot be completed',
     message: 'The application sent a sign-in request that is incomplete or not valid.',
     help: BACK_TO_APP,
     warn: true,
   },
   unauthorized_client: {
-    status: 400,
+    code: 'unauthorized_client',
     title: 'This sign-in request cannot be completed',
     message: 'This application is not allowed to sign you in this way.',
     help: BACK_TO_APP,
     warn: true,
   },
   unsupported_request: {
-    status: 400,
+    code: 'invalid_request',
     title: 'This sign-in request cannot be completed',
     message: 'The application asked for something this sign-in service does not support.',
     help: BACK_TO_APP,
     warn: true,
   },
   invalid_logout_request: {
-    status: 400,
+    code: 'invalid_request',
     title: 'This sign-out request cannot be completed',
     message: 'The application sent a sign-out request that is not valid.',
     help: BACK_TO_APP,
@@ -54,35 +56,35 @@ export const PAGE_ERRORS = {
   },
   // The hosted pages themselves.
   interaction_expired: {
-    status: 400,
+    code: 'invalid_request',
     title: 'Sign-in request expired',
     message: 'This sign-in request has expired or was replaced by a newer one.',
     help: 'Go back to the application and start again, or sign in here.',
     next: 'login',
   },
   form_expired: {
-    status: 403,
+    code: 'csrf_failed',
     title: 'This form has expired',
     message: 'This form has expired or was not sent from this site.',
     help: 'Open the page again and retry.',
     next: 'login',
   },
   signed_out: {
-    status: 400,
+    code: 'invalid_request',
     title: 'You are signed out',
     message: 'You are no longer signed in.',
     help: 'Go back to the application and start again, or sign in here.',
     next: 'login',
   },
   bad_request: {
-    status: 400,
+    code: 'invalid_request',
     title: 'This page cannot be shown',
     message: 'The address of this page is incomplete or not valid.',
     help: 'Check the link, or start again from the start page.',
     next: 'home',
   },
   not_found: {
-    status: 404,
+    code: 'not_found',
     title: 'Page not found',
     message: 'There is no page at this address.',
     help: 'Check the link you followed.',
@@ -91,7 +93,7 @@ export const PAGE_ERRORS = {
 
 export type PageErrorKind = keyof typeof PAGE_ERRORS;
 
-const UNSUPPORTED = new Set([
+const UNSUPPORTED = new Set<ErrorCode>([
   'unsupported_response_type',
   'request_not_supported',
   'request_uri_not_supported',
@@ -99,7 +101,7 @@ const UNSUPPORTED = new Set([
 ]);
 
 /** The page for an OAuth error the authorization endpoint cannot send back to the client. */
-export function authorizationErrorKind(code: string): PageErrorKind {
+export function authorizationErrorKind(code: ErrorCode): PageErrorKind {
   if (code === 'unauthorized_client') return 'unauthorized_client';
   if (UNSUPPORTED.has(code)) return 'unsupported_request';
   return 'invalid_request';
