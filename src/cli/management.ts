@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { buildServices, migrations, type Services } from '../composition.js';
 import { resolveMasterKeys } from '../crypto/master-keys.js';
 import { connectRedis } from '../infra/redis.js';
+import { createMailer } from '../mail/mailer.js';
 import type { Tenant } from '../tenants/tenants.js';
 import { CliError, commandContext, withDatabase, type CommandContext } from './context.js';
 

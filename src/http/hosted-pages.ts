@@ -260,7 +260,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
           factors: labelled([body.factor]),
           error: error.description,
         });
-        return sendHtml(reply, error.code === 'rate_limited' ? 429 : 401, page, {
+        return sendHtml(reply, error.status, page, {
           formTarget: targetOf(form.interaction),
         });
       }
