@@ -33,6 +33,7 @@ import { IdTokens } from './oauth/id-tokens.js';
 import { InteractionSealer } from './oauth/interaction.js';
 import { CORE_LOGIN_CHECKS } from './oauth/interaction-policy.js';
 import { OAuthService } from './oauth/service.js';
+import { STANDARD_SCOPE_DEFINITIONS, ScopeRegistry } from './oauth/scope-registry.js';
 import {
   LoginLockout,
   memoryRateLimitStore,
@@ -206,6 +207,11 @@ export function buildServices(config: Config, deps: ServiceDeps): Services {
     accessTokens,
     idTokens: new IdTokens(keys, config.tokens.idTokenTtlMs),
     interactions: new InteractionSealer(masterKeys.secretbox, config.tokens.interactionTtlMs),
+    scopes: new ScopeRegistry([
+      ...STANDARD_SCOPE_DEFINITIONS,
+      ...parts.flatMap(({ parts: p }) => p.scopes ?? []),
+    ]),
+    discovery: parts.flatMap(({ parts: p }) => (p.discovery ? [p.discovery] : [])),
     policy: {
       loginChecks: [...CORE_LOGIN_CHECKS, ...parts.flatMap(({ parts: p }) => p.loginChecks ?? [])],
       requestChecks: parts.flatMap(({ parts: p }) => p.authorizationChecks ?? []),

@@ -36,6 +36,8 @@ export async function withServices<T>(
       logger,
       redis,
       masterKeys: resolveMasterKeys(config, quiet),
+      // No command sends mail: the server's SMTP warning is not repeated here.
+      mailer: createMailer(config, quiet),
     });
     try {
       return await fn(services, context);

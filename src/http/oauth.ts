@@ -5,7 +5,6 @@ import formbody from '@fastify/formbody';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { JWT_BEARER_ASSERTION, type PresentedClient } from '../oauth/client-auth.js';
-import { discoveryDocument } from '../oauth/discovery.js';
 import { InvalidClient, InvalidRequest } from '../oauth/errors.js';
 import type { Tenants } from '../tenants/tenants.js';
 import { InvalidTokenError } from '../tokens/access-tokens.js';
@@ -75,7 +74,7 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, o
     const t = await tenant(request);
     cors(reply);
     reply.header('cache-control', 'public, max-age=300');
-    return discoveryDocument(t.issuer);
+    return oauth.discovery(t);
   };
   app.get('/.well-known/openid-configuration', { schema: { params: TenantParams } }, discovery);
   app.get('/.well-known/oauth-authorization-server', { schema: { params: TenantParams } }, discovery);

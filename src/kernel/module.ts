@@ -20,6 +20,7 @@ import type { EmailLinks } from '../mail/email-links.js';
 import type { MailOutbox } from '../mail/outbox.js';
 import type { Check } from '../oauth/authorize/index.js';
 import type { LoginCheck } from '../oauth/interaction-policy.js';
+import type { ScopeDefinition } from '../oauth/scope-registry.js';
 import type { SweeperJob } from '../maintenance/sweeper.js';
 import type { LoginLockout } from '../security/rate-limit.js';
 import type { RequestLimits } from '../security/request-limits.js';
@@ -91,6 +92,8 @@ export interface ModuleParts {
   loginChecks?: readonly LoginCheck[];
   /** Hooks into the core's use cases. */
   hooks?: { userRegistered?: UserRegisteredHook };
+  /** Scopes the module adds, with the claims each releases (ID token, UserInfo, discovery). */
+  scopes?: readonly ScopeDefinition[];
   /** Members added to the OpenID Provider metadata (discovery). */
   discovery?: (tenant: Tenant) => Record<string, unknown>;
   /** Members added to /v2/auth/config. */

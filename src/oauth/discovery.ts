@@ -1,12 +1,9 @@
 // Discovery metadata (OpenID Connect Discovery 1.0, RFC 8414): lists only what is implemented.
 import { GRANT_TYPES } from './grants/grant-types.js';
 import { ID_TOKEN_CLAIMS } from './id-tokens.js';
-import { STANDARD_SCOPES, type ScopeRegistry } from './scope-registry.js';
+import type { ScopeRegistry } from './scope-registry.js';
 
-export function discoveryDocument(
-  issuer: string,
-  scopes: ScopeRegistry = STANDARD_SCOPES,
-): Record<string, unknown> {
+export function discoveryDocument(issuer: string, scopes: ScopeRegistry): Record<string, unknown> {
   return {
     issuer,
     authorization_endpoint: `${issuer}/oauth2/authorize`,

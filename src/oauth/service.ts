@@ -51,7 +51,8 @@ import { GRANTS, isGrantType, type GrantContext, type TokenResponse } from './gr
 import type { IdTokens } from './id-tokens.js';
 import type { Interaction, InteractionSealer } from './interaction.js';
 import { comparableUri, registeredUri } from './redirect-uris.js';
-import { STANDARD_SCOPES } from './scope-registry.js';
+import { discoveryDocument } from './discovery.js';
+import type { ScopeRegistry } from './scope-registry.js';
 import { formatScope } from './scopes.js';
 
 export type AuthorizeOutcome =
@@ -77,6 +78,10 @@ export interface OAuthServiceDeps {
   accessTokens: AccessTokens;
   idTokens: IdTokens;
   interactions: InteractionSealer;
+  /** The scopes this build knows (standard, plus feature modules') and the claims each releases. */
+  scopes: ScopeRegistry;
+  /** Members feature modules add to the discovery document. */
+  discovery: readonly ((tenant: Tenant) => Record<string, unknown>)[];
   /** The checks of the authorization endpoint that feature modules add to the core's. */
   policy: { loginChecks: readonly LoginCheck[]; requestChecks: readonly Check[] };
   logger: Logger;
@@ -283,11 +288,20 @@ export class OAuthService {
       refreshTokens: this.deps.refreshTokens,
       accessTokens: this.deps.accessTokens,
       idTokens: this.deps.idTokens,
+      scopes: this.deps.scopes,
       logger: this.deps.logger,
     };
     const response = await grant(context);
     this.events.tokenIssued(grantType);
     return response;
+  }
+
+  /** The OpenID Provider metadata of a tenant: the core's, with what feature modules add. */
+  discovery(tenant: Tenant): Record<string, unknown> {
+    return Object.assign(
+      discoveryDocument(tenant.issuer, this.deps.scopes),
+      ...this.deps.discovery.map((contribute) => contribute(tenant)),
+    ) as Record<string, unknown>;
   }
 
   // --- UserInfo, revocation, introspection -----------------------------------------------------------
@@ -298,7 +312,7 @@ export class OAuthService {
     if (!scopes.includes('openid')) throw new InsufficientScope('The access token lacks the openid scope.');
     const user = await findUserById(this.deps.db, tenant.id, claims.sub);
     if (!user || user.blocked) throw new InvalidTokenError('The user of this access token is gone.');
-    return { sub: user.id, ...STANDARD_SCOPES.userClaims(user, scopes) };
+    return { sub: user.id, ...this.deps.scopes.userClaims(user, scopes) };
   }
 
   /** RFC 7009: ends the grant behind a refresh or access token of this client. Unknown tokens are fine. */

@@ -91,6 +91,16 @@ const codeFactor: FeatureModule = defineModule({
         },
       ],
       authConfig: () => ({ test_factor: { enabled: true } }),
+      discovery: () => ({ test_factor_supported: true }),
+      scopes: [
+        {
+          name: 'test_badge',
+          description: 'See your test badge',
+          byDefault: false,
+          aboutUser: true,
+          claims: { test_badge: (user) => `badge-${user.id.slice(0, 8)}` },
+        },
+      ],
       pages: { loginLinks: [{ href: '/help', label: 'Need help?' }] },
       routes: async (app, { kit }) => {
         app.get('/v2/test-module/ping', async (request) => ({ tenant: (await kit.tenantOf(request)).slug }));
@@ -127,6 +137,10 @@ describe('a feature module registered with one line', () => {
     const config = await t.get('/v2/auth/config');
     assert.deepEqual(config.body.test_factor, { enabled: true });
     assert.deepEqual(config.body.login_methods, { password: true });
+    const discovery = await t.get('/.well-known/openid-configuration');
+    assert.equal(discovery.body.test_factor_supported, true);
+    assert.ok((discovery.body.scopes_supported as string[]).includes('test_badge'));
+    assert.ok((discovery.body.claims_supported as string[]).includes('test_badge'));
   });
 
   test('the API login of a user with the factor stops at the second step; the right code completes it', async () => {
@@ -224,10 +238,10 @@ describe('a feature module registered with one line', () => {
 
   test('the hosted sign-in of an OpenID Connect authorization asks for the code; the ID token carries the amr', async () => {
     const user = await registered('mfa');
-    const c = await t.createClient({ firstParty: true });
+    const c = await t.createClient({ firstParty: true, scopes: ['openid', 'test_badge'] });
     const config = await t.rp(c);
     const agent = new HttpAgent();
-    const req = await authRequest(config, c);
+    const req = await authRequest(config, c, { scope: 'openid test_badge' });
     const landing = await authorize(agent, req.url, user);
     const page = expectPage(landing, 'the second-step page', (p) => p.html.includes('name="mfa_token"'));
     assert.equal(page.status, 200);
@@ -240,6 +254,7 @@ describe('a feature module registered with one line', () => {
     const redirect = await agent.submit(again, { code: CODE });
     const tokens = await exchange(config, req, callbackOf(redirect, req.redirectUri));
     assert.deepEqual(tokens.claims()!.amr, ['pwd', 'otp', 'mfa']);
+    assert.match(String(tokens.claims()!.test_badge), /^badge-/, "the module's scope released its claim");
   });
 
   test('an API challenge cannot be completed on the hosted page, and the sign-in page shows the module link', async () => {

@@ -32,7 +32,7 @@ describe('grant registry', () => {
     assert.deepEqual(GRANT_TYPES, ['authorization_code', 'refresh_token', 'client_credentials']);
     assert.deepEqual(Object.keys(GRANTS), GRANT_TYPES);
     assert.deepEqual(DEFAULT_GRANT_TYPES, ['authorization_code', 'refresh_token']);
-    assert.deepEqual(discoveryDocument('https://x').grant_types_supported, GRANT_TYPES);
+    assert.deepEqual(discoveryDocument('https://x', STANDARD_SCOPES).grant_types_supported, GRANT_TYPES);
     assert.equal(isGrantType('password'), false);
     assert.equal(isGrantType('toString'), false, 'own keys only');
   });
@@ -40,7 +40,7 @@ describe('grant registry', () => {
 
 describe('scope registry', () => {
   test('discovery lists the scopes and every claim they release, after the ID token claims', () => {
-    const doc = discoveryDocument('https://x');
+    const doc = discoveryDocument('https://x', STANDARD_SCOPES);
     assert.deepEqual(doc.scopes_supported, [
       'openid',
       'profile',

@@ -2,7 +2,6 @@
 // token's subject is the client; scopes must be among the client's allowed scopes and cannot be the
 // user scopes (openid, profile, ...). No refresh token and no ID token: the client can simply ask again.
 import { InvalidScope, UnauthorizedClient } from '../errors.js';
-import { STANDARD_SCOPES } from '../scope-registry.js';
 import { formatScope, parseScope } from '../scopes.js';
 import type { Grant } from './grant.js';
 
@@ -11,7 +10,7 @@ export const clientCredentialsGrant: Grant = async (ctx) => {
   if (client.type !== 'confidential')
     throw new UnauthorizedClient('Only confidential clients may use client_credentials.');
   const requested = parseScope(params.scope);
-  const refused = requested.filter((s) => STANDARD_SCOPES.isAboutUser(s) || !client.scopes.includes(s));
+  const refused = requested.filter((s) => ctx.scopes.isAboutUser(s) || !client.scopes.includes(s));
   if (refused.length > 0) throw new InvalidScope(`Scope not allowed for this grant: ${refused.join(' ')}.`);
   const scope = formatScope(requested);
   const accessToken = await ctx.accessTokens.issue({

@@ -10,6 +10,7 @@ import type { Database } from '../../db/database.js';
 import type { Tenant } from '../../tenants/tenants.js';
 import type { AccessTokens } from '../../tokens/access-tokens.js';
 import type { IdTokens } from '../id-tokens.js';
+import type { ScopeRegistry } from '../scope-registry.js';
 
 /** The first-party token response, with what OAuth adds: the granted scope, an ID token, no refresh token for some grants. */
 export type TokenResponse = Omit<FirstPartyTokens, 'refresh_token'> & {
@@ -29,6 +30,8 @@ export interface GrantContext {
   refreshTokens: RefreshTokens;
   accessTokens: AccessTokens;
   idTokens: IdTokens;
+  /** The scopes this build knows (standard, plus feature modules') and the claims each releases. */
+  scopes: ScopeRegistry;
   logger: Logger;
 }
 

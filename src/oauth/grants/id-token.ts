@@ -1,7 +1,6 @@
 // The ID token a grant returns alongside its access token when `openid` is in scope.
 import { findUserById, type UserRow } from '../../db/repositories/users.js';
 import { InvalidGrant } from '../errors.js';
-import { STANDARD_SCOPES } from '../scope-registry.js';
 import type { GrantContext } from './grant.js';
 
 /** The ID token a grant returns with `openid` in scope, with the user's claims for those scopes. */
@@ -31,6 +30,6 @@ export async function idTokenFor(
     amr: grant.amr,
     nonce: grant.nonce,
     accessToken: grant.accessToken,
-    claims: STANDARD_SCOPES.userClaims(user, grant.scopes),
+    claims: ctx.scopes.userClaims(user, grant.scopes),
   });
 }
