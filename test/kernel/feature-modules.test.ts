@@ -254,7 +254,7 @@ describe('a feature module registered with one line', () => {
     const redirect = await agent.submit(again, { code: CODE });
     const tokens = await exchange(config, req, callbackOf(redirect, req.redirectUri));
     assert.deepEqual(tokens.claims()!.amr, ['pwd', 'otp', 'mfa']);
-    assert.match(String(tokens.claims()!.test_badge), /^badge-/, "the module's scope released its claim");
+    assert.match(tokens.claims()!.test_badge as string, /^badge-/, "the module's scope released its claim");
   });
 
   test('an API challenge cannot be completed on the hosted page, and the sign-in page shows the module link', async () => {
