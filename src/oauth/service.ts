@@ -9,16 +9,11 @@ import type { RefreshTokens } from '../auth/refresh.js';
 import type { SessionAccess } from '../auth/session-access.js';
 import type { Client, Clients } from '../clients/clients.js';
 import type { Config } from '../config.js';
-import { hashToken, looksLikeOpaqueToken, newOpaqueToken } from '../crypto/tokens.js';
+import { hashToken, newOpaqueToken } from '../crypto/tokens.js';
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/database.js';
 import { insertAuditEvent } from '../db/repositories/audit.js';
-import {
-  findConsent,
-  findRefreshToken,
-  insertAuthorizationCode,
-  saveConsent,
-} from '../db/repositories/oauth.js';
+import { findConsent, insertAuthorizationCode, saveConsent } from '../db/repositories/oauth.js';
 import { findUserById } from '../db/repositories/users.js';
 import { HelloJohnError } from '../errors.js';
 import { noAuthEvents, type AuthEvents } from '../observability/metrics.js';
@@ -50,8 +45,10 @@ import {
 import { GRANTS, isGrantType, type GrantContext, type TokenResponse } from './grants/index.js';
 import type { IdTokens } from './id-tokens.js';
 import type { Interaction, InteractionSealer } from './interaction.js';
-import { comparableUri, registeredUri } from './redirect-uris.js';
+import { comparableUri } from './redirect-uris.js';
 import { discoveryDocument } from './discovery.js';
+import { EndSessions, type LogoutOutcome } from './end-session.js';
+import { TokenIntrospection } from './token-introspection.js';
 import type { ScopeRegistry } from './scope-registry.js';
 import { formatScope } from './scopes.js';
 
@@ -63,10 +60,7 @@ export type AuthorizeOutcome =
   | { kind: 'login'; interaction: Interaction }
   | { kind: 'consent'; interaction: Interaction; client: Client; scopes: string[] };
 
-export type LogoutOutcome =
-  | { kind: 'error_page'; error: OAuthError }
-  | { kind: 'confirm'; params: Record<string, string> }
-  | { kind: 'done'; endSessionId: string | null; redirectTo: string | null };
+export type { LogoutOutcome } from './end-session.js';
 
 export interface OAuthServiceDeps {
   db: Database;
@@ -92,8 +86,13 @@ export class OAuthService {
   private readonly events: AuthEvents;
   private readonly checkDeps: CheckDeps;
 
+  private readonly introspection: TokenIntrospection;
+  private readonly endSessions: EndSessions;
+
   constructor(private readonly deps: OAuthServiceDeps) {
     this.events = deps.events ?? noAuthEvents;
+    this.introspection = new TokenIntrospection(deps);
+    this.endSessions = new EndSessions(deps);
     this.checkDeps = {
       findClient: (tenant, clientId) => deps.clients.get(tenant, clientId),
       idTokenHint: (tenant, token, clientId) => deps.idTokens.verifyHint(tenant, token, clientId),
@@ -316,134 +315,28 @@ export class OAuthService {
   }
 
   /** RFC 7009: ends the grant behind a refresh or access token of this client. Unknown tokens are fine. */
-  async revoke(tenant: Tenant, client: Client, token: string, meta: RequestMeta): Promise<void> {
-    const sessionId = await this.sessionOfToken(tenant, client, token);
-    if (!sessionId) return;
-    await this.deps.sessionAccess.revokeSessions(tenant, { sessionId }, 'revoked_by_client');
-    await insertAuditEvent(this.deps.db, {
-      tenantId: tenant.id,
-      type: auditEvents.oauthTokenRevoked,
-      ip: meta.ip,
-      userAgent: meta.userAgent,
-      data: { client_id: client.clientId, session_id: sessionId },
-    });
+  revoke(tenant: Tenant, client: Client, token: string, meta: RequestMeta): Promise<void> {
+    return this.introspection.revoke(tenant, client, token, meta);
   }
 
   /** RFC 7662 for confidential clients: their own tokens, or (resource servers) any of the tenant (§4). */
-  async introspect(tenant: Tenant, client: Client, token: string): Promise<Record<string, unknown>> {
-    if (client.type !== 'confidential') throw new InvalidClient('Only confidential clients may introspect.');
-    const inactive = { active: false };
-    if (looksLikeOpaqueToken(token)) {
-      const refresh = await findRefreshToken(this.deps.db, tenant.id, hashToken(token));
-      if (!refresh?.active || !mayIntrospect(client, refresh.client_id)) return inactive;
-      return {
-        active: true,
-        token_type: 'refresh_token',
-        scope: refresh.scope,
-        client_id: refresh.client_id ?? undefined,
-        sub: refresh.user_id,
-        iss: tenant.issuer,
-        iat: Math.floor(refresh.created_at.getTime() / 1000),
-        exp: Math.floor(refresh.expires_at.getTime() / 1000),
-      };
-    }
-    try {
-      const claims = await this.deps.accessTokens.verify(token, tenant);
-      if (!mayIntrospect(client, claims.client_id)) return inactive;
-      if (claims.sid) await this.deps.sessionAccess.authenticate(tenant, token);
-      return {
-        active: true,
-        token_type: 'Bearer',
-        scope: claims.scope,
-        client_id: claims.client_id,
-        sub: claims.sub,
-        iss: claims.iss,
-        aud: claims.aud,
-        iat: claims.iat,
-        exp: claims.exp,
-        jti: claims.jti,
-        ...(claims.sid ? { sid: claims.sid } : {}),
-      };
-    } catch (error) {
-      if (error instanceof InvalidTokenError) return inactive;
-      throw error;
-    }
-  }
-
-  private async sessionOfToken(tenant: Tenant, client: Client, token: string): Promise<string | null> {
-    if (looksLikeOpaqueToken(token)) {
-      const refresh = await findRefreshToken(this.deps.db, tenant.id, hashToken(token));
-      return refresh && refresh.client_id === client.clientId ? refresh.session_id : null;
-    }
-    try {
-      const claims = await this.deps.accessTokens.verify(token, tenant);
-      return claims.client_id === client.clientId && claims.sid ? claims.sid : null;
-    } catch (error) {
-      if (error instanceof InvalidTokenError) return null;
-      throw error;
-    }
+  introspect(tenant: Tenant, client: Client, token: string): Promise<Record<string, unknown>> {
+    return this.introspection.introspect(tenant, client, token);
   }
 
   // --- RP-initiated logout ---------------------------------------------------------------------------
 
-  /**
-   * OpenID Connect RP-Initiated Logout 1.0. A valid id_token_hint for the signed-in user ends the session
-   * at once; otherwise the user confirms first (`confirmed`), so a third-party page cannot sign people
-   * out. post_logout_redirect_uri must name a registered one of the client (redirect-uris.ts); otherwise no
-   * redirect.
-   */
-  async logout(
+  logout(
     tenant: Tenant,
     raw: Record<string, string | string[] | undefined>,
     session: SignedIn | null,
     confirmed: boolean,
   ): Promise<LogoutOutcome> {
-    try {
-      const params = singleValued(raw);
-      const hint = params.id_token_hint
-        ? await this.deps.idTokens.verifyHint(tenant, params.id_token_hint)
-        : null;
-      // The hint must be an ID token issued to one client of this tenant (the one named, if any).
-      if (params.id_token_hint && (!hint || hint.aud.length !== 1))
-        throw new InvalidRequest('The id_token_hint is not valid.');
-      if (params.client_id && hint && !hint.aud.includes(params.client_id))
-        throw new InvalidRequest('The client_id does not match the id_token_hint.');
-      const clientId = params.client_id ?? hint?.aud[0];
-      const client = clientId ? await this.deps.clients.get(tenant, clientId) : null;
-      if (hint && !client) throw new InvalidRequest('The id_token_hint is not valid.');
-
-      let redirectTo: string | null = null;
-      const uri = params.post_logout_redirect_uri;
-      if (uri !== undefined) {
-        if (!client)
-          throw new InvalidRequest('post_logout_redirect_uri needs a client_id or an id_token_hint.');
-        const registered = registeredUri(client.postLogoutRedirectUris, uri);
-        if (registered === undefined)
-          throw new InvalidRequest('The post_logout_redirect_uri is not registered for this client.');
-        const target = new URL(registered);
-        if (params.state !== undefined) target.searchParams.set('state', params.state);
-        redirectTo = target.href;
-      }
-
-      const hintMatches = hint !== null && session !== null && hint.sub === session.userId;
-      if (session && !confirmed && !hintMatches) return { kind: 'confirm', params };
-      return { kind: 'done', endSessionId: session?.sessionId ?? null, redirectTo };
-    } catch (error) {
-      if (error instanceof OAuthError) return { kind: 'error_page', error };
-      throw error;
-    }
+    return this.endSessions.logout(tenant, raw, session, confirmed);
   }
 
-  async endSession(tenant: Tenant, session: SignedIn, meta: RequestMeta): Promise<void> {
-    await this.deps.sessionAccess.revokeSessions(tenant, { sessionId: session.sessionId }, 'logout');
-    await insertAuditEvent(this.deps.db, {
-      tenantId: tenant.id,
-      type: auditEvents.userLogout,
-      userId: session.userId,
-      ip: meta.ip,
-      userAgent: meta.userAgent,
-      data: { via: 'oauth2/logout' },
-    });
+  endSession(tenant: Tenant, session: SignedIn, meta: RequestMeta): Promise<void> {
+    return this.endSessions.end(tenant, session, meta);
   }
 }
 
@@ -451,10 +344,6 @@ export class OAuthService {
 function masked(email: string): string {
   const at = email.lastIndexOf('@');
   return `${email.slice(0, 1)}…${email.slice(at)}`;
-}
-
-function mayIntrospect(client: Client, tokenClientId: string | null | undefined): boolean {
-  return client.resourceServer || tokenClientId === client.clientId;
 }
 
 function errorParams(error: OAuthError, state: string | undefined): Record<string, string> {
