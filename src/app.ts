@@ -12,6 +12,8 @@ import { healthRoutes } from './http/health.js';
 import { buildManagementServer } from './http/management.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { metricsRoutes } from './http/metrics.js';
+import { openApiRoutes, registerOpenApi } from './http/openapi.js';
+import { addSharedSchemas } from './http/schemas/common.js';
 import { Metrics, instrumentDatabase } from './observability/metrics.js';
 import { redactUrl } from './log.js';
 import { RangeApiBreachedChecker } from './auth/breached.js';
@@ -243,6 +245,9 @@ export async function buildApp(config: Config, appDeps: AppDeps): Promise<Fastif
 
   registerErrorHandling(app);
   registerSecurityHeaders(app, config.http.baseUrl.protocol === 'https:');
+  addSharedSchemas(app);
+  // Before any route: the document is collected from the routes as they are added.
+  await registerOpenApi(app, config);
   if (config.http.corsOrigins.length > 0) {
     await app.register(cors, { origin: config.http.corsOrigins, credentials: true });
   }
@@ -295,6 +300,8 @@ export async function buildApp(config: Config, appDeps: AppDeps): Promise<Fastif
       baseUrl: config.http.baseUrl.href.replace(/\/$/, ''),
     });
   }
+
+  await app.register(openApiRoutes);
 
   if (deps.sweeper !== false) {
     const sweeper = startSweeper(deps.db, config.sweeper, deps.logger, (result) =>

@@ -1,13 +1,36 @@
 // Small request helpers shared by the route plugins: which tenant a request is for, who sent it, and the
 // bearer token it carries. Parsing only; no business rules.
 import type { FastifyRequest } from 'fastify';
-import type { RequestMeta } from '../auth/service.js';
+import type { AuthService, RequestMeta } from '../auth/service.js';
+import type { Config } from '../config.js';
 import { HelloJohnError } from '../errors.js';
 import type { Tenant, Tenants } from '../tenants/tenants.js';
+import { InvalidTokenError } from '../tokens/access-tokens.js';
 
 /** Finds the tenant a client belongs to (client ids are globally unique). */
 export interface ClientTenantLookup {
   findAnyTenant(clientId: string): Promise<{ tenantId: string } | null>;
+}
+
+/** What the first-party API's route plugins are given (src/http/auth.ts and the plugins it registers). */
+export interface AuthApiOptions {
+  auth: AuthService;
+  /** A client_id in the request names its tenant. */
+  clients: ClientTenantLookup;
+  tenants: Tenants;
+  config: Config;
+}
+
+/** The string a request part (params, body, query: whatever the route's schema made of it) holds under `key`. */
+function stringIn(part: unknown, key: 'tenant' | 'tenant_id' | 'client_id'): string | undefined {
+  if (typeof part !== 'object' || part === null) return undefined;
+  const value: unknown = Reflect.get(part, key);
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** The tenant the `/t/{tenant}` prefix names, if the request came that way. */
+export function tenantInPath(request: FastifyRequest): string | undefined {
+  return stringIn(request.params, 'tenant');
 }
 
 /**
@@ -20,12 +43,11 @@ export async function tenantOf(
   tenants: Tenants,
   clients?: ClientTenantLookup,
 ): Promise<Tenant> {
-  const fromPath = (request.params as { tenant?: string } | undefined)?.tenant;
-  const body = request.body as { tenant_id?: unknown; client_id?: unknown } | undefined;
-  const query = request.query as { tenant_id?: unknown; client_id?: unknown } | undefined;
-  const pick = (values: unknown[]) => values.find((v): v is string => typeof v === 'string' && v !== '');
-  const named = pick([body?.tenant_id, query?.tenant_id]);
-  const clientId = clients ? pick([body?.client_id, query?.client_id]) : undefined;
+  const fromPath = tenantInPath(request);
+  const named = stringIn(request.body, 'tenant_id') ?? stringIn(request.query, 'tenant_id');
+  const clientId = clients
+    ? (stringIn(request.body, 'client_id') ?? stringIn(request.query, 'client_id'))
+    : undefined;
   let ofClient: Tenant | null = null;
   if (clientId !== undefined) {
     const client = await clients!.findAnyTenant(clientId);
@@ -43,6 +65,13 @@ export async function tenantOf(
     throw new HelloJohnError('invalid_request', 'client_id belongs to another tenant.');
   }
   return tenant;
+}
+
+/** The signed-in user behind the request's bearer access token, with its live session (account API rules). */
+export async function accountOf(auth: AuthService, request: FastifyRequest, t: Tenant) {
+  const token = bearerToken(request);
+  if (!token) throw new InvalidTokenError('An access token is required (Authorization: Bearer ...).');
+  return auth.authenticateAccount(t, token);
 }
 
 export function metaOf(request: FastifyRequest): RequestMeta {

@@ -2,7 +2,8 @@
 // Server-rendered, usable without JavaScript, every form CSRF-protected. When an authorization is in
 // progress its interaction id rides along, and a successful sign-in or consent continues it.
 import formbody from '@fastify/formbody';
-import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { normalizedEmail } from '../auth/email-address.js';
 import { HelloJohnError } from '../errors.js';
@@ -23,7 +24,8 @@ import {
 import { metaOf, tenantOf } from './context.js';
 import { renderErrorsAsPages } from './page-errors.js';
 import { passwordPageRoutes } from './password-pages.js';
-import { Csrf, Email, InteractionId, InteractionQuery, Name, Password, TenantParams } from './schemas.js';
+import { FORM, SECURITY, redirect, tenantPath } from './schemas/common.js';
+import { ConsentForm, InteractionQuery, LoginForm, RegisterForm, pageAnswers } from './schemas/pages.js';
 import { signedInPage } from './views/next-steps.js';
 import { SCOPE_DESCRIPTIONS, consentPage, loginPage, registerPage } from './views/pages.js';
 
@@ -32,8 +34,15 @@ export interface HostedPagesOptions extends FlowDeps {
   sessionTtlSeconds: number;
 }
 
-export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (app, options) => {
+export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (plugin, options) => {
   const { tenants, auth, oauth, cookies } = options;
+  const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
+  const params = tenantPath(app.prefix, {});
+  const page = { tags: ['pages'], security: SECURITY.sessionCookieOrNone, params };
+  const form = { ...page, consumes: FORM };
+  const continues = redirect(
+    'Signed in: on to the authorization in progress, or to /login (which shows who is signed in).',
+  );
   // HTML forms post url-encoded bodies; only in this plugin's scope (the JSON API stays JSON-only, or any
   // site could post a cross-origin form to it without a CORS preflight).
   await app.register(formbody, { bodyLimit: 16 * 1024 });
@@ -108,10 +117,18 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
   // --- sign in ---
   app.get(
     '/login',
-    { schema: { params: TenantParams, querystring: InteractionQuery } },
+    {
+      schema: {
+        ...page,
+        summary: 'The sign-in page',
+        description: 'Shows who is signed in when no authorization is in progress.',
+        querystring: InteractionQuery,
+        response: pageAnswers(),
+      },
+    },
     async (request, reply) => {
       const t = await tenant(request);
-      const id = (request.query as { interaction?: string }).interaction;
+      const id = request.query.interaction;
       const interaction = id ? currentInteraction(options, request, t, id) : null;
       if (id && !interaction) return interactionExpired(reply, t);
       const session = interaction ? null : await currentSession(options, request, t);
@@ -133,23 +150,26 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
     '/login',
     {
       schema: {
-        params: TenantParams,
-        body: Type.Object({
-          email: Email,
-          password: Password,
-          csrf_token: Type.Optional(Csrf),
-          interaction: Type.Optional(InteractionId),
-        }),
+        ...form,
+        summary: 'Sign in (the sign-in form)',
+        body: LoginForm,
+        response: {
+          ...pageAnswers(
+            {
+              200: 'The form_post page of the authorization in progress.',
+              401: 'The sign-in page again: invalid email or password.',
+              403: 'The sign-in page again (the account is blocked), or the form expired.',
+              429: 'The sign-in page again: too many attempts.',
+            },
+            [413, 415],
+          ),
+          303: continues,
+        },
       },
     },
     async (request, reply) => {
       const t = await tenant(request);
-      const body = request.body as {
-        email: string;
-        password: string;
-        csrf_token?: string;
-        interaction?: string;
-      };
+      const body = request.body;
       const form = checkForm(request, reply, t, body);
       if (!form.ok) return reply;
       try {
@@ -183,10 +203,17 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
 
   app.get(
     '/register',
-    { schema: { params: TenantParams, querystring: InteractionQuery } },
+    {
+      schema: {
+        ...page,
+        summary: 'The create-an-account page',
+        querystring: InteractionQuery,
+        response: pageAnswers(),
+      },
+    },
     async (request, reply) => {
       const t = await tenant(request);
-      const id = (request.query as { interaction?: string }).interaction;
+      const id = request.query.interaction;
       const interaction = id ? currentInteraction(options, request, t, id) : null;
       const page = registerPage(ctxOf(request, reply, t), {
         interaction: interaction ? id : undefined,
@@ -200,25 +227,26 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
     '/register',
     {
       schema: {
-        params: TenantParams,
-        body: Type.Object({
-          email: Email,
-          password: Password,
-          name: Type.Optional(Name),
-          csrf_token: Type.Optional(Csrf),
-          interaction: Type.Optional(InteractionId),
-        }),
+        ...form,
+        summary: 'Create an account (the create-an-account form)',
+        description: 'Signs the new account in and continues the authorization in progress.',
+        body: RegisterForm,
+        response: {
+          ...pageAnswers(
+            {
+              200: 'The form_post page of the authorization in progress.',
+              403: 'The form expired (its CSRF token is not valid).',
+              409: 'The page again: the email address is taken.',
+            },
+            [413, 415, 429],
+          ),
+          303: continues,
+        },
       },
     },
     async (request, reply) => {
       const t = await tenant(request);
-      const body = request.body as {
-        email: string;
-        password: string;
-        name?: string;
-        csrf_token?: string;
-        interaction?: string;
-      };
+      const body = request.body;
       const form = checkForm(request, reply, t, body);
       if (!form.ok) return reply;
       try {
@@ -250,9 +278,8 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
   await app.register(passwordPageRoutes, { tenants, auth, oauth, cookies, csrf: options.csrf });
 
   // --- consent ---
-  const showConsent = async (request: FastifyRequest, reply: FastifyReply) => {
+  const showConsent = async (request: FastifyRequest, reply: FastifyReply, id: string | undefined) => {
     const t = await tenant(request);
-    const id = (request.query as { interaction?: string }).interaction;
     const interaction = currentInteraction(options, request, t, id);
     if (!interaction) return interactionExpired(reply, t);
     const session = await currentSession(options, request, t);
@@ -275,13 +302,12 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
     return sendHtml(reply, 200, page, { formTarget: outcome.interaction.params.redirect_uri });
   };
 
-  const decideConsent = async (request: FastifyRequest, reply: FastifyReply) => {
+  const decideConsent = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    body: Static<typeof ConsentForm>,
+  ) => {
     const t = await tenant(request);
-    const body = request.body as {
-      decision: 'allow' | 'deny' | 'switch_account';
-      csrf_token?: string;
-      interaction: string;
-    };
     const form = checkForm(request, reply, t, body);
     if (!form.ok) return reply;
     const session = await currentSession(options, request, t);
@@ -306,14 +332,35 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
     return sendOutcome(options, reply, t, outcome);
   };
 
-  const ConsentBody = Type.Object({
-    decision: Type.Union([Type.Literal('allow'), Type.Literal('deny'), Type.Literal('switch_account')]),
-    csrf_token: Type.Optional(Csrf),
-    interaction: InteractionId,
-  });
+  const onward = redirect('On to the client with the result, or to the sign-in page.');
   for (const path of ['/consent', '/oauth2/consent']) {
-    app.get(path, { schema: { params: TenantParams, querystring: InteractionQuery } }, showConsent);
-    app.post(path, { schema: { params: TenantParams, body: ConsentBody } }, decideConsent);
+    app.get(
+      path,
+      {
+        schema: {
+          ...page,
+          summary: 'The consent page',
+          querystring: InteractionQuery,
+          response: { ...pageAnswers(), 303: onward },
+        },
+      },
+      (request, reply) => showConsent(request, reply, request.query.interaction),
+    );
+    app.post(
+      path,
+      {
+        schema: {
+          ...form,
+          summary: 'Answer the consent page',
+          body: ConsentForm,
+          response: {
+            ...pageAnswers({ 403: 'The form expired (its CSRF token is not valid).' }, [413, 415]),
+            303: onward,
+          },
+        },
+      },
+      (request, reply) => decideConsent(request, reply, request.body),
+    );
   }
 };
 

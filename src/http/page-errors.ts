@@ -7,6 +7,7 @@ import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { HelloJohnError } from '../errors.js';
 import type { Tenant, Tenants } from '../tenants/tenants.js';
 import { sendErrorPage } from './authorization-flow.js';
+import { tenantInPath } from './context.js';
 import type { PageErrorKind } from './views/error-messages.js';
 
 export function renderErrorsAsPages(app: FastifyInstance, tenants: Tenants): void {
@@ -30,7 +31,7 @@ function pageErrorKind(error: FastifyError): PageErrorKind | null {
 /** The tenant the page is for, for its branding; null when the path names none that exists. */
 async function tenantOrNull(request: FastifyRequest, tenants: Tenants): Promise<Tenant | null> {
   try {
-    return await tenants.resolve((request.params as { tenant?: string } | undefined)?.tenant);
+    return await tenants.resolve(tenantInPath(request));
   } catch {
     return null;
   }
