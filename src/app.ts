@@ -2,7 +2,12 @@
 import { randomUUID } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyPluginAsync,
+} from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
@@ -13,6 +18,8 @@ import { healthRoutes } from './http/health.js';
 import { buildManagementServer } from './http/management.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { metricsRoutes } from './http/metrics.js';
+import { openApiRoutes, registerOpenApi } from './http/openapi.js';
+import { addSharedSchemas } from './http/schemas/common.js';
 import { Metrics, instrumentDatabase } from './observability/metrics.js';
 import { redactUrl } from './log.js';
 import { buildServices, migrationSequence, type Services } from './composition.js';
@@ -23,7 +30,7 @@ import { Cookies } from './http/cookies.js';
 import { Csrf } from './http/csrf.js';
 import type { FlowDeps } from './http/authorization-flow.js';
 import { routeKit } from './http/route-kit.js';
-import type { FeatureModule } from './kernel/module.js';
+import type { FeatureModule, RouteKit } from './kernel/module.js';
 import { homePageRoutes } from './http/home-page.js';
 import { hostedPageRoutes } from './http/hosted-pages.js';
 import { oauthRoutes } from './http/oauth.js';
@@ -139,6 +146,9 @@ export async function buildApp(config: Config, appDeps: AppDeps): Promise<Fastif
 
   registerErrorHandling(app);
   registerSecurityHeaders(app, config.http.baseUrl.protocol === 'https:');
+  addSharedSchemas(app);
+  // Before any route: the document is collected from the routes as they are added.
+  await registerOpenApi(app, config);
   if (config.http.corsOrigins.length > 0) {
     await app.register(cors, { origin: config.http.corsOrigins, credentials: true });
   }
@@ -179,7 +189,7 @@ export async function buildApp(config: Config, appDeps: AppDeps): Promise<Fastif
   // Every tenant-scoped route exists at the root (default tenant) and under /t/{slug}.
   for (const prefix of ['', '/t/:tenant']) {
     await app.register(authRoutes, { prefix, services, kit });
-    for (const { routes } of parts) if (routes) await app.register(routes, { prefix, kit });
+    for (const { routes } of parts) if (routes) await app.register(noStore(routes), { prefix, kit });
     await app.register(jwksRoutes, { prefix, keys: services.keys, tenants: services.tenants });
     await app.register(oauthRoutes, { prefix, ...flow, tenants: services.tenants });
     await app.register(hostedPageRoutes, {
@@ -202,6 +212,8 @@ export async function buildApp(config: Config, appDeps: AppDeps): Promise<Fastif
       baseUrl: config.http.baseUrl.href.replace(/\/$/, ''),
     });
   }
+
+  await app.register(openApiRoutes);
 
   if (deps.sweeper !== false) {
     const sweeper = startSweeper(
@@ -226,4 +238,17 @@ declare module 'fastify' {
     /** The management listener's server (/metrics, /health, /ready); see src/http/management.ts. */
     management: FastifyInstance;
   }
+}
+
+/** A module's JSON routes, in a scope whose answers (tokens, sessions, account data) are never cached. */
+function noStore(routes: FastifyPluginAsync<{ kit: RouteKit }>): FastifyPluginAsync<{ kit: RouteKit }> {
+  return async (scope, { kit }) => {
+    scope.addHook('onSend', (_request, reply, payload, done) => {
+      reply.header('cache-control', 'no-store');
+      reply.header('pragma', 'no-cache');
+      done(null, payload);
+    });
+    // Only the kit: the options also carry this scope's prefix, which the child would add a second time.
+    await scope.register(routes, { kit });
+  };
 }

@@ -161,6 +161,13 @@ export function buildServices(config: Config, deps: ServiceDeps): Services {
     secondFactors,
     secretboxMasterKey: masterKeys.secretbox,
     challengeTtlMs: SECOND_STEP_TTL_MS,
+    limits,
+    lockout,
+    spentChallenges: store.limiter({
+      name: 'login-challenge:spent',
+      points: 1,
+      durationSeconds: Math.ceil(SECOND_STEP_TTL_MS / 1000),
+    }),
     events,
   });
   const registration = new Registration({

@@ -1,31 +1,43 @@
-// First-party auth API: /v2/auth/* (register, login, refresh, logout, config, the user's sessions),
-// /v2/me and /v2/mfa/challenge. Routes parse and validate, call the services, and shape the response.
-// Feature modules add their own routes (email verification, password reset, /v2/session…).
+// First-party auth API: /v2/auth/* (register, login, refresh, logout, configuration), /v2/mfa/challenge,
+// with the account routes (account.ts) in this plugin's scope. Routes parse and validate, call the
+// services, and shape the response. Feature modules add their own routes (email verification, password
+// reset, /v2/session…).
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import type { PasswordCredentials } from '../auth/password-authenticator.js';
-import { publicPolicy } from '../auth/password-policy.js';
 import type { Login } from '../auth/login.js';
 import type { PasswordAuthenticator } from '../auth/password-authenticator.js';
+import { publicPolicy } from '../auth/password-policy.js';
 import type { RefreshTokens } from '../auth/refresh.js';
 import type { Registration } from '../auth/registration.js';
 import type { SessionAccess } from '../auth/session-access.js';
 import type { Config } from '../config.js';
 import type { Authenticator } from '../kernel/authentication.js';
-import { HelloJohnError } from '../errors.js';
 import type { ModuleParts, RouteKit } from '../kernel/module.js';
+import { accountRoutes } from './account.js';
 import { metaOf } from './context.js';
 import {
+  AuthConfig,
+  BrowserLoginResponse,
   Credentials,
+  PasswordPolicy,
+  PublicUser,
+  SecondStepRequired,
+  TenantFields,
+  TokenResponse,
+} from './schemas/auth.js';
+import {
+  BODY_ERRORS,
+  Email,
   Name,
   OpaqueToken,
   Password,
-  Email,
-  TenantId,
-  TenantParams,
+  SECURITY,
   TenantQuery,
-  Uuid,
-} from './schemas.js';
+  errors,
+  noContent,
+  tenantPath,
+} from './schemas/common.js';
 
 export interface AuthRoutesOptions {
   services: {
@@ -42,8 +54,9 @@ export interface AuthRoutesOptions {
   kit: RouteKit;
 }
 
-export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, { services, kit }) => {
-  const { registration, login, passwordAuthenticator: password, refreshTokens, sessionAccess } = services;
+export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (plugin, { services, kit }) => {
+  const { registration, login, passwordAuthenticator: password, refreshTokens } = services;
+  const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
   // Token and session responses must never be cached by browsers or proxies.
   app.addHook('onSend', (_request, reply, payload, done) => {
     reply.header('cache-control', 'no-store');
@@ -52,61 +65,91 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, { s
   });
 
   const tenant = kit.tenantOf;
-  const requireBearer = kit.account;
+  const params = tenantPath(app.prefix, {});
+  const tags = ['auth'];
 
   app.post(
     '/v2/auth/register',
     {
       schema: {
-        params: TenantParams,
+        summary: 'Create an account',
+        description: 'Answers with tokens too, unless the tenant requires a verified email first.',
+        tags,
+        params,
         body: Type.Object(
-          {
-            email: Email,
-            password: Password,
-            name: Type.Optional(Name),
-            tenant_id: Type.Optional(TenantId),
-            client_id: Type.Optional(TenantId),
-          },
+          { email: Email, password: Password, name: Type.Optional(Name), ...TenantFields },
           { additionalProperties: false },
         ),
+        response: {
+          201: Type.Object({
+            user: PublicUser,
+            ...Type.Partial(TokenResponse).properties,
+          }),
+          ...errors(...BODY_ERRORS, 404, 409, 429),
+        },
       },
     },
     async (request, reply) => {
-      const body = request.body as { email: string; password: string; name?: string };
-      const result = await registration.register(await tenant(request), body, metaOf(request));
+      const result = await registration.register(await tenant(request), request.body, metaOf(request));
       return reply.code(201).send({ user: result.user, ...(result.tokens ?? {}) });
     },
   );
 
-  app.post('/v2/auth/login', { schema: { params: TenantParams, body: Credentials } }, async (request) => {
-    const body = request.body as PasswordCredentials;
-    const outcome = await login.api(await tenant(request), password, body, metaOf(request));
-    return outcome.kind === 'second_step' ? kit.secondStepResponse(outcome.challenge) : outcome.result;
-  });
+  app.post(
+    '/v2/auth/login',
+    {
+      schema: {
+        summary: 'Sign in with email and password',
+        tags,
+        params,
+        body: Credentials,
+        response: {
+          200: Type.Union([TokenResponse, SecondStepRequired], {
+            description: 'Tokens, or (a second factor applies) the challenge of the second step.',
+          }),
+          ...errors(...BODY_ERRORS, 401, 403, 404, 429),
+        },
+      },
+    },
+    async (request) => {
+      const outcome = await login.api(await tenant(request), password, request.body, metaOf(request));
+      return outcome.kind === 'second_step' ? kit.secondStepResponse(outcome.challenge) : outcome.result;
+    },
+  );
 
   app.post(
     '/v2/mfa/challenge',
     {
       schema: {
-        params: TenantParams,
+        summary: 'Complete a sign-in that needs its second step',
+        description:
+          'With the `mfa_token` a login answered, one of its `factors` and the code: the tokens of an API ' +
+          'login, or the session cookie of a browser-session login.',
+        tags,
+        params,
         body: Type.Object(
           {
             mfa_token: Type.String({ minLength: 1, maxLength: 4096 }),
             factor: Type.String({ minLength: 1, maxLength: 64 }),
             code: Type.String({ minLength: 1, maxLength: 256 }),
-            tenant_id: Type.Optional(TenantId),
-            client_id: Type.Optional(TenantId),
+            ...TenantFields,
           },
           { additionalProperties: false },
         ),
+        response: {
+          200: Type.Union([TokenResponse, BrowserLoginResponse]),
+          ...errors(...BODY_ERRORS, 401, 404, 429),
+        },
       },
     },
     async (request, reply) => {
       const t = await tenant(request);
-      const body = request.body as { mfa_token: string; factor: string; code: string };
+      const { mfa_token: challenge, factor, code } = request.body;
+      // Logins of the JSON API and of /v2/session end here; a hosted page's ends on its page (CSRF, the flow).
       const done = await login.completeSecondStep(
         t,
-        { challenge: body.mfa_token, factor: body.factor, code: body.code },
+        { challenge, factor, code },
+        ['api', 'session'],
         metaOf(request),
       );
       if (done.kind === 'api') return done.tokens;
@@ -120,44 +163,45 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, { s
     '/v2/auth/refresh',
     {
       schema: {
-        params: TenantParams,
-        body: Type.Object(
-          {
-            refresh_token: OpaqueToken,
-            tenant_id: Type.Optional(TenantId),
-            client_id: Type.Optional(TenantId),
-          },
-          { additionalProperties: false },
-        ),
+        summary: 'Exchange a refresh token for new tokens',
+        tags,
+        params,
+        body: Type.Object({ refresh_token: OpaqueToken, ...TenantFields }, { additionalProperties: false }),
+        response: { 200: TokenResponse, ...errors(...BODY_ERRORS, 401, 404, 429) },
       },
     },
-    async (request) => {
-      const body = request.body as { refresh_token: string };
-      return refreshTokens.refresh(await tenant(request), body.refresh_token, metaOf(request));
-    },
+    async (request) =>
+      refreshTokens.refresh(await tenant(request), request.body.refresh_token, metaOf(request)),
   );
 
   app.post(
     '/v2/auth/logout',
     {
       schema: {
-        params: TenantParams,
+        summary: 'Sign out',
+        description:
+          'Ends the session of `refresh_token`, or of the bearer access token when none is given; ' +
+          '`all` ends every session of the user.',
+        tags,
+        security: SECURITY.bearerOrNone,
+        params,
         body: Type.Optional(
           Type.Object(
             {
               refresh_token: Type.Optional(OpaqueToken),
               all: Type.Optional(Type.Boolean()),
-              tenant_id: Type.Optional(TenantId),
+              tenant_id: TenantFields.tenant_id,
             },
             { additionalProperties: false },
           ),
         ),
+        response: { 204: noContent('Signed out.'), ...errors(...BODY_ERRORS, 401, 404) },
       },
     },
     async (request, reply) => {
       const t = await tenant(request);
-      const body = (request.body ?? {}) as { refresh_token?: string; all?: boolean };
-      const bearer = body.refresh_token === undefined ? (await requireBearer(request, t)).claims : undefined;
+      const body = request.body ?? {};
+      const bearer = body.refresh_token === undefined ? (await kit.account(request, t)).claims : undefined;
       await refreshTokens.logout(
         t,
         { refreshToken: body.refresh_token, all: body.all === true, bearer },
@@ -169,7 +213,15 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, { s
 
   app.get(
     '/v2/auth/config',
-    { schema: { params: TenantParams, querystring: TenantQuery } },
+    {
+      schema: {
+        summary: 'What a sign-in screen needs to know about the tenant',
+        tags,
+        params,
+        querystring: TenantQuery,
+        response: { 200: AuthConfig, ...errors(400, 404) },
+      },
+    },
     async (request) => {
       const t = await tenant(request);
       return {
@@ -187,57 +239,18 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, { s
 
   app.get(
     '/v2/auth/password-policy',
-    { schema: { params: TenantParams, querystring: TenantQuery } },
+    {
+      schema: {
+        summary: "The tenant's password rules",
+        tags,
+        params,
+        querystring: TenantQuery,
+        response: { 200: PasswordPolicy, ...errors(400, 404) },
+      },
+    },
     async (request) => publicPolicy(registration.passwordPolicy(await tenant(request))),
   );
 
-  app.get('/v2/me', { schema: { params: TenantParams, querystring: TenantQuery } }, async (request) => {
-    const t = await tenant(request);
-    const { session } = await requireBearer(request, t);
-    return sessionAccess.me(session);
-  });
-
-  app.get(
-    '/v2/auth/sessions',
-    { schema: { params: TenantParams, querystring: TenantQuery } },
-    async (request) => {
-      const t = await tenant(request);
-      const { claims } = await requireBearer(request, t);
-      return { sessions: await sessionAccess.list(t, claims.sub, claims.sid) };
-    },
-  );
-
-  app.get(
-    '/v2/auth/sessions/:id',
-    {
-      schema: {
-        params: Type.Object({ tenant: Type.Optional(Type.String()), id: Uuid }),
-        querystring: TenantQuery,
-      },
-    },
-    async (request) => {
-      const t = await tenant(request);
-      const { claims } = await requireBearer(request, t);
-      const id = (request.params as { id: string }).id.toLowerCase();
-      const session = (await sessionAccess.list(t, claims.sub, claims.sid)).find((s) => s.id === id);
-      if (!session) throw new HelloJohnError('not_found', 'No such session.');
-      return session;
-    },
-  );
-
-  app.delete(
-    '/v2/auth/sessions/:id',
-    {
-      schema: {
-        params: Type.Object({ tenant: Type.Optional(Type.String()), id: Uuid }),
-        querystring: TenantQuery,
-      },
-    },
-    async (request, reply) => {
-      const t = await tenant(request);
-      const { claims } = await requireBearer(request, t);
-      await sessionAccess.revokeOwn(t, claims.sub, (request.params as { id: string }).id, metaOf(request));
-      return reply.code(204).send();
-    },
-  );
+  // Children get their options spelled out: `options` carries this plugin's prefix, which they would add again.
+  await app.register(accountRoutes, { sessionAccess: services.sessionAccess, kit });
 };

@@ -10,6 +10,18 @@ export interface ClientTenantLookup {
   findAnyTenant(clientId: string): Promise<{ tenantId: string } | null>;
 }
 
+/** The string a request part (params, body, query: whatever the route's schema made of it) holds under `key`. */
+function stringIn(part: unknown, key: 'tenant' | 'tenant_id' | 'client_id'): string | undefined {
+  if (typeof part !== 'object' || part === null) return undefined;
+  const value: unknown = Reflect.get(part, key);
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** The tenant the `/t/{tenant}` prefix names, if the request came that way. */
+export function tenantInPath(request: FastifyRequest): string | undefined {
+  return stringIn(request.params, 'tenant');
+}
+
 /**
  * The tenant of a request: the `/t/{slug}` prefix, else `tenant_id` in the body or query, else the tenant
  * of `client_id` (first-party API only: pass `clients`), else the default tenant. Names that disagree are
@@ -20,12 +32,11 @@ export async function tenantOf(
   tenants: Tenants,
   clients?: ClientTenantLookup,
 ): Promise<Tenant> {
-  const fromPath = (request.params as { tenant?: string } | undefined)?.tenant;
-  const body = request.body as { tenant_id?: unknown; client_id?: unknown } | undefined;
-  const query = request.query as { tenant_id?: unknown; client_id?: unknown } | undefined;
-  const pick = (values: unknown[]) => values.find((v): v is string => typeof v === 'string' && v !== '');
-  const named = pick([body?.tenant_id, query?.tenant_id]);
-  const clientId = clients ? pick([body?.client_id, query?.client_id]) : undefined;
+  const fromPath = tenantInPath(request);
+  const named = stringIn(request.body, 'tenant_id') ?? stringIn(request.query, 'tenant_id');
+  const clientId = clients
+    ? (stringIn(request.body, 'client_id') ?? stringIn(request.query, 'client_id'))
+    : undefined;
   let ofClient: Tenant | null = null;
   if (clientId !== undefined) {
     const client = await clients!.findAnyTenant(clientId);

@@ -11,7 +11,7 @@ export type CookieKind = 'session' | 'interaction' | 'csrf';
 export class Cookies {
   constructor(private readonly sessions: Config['sessions']) {}
 
-  name(kind: CookieKind, t: Tenant): string {
+  name(kind: CookieKind, t: Pick<Tenant, 'slug'>): string {
     // The session cookie may be shared with a parent domain (SESSION_DOMAIN); the others never are.
     const hostOnly = kind !== 'session' || !this.sessions.domain;
     const base = `${this.sessions.secure && hostOnly ? '__Host-' : ''}hj_${kind}`;

@@ -1,21 +1,48 @@
 // Liveness and readiness. /health says the process is up; /ready says it can serve: the database
 // answers and its schema is the one this binary expects.
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Database } from '../db/database.js';
 import { migrationStatus, schemaProblem } from '../db/migrator.js';
 import type { Migration } from '../db/migrations/index.js';
 import { ServiceUnavailableError } from '../errors.js';
 import { sendError } from './errors.js';
+import { StringEnum, errors } from './schemas/common.js';
 
 export interface HealthOptions {
   db: Database;
   migrations: readonly Migration[];
 }
 
-export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { db, migrations }) => {
-  app.get('/health', async () => ({ status: 'ok' }));
+export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (plugin, { db, migrations }) => {
+  const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
+  const tags = ['health'];
+  app.get(
+    '/health',
+    {
+      schema: {
+        summary: 'Liveness: the process is up',
+        tags,
+        response: { 200: Type.Object({ status: StringEnum(['ok']) }), ...errors() },
+      },
+    },
+    async () => ({ status: 'ok' as const }),
+  );
 
-  app.get('/ready', async (request, reply) => {
+  const readySchema = {
+    summary: 'Readiness: the database answers and its schema is the expected one',
+    tags,
+    response: {
+      200: Type.Object({
+        status: StringEnum(['ready']),
+        database: StringEnum(['postgres', 'pglite']),
+        migrations: Type.Number({ description: 'Migrations applied.' }),
+      }),
+      ...errors(),
+    },
+  };
+  app.get('/ready', { schema: readySchema }, async (request, reply) => {
     let status;
     try {
       status = await migrationStatus(db, migrations);
@@ -32,6 +59,6 @@ export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, { db,
       schemaProblem(status, true) ??
       (status.pending > 0 ? `${status.pending} migration(s) pending: run hellojohn migrate` : null);
     if (problem) return sendError(reply, new ServiceUnavailableError(problem));
-    return { status: 'ready', database: db.kind, migrations: status.entries.length };
+    return { status: 'ready' as const, database: db.kind, migrations: status.entries.length };
   });
 };

@@ -2,7 +2,8 @@
 // Server-rendered, usable without JavaScript, every form CSRF-protected. When an authorization is in
 // progress its interaction id rides along, and a successful sign-in or consent continues it.
 import formbody from '@fastify/formbody';
-import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { normalizedEmail } from '../auth/email-address.js';
 import { HelloJohnError } from '../errors.js';
@@ -22,7 +23,15 @@ import {
 } from './authorization-flow.js';
 import { metaOf, tenantOf } from './context.js';
 import { renderErrorsAsPages } from './page-errors.js';
-import { Csrf, Email, InteractionId, InteractionQuery, Name, Password, TenantParams } from './schemas.js';
+import { FORM, SECURITY, redirect, tenantPath } from './schemas/common.js';
+import {
+  ConsentForm,
+  InteractionQuery,
+  LoginForm,
+  RegisterForm,
+  SecondStepForm,
+  pageAnswers,
+} from './schemas/pages.js';
 import { signedInPage } from './views/next-steps.js';
 import { SCOPE_DESCRIPTIONS, consentPage, loginPage, registerPage, secondStepPage } from './views/pages.js';
 import type { BrowserLogin } from '../auth/browser-sessions.js';
@@ -46,8 +55,15 @@ export interface HostedPagesOptions extends FlowDeps {
   loginLinks: readonly { href: string; label: string }[];
 }
 
-export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (app, options) => {
+export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (plugin, options) => {
   const { tenants, login, password, registration, oauth, cookies } = options;
+  const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
+  const params = tenantPath(app.prefix, {});
+  const page = { tags: ['pages'], security: SECURITY.sessionCookieOrNone, params };
+  const form = { ...page, consumes: FORM };
+  const continues = redirect(
+    'Signed in: on to the authorization in progress, or to /login (which shows who is signed in).',
+  );
   // HTML forms post url-encoded bodies; only in this plugin's scope (the JSON API stays JSON-only, or any
   // site could post a cross-origin form to it without a CORS preflight).
   await app.register(formbody, { bodyLimit: 16 * 1024 });
@@ -146,10 +162,18 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
   // --- sign in ---
   app.get(
     '/login',
-    { schema: { params: TenantParams, querystring: InteractionQuery } },
+    {
+      schema: {
+        ...page,
+        summary: 'The sign-in page',
+        description: 'Shows who is signed in when no authorization is in progress.',
+        querystring: InteractionQuery,
+        response: pageAnswers(),
+      },
+    },
     async (request, reply) => {
       const t = await tenant(request);
-      const id = (request.query as { interaction?: string }).interaction;
+      const id = request.query.interaction;
       const interaction = id ? currentInteraction(options, request, t, id) : null;
       if (id && !interaction) return interactionExpired(reply, t);
       const session = interaction ? null : await currentSession(options, request, t);
@@ -172,27 +196,30 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
     '/login',
     {
       schema: {
-        params: TenantParams,
-        body: Type.Object({
-          email: Email,
-          password: Password,
-          csrf_token: Type.Optional(Csrf),
-          interaction: Type.Optional(InteractionId),
-        }),
+        ...form,
+        summary: 'Sign in (the sign-in form)',
+        body: LoginForm,
+        response: {
+          ...pageAnswers(
+            {
+              200: 'The form_post page of the authorization in progress.',
+              401: 'The sign-in page again: invalid email or password.',
+              403: 'The sign-in page again (the account is blocked), or the form expired.',
+              429: 'The sign-in page again: too many attempts.',
+            },
+            [413, 415],
+          ),
+          303: continues,
+        },
       },
     },
     async (request, reply) => {
       const t = await tenant(request);
-      const body = request.body as {
-        email: string;
-        password: string;
-        csrf_token?: string;
-        interaction?: string;
-      };
+      const body = request.body;
       const form = checkForm(request, reply, t, body);
       if (!form.ok) return reply;
       try {
-        const outcome = await login.browser(t, password, body, metaOf(request));
+        const outcome = await login.browser(t, password, body, metaOf(request), 'page');
         return await continueLogin(request, reply, t, outcome, form.interaction);
       } catch (error) {
         if (!(error instanceof HelloJohnError) || error.code === 'service_unavailable') throw error;
@@ -213,31 +240,34 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
     '/login/second-step',
     {
       schema: {
-        params: TenantParams,
-        body: Type.Object({
-          mfa_token: Type.String({ maxLength: 4096 }),
-          factor: Type.String({ maxLength: 64 }),
-          code: Type.String({ maxLength: 256 }),
-          csrf_token: Type.Optional(Csrf),
-          interaction: Type.Optional(InteractionId),
-        }),
+        ...form,
+        summary: 'The second step of a sign-in (the code form)',
+        body: SecondStepForm,
+        response: {
+          ...pageAnswers(
+            {
+              200: 'The form_post page of the authorization in progress.',
+              400: 'The sign-in page again: the challenge expired or is not valid.',
+              401: 'The code page again: the code is not correct.',
+              403: 'The form expired.',
+              429: 'The code page again: too many attempts.',
+            },
+            [413, 415],
+          ),
+          303: continues,
+        },
       },
     },
     async (request, reply) => {
       const t = await tenant(request);
-      const body = request.body as {
-        mfa_token: string;
-        factor: string;
-        code: string;
-        csrf_token?: string;
-        interaction?: string;
-      };
+      const body = request.body;
       const form = checkForm(request, reply, t, body);
       if (!form.ok) return reply;
       try {
         const done = await login.completeSecondStep(
           t,
-          { challenge: body.mfa_token, factor: body.factor, code: body.code, kind: 'browser' },
+          { challenge: body.mfa_token, factor: body.factor, code: body.code },
+          ['page'],
           metaOf(request),
         );
         if (done.kind !== 'browser') throw new HelloJohnError('invalid_request', 'Not a browser sign-in.');
@@ -260,7 +290,8 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
           factors: labelled([body.factor]),
           error: error.description,
         });
-        return sendHtml(reply, error.status, page, {
+        // The error's own headers too: a factor's rate limit carries Retry-After.
+        return sendHtml(reply.headers(error.headers), error.status, page, {
           formTarget: targetOf(form.interaction),
         });
       }
@@ -281,10 +312,17 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
 
   app.get(
     '/register',
-    { schema: { params: TenantParams, querystring: InteractionQuery } },
+    {
+      schema: {
+        ...page,
+        summary: 'The create-an-account page',
+        querystring: InteractionQuery,
+        response: pageAnswers(),
+      },
+    },
     async (request, reply) => {
       const t = await tenant(request);
-      const id = (request.query as { interaction?: string }).interaction;
+      const id = request.query.interaction;
       const interaction = id ? currentInteraction(options, request, t, id) : null;
       const page = registerPage(ctxOf(request, reply, t), {
         interaction: interaction ? id : undefined,
@@ -298,25 +336,26 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
     '/register',
     {
       schema: {
-        params: TenantParams,
-        body: Type.Object({
-          email: Email,
-          password: Password,
-          name: Type.Optional(Name),
-          csrf_token: Type.Optional(Csrf),
-          interaction: Type.Optional(InteractionId),
-        }),
+        ...form,
+        summary: 'Create an account (the create-an-account form)',
+        description: 'Signs the new account in and continues the authorization in progress.',
+        body: RegisterForm,
+        response: {
+          ...pageAnswers(
+            {
+              200: 'The form_post page of the authorization in progress.',
+              403: 'The form expired (its CSRF token is not valid).',
+              409: 'The page again: the email address is taken.',
+            },
+            [413, 415, 429],
+          ),
+          303: continues,
+        },
       },
     },
     async (request, reply) => {
       const t = await tenant(request);
-      const body = request.body as {
-        email: string;
-        password: string;
-        name?: string;
-        csrf_token?: string;
-        interaction?: string;
-      };
+      const body = request.body;
       const form = checkForm(request, reply, t, body);
       if (!form.ok) return reply;
       try {
@@ -325,7 +364,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
           { email: body.email, password: body.password, name: body.name },
           metaOf(request),
         );
-        const outcome = await login.browser(t, password, body, metaOf(request));
+        const outcome = await login.browser(t, password, body, metaOf(request), 'page');
         return await continueLogin(request, reply, t, outcome, form.interaction);
       } catch (error) {
         if (!(error instanceof HelloJohnError) || error.code === 'service_unavailable') throw error;
@@ -356,9 +395,8 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
   for (const pages of options.modulePages) await app.register(pages, { kit });
 
   // --- consent ---
-  const showConsent = async (request: FastifyRequest, reply: FastifyReply) => {
+  const showConsent = async (request: FastifyRequest, reply: FastifyReply, id: string | undefined) => {
     const t = await tenant(request);
-    const id = (request.query as { interaction?: string }).interaction;
     const interaction = currentInteraction(options, request, t, id);
     if (!interaction) return interactionExpired(reply, t);
     const session = await currentSession(options, request, t);
@@ -381,13 +419,12 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
     return sendHtml(reply, 200, page, { formTarget: outcome.interaction.params.redirect_uri });
   };
 
-  const decideConsent = async (request: FastifyRequest, reply: FastifyReply) => {
+  const decideConsent = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    body: Static<typeof ConsentForm>,
+  ) => {
     const t = await tenant(request);
-    const body = request.body as {
-      decision: 'allow' | 'deny' | 'switch_account';
-      csrf_token?: string;
-      interaction: string;
-    };
     const form = checkForm(request, reply, t, body);
     if (!form.ok) return reply;
     const session = await currentSession(options, request, t);
@@ -412,14 +449,35 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (a
     return sendOutcome(options, reply, t, outcome);
   };
 
-  const ConsentBody = Type.Object({
-    decision: Type.Union([Type.Literal('allow'), Type.Literal('deny'), Type.Literal('switch_account')]),
-    csrf_token: Type.Optional(Csrf),
-    interaction: InteractionId,
-  });
+  const onward = redirect('On to the client with the result, or to the sign-in page.');
   for (const path of ['/consent', '/oauth2/consent']) {
-    app.get(path, { schema: { params: TenantParams, querystring: InteractionQuery } }, showConsent);
-    app.post(path, { schema: { params: TenantParams, body: ConsentBody } }, decideConsent);
+    app.get(
+      path,
+      {
+        schema: {
+          ...page,
+          summary: 'The consent page',
+          querystring: InteractionQuery,
+          response: { ...pageAnswers(), 303: onward },
+        },
+      },
+      (request, reply) => showConsent(request, reply, request.query.interaction),
+    );
+    app.post(
+      path,
+      {
+        schema: {
+          ...form,
+          summary: 'Answer the consent page',
+          body: ConsentForm,
+          response: {
+            ...pageAnswers({ 403: 'The form expired (its CSRF token is not valid).' }, [413, 415]),
+            303: onward,
+          },
+        },
+      },
+      (request, reply) => decideConsent(request, reply, request.body),
+    );
   }
 };
 

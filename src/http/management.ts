@@ -8,6 +8,7 @@ import type { Metrics } from '../observability/metrics.js';
 import { registerErrorHandling } from './errors.js';
 import { healthRoutes, type HealthOptions } from './health.js';
 import { metricsRoutes } from './metrics.js';
+import { addSharedSchemas } from './schemas/common.js';
 
 export async function buildManagementServer(
   config: Pick<Config, 'metrics'>,
@@ -20,6 +21,7 @@ export async function buildManagementServer(
     forceCloseConnections: true,
   });
   registerErrorHandling(server);
+  addSharedSchemas(server);
   await server.register(healthRoutes, { db: deps.db, migrations: deps.migrations });
   if (config.metrics.enabled) {
     await server.register(metricsRoutes, { metrics: deps.metrics, token: config.metrics.token });

@@ -4,6 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { HelloJohnError } from '../errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import { bearerToken } from './context.js';
+import { SECURITY, errors } from './schemas/common.js';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
@@ -11,7 +12,20 @@ export const metricsRoutes: FastifyPluginAsync<{ metrics: Metrics; token: string
   app,
   { metrics, token },
 ) => {
-  app.get('/metrics', async (request, reply) => {
+  const schema = {
+    summary: 'Prometheus metrics',
+    description: 'Behind a bearer token when METRICS_TOKEN is set.',
+    tags: ['health'],
+    security: SECURITY.metricsToken,
+    response: {
+      200: {
+        description: 'The metrics, in the Prometheus text format.',
+        content: { 'text/plain': { schema: { type: 'string' } } },
+      },
+      ...errors(401),
+    },
+  };
+  app.get('/metrics', { schema }, async (request, reply) => {
     if (token !== undefined) {
       const presented = bearerToken(request);
       // Compare digests so the comparison is constant-time whatever the lengths.

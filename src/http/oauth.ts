@@ -2,7 +2,7 @@
 // revocation, introspection and RP-initiated logout. Routes parse the request, call the OAuthService,
 // and shape the response; the protocol rules live in src/oauth/.
 import formbody from '@fastify/formbody';
-import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { JWT_BEARER_ASSERTION, type PresentedClient } from '../oauth/client-auth.js';
 import { InvalidClient, InvalidRequest } from '../oauth/errors.js';
@@ -19,17 +19,34 @@ import {
   type FlowDeps,
 } from './authorization-flow.js';
 import { bearerToken, metaOf, tenantOf } from './context.js';
-import { TenantParams } from './schemas.js';
+import {
+  BODY_ERRORS,
+  FORM,
+  SECURITY,
+  errors,
+  htmlPage,
+  noContent,
+  pageOrError,
+  redirect,
+  tenantPath,
+} from './schemas/common.js';
+import {
+  AuthorizeParameters,
+  DiscoveryDocument,
+  IntrospectionResponse,
+  LogoutParameters,
+  TokenParameter,
+  TokenRequest,
+  TokenResponse,
+  UserInfoRequest,
+  UserInfoResponse,
+} from './schemas/oauth.js';
 import { signedInPage } from './views/next-steps.js';
 import { loggedOutPage, logoutConfirmPage } from './views/pages.js';
 
 export interface OAuthRoutesOptions extends FlowDeps {
   tenants: Tenants;
 }
-
-// Parameters arrive as strings; a repeated parameter arrives as an array, which the checks refuse.
-const Params = Type.Record(Type.String(), Type.Union([Type.String(), Type.Array(Type.String())]));
-const FormBody = Type.Record(Type.String(), Type.String());
 
 /** Endpoints a browser application on another origin calls directly: no cookies, so any origin. */
 const CORS_PATHS = [
@@ -40,8 +57,10 @@ const CORS_PATHS = [
   '/userinfo',
 ];
 
-export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, options) => {
+export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (plugin, options) => {
   const { tenants, oauth } = options;
+  const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
+  const params = tenantPath(app.prefix, {});
   // Form-encoded bodies in this plugin's scope only (RFC 6749 §3.2); the JSON API stays JSON-only.
   await app.register(formbody, { bodyLimit: 64 * 1024 });
 
@@ -59,7 +78,16 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, o
     reply.header('access-control-max-age', '600');
   };
   for (const path of CORS_PATHS) {
-    app.options(path, { schema: { params: TenantParams } }, async (_request, reply) => {
+    const schema = {
+      summary: 'CORS preflight',
+      tags: [path.startsWith('/.well-known') ? 'oidc' : 'oauth'],
+      params,
+      response: {
+        204: noContent('Any origin may call this endpoint (without cookies).'),
+        ...errors(),
+      },
+    };
+    app.options(path, { schema }, async (_request, reply) => {
       cors(reply);
       return reply.code(204).send();
     });
@@ -76,8 +104,22 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, o
     reply.header('cache-control', 'public, max-age=300');
     return oauth.discovery(t);
   };
-  app.get('/.well-known/openid-configuration', { schema: { params: TenantParams } }, discovery);
-  app.get('/.well-known/oauth-authorization-server', { schema: { params: TenantParams } }, discovery);
+  const discoverySchema = (summary: string) => ({
+    summary,
+    tags: ['oidc'],
+    params,
+    response: { 200: DiscoveryDocument, ...errors(404) },
+  });
+  app.get(
+    '/.well-known/openid-configuration',
+    { schema: discoverySchema('OpenID Connect discovery metadata') },
+    discovery,
+  );
+  app.get(
+    '/.well-known/oauth-authorization-server',
+    { schema: discoverySchema('OAuth 2.0 authorization server metadata (RFC 8414)') },
+    discovery,
+  );
 
   // --- authorization endpoint (GET and POST, OIDC Core §3.1.2.1) ---
   const authorize = async (
@@ -90,41 +132,97 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, o
     const outcome = await oauth.authorize(t, raw, session ? signedIn(session) : null);
     return sendOutcome(options, reply, t, outcome);
   };
-  app.get('/oauth2/authorize', { schema: { params: TenantParams, querystring: Params } }, (request, reply) =>
-    authorize(request, reply, request.query as Record<string, string | string[]>),
+  const authorizeAnswers = {
+    200: htmlPage('A form_post response: a page that posts the result to the client.'),
+    303: redirect(
+      'To the client with the result (code or error), or to the login or consent page.',
+      'The redirect URI with the result in its query, or the hosted login or consent page.',
+    ),
+    ...errors(...BODY_ERRORS, 404),
+    400: pageOrError(400, 'An error page: the request cannot be answered at the redirect URI.'),
+  };
+  const authorizeSchema = {
+    summary: 'Authorization endpoint',
+    description: 'OpenID Connect Core \u00a73.1.2.1: authorization code flow with PKCE.',
+    tags: ['oauth'],
+    security: SECURITY.sessionCookieOrNone,
+    params,
+  };
+  app.get(
+    '/oauth2/authorize',
+    { schema: { ...authorizeSchema, querystring: AuthorizeParameters, response: authorizeAnswers } },
+    (request, reply) => authorize(request, reply, request.query),
   );
-  app.post('/oauth2/authorize', { schema: { params: TenantParams, body: Params } }, (request, reply) =>
-    authorize(request, reply, request.body as Record<string, string | string[]>),
+  app.post(
+    '/oauth2/authorize',
+    {
+      schema: { ...authorizeSchema, consumes: FORM, body: AuthorizeParameters, response: authorizeAnswers },
+    },
+    (request, reply) => authorize(request, reply, request.body),
   );
+  const clientEndpoint = { tags: ['oauth'], security: SECURITY.client, params, consumes: FORM };
 
   // --- token endpoint ---
-  app.post('/oauth2/token', { schema: { params: TenantParams, body: FormBody } }, async (request, reply) => {
-    noStore(reply);
-    cors(reply);
-    const t = await tenant(request);
-    const body = request.body as Record<string, string>;
-    const client = await oauth.authenticateClient(t, presentedClient(request, body), metaOf(request));
-    return oauth.token(t, client, body, metaOf(request));
-  });
+  app.post(
+    '/oauth2/token',
+    {
+      schema: {
+        ...clientEndpoint,
+        summary: 'Token endpoint',
+        body: TokenRequest,
+        response: { 200: TokenResponse, ...errors(...BODY_ERRORS, 401, 404, 429) },
+      },
+    },
+    async (request, reply) => {
+      noStore(reply);
+      cors(reply);
+      const t = await tenant(request);
+      const body = request.body;
+      const client = await oauth.authenticateClient(t, presentedClient(request, body), metaOf(request));
+      return oauth.token(t, client, body, metaOf(request));
+    },
+  );
 
-  app.post('/oauth2/revoke', { schema: { params: TenantParams, body: FormBody } }, async (request, reply) => {
-    noStore(reply);
-    cors(reply);
-    const t = await tenant(request);
-    const body = request.body as Record<string, string>;
-    const client = await oauth.authenticateClient(t, presentedClient(request, body), metaOf(request));
-    if (!body.token) throw new InvalidRequest('The token parameter is missing.');
-    await oauth.revoke(t, client, body.token, metaOf(request));
-    return reply.code(200).send();
-  });
+  app.post(
+    '/oauth2/revoke',
+    {
+      schema: {
+        ...clientEndpoint,
+        summary: 'Revoke a token (RFC 7009)',
+        body: TokenParameter,
+        response: {
+          200: noContent('Revoked, or not a token of this client (RFC 7009 answers alike).'),
+          ...errors(...BODY_ERRORS, 401, 404, 429),
+        },
+      },
+    },
+    async (request, reply) => {
+      noStore(reply);
+      cors(reply);
+      const t = await tenant(request);
+      const body = request.body;
+      const client = await oauth.authenticateClient(t, presentedClient(request, body), metaOf(request));
+      if (!body.token) throw new InvalidRequest('The token parameter is missing.');
+      await oauth.revoke(t, client, body.token, metaOf(request));
+      return reply.code(200).send();
+    },
+  );
 
   app.post(
     '/oauth2/introspect',
-    { schema: { params: TenantParams, body: FormBody } },
+    {
+      schema: {
+        ...clientEndpoint,
+        summary: 'Introspect a token (RFC 7662)',
+        description: 'Confidential clients only.',
+        body: TokenParameter,
+        response: { 200: IntrospectionResponse, ...errors(...BODY_ERRORS, 401, 404, 429) },
+      },
+    },
     async (request, reply) => {
       noStore(reply);
       const t = await tenant(request);
-      const body = request.body as Record<string, string>;
+      const body = request.body;
       const client = await oauth.authenticateClient(t, presentedClient(request, body), metaOf(request));
       if (!body.token) throw new InvalidRequest('The token parameter is missing.');
       return oauth.introspect(t, client, body.token);
@@ -132,11 +230,15 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, o
   );
 
   // --- UserInfo (OIDC Core §5.3): GET or POST, token in the header or (POST) the form body ---
-  const userinfo = async (request: FastifyRequest, reply: FastifyReply) => {
+  const userinfo = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    body: Record<string, string> | undefined,
+  ) => {
     noStore(reply);
     cors(reply);
     const t = await tenant(request);
-    const fromBody = (request.body as Record<string, string> | undefined)?.access_token;
+    const fromBody = body?.access_token;
     const header = request.headers.authorization;
     if (fromBody !== undefined && header !== undefined)
       throw new InvalidRequest('Send the access token in the header or the body, not both.');
@@ -144,8 +246,27 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, o
     if (!token) throw new InvalidTokenError('An access token is required (Authorization: Bearer ...).');
     return oauth.userinfo(t, token);
   };
-  app.get('/userinfo', { schema: { params: TenantParams } }, userinfo);
-  app.post('/userinfo', { schema: { params: TenantParams, body: FormBody } }, userinfo);
+  const userinfoSchema = {
+    summary: 'UserInfo (OpenID Connect Core \u00a75.3)',
+    tags: ['oidc'],
+    security: SECURITY.bearer,
+    params,
+    response: { 200: UserInfoResponse, ...errors(400, 401, 403, 404) },
+  };
+  app.get('/userinfo', { schema: userinfoSchema }, (request, reply) => userinfo(request, reply, undefined));
+  app.post(
+    '/userinfo',
+    {
+      schema: {
+        ...userinfoSchema,
+        description: 'The access token in the Authorization header or in the form body.',
+        consumes: FORM,
+        body: UserInfoRequest,
+        response: { ...userinfoSchema.response, ...errors(...BODY_ERRORS, 401, 403, 404) },
+      },
+    },
+    (request, reply) => userinfo(request, reply, request.body),
+  );
 
   // --- RP-initiated logout (and the hosted /logout page, which is the same thing) ---
   const logout = async (
@@ -154,7 +275,7 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, o
     raw: Record<string, string | string[]>,
   ) => {
     const t = await tenant(request);
-    const { decision, csrf_token: csrfToken, ...params } = raw as Record<string, string>;
+    const { decision, csrf_token: csrfToken, ...logoutParams } = raw;
     // Only our own confirmation form, with a valid CSRF token, counts as the user's confirmation.
     const confirmed =
       request.method === 'POST' && decision === 'logout' && csrfValid(options, request, t, csrfToken);
@@ -165,7 +286,7 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, o
       const ctx = pageContext(options, request, reply, t);
       return sendHtml(reply, 200, session ? signedInPage(ctx, { email: session.email }) : loggedOutPage(ctx));
     }
-    const outcome = await oauth.logout(t, params, session ? signedIn(session) : null, confirmed);
+    const outcome = await oauth.logout(t, logoutParams, session ? signedIn(session) : null, confirmed);
     switch (outcome.kind) {
       case 'error_page':
         return sendErrorPage(reply, t, 'invalid_logout_request', outcome.error.description);
@@ -184,12 +305,30 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, o
       }
     }
   };
+  const logoutAnswers = {
+    200: htmlPage('The confirmation page, or the signed-out page.'),
+    303: redirect('Signed out: back to the client.', 'The post_logout_redirect_uri, with state.'),
+    ...errors(...BODY_ERRORS, 404),
+    400: pageOrError(400, 'An error page (the logout request is not valid).'),
+    403: htmlPage('The confirmation form expired (its CSRF token is not valid).'),
+  };
   for (const path of ['/oauth2/logout', '/logout']) {
-    app.get(path, { schema: { params: TenantParams, querystring: Params } }, (request, reply) =>
-      logout(request, reply, request.query as Record<string, string | string[]>),
+    const logoutSchema = {
+      summary: path === '/logout' ? 'Sign out (hosted page)' : 'RP-initiated logout',
+      description:
+        'OpenID Connect RP-Initiated Logout 1.0; asks the user to confirm unless the request proves itself.',
+      tags: [path === '/logout' ? 'pages' : 'oidc'],
+      security: SECURITY.sessionCookieOrNone,
+      params,
+      response: logoutAnswers,
+    };
+    app.get(path, { schema: { ...logoutSchema, querystring: LogoutParameters } }, (request, reply) =>
+      logout(request, reply, request.query),
     );
-    app.post(path, { schema: { params: TenantParams, body: Params } }, (request, reply) =>
-      logout(request, reply, request.body as Record<string, string | string[]>),
+    app.post(
+      path,
+      { schema: { ...logoutSchema, consumes: FORM, body: LogoutParameters } },
+      (request, reply) => logout(request, reply, request.body),
     );
   }
 };

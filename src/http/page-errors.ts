@@ -8,6 +8,7 @@ import type { ErrorCode } from '../errors.js';
 import type { Tenant, Tenants } from '../tenants/tenants.js';
 import { sendErrorPage } from './authorization-flow.js';
 import { asHelloJohnError } from './errors.js';
+import { tenantInPath } from './context.js';
 import type { PageErrorKind } from './views/error-messages.js';
 
 /** The errors about the request's shape, and the page each becomes. */
@@ -30,7 +31,7 @@ export function renderErrorsAsPages(app: FastifyInstance, tenants: Tenants): voi
 /** The tenant the page is for, for its branding; null when the path names none that exists. */
 async function tenantOrNull(request: FastifyRequest, tenants: Tenants): Promise<Tenant | null> {
   try {
-    return await tenants.resolve((request.params as { tenant?: string } | undefined)?.tenant);
+    return await tenants.resolve(tenantInPath(request));
   } catch {
     return null;
   }

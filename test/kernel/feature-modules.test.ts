@@ -111,7 +111,7 @@ const codeFactor: FeatureModule = defineModule({
 
 let t: OidcTestApp;
 before(async () => {
-  t = await startOidcApp({}, { modules: [...featureModules, codeFactor] });
+  t = await startOidcApp({ LOGIN_MAX_FAILURES: '3' }, { modules: [...featureModules, codeFactor] });
 });
 after(() => t.close());
 
@@ -292,5 +292,82 @@ describe('a feature module registered with one line', () => {
     const back = expectRedirect(await agent.walk(refused.url), refused.redirectUri);
     assert.equal(back.searchParams.get('error'), 'invalid_request');
     assert.equal(back.searchParams.get('error_description'), 'This acr is refused.');
+  });
+
+  test('a challenge completes once, and a password change ends the challenges made before it', async () => {
+    const user = await registered('mfa');
+    const first = await t.post('/v2/auth/login', { email: user.email, password: user.password });
+    const body = { mfa_token: first.body.mfa_token, factor: 'test_code', code: CODE };
+    assert.equal((await t.post('/v2/mfa/challenge', body)).status, 200);
+    const replay = await t.post('/v2/mfa/challenge', body);
+    assert.equal(replay.status, 400);
+    assert.equal(replay.body.error, 'invalid_grant');
+
+    const second = await t.post('/v2/auth/login', { email: user.email, password: user.password });
+    await t.db.query(`UPDATE users SET password_hash = password_hash || 'x' WHERE email = $1`, [user.email]);
+    const afterChange = await t.post('/v2/mfa/challenge', { ...body, mfa_token: second.body.mfa_token });
+    assert.equal(afterChange.status, 400);
+    assert.equal(afterChange.body.error, 'invalid_grant');
+  });
+
+  test('wrong codes lock the second step of the user, across fresh challenges; the right code then waits', async () => {
+    const user = await registered('mfa');
+    const challenge = async () =>
+      (await t.post('/v2/auth/login', { email: user.email, password: user.password })).body.mfa_token;
+    for (let i = 0; i < 3; i++) {
+      const wrong = await t.post('/v2/mfa/challenge', {
+        mfa_token: await challenge(),
+        factor: 'test_code',
+        code: '1',
+      });
+      assert.equal(wrong.status, 401, `wrong code ${i + 1}`);
+    }
+    const locked = await t.post('/v2/mfa/challenge', {
+      mfa_token: await challenge(),
+      factor: 'test_code',
+      code: CODE,
+    });
+    assert.equal(locked.status, 429);
+    assert.ok(Number(locked.headers.get('retry-after')) >= 1);
+  });
+
+  test("a hosted page's challenge is not completed through the JSON API, nor /v2/session's on the page", async () => {
+    const user = await registered('mfa');
+    const agent = new HttpAgent();
+    const loginPage = expectPage(await agent.walk(`${t.base}/login`), 'the sign-in page');
+    const secondStep = expectPage(
+      await agent.submit(loginPage, { email: user.email, password: user.password }),
+      'the second-step page',
+    );
+    const pageToken = /name="mfa_token" value="([^"]+)"/.exec(secondStep.html)?.[1];
+    assert.ok(pageToken);
+    const viaApi = await t.post('/v2/mfa/challenge', {
+      mfa_token: pageToken,
+      factor: 'test_code',
+      code: CODE,
+    });
+    assert.equal(viaApi.status, 400);
+    assert.equal(viaApi.body.error, 'invalid_grant');
+
+    const session = await t.post('/v2/session/login', { email: user.email, password: user.password });
+    const onPage = expectPage(
+      await agent.submit(secondStep, { mfa_token: session.body.mfa_token as string, code: CODE }),
+      'the sign-in page, the challenge refused',
+    );
+    assert.equal(onPage.status, 400);
+  });
+
+  test('module routes answer with Cache-Control: no-store, like the core API', async () => {
+    const user = await registered('plain');
+    const login = await t.post('/v2/session/login', { email: user.email, password: user.password });
+    const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
+    for (const response of [
+      login,
+      await t.get('/v2/session/token', { cookie }),
+      await t.post('/v2/auth/forgot', { email: user.email }),
+      await t.get('/v2/test-module/ping'),
+    ]) {
+      assert.equal(response.headers.get('cache-control'), 'no-store');
+    }
   });
 });

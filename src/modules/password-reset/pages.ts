@@ -1,5 +1,6 @@
 // The password pages: "forgot your password?" (asks for a reset link) and the page the link opens. A link is
 // checked when the page opens, without being spent, so a dead one is said before a password is typed.
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { HelloJohnError } from '../../errors.js';
@@ -11,20 +12,28 @@ import {
   sendHtml,
 } from '../../http/authorization-flow.js';
 import { metaOf, tenantOf } from '../../http/context.js';
-import { Csrf, Email, InteractionId, InteractionQuery, Password, TenantParams } from '../../http/schemas.js';
+import { FORM, tenantPath } from '../../http/schemas/common.js';
+import {
+  ForgotForm,
+  InteractionQuery,
+  LinkToken,
+  ResetPasswordForm,
+  pageAnswers,
+} from '../../http/schemas/pages.js';
 import type { PageKit } from '../../kernel/module.js';
 import type { Tenant } from '../../tenants/tenants.js';
 import type { PasswordReset } from './service.js';
 import { forgotPage, resetLinkDeadPage, resetPasswordPage } from './views.js';
 
-/** The token of an emailed link as it arrives; the service decides whether it is one. */
-const LinkToken = Type.String({ maxLength: 1000 });
-
 /** Registered with the core hosted pages, inside their scope (form bodies, error pages). */
 export const passwordPageRoutes =
   (reset: PasswordReset): FastifyPluginAsync<{ kit: PageKit }> =>
-  async (app, { kit: options }) => {
+  async (plugin, { kit: options }) => {
     const { tenants } = options;
+    const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
+    const page = { tags: ['pages'], params: tenantPath(app.prefix, {}) };
+    const form = { ...page, consumes: FORM };
+    const expired = { 403: 'The form expired (its CSRF token is not valid).' };
     const tenant = (request: FastifyRequest) => tenantOf(request, tenants);
     const ctxOf = (request: FastifyRequest, reply: FastifyReply, t: Tenant) =>
       pageContext(options, request, reply, t);
@@ -38,14 +47,17 @@ export const passwordPageRoutes =
 
     app.get(
       '/forgot',
-      { schema: { params: TenantParams, querystring: InteractionQuery } },
+      {
+        schema: {
+          ...page,
+          summary: 'The forgot-your-password page',
+          querystring: InteractionQuery,
+          response: pageAnswers(),
+        },
+      },
       async (request, reply) => {
         const t = await tenant(request);
-        const interaction = liveInteraction(
-          request,
-          t,
-          (request.query as { interaction?: string }).interaction,
-        );
+        const interaction = liveInteraction(request, t, request.query.interaction);
         return sendHtml(reply, 200, forgotPage(ctxOf(request, reply, t), { interaction }));
       },
     );
@@ -54,17 +66,16 @@ export const passwordPageRoutes =
       '/forgot',
       {
         schema: {
-          params: TenantParams,
-          body: Type.Object({
-            email: Email,
-            csrf_token: Type.Optional(Csrf),
-            interaction: Type.Optional(InteractionId),
-          }),
+          ...form,
+          summary: 'Ask for a password-reset link (the forgot form)',
+          description: 'Says the link is sent whether or not the address has an account.',
+          body: ForgotForm,
+          response: pageAnswers({ ...expired, 429: 'The page again: too many requests.' }, [413, 415]),
         },
       },
       async (request, reply) => {
         const t = await tenant(request);
-        const body = request.body as { email: string; csrf_token?: string; interaction?: string };
+        const body = request.body;
         if (!csrfValid(options, request, t, body.csrf_token)) return formExpired(reply, t);
         const interaction = liveInteraction(request, t, body.interaction);
         try {
@@ -87,11 +98,18 @@ export const passwordPageRoutes =
 
     app.get(
       '/reset-password',
-      // Any string up to the limit: a malformed token is a dead link like any other, said in the same words.
-      { schema: { params: TenantParams, querystring: Type.Object({ token: Type.Optional(LinkToken) }) } },
+      {
+        schema: {
+          ...page,
+          summary: 'The page a password-reset link opens',
+          // Any string up to the limit: a malformed token is a dead link like any other, said in the same words.
+          querystring: Type.Object({ token: Type.Optional(LinkToken) }),
+          response: pageAnswers(),
+        },
+      },
       async (request, reply) => {
         const t = await tenant(request);
-        const token = (request.query as { token?: string }).token ?? '';
+        const token = request.query.token ?? '';
         const ctx = ctxOf(request, reply, t);
         if (!(await reset.linkLive(t, token))) return sendHtml(reply, 400, resetLinkDeadPage(ctx));
         return sendHtml(reply, 200, resetPasswordPage(ctx, { token }));
@@ -102,23 +120,15 @@ export const passwordPageRoutes =
       '/reset-password',
       {
         schema: {
-          params: TenantParams,
-          body: Type.Object({
-            token: LinkToken,
-            password: Password,
-            confirm: Type.Optional(Password),
-            csrf_token: Type.Optional(Csrf),
-          }),
+          ...form,
+          summary: 'Set a new password (the reset form)',
+          body: ResetPasswordForm,
+          response: pageAnswers(expired, [413, 415, 429]),
         },
       },
       async (request, reply) => {
         const t = await tenant(request);
-        const body = request.body as {
-          token: string;
-          password: string;
-          confirm?: string;
-          csrf_token?: string;
-        };
+        const body = request.body;
         if (!csrfValid(options, request, t, body.csrf_token)) return formExpired(reply, t);
         const ctx = ctxOf(request, reply, t);
         if (body.confirm !== undefined && body.confirm !== body.password)

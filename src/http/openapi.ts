@@ -1,0 +1,196 @@
+// The OpenAPI 3.1 document of everything the server answers, generated from the route schemas
+// (@fastify/swagger collects them as routes are added, so this is registered before any route), served at
+// GET /openapi.json, and a browsable reference at GET /docs (Scalar, whose script ships in its package and
+// is served from here: the page loads nothing from other hosts, and its CSP says so).
+//
+// HEAD twins of GET routes (Fastify adds them) are left out: they answer like their GET without a body.
+import { createHash } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import apiReference from '@scalar/fastify-api-reference';
+import type { FastifyInstance, FastifyPluginAsync, RouteOptions } from 'fastify';
+import type { Config } from '../config.js';
+import { DEFAULT_TENANT } from '../tenants/tenants.js';
+import { VERSION } from '../version.js';
+import { Cookies } from './cookies.js';
+import { errors, htmlPage, redirect } from './schemas/common.js';
+import { setPageSecurityHeaders } from './security-headers.js';
+
+const TAGS = [
+  { name: 'auth', description: 'First-party sign-up, sign-in and tokens (/v2/auth).' },
+  { name: 'account', description: 'The signed-in user, their sessions, and the email flows.' },
+  { name: 'session', description: 'Browser sessions held in an HttpOnly cookie (/v2/session).' },
+  { name: 'oauth', description: 'OAuth 2.0 endpoints: authorization, token, revocation, introspection.' },
+  { name: 'oidc', description: 'OpenID Connect: discovery, signing keys, UserInfo, logout.' },
+  { name: 'pages', description: 'The hosted HTML pages (sign in, create an account, consent, passwords).' },
+  { name: 'admin', description: 'The installation-wide admin API (/v2/admin), with an admin token.' },
+  { name: 'health', description: 'Liveness, readiness and metrics.' },
+  { name: 'docs', description: 'This document and its browsable reference.' },
+];
+
+function securitySchemes(config: Config) {
+  const cookie = new Cookies(config.sessions).name('session', { slug: DEFAULT_TENANT });
+  return {
+    bearer: {
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+      description: 'An access token issued by the tenant (first-party API, browser session or OAuth).',
+    },
+    session_cookie: {
+      type: 'apiKey',
+      in: 'cookie',
+      name: cookie,
+      description: `The HttpOnly browser session cookie; for a tenant other than the default, \`${cookie}-{slug}\`.`,
+    },
+    admin_token: {
+      type: 'http',
+      scheme: 'bearer',
+      description: 'An admin token (`hellojohn admin create`), sent as `Authorization: Bearer <token>`.',
+    },
+    client_basic: {
+      type: 'http',
+      scheme: 'basic',
+      description:
+        'client_secret_basic: the client id and secret (form-encoded). Clients may instead authenticate ' +
+        'in the form body (client_secret_post, private_key_jwt) or, when public, by client_id alone.',
+    },
+    metrics_token: {
+      type: 'http',
+      scheme: 'bearer',
+      description: 'METRICS_TOKEN, when the operator has set one.',
+    },
+  } as const;
+}
+
+export async function registerOpenApi(app: FastifyInstance, config: Config): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'HelloJohn',
+        version: VERSION,
+        description:
+          'Identity platform: OAuth 2.0 / OpenID Connect provider and first-party auth API. Every ' +
+          'tenant-scoped route answers at the root (the default tenant) and under `/t/{tenant}`. ' +
+          'Errors are JSON: `{"error", "error_description", "request_id"}`.',
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+      },
+      tags: TAGS,
+      components: { securitySchemes: securitySchemes(config) },
+    },
+    // Shared schemas keep their $id as their component name (ErrorResponse).
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) =>
+        typeof json.$id === 'string' ? json.$id : `def-${i}`,
+    },
+  });
+}
+
+/** GET /openapi.json and GET /docs; registered once, at the root (one document for every tenant). */
+export const openApiRoutes: FastifyPluginAsync = async (app) => {
+  let document: string | undefined;
+  app.get(
+    '/openapi.json',
+    {
+      schema: {
+        summary: 'This OpenAPI 3.1 document',
+        tags: ['docs'],
+        response: {
+          200: {
+            description: 'The OpenAPI document.',
+            content: { 'application/json': { schema: { type: 'object', additionalProperties: true } } },
+          },
+          ...errors(),
+        },
+      },
+    },
+    async (_request, reply) => {
+      // Complete only once every route is registered; then it does not change.
+      document ??= JSON.stringify(app.swagger());
+      return reply.type('application/json; charset=utf-8').send(document);
+    },
+  );
+  await app.register(docsRoutes);
+};
+
+/** What the reference's own routes answer (the plugin adds them hidden; the document lists them). */
+const DOCS_SCHEMAS: Record<string, RouteOptions['schema']> = {
+  '/docs': {
+    summary: 'The API reference (redirects to /docs/)',
+    tags: ['docs'],
+    response: { 301: redirect('To /docs/.'), ...errors() },
+  },
+  '/docs/': {
+    summary: 'The browsable API reference',
+    tags: ['docs'],
+    response: { 200: htmlPage('The reference page (it loads this document).'), ...errors() },
+  },
+  '/docs/js/scalar.js': {
+    summary: 'The reference page\u2019s script',
+    tags: ['docs'],
+    response: {
+      200: {
+        description: 'The script (from the @scalar/fastify-api-reference package).',
+        content: { 'application/javascript': { schema: { type: 'string' } } },
+      },
+      ...errors(),
+    },
+  },
+};
+
+const docsRoutes: FastifyPluginAsync = async (app) => {
+  app.addHook('onRoute', (route) => {
+    const schema = DOCS_SCHEMAS[route.url];
+    if (schema) route.schema = schema;
+  });
+  // The page runs one inline script (the reference's configuration) besides its own file: allowed by hash.
+  const scriptHashes = new Map<string, string>();
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (typeof payload !== 'string' || !String(reply.getHeader('content-type')).startsWith('text/html')) {
+      done(null, payload);
+      return;
+    }
+    let hashes = scriptHashes.get(payload);
+    if (hashes === undefined) {
+      hashes = [...payload.matchAll(/<script(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/g)]
+        .map((m) => `'sha256-${createHash('sha256').update(m[1]!).digest('base64')}'`)
+        .join(' ');
+      scriptHashes.set(payload, hashes);
+    }
+    reply.header(
+      'content-security-policy',
+      [
+        "default-src 'none'",
+        "base-uri 'none'",
+        "object-src 'none'",
+        "frame-ancestors 'none'",
+        "form-action 'none'",
+        `script-src 'self' ${hashes}`,
+        // The reference injects its stylesheet at run time.
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self' data:",
+        // It fetches this document, and "try it" requests go to this server only.
+        "connect-src 'self'",
+        "worker-src 'self' blob:",
+      ].join('; '),
+    );
+    setPageSecurityHeaders(reply);
+    request.log.debug('api reference page');
+    done(null, payload);
+  });
+  await app.register(apiReference, {
+    routePrefix: '/docs',
+    configuration: {
+      url: '../openapi.json',
+      pageTitle: 'HelloJohn API reference',
+      // Nothing from other hosts: no web fonts (fonts.scalar.com), no telemetry, no hosted AI agent or MCP.
+      withDefaultFonts: false,
+      telemetry: false,
+      hideClientButton: false,
+      showDeveloperTools: 'never',
+      mcp: { disabled: true },
+      agent: { disabled: true },
+    },
+  });
+};

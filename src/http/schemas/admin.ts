@@ -1,0 +1,76 @@
+// Schemas of the admin API (/v2/admin): the clients it creates, lists, changes and rotates secrets of.
+import { Type } from '@sinclair/typebox';
+import type { ClientType, GrantType, IdTokenAlg, TokenEndpointAuthMethod } from '../../clients/clients.js';
+import { TenantSlug } from './common.js';
+
+// Loose bounds here; the precise rules (and their invalid_client_metadata errors) live in the service,
+// so the CLI and the API refuse the same things with the same words. The enumerated fields are typed as
+// their values for the service, which checks them.
+const Uri = Type.String({ maxLength: 4096 });
+const UriList = Type.Array(Uri, { maxItems: 100 });
+const Jwk = Type.Object({}, { additionalProperties: true });
+const Jwks = Type.Object({ keys: Type.Array(Jwk, { maxItems: 100 }) });
+const checkedString = <T extends string>(maxLength: number, description: string) =>
+  Type.Unsafe<T>({ type: 'string', maxLength, description });
+
+export const NewClientBody = Type.Object(
+  {
+    name: Type.String({ maxLength: 1000 }),
+    type: checkedString<ClientType>(32, '`public` or `confidential`.'),
+    redirect_uris: Type.Optional(UriList),
+    post_logout_redirect_uris: Type.Optional(UriList),
+    grant_types: Type.Optional(
+      Type.Array(checkedString<GrantType>(64, 'authorization_code, refresh_token or client_credentials.'), {
+        maxItems: 10,
+      }),
+    ),
+    token_endpoint_auth_method: Type.Optional(
+      checkedString<TokenEndpointAuthMethod>(
+        64,
+        'client_secret_basic, client_secret_post, private_key_jwt or none.',
+      ),
+    ),
+    scopes: Type.Optional(Type.Array(Type.String({ maxLength: 200 }), { maxItems: 200 })),
+    first_party: Type.Optional(Type.Boolean()),
+    id_token_signed_response_alg: Type.Optional(checkedString<IdTokenAlg>(16, 'RS256, EdDSA or ES256.')),
+    jwks: Type.Optional(Type.Union([Jwks, Type.Null()])),
+    resource_server: Type.Optional(Type.Boolean()),
+    token_endpoint_auth_strict: Type.Optional(Type.Boolean()),
+    client_id: Type.Optional(Type.String({ maxLength: 256 })),
+  },
+  { additionalProperties: false },
+);
+
+export const ClientSettingsBody = Type.Object(
+  {
+    resource_server: Type.Optional(Type.Boolean()),
+    token_endpoint_auth_strict: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+export const TenantParams = Type.Object({ tenant: TenantSlug });
+export const ClientParams = Type.Object({
+  tenant: TenantSlug,
+  client_id: Type.String({ minLength: 1, maxLength: 256 }),
+});
+
+export const ClientJson = Type.Object({
+  client_id: Type.String(),
+  tenant: Type.String(),
+  name: Type.String(),
+  type: Type.String(),
+  redirect_uris: Type.Array(Type.String()),
+  post_logout_redirect_uris: Type.Array(Type.String()),
+  grant_types: Type.Array(Type.String()),
+  response_types: Type.Array(Type.String()),
+  token_endpoint_auth_method: Type.String(),
+  scopes: Type.Array(Type.String()),
+  first_party: Type.Boolean(),
+  id_token_signed_response_alg: Type.String(),
+  resource_server: Type.Boolean(),
+  token_endpoint_auth_strict: Type.Boolean(),
+  created_at: Type.String(),
+  jwks: Type.Optional(Jwks),
+  client_secret: Type.Optional(Type.String({ description: 'Shown once: at creation and rotation.' })),
+});
