@@ -30,6 +30,8 @@ export interface Invalidation {
   on(kind: InvalidationKind, listener: InvalidationListener): () => void;
   /** Runs when everything cached must go: invalidations may have been missed (Redis lost or back). */
   onReset(listener: () => void): () => void;
+  /** Sends what Redis could not take yet; true when nothing is left waiting. */
+  flush(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -131,6 +133,16 @@ export class InvalidationBus implements Invalidation {
   onReset(listener: () => void): () => void {
     this.resetListeners.add(listener);
     return () => this.resetListeners.delete(listener);
+  }
+
+  /**
+   * Sends what Redis could not take yet (for one-shot users like the CLI, which close right after a
+   * change). True when nothing is left waiting.
+   */
+  async flush(): Promise<boolean> {
+    if (!this.options.redis) return true;
+    await this.flushPending();
+    return this.pending.length === 0;
   }
 
   async close(): Promise<void> {

@@ -5,6 +5,7 @@ import { migrationStatus, schemaProblem } from '../db/migrator.js';
 import { pino } from 'pino';
 import { buildServices, migrations, type Services } from '../composition.js';
 import { resolveMasterKeys } from '../crypto/master-keys.js';
+import type { Redis } from 'ioredis';
 import { connectRedis } from '../infra/redis.js';
 import { createMailer } from '../mail/mailer.js';
 import type { Tenant } from '../tenants/tenants.js';
@@ -30,20 +31,45 @@ export async function withServices<T>(
     }
     const { config, logger } = context;
     const redis = config.redisUrl ? connectRedis(config.redisUrl, quiet, () => {}) : undefined;
-    // Development keys are resolved as the server resolves them, without repeating its warning here.
-    const services = buildServices(config, {
-      db,
-      logger,
-      redis,
-      masterKeys: resolveMasterKeys(config, quiet),
-      // No command sends mail: the server's SMTP warning is not repeated here.
-      mailer: createMailer(config, quiet),
-    });
     try {
-      return await fn(services, context);
+      const services = buildServices(config, {
+        db,
+        logger,
+        redis,
+        // The server's keys (configured, or its development key file); a command never creates the file,
+        // and none of them encrypts or signs anything.
+        masterKeys: resolveMasterKeys(config, quiet, { create: false }),
+        // No command sends mail: the server's SMTP warning is not repeated here.
+        mailer: createMailer(config, quiet),
+      });
+      try {
+        // Changes are announced to running servers' caches: wait (briefly) for Redis to take them.
+        if (redis) await readyWithin(redis, 3_000);
+        const result = await fn(services, context);
+        if (!(await services.invalidation.flush()))
+          logger.warn(
+            'Redis is unreachable: running servers were not told of this change; their caches expire it within SESSION_CACHE_TTL',
+          );
+        return result;
+      } finally {
+        await services.invalidation.close();
+      }
     } finally {
-      await services.invalidation.close();
       redis?.disconnect();
+    }
+  });
+}
+
+/** Resolves when the connection is ready, or after `ms` (the command goes on; the change is sent later, or warned about). */
+function readyWithin(redis: Redis, ms: number): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    redis.once('ready', done);
+    function done() {
+      clearTimeout(timer);
+      redis.off('ready', done);
+      resolve();
     }
   });
 }

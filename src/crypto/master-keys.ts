@@ -13,12 +13,23 @@ export interface MasterKeys {
   secretbox: Buffer;
 }
 
-export function resolveMasterKeys(config: Config, logger: Logger): MasterKeys {
+export function resolveMasterKeys(
+  config: Config,
+  logger: Logger,
+  /** false: use the development key file if it exists, else throwaway keys; never write one (the CLI). */
+  options: { create: boolean } = { create: true },
+): MasterKeys {
   const { signingMasterKey, secretboxMasterKey } = config.keys;
   if (signingMasterKey && secretboxMasterKey)
     return { signing: signingMasterKey, secretbox: secretboxMasterKey };
 
   const file = path.join(config.dataDir, 'master-keys.json');
+  if (!options.create && !existsSync(file)) {
+    return {
+      signing: signingMasterKey ?? randomBytes(32),
+      secretbox: secretboxMasterKey ?? randomBytes(32),
+    };
+  }
   const stored = existsSync(file)
     ? (JSON.parse(readFileSync(file, 'utf8')) as { signing?: string; secretbox?: string })
     : {};
