@@ -27,7 +27,9 @@ test(
     const subscriber = new Redis(REDIS_URL!);
     const messages: { kind: string; ids?: string[] }[] = [];
     await subscriber.subscribe(INVALIDATION_CHANNEL);
-    subscriber.on('message', (_channel, payload: string) => messages.push(JSON.parse(payload)));
+    subscriber.on('message', (_channel, payload: string) =>
+      messages.push(JSON.parse(payload) as { kind: string; ids?: string[] }),
+    );
     try {
       const created = await runCli(
         [
