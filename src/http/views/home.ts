@@ -14,7 +14,8 @@ export interface HomeLink {
 
 /**
  * Only pages that exist: a link here must never lead to a 404 (test/oauth/home-page.test.ts follows each one).
- * The API reference (/docs) and the self-service account page (/account) belong here once they exist.
+ * The API reference (/docs) is served once, at the root, so it is not a per-tenant link; the self-service
+ * account page (/account) belongs here once it exists.
  */
 export const HOME_LINKS: readonly HomeLink[] = [
   { section: 'account', path: '/login', label: 'Sign in', style: 'primary' },
