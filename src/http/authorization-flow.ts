@@ -181,3 +181,32 @@ export function sendOutcome(deps: FlowDeps, reply: FastifyReply, t: Tenant, outc
     }
   }
 }
+
+/** The interaction a form or link names is gone (expired, or replaced by a newer sign-in in this browser). */
+export function interactionExpired(reply: FastifyReply, t: Tenant) {
+  return sendErrorPage(reply, t, 'interaction_expired', 'The interaction is not the one in the cookie.');
+}
+
+/**
+ * A page's form: CSRF checked first; an authorization in progress must still be the one named. On failure
+ * the error page is already sent.
+ */
+export function checkPageForm(
+  deps: FlowDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  t: Tenant,
+  body: { csrf_token?: string; interaction?: string },
+): { ok: false } | { ok: true; interaction: Interaction | null } {
+  if (!csrfValid(deps, request, t, body.csrf_token)) {
+    sendErrorPage(reply, t, 'form_expired', 'The CSRF token is missing or not valid.');
+    return { ok: false };
+  }
+  if (body.interaction === undefined) return { ok: true, interaction: null };
+  const interaction = currentInteraction(deps, request, t, body.interaction);
+  if (!interaction) {
+    interactionExpired(reply, t);
+    return { ok: false };
+  }
+  return { ok: true, interaction };
+}

@@ -1,9 +1,9 @@
-// The hosted pages: sign in, create an account, consent (forgot and reset password: password-pages.ts).
+// The hosted pages: sign in (with its second step) and create an account; consent is consent-pages.ts,
+// and feature modules add theirs (password reset) in this scope.
 // Server-rendered, usable without JavaScript, every form CSRF-protected. When an authorization is in
 // progress its interaction id rides along, and a successful sign-in or consent continues it.
 import formbody from '@fastify/formbody';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { normalizedEmail } from '../auth/email-address.js';
 import { HelloJohnError } from '../errors.js';
@@ -11,29 +11,22 @@ import type { Interaction } from '../oauth/interaction.js';
 import type { Tenant, Tenants } from '../tenants/tenants.js';
 import {
   basePath,
-  csrfValid,
   currentInteraction,
   currentSession,
   pageContext,
-  sendErrorPage,
   sendHtml,
+  interactionExpired,
+  checkPageForm,
   sendOutcome,
-  signedIn,
   type FlowDeps,
 } from './authorization-flow.js';
+import { consentPageRoutes } from './consent-pages.js';
 import { metaOf, tenantOf } from './context.js';
 import { renderErrorsAsPages } from './page-errors.js';
 import { FORM, SECURITY, redirect, tenantPath } from './schemas/common.js';
-import {
-  ConsentForm,
-  InteractionQuery,
-  LoginForm,
-  RegisterForm,
-  SecondStepForm,
-  pageAnswers,
-} from './schemas/pages.js';
+import { InteractionQuery, LoginForm, RegisterForm, SecondStepForm, pageAnswers } from './schemas/pages.js';
 import { signedInPage } from './views/next-steps.js';
-import { SCOPE_DESCRIPTIONS, consentPage, loginPage, registerPage, secondStepPage } from './views/pages.js';
+import { loginPage, registerPage, secondStepPage } from './views/pages.js';
 import type { BrowserLogin } from '../auth/browser-sessions.js';
 import type { Login } from '../auth/login.js';
 import type { PasswordAuthenticator } from '../auth/password-authenticator.js';
@@ -74,24 +67,13 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
     pageContext(options, request, reply, t);
 
   /** A page's form: CSRF checked first; an authorization in progress must still be the one named. */
+  /** A page's form: CSRF checked first; an authorization in progress must still be the one named. */
   const checkForm = (
     request: FastifyRequest,
     reply: FastifyReply,
     t: Tenant,
     body: { csrf_token?: string; interaction?: string },
-  ) => {
-    if (!csrfValid(options, request, t, body.csrf_token)) {
-      sendErrorPage(reply, t, 'form_expired', 'The CSRF token is missing or not valid.');
-      return { ok: false as const };
-    }
-    if (body.interaction === undefined) return { ok: true as const, interaction: null };
-    const interaction = currentInteraction(options, request, t, body.interaction);
-    if (!interaction) {
-      interactionExpired(reply, t);
-      return { ok: false as const };
-    }
-    return { ok: true as const, interaction };
-  };
+  ) => checkPageForm(options, request, reply, t, body);
 
   /** A fresh browser session: replaces any earlier one in this browser, then continues the authorization. */
   const startSession = async (
@@ -395,90 +377,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
   for (const pages of options.modulePages) await app.register(pages, { kit });
 
   // --- consent ---
-  const showConsent = async (request: FastifyRequest, reply: FastifyReply, id: string | undefined) => {
-    const t = await tenant(request);
-    const interaction = currentInteraction(options, request, t, id);
-    if (!interaction) return interactionExpired(reply, t);
-    const session = await currentSession(options, request, t);
-    const outcome = await oauth.authorize(
-      t,
-      interaction.params,
-      session ? signedIn(session) : null,
-      interaction,
-    );
-    if (outcome.kind !== 'consent' || !session) return sendOutcome(options, reply, t, outcome);
-    const page = consentPage(ctxOf(request, reply, t), {
-      interaction: interaction.id,
-      clientName: outcome.client.name,
-      userEmail: session.email,
-      scopes: outcome.scopes.map((name) => ({
-        name,
-        description: Object.hasOwn(SCOPE_DESCRIPTIONS, name) ? SCOPE_DESCRIPTIONS[name]! : '',
-      })),
-    });
-    return sendHtml(reply, 200, page, { formTarget: outcome.interaction.params.redirect_uri });
-  };
-
-  const decideConsent = async (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    body: Static<typeof ConsentForm>,
-  ) => {
-    const t = await tenant(request);
-    const form = checkForm(request, reply, t, body);
-    if (!form.ok) return reply;
-    const session = await currentSession(options, request, t);
-    if (!session || !form.interaction)
-      return sendErrorPage(reply, t, 'signed_out', 'Consent answered without a browser session.');
-    if (body.decision === 'switch_account') {
-      // "Not you?": this browser's session ends; the same authorization request starts again at sign-in.
-      await options.browserSessions.end(t, session, metaOf(request));
-      cookies.clear(reply, 'session', t);
-      return reply.redirect(
-        `${basePath(t)}/login?interaction=${encodeURIComponent(form.interaction.id)}`,
-        303,
-      );
-    }
-    const outcome = await oauth.consent(
-      t,
-      form.interaction,
-      signedIn(session),
-      body.decision,
-      metaOf(request),
-    );
-    return sendOutcome(options, reply, t, outcome);
-  };
-
-  const onward = redirect('On to the client with the result, or to the sign-in page.');
-  for (const path of ['/consent', '/oauth2/consent']) {
-    app.get(
-      path,
-      {
-        schema: {
-          ...page,
-          summary: 'The consent page',
-          querystring: InteractionQuery,
-          response: { ...pageAnswers(), 303: onward },
-        },
-      },
-      (request, reply) => showConsent(request, reply, request.query.interaction),
-    );
-    app.post(
-      path,
-      {
-        schema: {
-          ...form,
-          summary: 'Answer the consent page',
-          body: ConsentForm,
-          response: {
-            ...pageAnswers({ 403: 'The form expired (its CSRF token is not valid).' }, [413, 415]),
-            303: onward,
-          },
-        },
-      },
-      (request, reply) => decideConsent(request, reply, request.body),
-    );
-  }
+  await app.register(consentPageRoutes, { kit });
 };
 
 /**
@@ -487,9 +386,4 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
  */
 function emailHint(hint: string | undefined): string | undefined {
   return hint !== undefined && normalizedEmail(hint) !== null ? hint : undefined;
-}
-
-/** The interaction a form or link names is gone (expired, or replaced by a newer sign-in in this browser). */
-function interactionExpired(reply: FastifyReply, t: Tenant) {
-  return sendErrorPage(reply, t, 'interaction_expired', 'The interaction is not the one in the cookie.');
 }
