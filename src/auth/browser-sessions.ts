@@ -35,6 +35,25 @@ export interface BrowserLogin {
   user: PublicUser;
 }
 
+/** What every new session records, API or browser: who, how they signed in, from where, for how long. */
+export function newSession(
+  tenant: Tenant,
+  user: UserRow,
+  signIn: { amr: readonly string[] },
+  meta: RequestMeta,
+  sessions: Pick<Config['sessions'], 'ttlMs' | 'idleTtlMs'>,
+) {
+  return {
+    tenantId: tenant.id,
+    userId: user.id,
+    amr: [...signIn.amr],
+    ip: meta.ip,
+    userAgent: meta.userAgent?.slice(0, 512) ?? null,
+    ttlMs: sessions.ttlMs,
+    idleTtlMs: sessions.idleTtlMs,
+  };
+}
+
 /** How often a browser session's idle deadline is extended (the repository's "once a minute"). */
 const TOUCH_MS = 60_000;
 
@@ -51,13 +70,7 @@ export class BrowserSessions {
     const session = await createSession(
       this.deps.db,
       {
-        tenantId: tenant.id,
-        userId: user.id,
-        amr: [...signIn.amr],
-        ip: meta.ip,
-        userAgent: meta.userAgent?.slice(0, 512) ?? null,
-        ttlMs: this.deps.sessions.ttlMs,
-        idleTtlMs: this.deps.sessions.idleTtlMs,
+        ...newSession(tenant, user, signIn, meta, this.deps.sessions),
         kind: 'browser',
         cookieHash: hashToken(cookie),
       },

@@ -22,7 +22,7 @@ import {
 import type { RequestLimits } from '../security/request-limits.js';
 import type { Tenant } from '../tenants/tenants.js';
 import type { AccessTokens } from '../tokens/access-tokens.js';
-import type { BrowserLogin, BrowserSessions } from './browser-sessions.js';
+import { newSession, type BrowserLogin, type BrowserSessions } from './browser-sessions.js';
 import { auditMeta, tokenResponse, type RequestMeta, type TokenResponse } from './public.js';
 import type { SessionAccess } from './session-access.js';
 
@@ -187,16 +187,7 @@ export class Login {
   ): Promise<SessionRow> {
     return createSession(
       db,
-      {
-        tenantId: tenant.id,
-        userId: user.id,
-        amr: [...signIn.amr],
-        ip: meta.ip,
-        userAgent: meta.userAgent?.slice(0, 512) ?? null,
-        ttlMs: this.deps.sessions.ttlMs,
-        idleTtlMs: this.deps.sessions.idleTtlMs,
-        kind: 'api',
-      },
+      { ...newSession(tenant, user, signIn, meta, this.deps.sessions), kind: 'api' },
       { tokenHash: hashToken(refreshToken), ttlMs: this.deps.tokens.refreshTtlMs },
       { type: auditEvents.userLogin, data: { method: signIn.method, kind: 'api' } },
     );
