@@ -78,6 +78,15 @@ export async function registerOpenApi(app: FastifyInstance, config: Config): Pro
       tags: TAGS,
       components: { securitySchemes: securitySchemes(config) },
     },
+    // The /t/{tenant} twin of a route says so in its summary: a reference listing two identical names
+    // reads as a mistake.
+    transform: ({ schema, url }) => ({
+      url,
+      schema:
+        url.startsWith('/t/:tenant') && typeof schema?.summary === 'string'
+          ? { ...schema, summary: `${schema.summary} (tenant)` }
+          : schema,
+    }),
     // Shared schemas keep their $id as their component name (ErrorResponse).
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, i) =>
