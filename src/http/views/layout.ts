@@ -156,6 +156,12 @@ p{margin:0 0 1rem}
 form{margin:0}
 .field{margin-bottom:1rem}
 label{display:block;font-weight:500;margin-bottom:.25rem}
+fieldset{border:0;padding:0;margin:0 0 1rem}
+legend{font-weight:500;margin-bottom:.375rem;padding:0}
+.choice{display:flex;align-items:center;gap:.5rem;margin:.25rem 0}
+.choice label{margin:0;font-weight:400}
+.choice input{width:1.125rem;height:1.125rem;margin:0;accent-color:var(--primary)}
+input.code{letter-spacing:.2em;font-variant-numeric:tabular-nums}
 input[type=email],input[type=password],input[type=text]{display:block;width:100%;padding:.625rem .75rem;font:inherit;color:inherit;background:#fff;border:1px solid #6b7280;border-radius:8px}
 input:focus-visible,button:focus-visible,a:focus-visible{outline:3px solid var(--primary);outline-offset:2px}
 button{display:block;width:100%;padding:.7rem 1rem;font:inherit;font-weight:600;border:1px solid var(--primary);border-radius:8px;background:var(--primary);color:var(--on-primary);cursor:pointer}

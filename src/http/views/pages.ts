@@ -66,8 +66,8 @@ export function secondStepPage(
       markup`<div class="choice"><input type="radio" id="factor-${String(i)}" name="factor" value="${f.id}"${i === 0 ? trustedHtml(' checked') : ''}><label for="factor-${String(i)}">${f.label}</label></div>`,
   );
   const fields = markup`${hidden('mfa_token', v.challenge)}
-${v.factors.length === 1 ? hidden('factor', v.factors[0]!.id) : markup`<fieldset class="field"><legend>Verify with</legend>${choices}</fieldset>`}
-<div class="field"><label for="code">Code</label><input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" required autofocus></div>
+${v.factors.length === 1 ? hidden('factor', v.factors[0]!.id) : markup`<fieldset><legend>Verify with</legend>${choices}</fieldset>`}
+<div class="field"><label for="code">Code</label><input id="code" name="code" type="text" class="code" inputmode="numeric" autocomplete="one-time-code" spellcheck="false" required autofocus></div>
 <div class="actions"><button type="submit">Continue</button></div>`;
   const content = markup`${alertBox(v.error)}
 <p>Your account is protected with a second step. Enter the code to finish signing in.</p>
