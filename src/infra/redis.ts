@@ -4,6 +4,9 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
+/** How long a connection must stay up before a new drop counts as a new outage (and is logged). */
+const STABLE_MS = 5_000;
+
 export function connectRedis(url: string, logger: Logger, onAvailability: (up: boolean) => void): Redis {
   const client = new Redis(url, {
     enableOfflineQueue: false,
@@ -12,19 +15,22 @@ export function connectRedis(url: string, logger: Logger, onAvailability: (up: b
     commandTimeout: 500,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
   });
-  // Logged once per outage (and once if Redis is unreachable from the start), not on every retry.
+  // Logged once per outage (and once if Redis is unreachable from the start), not on every retry. A
+  // connection that drops again within STABLE_MS of coming back is the same outage flapping: not logged again.
   let up = false;
-  let warned = false;
+  let warnedAt = 0;
+  let readyAt = 0;
   client.on('ready', () => {
     logger.info('Redis connected');
     up = true;
-    warned = false;
+    readyAt = Date.now();
     onAvailability(true);
   });
   const down = (reason: string) => {
-    if (!warned) {
+    const now = Date.now();
+    if (warnedAt === 0 || (readyAt > warnedAt && now - readyAt >= STABLE_MS)) {
       logger.warn({ err: reason }, 'Redis unavailable: using in-memory fallbacks until it returns');
-      warned = true;
+      warnedAt = now;
     }
     if (up) onAvailability(false);
     up = false;
