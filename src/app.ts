@@ -16,7 +16,7 @@ import { clientErrorResponse, registerErrorHandling, sendError } from './http/er
 import { ServiceUnavailableError } from './errors.js';
 import { healthRoutes } from './http/health.js';
 import { buildManagementServer } from './http/management.js';
-import { registerSecurityHeaders } from './http/security-headers.js';
+import { noStoreAnswers, registerSecurityHeaders } from './http/security-headers.js';
 import { metricsRoutes } from './http/metrics.js';
 import { openApiRoutes, registerOpenApi } from './http/openapi.js';
 import { addSharedSchemas } from './http/schemas/common.js';
@@ -243,11 +243,7 @@ declare module 'fastify' {
 /** A module's JSON routes, in a scope whose answers (tokens, sessions, account data) are never cached. */
 function noStore(routes: FastifyPluginAsync<{ kit: RouteKit }>): FastifyPluginAsync<{ kit: RouteKit }> {
   return async (scope, { kit }) => {
-    scope.addHook('onSend', (_request, reply, payload, done) => {
-      reply.header('cache-control', 'no-store');
-      reply.header('pragma', 'no-cache');
-      done(null, payload);
-    });
+    scope.addHook('onSend', noStoreAnswers);
     // Only the kit: the options also carry this scope's prefix, which the child would add a second time.
     await scope.register(routes, { kit });
   };

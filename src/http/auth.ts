@@ -16,6 +16,7 @@ import type { Authenticator } from '../kernel/authentication.js';
 import type { ModuleParts, RouteKit } from '../kernel/module.js';
 import { accountRoutes } from './account.js';
 import { metaOf } from './context.js';
+import { noStoreAnswers } from './security-headers.js';
 import {
   AuthConfig,
   BrowserLoginResponse,
@@ -58,11 +59,7 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (plugin, 
   const { registration, login, passwordAuthenticator: password, refreshTokens } = services;
   const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
   // Token and session responses must never be cached by browsers or proxies.
-  app.addHook('onSend', (_request, reply, payload, done) => {
-    reply.header('cache-control', 'no-store');
-    reply.header('pragma', 'no-cache');
-    done(null, payload);
-  });
+  app.addHook('onSend', noStoreAnswers);
 
   const tenant = kit.tenantOf;
   const params = tenantPath(app.prefix, {});

@@ -4,7 +4,7 @@
 // Every response gets the short set an API needs (OWASP REST Security Cheat Sheet): it must not be
 // sniffed, framed or leak a referrer, and a JSON body may load nothing. HTML pages add the browser set
 // in `sendHtml` (src/http/authorization-flow.ts) together with their own Content-Security-Policy.
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, onSendHookHandler } from 'fastify';
 
 export function apiSecurityHeaders(https: boolean): Record<string, string> {
   return {
@@ -39,3 +39,10 @@ export function registerSecurityHeaders(app: FastifyInstance, https: boolean): v
     done();
   });
 }
+
+/** onSend hook for answers that carry tokens, sessions or account data: never cached by browsers or proxies. */
+export const noStoreAnswers: onSendHookHandler = (_request, reply, payload, done) => {
+  reply.header('cache-control', 'no-store');
+  reply.header('pragma', 'no-cache');
+  done(null, payload);
+};

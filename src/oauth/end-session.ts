@@ -1,6 +1,6 @@
 // OpenID Connect RP-Initiated Logout 1.0: whether a logout request ends the session at once, asks the
 // user first, or is refused; and where the browser goes afterwards.
-import type { RequestMeta } from '../auth/public.js';
+import { auditMeta, type RequestMeta } from '../auth/public.js';
 import type { SessionAccess } from '../auth/session-access.js';
 import { auditEvents } from '../audit/events.js';
 import type { Clients } from '../clients/clients.js';
@@ -82,8 +82,7 @@ export class EndSessions {
       tenantId: tenant.id,
       type: auditEvents.userLogout,
       userId: session.userId,
-      ip: meta.ip,
-      userAgent: meta.userAgent,
+      ...auditMeta(meta),
       data: { via: 'oauth2/logout' },
     });
   }

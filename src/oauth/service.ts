@@ -4,7 +4,7 @@
 // get back an outcome to render.
 import type { Logger } from 'pino';
 import { auditEvents } from '../audit/events.js';
-import type { RequestMeta } from '../auth/public.js';
+import { auditMeta, type RequestMeta } from '../auth/public.js';
 import type { RefreshTokens } from '../auth/refresh.js';
 import type { SessionAccess } from '../auth/session-access.js';
 import type { Client, Clients } from '../clients/clients.js';
@@ -134,8 +134,7 @@ export class OAuthService {
         tenantId: tenant.id,
         type: auditEvents.oauthConsentGranted,
         userId: session.userId,
-        ip: meta.ip,
-        userAgent: meta.userAgent,
+        ...auditMeta(meta),
         data: { client_id: clientId, scopes: request.scopes },
       });
       return this.decide(request, session, { ...interaction, consented: true });

@@ -1,6 +1,6 @@
 // Token revocation (RFC 7009) and introspection (RFC 7662): which session a client's token belongs to,
 // and what a client may learn of a token.
-import type { RequestMeta } from '../auth/public.js';
+import { auditMeta, type RequestMeta } from '../auth/public.js';
 import type { SessionAccess } from '../auth/session-access.js';
 import { auditEvents } from '../audit/events.js';
 import type { Client } from '../clients/clients.js';
@@ -29,8 +29,7 @@ export class TokenIntrospection {
     await insertAuditEvent(this.deps.db, {
       tenantId: tenant.id,
       type: auditEvents.oauthTokenRevoked,
-      ip: meta.ip,
-      userAgent: meta.userAgent,
+      ...auditMeta(meta),
       data: { client_id: client.clientId, session_id: sessionId },
     });
   }
