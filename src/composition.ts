@@ -21,7 +21,12 @@ import { resolveMasterKeys, type MasterKeys } from './crypto/master-keys.js';
 import { PasswordHasher } from './crypto/passwords.js';
 import type { Database } from './db/database.js';
 import { migrations as coreMigrations, type Migration } from './db/migrations/index.js';
-import type { Authenticator, SecondFactor, UserRegisteredHook } from './kernel/authentication.js';
+import type {
+  Authenticator,
+  SecondFactor,
+  SecondStepPolicy,
+  UserRegisteredHook,
+} from './kernel/authentication.js';
 import type { CoreServices, FeatureModule, ModuleParts } from './kernel/module.js';
 import { KeyStore } from './keys/key-store.js';
 import { EmailLinks } from './mail/email-links.js';
@@ -47,6 +52,8 @@ import { UsersAdmin } from './users/service.js';
 
 /** How long a login waiting for its second factor stays open. */
 const SECOND_STEP_TTL_MS = 5 * 60_000;
+/** Codes one second-step challenge accepts tries of; then the user signs in again. */
+const SECOND_STEP_ATTEMPTS = 5;
 
 export interface ServiceDeps {
   db: Database;
@@ -150,6 +157,7 @@ export function buildServices(config: Config, deps: ServiceDeps): Services {
   // Modules are set up against the core; what they contribute to the core's own use cases (second
   // factors, registration hooks) is filled into these lists right after, before any request is served.
   const secondFactors: SecondFactor[] = [];
+  const secondStepPolicy: { current?: SecondStepPolicy } = {};
   const userRegistered: UserRegisteredHook[] = [];
   const login = new Login({
     db,
@@ -159,6 +167,7 @@ export function buildServices(config: Config, deps: ServiceDeps): Services {
     sessionAccess,
     browserSessions,
     secondFactors,
+    secondStepPolicy,
     secretboxMasterKey: masterKeys.secretbox,
     challengeTtlMs: SECOND_STEP_TTL_MS,
     limits,
@@ -166,6 +175,11 @@ export function buildServices(config: Config, deps: ServiceDeps): Services {
     spentChallenges: store.limiter({
       name: 'login-challenge:spent',
       points: 1,
+      durationSeconds: Math.ceil(SECOND_STEP_TTL_MS / 1000),
+    }),
+    challengeAttempts: store.limiter({
+      name: 'login-challenge:attempts',
+      points: SECOND_STEP_ATTEMPTS,
       durationSeconds: Math.ceil(SECOND_STEP_TTL_MS / 1000),
     }),
     events,
@@ -201,6 +215,10 @@ export function buildServices(config: Config, deps: ServiceDeps): Services {
   const parts = modules.map((module) => ({ module, parts: module.setup(core) }));
   for (const { parts: p } of parts) {
     secondFactors.push(...(p.secondFactors ?? []));
+    if (p.secondStepPolicy) {
+      if (secondStepPolicy.current) throw new Error('Two feature modules set the second-step policy.');
+      secondStepPolicy.current = p.secondStepPolicy;
+    }
     if (p.hooks?.userRegistered) userRegistered.push(p.hooks.userRegistered);
   }
 

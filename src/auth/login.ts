@@ -7,11 +7,18 @@ import { hashToken, newOpaqueToken } from '../crypto/tokens.js';
 import { SealedState } from '../crypto/sealed-state.js';
 import type { Database, Queryable } from '../db/database.js';
 import { insertAuditEvent } from '../db/repositories/audit.js';
-import { createSession, type SessionRow } from '../db/repositories/sessions.js';
+import { createSession, upgradeSession, type SessionRow } from '../db/repositories/sessions.js';
 import { findUserById, type UserRow } from '../db/repositories/users.js';
 import { HelloJohnError } from '../errors.js';
 import { auditEvents } from '../audit/events.js';
-import type { Authenticator, LoginOutcome, SecondFactor } from '../kernel/authentication.js';
+import type {
+  Authenticator,
+  DeviceCookie,
+  LoginOutcome,
+  SecondFactor,
+  SecondStepDecision,
+  SecondStepPolicy,
+} from '../kernel/authentication.js';
 import type { AuthEvents } from '../observability/metrics.js';
 import {
   RateLimitedError,
@@ -35,6 +42,8 @@ export interface LoginDeps {
   browserSessions: BrowserSessions;
   /** The second factors feature modules registered; none means every login signs in at once. */
   secondFactors: readonly SecondFactor[];
+  /** When a sign-in needs its second step; without one, whenever the user has an enrolled factor. */
+  secondStepPolicy: { current?: SecondStepPolicy };
   secretboxMasterKey: Buffer;
   /** How long a user has to pass the second step. */
   challengeTtlMs: number;
@@ -44,6 +53,8 @@ export interface LoginDeps {
   lockout: LoginLockout;
   /** One point per challenge for its whole life: a completed challenge cannot be completed again. */
   spentChallenges: RateLimiter;
+  /** Codes tried per challenge, for its whole life: a wrong code never gives the count back. */
+  challengeAttempts: RateLimiter;
   events: AuthEvents;
 }
 
@@ -59,14 +70,26 @@ interface PendingLogin {
   method: string;
   amr: string[];
   factors: string[];
+  /** The user sets a factor up during this sign-in (none yet, one required). */
+  enroll: boolean;
+  rememberDays: number;
+  /** Step-up: the browser session that gains the factor, instead of a new session. */
+  upgrade?: string;
   expiresAt: number;
 }
 
 /** Where a login runs: `api` answers tokens; `session` (/v2/session/login) and `page` set the cookie. */
 export type LoginKind = 'api' | 'session' | 'page';
 
-export type CompletedLogin =
-  { kind: 'api'; tokens: TokenResponse } | { kind: 'browser'; login: BrowserLogin };
+export type CompletedLogin = (
+  | { kind: 'api'; tokens: TokenResponse }
+  | { kind: 'browser'; login: BrowserLogin }
+  /** Step-up: the signed-in session now carries the factor too (the cookie does not change). */
+  | { kind: 'stepped_up'; sessionId: string }
+) & {
+  /** "Remember this device": the cookie to set, when the user asked and the policy offers it. */
+  device?: DeviceCookie;
+};
 
 const invalidChallenge = () =>
   new HelloJohnError('invalid_grant', 'The sign-in challenge is invalid or expired; sign in again.');
@@ -91,7 +114,7 @@ export class Login {
   ): Promise<LoginOutcome<TokenResponse>> {
     const user = await authenticator.verify(tenant, input, meta);
     const signIn = { method: authenticator.method, amr: [...authenticator.amr] };
-    const challenge = await this.secondStep(tenant, user, 'api', signIn);
+    const challenge = await this.secondStep(tenant, user, 'api', signIn, meta);
     if (challenge) return challenge;
     return { kind: 'signed_in', result: await this.startApiSession(tenant, user, signIn, meta) };
   }
@@ -106,7 +129,7 @@ export class Login {
   ): Promise<LoginOutcome<BrowserLogin>> {
     const user = await authenticator.verify(tenant, input, meta);
     const signIn = { method: authenticator.method, amr: [...authenticator.amr] };
-    const challenge = await this.secondStep(tenant, user, via, signIn);
+    const challenge = await this.secondStep(tenant, user, via, signIn, meta);
     if (challenge) return challenge;
     return { kind: 'signed_in', result: await this.deps.browserSessions.start(tenant, user, signIn, meta) };
   }
@@ -119,19 +142,14 @@ export class Login {
    */
   async completeSecondStep(
     tenant: Tenant,
-    input: { challenge: string; factor: string; code: string },
+    input: { challenge: string; factor: string; code: string; rememberDevice?: boolean },
     accepted: readonly LoginKind[],
     meta: RequestMeta,
   ): Promise<CompletedLogin> {
     const { limits, lockout, db } = this.deps;
-    const pending = this.pending.open(tenant.id, input.challenge);
-    if (!pending || !accepted.includes(pending.kind)) throw invalidChallenge();
-    const factor = this.deps.secondFactors.find((f) => f.id === input.factor);
-    if (!factor || !pending.factors.includes(factor.id))
-      throw new HelloJohnError('invalid_request', `This sign-in cannot be completed with "${input.factor}".`);
-    await limits.checkIp('login', meta.ip);
-    const user = await findUserById(db, tenant.id, pending.userId);
-    if (!user || user.blocked || stampOf(user) !== pending.stamp) throw invalidChallenge();
+    const { pending, factor, user } = await this.openChallenge(tenant, input, accepted, meta);
+    // Every code tried spends one of the challenge's attempts first; the last one spent ends it.
+    if (!(await this.deps.challengeAttempts.consume(pending.jti)).allowed) throw invalidChallenge();
 
     const addressHold = await limits.holdFailure(meta.ip);
     let attempt: LoginAttempt;
@@ -147,7 +165,7 @@ export class Login {
     }
     let ok: boolean;
     try {
-      ok = await factor.verify(tenant, user, input.code, meta);
+      ok = await factor.verify(tenant, user, input.code, meta, { enrolling: pending.enroll });
     } catch (error) {
       await Promise.all([attempt.abandoned(), addressHold.giveBack()]).catch(() => undefined);
       throw error;
@@ -168,9 +186,91 @@ export class Login {
     // Spent on its first completion, on every instance that shares the rate-limit store (Redis).
     if (!(await this.deps.spentChallenges.consume(pending.jti)).allowed) throw invalidChallenge();
     const signIn = { method: pending.method, amr: [...new Set([...pending.amr, factor.amr, 'mfa'])] };
+    const policy = this.deps.secondStepPolicy.current;
+    const device =
+      input.rememberDevice && pending.rememberDays > 0 && pending.kind !== 'api' && policy?.rememberDevice
+        ? ((await policy.rememberDevice(tenant, user, meta)) ?? undefined)
+        : undefined;
+    const remembered = device ? { device } : {};
+    if (pending.upgrade) {
+      await this.stepUpSession(tenant, user, pending.upgrade, signIn.amr, meta);
+      return { kind: 'stepped_up', sessionId: pending.upgrade, ...remembered };
+    }
     return pending.kind === 'api'
       ? { kind: 'api', tokens: await this.startApiSession(tenant, user, signIn, meta) }
-      : { kind: 'browser', login: await this.deps.browserSessions.start(tenant, user, signIn, meta) };
+      : {
+          kind: 'browser',
+          login: await this.deps.browserSessions.start(tenant, user, signIn, meta),
+          ...remembered,
+        };
+  }
+
+  /**
+   * Sends the code of a factor that delivers one (email, SMS) for a pending second step. The factor caps
+   * how often; the address's login budget applies as to any sign-in request.
+   */
+  async sendSecondStepCode(
+    tenant: Tenant,
+    input: { challenge: string; factor: string },
+    accepted: readonly LoginKind[],
+    meta: RequestMeta,
+  ): Promise<{ sentTo: string }> {
+    const { factor, user } = await this.openChallenge(tenant, input, accepted, meta);
+    if (!factor.send)
+      throw new HelloJohnError(
+        'invalid_request',
+        `"${factor.id}" has no code to send; enter the code you have.`,
+      );
+    return factor.send(tenant, user, meta);
+  }
+
+  /**
+   * Step-up: a signed-in browser session asks for more than it has (an authorization's acr_values). The
+   * user passes a second step for the same session; null when the policy has none to offer.
+   */
+  async stepUp(
+    tenant: Tenant,
+    session: { sessionId: string; userId: string; amr: readonly string[] },
+    meta: RequestMeta,
+  ): Promise<LoginOutcome<never> | null> {
+    const user = await findUserById(this.deps.db, tenant.id, session.userId);
+    if (!user || user.blocked) return null;
+    const signIn = { method: 'step_up', amr: [...session.amr] };
+    return this.secondStep(tenant, user, 'page', signIn, meta, session.sessionId);
+  }
+
+  /** A live challenge of this tenant, started where the caller serves, with the factor it names. */
+  private async openChallenge(
+    tenant: Tenant,
+    input: { challenge: string; factor: string },
+    accepted: readonly LoginKind[],
+    meta: RequestMeta,
+  ): Promise<{ pending: PendingLogin; factor: SecondFactor; user: UserRow }> {
+    const pending = this.pending.open(tenant.id, input.challenge);
+    if (!pending || !accepted.includes(pending.kind)) throw invalidChallenge();
+    const factor = this.deps.secondFactors.find((f) => f.id === input.factor);
+    if (!factor || !pending.factors.includes(factor.id))
+      throw new HelloJohnError('invalid_request', `This sign-in cannot be completed with "${input.factor}".`);
+    await this.deps.limits.checkIp('login', meta.ip);
+    const user = await findUserById(this.deps.db, tenant.id, pending.userId);
+    if (!user || user.blocked || stampOf(user) !== pending.stamp) throw invalidChallenge();
+    return { pending, factor, user };
+  }
+
+  private async stepUpSession(
+    tenant: Tenant,
+    user: UserRow,
+    sessionId: string,
+    amr: readonly string[],
+    meta: RequestMeta,
+  ): Promise<void> {
+    const upgraded = await upgradeSession(this.deps.db, tenant.id, sessionId, user.id, amr, {
+      type: auditEvents.userLogin,
+      ...auditMeta(meta),
+      data: { method: 'step_up', kind: 'browser' },
+    });
+    if (!upgraded) throw invalidChallenge();
+    await this.deps.sessionAccess.invalidateSessions(tenant.id, [sessionId]);
   }
 
   /**
@@ -224,18 +324,32 @@ export class Login {
     return tokens;
   }
 
-  /** The challenge for a second step, when a registered factor applies to this user; null otherwise. */
+  /** The challenge for a second step, when the policy asks this user for one; null otherwise. */
   private async secondStep(
     tenant: Tenant,
     user: UserRow,
     kind: LoginKind,
     signIn: { method: string; amr: string[] },
+    meta: RequestMeta,
+    upgrade?: string,
   ): Promise<LoginOutcome<never> | null> {
-    if (this.deps.secondFactors.length === 0) return null;
-    const applies = await Promise.all(this.deps.secondFactors.map((f) => f.required(tenant, user)));
-    const factors = this.deps.secondFactors.filter((_, i) => applies[i]).map((f) => f.id);
+    const registered = this.deps.secondFactors;
+    if (registered.length === 0) return null;
+    const enrolledFlags = await Promise.all(registered.map((f) => f.enrolled(tenant, user)));
+    const enrolled = registered.filter((_, i) => enrolledFlags[i]).map((f) => f.id);
+    const policy = this.deps.secondStepPolicy.current;
+    const decision: SecondStepDecision = policy
+      ? await policy.decide(tenant, user, { enrolled, meta, stepUp: upgrade !== undefined })
+      : enrolled.length > 0
+        ? { required: true, factors: enrolled }
+        : { required: false };
+    if (!decision.required) return null;
+    const factors = decision.factors.filter((id) => registered.some((f) => f.id === id));
     if (factors.length === 0) return null;
-    const expiresAt = Date.now() + this.deps.challengeTtlMs;
+    const preferred =
+      decision.preferred && factors.includes(decision.preferred) ? decision.preferred : undefined;
+    const enroll = decision.enroll === true;
+    const rememberDays = decision.rememberDays ?? 0;
     const token = this.pending.seal(tenant.id, {
       jti: randomBytes(16).toString('base64url'),
       userId: user.id,
@@ -243,12 +357,33 @@ export class Login {
       kind,
       ...signIn,
       factors,
-      expiresAt,
+      enroll,
+      rememberDays,
+      ...(upgrade ? { upgrade } : {}),
+      expiresAt: Date.now() + this.deps.challengeTtlMs,
     });
     return {
       kind: 'second_step',
-      challenge: { token, factors, expiresInSeconds: Math.floor(this.deps.challengeTtlMs / 1000) },
+      challenge: {
+        token,
+        factors,
+        ...(preferred ? { preferred } : {}),
+        enroll,
+        rememberDays,
+        expiresInSeconds: Math.floor(this.deps.challengeTtlMs / 1000),
+      },
     };
+  }
+
+  /**
+   * The user behind a pending challenge, for a module that lets the user set a factor up during the
+   * sign-in (`enroll`): null unless the challenge is live, of this tenant, and allows enrolment.
+   */
+  async enrollingUser(tenant: Tenant, challenge: string): Promise<UserRow | null> {
+    const pending = this.pending.open(tenant.id, challenge);
+    if (!pending?.enroll) return null;
+    const user = await findUserById(this.deps.db, tenant.id, pending.userId);
+    return user && !user.blocked && stampOf(user) === pending.stamp ? user : null;
   }
 }
 

@@ -6,6 +6,8 @@ import type { UserRow } from '../db/repositories/users.js';
 export interface RequestMeta {
   ip: string;
   userAgent: string | null;
+  /** The request's cookies, for modules that recognise a browser (a trusted device); never audited. */
+  cookies?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface TokenResponse {

@@ -12,6 +12,7 @@ import type { RefreshTokens } from '../auth/refresh.js';
 import type { Registration } from '../auth/registration.js';
 import type { SessionAccess } from '../auth/session-access.js';
 import type { Config } from '../config.js';
+import { HelloJohnError } from '../errors.js';
 import type { Authenticator } from '../kernel/authentication.js';
 import type { ModuleParts, RouteKit } from '../kernel/module.js';
 import { accountRoutes } from './account.js';
@@ -20,6 +21,7 @@ import { noStoreAnswers } from './security-headers.js';
 import {
   AuthConfig,
   BrowserLoginResponse,
+  CodeSent,
   Credentials,
   PasswordPolicy,
   PublicUser,
@@ -121,20 +123,22 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (plugin, 
         summary: 'Complete a sign-in that needs its second step',
         description:
           'With the `mfa_token` a login answered, one of its `factors` and the code: the tokens of an API ' +
-          'login, or the session cookie of a browser-session login.',
+          'login, or the session cookie of a browser-session login. Without `code`, sends the code of a ' +
+          'factor that delivers one (email, SMS) and answers 202 with where it went.',
         tags,
         params,
         body: Type.Object(
           {
             mfa_token: Type.String({ minLength: 1, maxLength: 4096 }),
             factor: Type.String({ minLength: 1, maxLength: 64 }),
-            code: Type.String({ minLength: 1, maxLength: 256 }),
+            code: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
             ...TenantFields,
           },
           { additionalProperties: false },
         ),
         response: {
           200: Type.Union([TokenResponse, BrowserLoginResponse]),
+          202: CodeSent,
           ...errors(...BODY_ERRORS, 401, 404, 429),
         },
       },
@@ -142,6 +146,15 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (plugin, 
     async (request, reply) => {
       const t = await tenant(request);
       const { mfa_token: challenge, factor, code } = request.body;
+      if (code === undefined) {
+        const { sentTo } = await login.sendSecondStepCode(
+          t,
+          { challenge, factor },
+          ['api', 'session'],
+          metaOf(request),
+        );
+        return reply.code(202).send({ status: 'sent' as const, sent_to: sentTo });
+      }
       // Logins of the JSON API and of /v2/session end here; a hosted page's ends on its page (CSRF, the flow).
       const done = await login.completeSecondStep(
         t,
@@ -150,6 +163,7 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (plugin, 
         metaOf(request),
       );
       if (done.kind === 'api') return done.tokens;
+      if (done.kind !== 'browser') throw new HelloJohnError('invalid_grant', 'Not a sign-in of this API.');
       const { cookie, session, user } = done.login;
       kit.cookies.set(reply, 'session', t, cookie, Math.floor(services.config.sessions.ttlMs / 1000));
       return { user, session: { id: session.id, expires_at: session.expires_at.toISOString() } };

@@ -21,18 +21,95 @@ export interface Authenticator<Input> {
   verify(tenant: Tenant, input: Input, meta: RequestMeta): Promise<UserRow>;
 }
 
-/** A second factor a user may have enrolled (TOTP, email code, recovery codes…). */
+/** A second factor a user may have enrolled (TOTP, email code, SMS code, recovery codes…). */
 export interface SecondFactor {
   /** The name a client sends back with the challenge (`factor` in /v2/mfa/challenge). */
   readonly id: string;
   /** What the sign-in page calls it ("Authenticator app"). */
   readonly label: string;
-  /** The amr value a session gains when this factor is passed. */
+  /** What the code field asks for ("The 6-digit code from your authenticator app"). */
+  readonly prompt: string;
+  /** The amr value a session gains when this factor is passed (RFC 8176). */
   readonly amr: string;
-  /** Whether the user must (and can) pass this factor at sign-in. */
-  required(tenant: Tenant, user: UserRow): Promise<boolean>;
-  /** Checks what the user typed; true when it proves the factor. Rate limits are the factor's own. */
-  verify(tenant: Tenant, user: UserRow, code: string, meta: RequestMeta): Promise<boolean>;
+  /** A fallback (recovery codes): offered, never preferred, never enough on its own to enrol. */
+  readonly fallback?: boolean;
+  /** Whether the user has this factor ready to use. */
+  enrolled(tenant: Tenant, user: UserRow): Promise<boolean>;
+  /**
+   * Sends a code where the factor delivers one (email, SMS); answers where it went, masked for display
+   * ("j•••@example.com"). The factor enforces its own send caps (rate_limited).
+   */
+  send?(tenant: Tenant, user: UserRow, meta: RequestMeta): Promise<{ sentTo: string }>;
+  /**
+   * Starts setting the factor up for a user who has none, during a sign-in that requires one (`enroll`
+   * challenges): what the page shows (an authenticator app's QR code as SVG and its secret). The first
+   * correct code, passed to `verify` with `enrolling`, confirms it. Absent: the factor cannot be set up
+   * during a sign-in.
+   */
+  beginEnrollment?(tenant: Tenant, user: UserRow): Promise<Enrollment>;
+  /**
+   * Checks what the user typed; true when it proves the factor. `enrolling`: the challenge lets the user
+   * set this factor up now (the tenant requires a second factor and the user has none yet), so a pending
+   * enrolment may be confirmed by this code. Rate limits on top of the login's are the factor's own.
+   */
+  verify(
+    tenant: Tenant,
+    user: UserRow,
+    code: string,
+    meta: RequestMeta,
+    context: { enrolling: boolean },
+  ): Promise<boolean>;
+}
+
+/** What a user needs to set a factor up: shown once, on the page or in the API answer. */
+export interface Enrollment {
+  /** otpauth:// URI (RFC 6238 key URI format), for authenticator apps. */
+  uri?: string;
+  /** The QR code of `uri`, as an SVG document rendered on the server. */
+  qrSvg?: string;
+  /** The secret in base32, for typing into an app by hand. */
+  secret?: string;
+}
+
+/** What the policy decides for one sign-in. */
+export type SecondStepDecision =
+  | { required: false }
+  | {
+      required: true;
+      /** The factors the user may answer with (enrolled and allowed), fallbacks last. */
+      factors: string[];
+      preferred?: string;
+      /** No factor yet but one is required: the user sets one of `factors` up during this sign-in. */
+      enroll?: boolean;
+      /** Offer "remember this device" for this many days (0 or absent: not offered). */
+      rememberDays?: number;
+    };
+
+/** A cookie a module sets in the browser that passed a second step ("remember this device"). */
+export interface DeviceCookie {
+  name: string;
+  value: string;
+  maxAgeSeconds: number;
+}
+
+/**
+ * Whether a sign-in needs a second step: the tenant's MFA policy, trusted devices, adaptive rules. One per
+ * build (the MFA module's); without one, a user with an enrolled factor always passes it.
+ */
+export interface SecondStepPolicy {
+  decide(
+    tenant: Tenant,
+    user: UserRow,
+    context: {
+      /** Ids of the registered factors the user has enrolled. */
+      enrolled: readonly string[];
+      meta: RequestMeta;
+      /** A signed-in session asks for more (step-up), rather than a new sign-in. */
+      stepUp: boolean;
+    },
+  ): Promise<SecondStepDecision>;
+  /** The cookie that lets this browser skip the second step next time, when the user asked for it. */
+  rememberDevice?(tenant: Tenant, user: UserRow, meta: RequestMeta): Promise<DeviceCookie | null>;
 }
 
 /** What a login ends in: signed in, or a second step is required before anything is issued. */
@@ -44,6 +121,11 @@ export interface SecondStepChallenge {
   token: string;
   /** The factors the user can answer with. */
   factors: string[];
+  preferred?: string;
+  /** The user has no factor yet and sets one of `factors` up now. */
+  enroll: boolean;
+  /** "Remember this device" is offered for this many days (0: not offered). */
+  rememberDays: number;
   expiresInSeconds: number;
 }
 

@@ -32,6 +32,7 @@ import type {
   Authenticator,
   SecondFactor,
   SecondStepChallenge,
+  SecondStepPolicy,
   UserRegisteredHook,
 } from './authentication.js';
 
@@ -86,6 +87,8 @@ export interface ModuleParts {
   authenticators?: readonly Authenticator<never>[];
   /** Second factors a login may require. */
   secondFactors?: readonly SecondFactor[];
+  /** Decides when a sign-in needs its second step (at most one module in a build sets it). */
+  secondStepPolicy?: SecondStepPolicy;
   /** Rules the authorization endpoint adds to its request checks (throw an OAuthError to refuse). */
   authorizationChecks?: readonly Check[];
   /** Reasons an authorization sends the user to sign in again (the login prompt's checks). */

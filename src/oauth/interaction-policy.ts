@@ -21,6 +21,11 @@ export interface LoginCheck {
    * authorization, which satisfies prompt=login and max_age.
    */
   needed(request: AuthorizationRequest, session: SignedIn, fresh: boolean): boolean;
+  /**
+   * The signed-in user passes a second step instead of signing in again (step-up: the request asks for
+   * more assurance than the session has). The core's checks all ask for a full sign-in.
+   */
+  readonly secondStepOnly?: boolean;
 }
 
 export const CORE_LOGIN_CHECKS: readonly LoginCheck[] = [

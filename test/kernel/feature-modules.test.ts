@@ -61,8 +61,9 @@ const codeFactor: FeatureModule = defineModule({
         {
           id: 'test_code',
           label: 'Test code',
+          prompt: 'The test code',
           amr: 'otp',
-          async required(tenant, user) {
+          async enrolled(tenant, user) {
             const r = await db.query(
               'SELECT 1 FROM test_factor_codes WHERE tenant_id = $1 AND user_id = $2',
               [tenant.id, user.id],

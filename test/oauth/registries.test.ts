@@ -24,6 +24,7 @@ const user = (over: Partial<UserRow> = {}): UserRow => ({
   created_at: new Date(0),
   updated_at: new Date(1_700_000_000_500),
   last_login_at: null,
+  sessions_revoked_at: null,
   ...over,
 });
 

@@ -7,8 +7,9 @@ import { migration as m0005 } from './0005_rotation_plan.js';
 import { migration as m0006 } from './0006_client_rules.js';
 import { migration as m0007 } from './0007_offline_grants.js';
 import { migration as m0008 } from './0008_audit_retention.js';
+import { migration as m0009 } from './0009_sessions_revoked_at.js';
 import type { Migration } from './types.js';
 
 export type { Migration } from './types.js';
 
-export const migrations: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008];
+export const migrations: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009];

@@ -85,6 +85,44 @@ export async function createSession(
   return result.rows[0]!;
 }
 
+/**
+ * Step-up: a live browser session of this user gains more authentication methods, and its auth_time
+ * becomes now (the user just authenticated again); audited in the same statement. False when the session
+ * ended meanwhile.
+ */
+export async function upgradeSession(
+  db: Queryable,
+  tenantId: string,
+  sessionId: string,
+  userId: string,
+  amr: readonly string[],
+  audit: { type: AuditEventType; ip: string; userAgent: string | null; data: object },
+): Promise<boolean> {
+  const result = await db.query(
+    `WITH s AS (
+       UPDATE sessions SET amr = $4, auth_time = now()
+        WHERE tenant_id = $1 AND id = $2 AND user_id = $3 AND kind = 'browser'
+          AND revoked_at IS NULL AND expires_at > now() AND idle_expires_at > now()
+        RETURNING id
+     ), a AS (
+       INSERT INTO audit_events (tenant_id, type, user_id, ip, user_agent, data)
+       SELECT $1, $5, $3, $6, $7, $8::jsonb || jsonb_build_object('session_id', s.id) FROM s
+     )
+     SELECT id FROM s`,
+    [
+      tenantId,
+      sessionId,
+      userId,
+      [...amr],
+      audit.type,
+      audit.ip,
+      audit.userAgent,
+      JSON.stringify(audit.data),
+    ],
+  );
+  return result.rows.length === 1;
+}
+
 export interface RotatedRefresh {
   session_id: string;
   tenant_id: string;
@@ -199,6 +237,10 @@ export async function revokeSessions(
      ), t AS (
        UPDATE refresh_tokens SET revoked_at = now()
         WHERE session_id IN (SELECT id FROM s) AND revoked_at IS NULL
+     ), u AS (
+       -- Every session of the user at once: what was trusted on their behalf before now ends too.
+       UPDATE users SET sessions_revoked_at = now()
+        WHERE $2::uuid IS NULL AND $3::uuid IS NOT NULL AND tenant_id = $1 AND id = $3::uuid
      )
      SELECT id FROM s`,
     [tenantId, where.sessionId ?? null, where.userId ?? null, reason],

@@ -15,10 +15,12 @@ export interface UserRow {
   created_at: Date;
   updated_at: Date;
   last_login_at: Date | null;
+  /** When every session of the user was last ended at once (trusted devices older than this are void). */
+  sessions_revoked_at: Date | null;
 }
 
 const COLUMNS =
-  'id, tenant_id, email, email_normalized, email_verified, password_hash, name, profile, blocked, created_at, updated_at, last_login_at';
+  'id, tenant_id, email, email_normalized, email_verified, password_hash, name, profile, blocked, created_at, updated_at, last_login_at, sessions_revoked_at';
 
 /** Inserts a user; null when the (tenant, normalized email) pair is taken. */
 export async function insertUser(
@@ -125,5 +127,6 @@ export function userFromJson(json: Record<string, unknown>): UserRow {
     created_at: date(json.created_at)!,
     updated_at: date(json.updated_at)!,
     last_login_at: date(json.last_login_at),
+    sessions_revoked_at: date(json.sessions_revoked_at),
   };
 }

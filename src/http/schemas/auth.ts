@@ -89,7 +89,21 @@ export const SecondStepRequired = Type.Object({
   mfa_required: Type.Literal(true),
   mfa_token: Type.String({ description: 'Sealed, short-lived: send it to /v2/mfa/challenge with a code.' }),
   factors: Type.Array(Type.String(), { description: 'The factors the user can answer with.' }),
+  available_factors: Type.Array(Type.String(), {
+    description: 'The same list as `factors`, under the name HelloJohn SDKs read.',
+  }),
+  preferred_factor: Type.Optional(Type.String({ description: "The user's preferred factor." })),
+  enrollment_required: Type.Boolean({
+    description:
+      'The tenant requires a second factor and the user has none: set one of `factors` up with this mfa_token, then complete the challenge with its first code.',
+  }),
   expires_in: Type.Number({ description: 'Seconds until mfa_token expires.' }),
+});
+
+/** A second step's code went out (email, SMS). */
+export const CodeSent = Type.Object({
+  status: StringEnum(['sent']),
+  sent_to: Type.String({ description: 'Where the code went, masked ("j•••@example.com", "+1 ••• 0123").' }),
 });
 
 /** What a browser-session sign-in answers (the cookie is in Set-Cookie). */
