@@ -20,6 +20,6 @@ export class RecentSignIn {
   /** Throws login_required unless the sign-in is recent; `what` completes "Sign in again to …". */
   require(session: { auth_time: Date }, what: string, now: Date = new Date()): void {
     if (!this.isRecentSignIn(session, now))
-      throw new HelloJohnError('login_required', `Confirm it's you: sign in again to ${what}.`);
+      throw new HelloJohnError('login_required', `Confirm it’s you: sign in again to ${what}.`);
   }
 }

@@ -18,7 +18,7 @@ export interface AccountPageView {
   account: AccountOverview;
   /** The new-password field's hints (the tenant's password policy). */
   passwordHints: string[];
-  /** Where "Confirm it's you" goes: sign in again, back to the account page. */
+  /** Where "Confirm it’s you" goes: sign in again, back to the account page. */
   reauthenticateHref: string;
   /** The modules' cards, already rendered. */
   sections: readonly { id: string; title: string; body: Html }[];
@@ -87,8 +87,8 @@ function passwordCard(ctx: PageContext, v: AccountPageView): Html {
       'password',
       'Password',
       markup`${lead}${errorIn(v, 'password')}
-<p class="muted">To keep your account safe, confirm it's you by signing in again before you change your password.</p>
-<div class="actions"><a class="button secondary" href="${v.reauthenticateHref}">Confirm it's you</a></div>`,
+<p class="muted">To keep your account safe, confirm it’s you by signing in again before you change your password.</p>
+<div class="actions"><a class="button secondary" href="${v.reauthenticateHref}">Confirm it’s you</a></div>`,
     );
   const hints = markup`<ul class="hint" id="password-hints">${v.passwordHints.map((h) => markup`<li>${h}</li>`)}</ul>`;
   const fields = markup`<input type="text" name="username" autocomplete="username" value="${v.account.user.email}" hidden>
