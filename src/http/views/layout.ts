@@ -190,7 +190,7 @@ a.button.secondary{background:#fff;color:#111827;border-color:#6b7280}
 .linklist li{margin-bottom:.375rem}
 .value{display:block;padding:.5rem .75rem;background:#f9fafb;border:1px solid #e5e7eb;border-radius:8px;font-size:.875rem}
 pre{margin:0 0 1rem;padding:.75rem;background:#f9fafb;border:1px solid #e5e7eb;border-radius:8px;overflow-x:auto;overflow-wrap:normal;font-size:.8125rem;line-height:1.5}
-.sr-only{position:absolute;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
+[hidden]{display:none!important}
 main.cards{align-self:flex-start;max-width:42rem;background:none;border:0;box-shadow:none;padding:0}
 main.cards>h1{margin-bottom:.25rem}
 main.cards>.intro{margin-bottom:1.25rem}

@@ -133,7 +133,7 @@ function sessionRow(ctx: PageContext, s: AccountSession, i: number, now: Date): 
         markup`${hidden('session_id', s.id)}<button type="submit" class="secondary small" aria-describedby="${label}">Sign out</button>`,
       );
   return markup`<li><div class="what" id="${label}"><strong>${s.device}</strong>${s.current ? markup`<span class="badge here">This device</span>` : ''}
-<p class="muted">${where ? markup`${where}<br>` : ''}Signed in ${when(s.createdAt, now)} · active ${when(s.lastSeenAt, now)}</p></div>${action}</li>`;
+<p class="muted">${where ? markup`${where}<br>` : ''}Signed in ${when(s.createdAt, now)} · Last active ${when(s.lastSeenAt, now)}</p></div>${action}</li>`;
 }
 
 const RELATIVE = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
