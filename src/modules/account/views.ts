@@ -91,8 +91,7 @@ function passwordCard(ctx: PageContext, v: AccountPageView): Html {
 <div class="actions"><a class="button secondary" href="${v.reauthenticateHref}">Confirm it’s you</a></div>`,
     );
   const hints = markup`<ul class="hint" id="password-hints">${v.passwordHints.map((h) => markup`<li>${h}</li>`)}</ul>`;
-  const fields = markup`<input type="text" name="username" autocomplete="username" value="${v.account.user.email}" hidden>
-<div class="field"><label for="current_password">Current password</label><input id="current_password" name="current_password" type="password" autocomplete="current-password" required></div>
+  const fields = markup`<div class="field"><label for="current_password">Current password</label><input id="current_password" name="current_password" type="password" autocomplete="current-password" required></div>
 <div class="field"><label for="new_password">New password</label><input id="new_password" name="new_password" type="password" autocomplete="new-password" required aria-describedby="password-hints">${hints}</div>
 <div class="field"><label for="confirm">Repeat the new password</label><input id="confirm" name="confirm" type="password" autocomplete="new-password" required></div>
 <div class="actions"><button type="submit">Change password</button></div>`;
