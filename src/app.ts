@@ -202,6 +202,7 @@ export async function buildApp(config: Config, appDeps: AppDeps): Promise<Fastif
       sessionTtlSeconds: Math.floor(config.sessions.ttlMs / 1000),
       modulePages: parts.flatMap((p) => (p.pageRoutes ? [p.pageRoutes] : [])),
       loginLinks: parts.flatMap((p) => p.pages?.loginLinks ?? []),
+      accountSections: parts.flatMap((p) => p.pages?.accountSections ?? []),
       factorLabels: Object.fromEntries(
         parts.flatMap((p) => p.secondFactors ?? []).map((f) => [f.id, f.label]),
       ),

@@ -10,6 +10,7 @@ import { Login } from './auth/login.js';
 import { PasswordAuthenticator } from './auth/password-authenticator.js';
 import { PasswordPolicyChecker } from './auth/password-policy.js';
 import { RefreshTokens } from './auth/refresh.js';
+import { RecentSignIn } from './auth/recent-sign-in.js';
 import { Registration } from './auth/registration.js';
 import { SessionAccess } from './auth/session-access.js';
 import { AdminTokens } from './admin/admins.js';
@@ -211,6 +212,7 @@ export function buildServices(config: Config, deps: ServiceDeps): Services {
     registration,
     login,
     passwordAuthenticator,
+    recentSignIn: new RecentSignIn(config.sessions),
   };
   const parts = modules.map((module) => ({ module, parts: module.setup(core) }));
   for (const { parts: p } of parts) {

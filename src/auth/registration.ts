@@ -128,7 +128,8 @@ export async function prepareNewUser(
   };
 }
 
-function cleanName(name: string | null | undefined): string | null {
+/** A person's name as stored: NFC, trimmed, null when empty; control and text-direction characters refused. */
+export function cleanName(name: string | null | undefined): string | null {
   const trimmed = name?.normalize('NFC').trim();
   if (!trimmed) return null;
   // Control characters, and bidi overrides that would reorder the text of emails and pages around it.

@@ -73,7 +73,7 @@ export class SessionAccess {
    */
   async revokeSessions(
     tenant: Tenant,
-    where: { sessionId?: string; userId?: string },
+    where: { sessionId?: string; userId?: string; keepSessionId?: string },
     reason: string,
   ): Promise<string[]> {
     const revoked = await revokeSessions(this.deps.db, tenant.id, where, reason);

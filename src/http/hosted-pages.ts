@@ -24,15 +24,22 @@ import { consentPageRoutes } from './consent-pages.js';
 import { metaOf, tenantOf } from './context.js';
 import { renderErrorsAsPages } from './page-errors.js';
 import { FORM, SECURITY, redirect, tenantPath } from './schemas/common.js';
-import { InteractionQuery, LoginForm, RegisterForm, SecondStepForm, pageAnswers } from './schemas/pages.js';
+import {
+  InteractionQuery,
+  LoginForm,
+  LoginQuery,
+  RegisterForm,
+  SecondStepForm,
+  pageAnswers,
+} from './schemas/pages.js';
 import { signedInPage } from './views/next-steps.js';
-import { loginPage, registerPage, secondStepPage } from './views/pages.js';
+import { loginPage, passwordHintsOf, registerPage, secondStepPage } from './views/pages.js';
 import type { BrowserLogin } from '../auth/browser-sessions.js';
 import type { Login } from '../auth/login.js';
 import type { PasswordAuthenticator } from '../auth/password-authenticator.js';
 import type { Registration } from '../auth/registration.js';
 import type { LoginOutcome } from '../kernel/authentication.js';
-import type { PageKit } from '../kernel/module.js';
+import type { AccountSection, PageKit } from '../kernel/module.js';
 
 export interface HostedPagesOptions extends FlowDeps {
   tenants: Tenants;
@@ -46,6 +53,8 @@ export interface HostedPagesOptions extends FlowDeps {
   factorLabels: Readonly<Record<string, string>>;
   /** Feature modules' links under the sign-in form. */
   loginLinks: readonly { href: string; label: string }[];
+  /** Feature modules' sections of the account page. */
+  accountSections: readonly AccountSection[];
 }
 
 export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (plugin, options) => {
@@ -67,7 +76,6 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
     pageContext(options, request, reply, t);
 
   /** A page's form: CSRF checked first; an authorization in progress must still be the one named. */
-  /** A page's form: CSRF checked first; an authorization in progress must still be the one named. */
   const checkForm = (
     request: FastifyRequest,
     reply: FastifyReply,
@@ -75,20 +83,24 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
     body: { csrf_token?: string; interaction?: string },
   ) => checkPageForm(options, request, reply, t, body);
 
-  /** A fresh browser session: replaces any earlier one in this browser, then continues the authorization. */
+  /**
+   * A fresh browser session: replaces any earlier one in this browser, then continues the authorization, or
+   * goes to `returnTo` (a page of ours, checked by its schema, ReturnPath) when none is in progress.
+   */
   const startSession = async (
     request: FastifyRequest,
     reply: FastifyReply,
     t: Tenant,
     signedIn: BrowserLogin,
     interaction: ReturnType<typeof currentInteraction>,
+    returnTo: string | undefined,
   ) => {
     const previous = await currentSession(options, request, t);
     if (previous)
       await options.sessionAccess.revokeSessions(t, { sessionId: previous.id }, 'replaced_by_login');
     cookies.set(reply, 'session', t, signedIn.cookie, options.sessionTtlSeconds);
     // No application to return to: /login shows who is signed in (a redirect, so a reload posts nothing).
-    if (!interaction) return reply.redirect(`${basePath(t)}/login`, 303);
+    if (!interaction) return reply.redirect(`${basePath(t)}${returnTo ?? '/login'}`, 303);
     const session = {
       sessionId: signedIn.session.id,
       userId: signedIn.user.id,
@@ -116,10 +128,13 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
     t: Tenant,
     outcome: LoginOutcome<BrowserLogin>,
     interaction: ReturnType<typeof currentInteraction>,
+    returnTo: string | undefined,
   ) => {
-    if (outcome.kind === 'signed_in') return startSession(request, reply, t, outcome.result, interaction);
+    if (outcome.kind === 'signed_in')
+      return startSession(request, reply, t, outcome.result, interaction, returnTo);
     const page = secondStepPage(ctxOf(request, reply, t), {
       interaction: interaction?.id,
+      returnTo,
       challenge: outcome.challenge.token,
       factors: labelled(outcome.challenge.factors),
     });
@@ -148,8 +163,9 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
       schema: {
         ...page,
         summary: 'The sign-in page',
-        description: 'Shows who is signed in when no authorization is in progress.',
-        querystring: InteractionQuery,
+        description:
+          'Shows who is signed in when no authorization is in progress, unless `return_to` asks to sign in (again) and go back to that page.',
+        querystring: LoginQuery,
         response: pageAnswers(),
       },
     },
@@ -159,6 +175,19 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
       const interaction = id ? currentInteraction(options, request, t, id) : null;
       if (id && !interaction) return interactionExpired(reply, t);
       const session = interaction ? null : await currentSession(options, request, t);
+      const returnTo = interaction ? undefined : request.query.return_to;
+      // Signed in and sent here to sign in again (a sensitive change wants a fresh sign-in): the form, for them.
+      if (session && returnTo)
+        return sendHtml(
+          reply,
+          200,
+          loginPage(ctxOf(request, reply, t), {
+            links: options.loginLinks,
+            returnTo,
+            email: session.email,
+            notice: 'Confirm it\u2019s you: sign in again to continue.',
+          }),
+        );
       if (session)
         return sendHtml(reply, 200, signedInPage(ctxOf(request, reply, t), { email: session.email }));
       return sendHtml(
@@ -167,6 +196,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
         loginPage(ctxOf(request, reply, t), {
           links: options.loginLinks,
           interaction: id,
+          returnTo,
           ...(await loginFor(request, t, interaction)),
         }),
         { formTarget: targetOf(interaction) },
@@ -200,15 +230,17 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
       const body = request.body;
       const form = checkForm(request, reply, t, body);
       if (!form.ok) return reply;
+      const returnTo = form.interaction ? undefined : body.return_to;
       try {
         const outcome = await login.browser(t, password, body, metaOf(request), 'page');
-        return await continueLogin(request, reply, t, outcome, form.interaction);
+        return await continueLogin(request, reply, t, outcome, form.interaction, returnTo);
       } catch (error) {
         if (!(error instanceof HelloJohnError) || error.code === 'service_unavailable') throw error;
         const status = error.code === 'rate_limited' ? 429 : error.code === 'access_denied' ? 403 : 401;
         const page = loginPage(ctxOf(request, reply, t), {
           links: options.loginLinks,
           interaction: body.interaction,
+          returnTo,
           ...(await loginFor(request, t, form.interaction)),
           email: body.email,
           error: error.description,
@@ -245,6 +277,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
       const body = request.body;
       const form = checkForm(request, reply, t, body);
       if (!form.ok) return reply;
+      const returnTo = form.interaction ? undefined : body.return_to;
       try {
         const done = await login.completeSecondStep(
           t,
@@ -253,7 +286,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
           metaOf(request),
         );
         if (done.kind !== 'browser') throw new HelloJohnError('invalid_request', 'Not a browser sign-in.');
-        return await startSession(request, reply, t, done.login, form.interaction);
+        return await startSession(request, reply, t, done.login, form.interaction, returnTo);
       } catch (error) {
         if (!(error instanceof HelloJohnError) || error.code === 'service_unavailable') throw error;
         // A dead challenge starts the sign-in again; a wrong code asks again.
@@ -261,6 +294,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
           const page = loginPage(ctxOf(request, reply, t), {
             links: options.loginLinks,
             interaction: body.interaction,
+            returnTo,
             ...(await loginFor(request, t, form.interaction)),
             error: error.description,
           });
@@ -268,6 +302,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
         }
         const page = secondStepPage(ctxOf(request, reply, t), {
           interaction: body.interaction,
+          returnTo,
           challenge: body.mfa_token,
           factors: labelled([body.factor]),
           error: error.description,
@@ -281,16 +316,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
   );
 
   // --- create an account ---
-  const passwordHints = (t: Tenant) => {
-    const policy = registration.passwordPolicy(t);
-    const hints = [`At least ${policy.minLength} characters`];
-    if (policy.requireUppercase) hints.push('An uppercase letter');
-    if (policy.requireLowercase) hints.push('A lowercase letter');
-    if (policy.requireDigit) hints.push('A digit');
-    if (policy.requireSymbol) hints.push('A symbol');
-    if (policy.rejectCommon) hints.push('Not a commonly used password');
-    return hints;
-  };
+  const passwordHints = (t: Tenant) => passwordHintsOf(registration.passwordPolicy(t));
 
   app.get(
     '/register',
@@ -347,7 +373,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
           metaOf(request),
         );
         const outcome = await login.browser(t, password, body, metaOf(request), 'page');
-        return await continueLogin(request, reply, t, outcome, form.interaction);
+        return await continueLogin(request, reply, t, outcome, form.interaction, undefined);
       } catch (error) {
         if (!(error instanceof HelloJohnError) || error.code === 'service_unavailable') throw error;
         const page = registerPage(ctxOf(request, reply, t), {
@@ -373,6 +399,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
     oauth,
     cookies,
     csrf: options.csrf,
+    accountSections: options.accountSections,
   };
   for (const pages of options.modulePages) await app.register(pages, { kit });
 

@@ -10,6 +10,7 @@ import type { BrowserSessions } from '../auth/browser-sessions.js';
 import type { Login } from '../auth/login.js';
 import type { PasswordAuthenticator } from '../auth/password-authenticator.js';
 import type { PasswordPolicyChecker } from '../auth/password-policy.js';
+import type { RecentSignIn } from '../auth/recent-sign-in.js';
 import type { Registration } from '../auth/registration.js';
 import type { Authenticated, SessionAccess } from '../auth/session-access.js';
 import type { Config } from '../config.js';
@@ -28,6 +29,7 @@ import type { Tenant, Tenants } from '../tenants/tenants.js';
 import type { FlowDeps } from '../http/authorization-flow.js';
 import type { Cookies } from '../http/cookies.js';
 import type { SecondStepResponse } from '../http/second-step.js';
+import type { Html, PageContext } from '../http/views/layout.js';
 import type {
   Authenticator,
   SecondFactor,
@@ -53,6 +55,8 @@ export interface CoreServices {
   registration: Registration;
   login: Login;
   passwordAuthenticator: PasswordAuthenticator;
+  /** The one "recent sign-in" rule (SESSION_RECENT_LOGIN) that sensitive changes require. */
+  recentSignIn: RecentSignIn;
 }
 
 /** What the HTTP layer hands a module's JSON routes: the shared request helpers, bound to this app. */
@@ -69,12 +73,46 @@ export interface RouteKit {
 /** What a module's hosted pages get: the browser flow (session, interaction, CSRF, cookies) and tenants. */
 export interface PageKit extends FlowDeps {
   tenants: Tenants;
+  /** Every module's sections of the account page, in module order (the account module renders them). */
+  accountSections: readonly AccountSection[];
+}
+
+/** What a section of the account page is rendered from: the signed-in user of this browser, and the page. */
+export interface AccountSectionArgs {
+  tenant: Tenant;
+  user: { id: string; email: string; emailVerified: boolean; name: string | null };
+  /** The browser session: its id, how and when the user signed in (RFC 8176 `amr`, `auth_time`). */
+  session: { id: string; amr: readonly string[]; authTime: Date };
+  /** For forms: `page.csrfToken` (post it as `csrf_token`) and `page.basePath` (the tenant's pages' prefix). */
+  page: PageContext;
+  /** Whether the sign-in is recent (CoreServices.recentSignIn): sensitive forms show only when it is. */
+  recentSignIn: boolean;
+  /** Where "Confirm it's you" goes: sign in again, then back to the account page. */
+  reauthenticateHref: string;
+}
+
+/**
+ * A section (card) a module adds to the account page (/account), after the core's profile, password and
+ * sessions. Only rendering goes through here: the section's forms post to the module's own page routes
+ * (with the CSRF token), which answer with a 303 to `/account?notice=<code>` when they are done.
+ */
+export interface AccountSection {
+  /** kebab-case, unique on the page: the card's element id (`#<id>`) and its heading's. */
+  id: string;
+  /** The card's heading. */
+  title: string;
+  /** The card's body, built with the `markup` tag (src/http/views/layout.ts), which escapes what it holds. */
+  render(args: AccountSectionArgs): Promise<Html>;
+  /** Confirmations the page shows for `?notice=<code>` (say "Two-step sign-in is on."), by code. */
+  notices?: Readonly<Record<string, string>>;
 }
 
 /** Links and text a module adds to the hosted pages. */
 export interface PageContributions {
   /** Links under the sign-in form ("Forgot your password?"), relative to the tenant's base path. */
   loginLinks?: readonly { href: string; label: string }[];
+  /** Sections of the account page, in this order (see AccountSection). */
+  accountSections?: readonly AccountSection[];
 }
 
 /** Everything a module adds once it is set up. Every member is optional. */

@@ -1,6 +1,7 @@
 // The feature modules this build ships, one line each. Order matters only where noted: hooks run in
 // this order, and module migrations keep their own version numbers wherever the module is listed.
 import type { FeatureModule } from '../kernel/module.js';
+import { accountModule } from './account/index.js';
 import { browserSessionsModule } from './browser-sessions/index.js';
 import { emailVerificationModule } from './email-verification/index.js';
 import { passwordResetModule } from './password-reset/index.js';
@@ -9,4 +10,5 @@ export const featureModules: readonly FeatureModule[] = [
   emailVerificationModule,
   passwordResetModule,
   browserSessionsModule,
+  accountModule,
 ];

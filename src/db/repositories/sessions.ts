@@ -219,11 +219,14 @@ export async function startOfflineGrant(
   return result.rowCount > 0;
 }
 
-/** Revokes sessions (and their refresh tokens). Returns the ids revoked. */
+/**
+ * Revokes sessions (and their refresh tokens). Returns the ids revoked. `keepSessionId`: all but that
+ * browser session and the OAuth sessions started from it ("sign out everywhere else").
+ */
 export async function revokeSessions(
   db: Queryable,
   tenantId: string,
-  where: { sessionId?: string; userId?: string },
+  where: { sessionId?: string; userId?: string; keepSessionId?: string },
   reason: string,
 ): Promise<string[]> {
   const result = await db.query<{ id: string }>(
@@ -233,6 +236,7 @@ export async function revokeSessions(
           -- A browser session takes the OAuth sessions started from it (parent_id) along.
           AND ($2::uuid IS NULL OR id = $2::uuid OR parent_id = $2::uuid)
           AND ($3::uuid IS NULL OR user_id = $3::uuid)
+          AND ($5::uuid IS NULL OR (id <> $5::uuid AND parent_id IS DISTINCT FROM $5::uuid))
         RETURNING id
      ), t AS (
        UPDATE refresh_tokens SET revoked_at = now()
@@ -243,7 +247,7 @@ export async function revokeSessions(
         WHERE $2::uuid IS NULL AND $3::uuid IS NOT NULL AND tenant_id = $1 AND id = $3::uuid
      )
      SELECT id FROM s`,
-    [tenantId, where.sessionId ?? null, where.userId ?? null, reason],
+    [tenantId, where.sessionId ?? null, where.userId ?? null, reason, where.keepSessionId ?? null],
   );
   return result.rows.map((r) => r.id);
 }

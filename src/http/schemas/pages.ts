@@ -9,6 +9,20 @@ export const InteractionId = Type.String({
   description: 'The authorization in progress that this page continues.',
 });
 export const InteractionQuery = Type.Object({ interaction: Type.Optional(InteractionId) });
+/**
+ * A page of ours to go to after signing in (no authorization in progress): a path under the tenant's base
+ * path, of lower-case words only. Nothing else passes, so it cannot name another site (no `//`, scheme,
+ * host, backslash, dot or query): no open redirect.
+ */
+export const ReturnPath = Type.String({
+  pattern: '^(/[a-z0-9-]+)+$',
+  maxLength: 100,
+  description: 'A page of this tenant to return to after signing in, e.g. `/account`.',
+});
+export const LoginQuery = Type.Object({
+  interaction: Type.Optional(InteractionId),
+  return_to: Type.Optional(ReturnPath),
+});
 export const Csrf = Type.String({ maxLength: 100, description: 'The form\u2019s CSRF token.' });
 /** The token of an emailed link as it arrives; AuthService decides whether it is one. */
 export const LinkToken = Type.String({ maxLength: 1000 });
@@ -18,6 +32,7 @@ export const LoginForm = Type.Object({
   password: Password,
   csrf_token: Type.Optional(Csrf),
   interaction: Type.Optional(InteractionId),
+  return_to: Type.Optional(ReturnPath),
 });
 
 export const SecondStepForm = Type.Object({
@@ -26,6 +41,7 @@ export const SecondStepForm = Type.Object({
   code: Type.String({ maxLength: 256 }),
   csrf_token: Type.Optional(Csrf),
   interaction: Type.Optional(InteractionId),
+  return_to: Type.Optional(ReturnPath),
 });
 
 export const RegisterForm = Type.Object({

@@ -21,6 +21,7 @@ export const HOME_LINKS: readonly HomeLink[] = [
   { section: 'account', path: '/login', label: 'Sign in', style: 'primary' },
   { section: 'account', path: '/register', label: 'Create an account', style: 'secondary' },
   { section: 'account', path: '/forgot', label: 'Forgot your password?' },
+  { section: 'account', path: '/account', label: 'Manage your account' },
   {
     section: 'developers',
     path: '/.well-known/openid-configuration',

@@ -190,6 +190,32 @@ a.button.secondary{background:#fff;color:#111827;border-color:#6b7280}
 .linklist li{margin-bottom:.375rem}
 .value{display:block;padding:.5rem .75rem;background:#f9fafb;border:1px solid #e5e7eb;border-radius:8px;font-size:.875rem}
 pre{margin:0 0 1rem;padding:.75rem;background:#f9fafb;border:1px solid #e5e7eb;border-radius:8px;overflow-x:auto;overflow-wrap:normal;font-size:.8125rem;line-height:1.5}
+[hidden]{display:none!important}
+main.cards{align-self:flex-start;max-width:42rem;background:none;border:0;box-shadow:none;padding:0}
+main.cards>h1{margin-bottom:.25rem}
+main.cards>.intro{margin-bottom:1.25rem}
+.card{background:#fff;border:1px solid #e5e7eb;border-radius:12px;box-shadow:0 1px 3px rgba(0,0,0,.06),0 8px 24px rgba(0,0,0,.04);padding:1.5rem;margin:0 0 1rem}
+.card>h2{margin:0 0 .25rem;font-size:1.125rem}
+.card>.lead{margin:0 0 1.25rem;color:#4b5563;font-size:.9375rem}
+.card .actions{margin-top:1rem}
+.card .error,.card .notice{margin-bottom:1rem}
+input[readonly]{background:#f9fafb;border-color:#d1d5db;color:#374151}
+.hint-line{margin:.375rem 0 0;font-size:.875rem;color:#4b5563}
+.badge{display:inline-block;font-size:.75rem;font-weight:600;line-height:1.5;padding:0 .5rem;border-radius:999px;background:#e5e7eb;color:#374151;white-space:nowrap}
+.badge.ok{background:#d1fae5;color:#065f46}
+.badge.here{background:#dbeafe;color:#1e3a8a}
+.badge.warn{background:#fef3c7;color:#78350f}
+.rows{list-style:none;margin:0;padding:0}
+.rows>li{display:flex;align-items:center;justify-content:space-between;gap:1rem;padding:.875rem 0;border-top:1px solid #e5e7eb}
+.rows>li:first-child{border-top:0;padding-top:0}
+.rows .what{min-width:0}
+.rows .what strong{margin-right:.375rem}
+.rows .muted{margin:.125rem 0 0}
+.rows form{flex:none}
+button.small,a.button.small{width:auto;padding:.375rem .875rem;font-size:.875rem}
+.card-foot{margin-top:1rem;padding-top:1rem;border-top:1px solid #e5e7eb}
+.topbar{display:flex;align-items:center;justify-content:center;gap:.75rem;flex-wrap:wrap}
+@media (min-width:36rem){main.cards .card .actions{flex-direction:row;justify-content:flex-end}main.cards .card .actions>*{flex:none;width:auto}.card{padding:1.75rem 2rem}}
 `
   .trim()
   .replace(/\n/g, '');
@@ -203,7 +229,8 @@ export function layout(
   tenant: Tenant | null,
   title: string,
   content: Html | string,
-  options: { wide?: boolean } = {},
+  /** `wide`: one wider card; `cards`: no card of its own, the content is a column of `.card` sections. */
+  options: { wide?: boolean; cards?: boolean } = {},
 ): string {
   const brand = brandingOf(tenant);
   const colors = paletteOf(brand.primaryColor);
@@ -221,7 +248,7 @@ export function layout(
 <style>:root{--primary:${colors.primary};--on-primary:${colors.onPrimary};--link:${colors.link}}${trustedHtml(STYLE)}</style>
 </head>
 <body>
-<main${options.wide ? trustedHtml(' class="wide"') : ''}>
+<main${options.cards ? trustedHtml(' class="cards"') : options.wide ? trustedHtml(' class="wide"') : ''}>
 <header class="brand">${logo}<p class="brand-name">${brand.name}</p></header>
 <h1>${title}</h1>
 ${body}

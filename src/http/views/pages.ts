@@ -2,6 +2,7 @@
 // src/http/hosted-pages.ts. Every form posts back to its own path under the tenant's base path and carries the
 // CSRF token; every input has a label; nothing needs JavaScript except the form_post auto-submit.
 import { createHash } from 'node:crypto';
+import type { PasswordPolicy } from '../../auth/password-policy.js';
 import { STANDARD_SCOPES } from '../../oauth/scope-registry.js';
 import type { Tenant } from '../../tenants/tenants.js';
 import {
@@ -33,6 +34,8 @@ export function loginPage(
     loginAs?: { email: string; signedInAs?: string };
     /** Links feature modules add under the form ("Forgot your password?"). */
     links?: readonly { href: string; label: string }[];
+    /** A page of ours to go to once signed in (no authorization in progress). */
+    returnTo?: string;
   },
 ): string {
   const loginAs = v.loginAs
@@ -44,6 +47,7 @@ export function loginPage(
     : '';
   const fields = markup`<div class="field"><label for="email">Email address</label><input id="email" name="email" type="email" autocomplete="username" required value="${v.email ?? ''}"></div>
 <div class="field"><label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required></div>
+${v.returnTo ? hidden('return_to', v.returnTo) : ''}
 <div class="actions"><button type="submit">Sign in</button></div>`;
   const content = markup`${alertBox(v.error)}${noticeBox(v.notice)}${loginAs}
 ${form(ctx, `${ctx.basePath}/login`, v.interaction, fields)}
@@ -56,6 +60,8 @@ export function secondStepPage(
   ctx: PageContext,
   v: {
     interaction?: string;
+    /** A page of ours to go to once signed in (no authorization in progress). */
+    returnTo?: string;
     challenge: string;
     factors: readonly { id: string; label: string }[];
     error?: string;
@@ -65,7 +71,7 @@ export function secondStepPage(
     (f, i) =>
       markup`<div class="choice"><input type="radio" id="factor-${String(i)}" name="factor" value="${f.id}"${i === 0 ? trustedHtml(' checked') : ''}><label for="factor-${String(i)}">${f.label}</label></div>`,
   );
-  const fields = markup`${hidden('mfa_token', v.challenge)}
+  const fields = markup`${hidden('mfa_token', v.challenge)}${v.returnTo ? hidden('return_to', v.returnTo) : ''}
 ${v.factors.length === 1 ? hidden('factor', v.factors[0]!.id) : markup`<fieldset><legend>Verify with</legend>${choices}</fieldset>`}
 <div class="field"><label for="code">Code</label><input id="code" name="code" type="text" class="code" inputmode="numeric" autocomplete="one-time-code" spellcheck="false" required autofocus></div>
 <div class="actions"><button type="submit">Continue</button></div>`;
@@ -74,6 +80,17 @@ ${v.factors.length === 1 ? hidden('factor', v.factors[0]!.id) : markup`<fieldset
 ${form(ctx, `${ctx.basePath}/login/second-step`, v.interaction, fields)}
 <p class="links"><a href="${link(ctx, '/login', v.interaction)}">Start over</a></p>`;
   return layout(ctx.tenant, 'Verify it’s you', content);
+}
+
+/** The password policy's rules in words, listed under a new-password field. */
+export function passwordHintsOf(policy: PasswordPolicy): string[] {
+  const hints = [`At least ${policy.minLength} characters`];
+  if (policy.requireUppercase) hints.push('An uppercase letter');
+  if (policy.requireLowercase) hints.push('A lowercase letter');
+  if (policy.requireDigit) hints.push('A digit');
+  if (policy.requireSymbol) hints.push('A symbol');
+  if (policy.rejectCommon) hints.push('Not a commonly used password');
+  return hints;
 }
 
 export function registerPage(

@@ -1,0 +1,269 @@
+// The account page (/account): the signed-in user's profile, password, sessions, and the sections other
+// modules add (AccountSection). Without a browser session it sends the user to sign in and back. Each form
+// posts to its own path, CSRF-checked; done, it answers 303 to /account?notice=<code> (a reload posts
+// nothing); refused, it shows the page again with the reason in the form's card and the error's status.
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { SessionWithUser } from '../../db/repositories/sessions.js';
+import { HelloJohnError } from '../../errors.js';
+import {
+  basePath,
+  csrfValid,
+  currentSession,
+  pageContext,
+  sendErrorPage,
+  sendHtml,
+} from '../../http/authorization-flow.js';
+import { metaOf, tenantOf } from '../../http/context.js';
+import { FORM, SECURITY, redirect, tenantPath } from '../../http/schemas/common.js';
+import { pageAnswers } from '../../http/schemas/pages.js';
+import { passwordHintsOf } from '../../http/views/pages.js';
+import type { AccountSectionArgs, PageKit } from '../../kernel/module.js';
+import type { Tenant } from '../../tenants/tenants.js';
+import type { Registration } from '../../auth/registration.js';
+import { AccountQuery, CsrfOnlyForm, NameForm, PasswordForm, SessionForm } from './schemas.js';
+import type { Account } from './service.js';
+import { accountPage, type CoreCard } from './views.js';
+
+/** The confirmations of the core cards, by `?notice=` code. */
+const NOTICES: Readonly<Record<string, string>> = {
+  name_saved: 'Your name is saved.',
+  password_changed: 'Your password is changed. Your other sessions are signed out.',
+  session_signed_out: 'That session is signed out.',
+  others_signed_out: 'Your other sessions are signed out.',
+};
+
+/** Where the page sends a browser to sign in (again) and come back. */
+const SIGN_IN_AND_RETURN = '/login?return_to=/account';
+
+export const accountPageRoutes =
+  (
+    account: Account,
+    registration: Pick<Registration, 'passwordPolicy'>,
+  ): FastifyPluginAsync<{ kit: PageKit }> =>
+  async (plugin, { kit }) => {
+    const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
+    const page = { tags: ['pages'], security: SECURITY.sessionCookie, params: tenantPath(app.prefix, {}) };
+    const form = { ...page, consumes: FORM };
+    const toSignIn = redirect('Not signed in: to the sign-in page, which returns here afterwards.');
+    const done = redirect('Done, or not signed in: back to the account page (or to sign in first).');
+    const expired = { 403: 'The form expired (its CSRF token is not valid).' };
+    const tenant = (request: FastifyRequest) => tenantOf(request, kit.tenants);
+    const notices = new Map<string, string>(Object.entries(NOTICES));
+    for (const section of kit.accountSections)
+      for (const [code, text] of Object.entries(section.notices ?? {})) notices.set(code, text);
+
+    const signIn = (reply: FastifyReply, t: Tenant) =>
+      reply.redirect(`${basePath(t)}${SIGN_IN_AND_RETURN}`, 303);
+    const backToAccount = (reply: FastifyReply, t: Tenant, notice: keyof typeof NOTICES) =>
+      reply.redirect(`${basePath(t)}/account?notice=${notice}`, 303);
+
+    /** The page, with a confirmation or a form's error (and the status that goes with it). */
+    const render = async (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      t: Tenant,
+      session: SessionWithUser,
+      state: { status: number; notice?: string; error?: { card: CoreCard; message: string }; name?: string },
+    ) => {
+      const ctx = pageContext(kit, request, reply, t);
+      const now = new Date();
+      const overview = await account.overview(t, session, now);
+      const reauthenticateHref = `${ctx.basePath}${SIGN_IN_AND_RETURN}`;
+      const args: AccountSectionArgs = {
+        tenant: t,
+        user: overview.user,
+        session: { id: session.id, amr: session.amr, authTime: session.auth_time },
+        page: ctx,
+        recentSignIn: overview.recentSignIn,
+        reauthenticateHref,
+      };
+      const sections = await Promise.all(
+        kit.accountSections.map(async (s) => ({ id: s.id, title: s.title, body: await s.render(args) })),
+      );
+      const html = accountPage(ctx, {
+        account: overview,
+        passwordHints: passwordHintsOf(registration.passwordPolicy(t)),
+        reauthenticateHref,
+        sections,
+        notice: state.notice,
+        error: state.error,
+        name: state.name,
+        now,
+      });
+      return sendHtml(reply, state.status, html);
+    };
+
+    /** A form's common start: CSRF, then the browser's session. Null when the answer is already sent. */
+    const formSession = async (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      t: Tenant,
+      body: { csrf_token?: string },
+    ): Promise<SessionWithUser | null> => {
+      if (!csrfValid(kit, request, t, body.csrf_token)) {
+        await sendErrorPage(reply, t, 'form_expired', 'The CSRF token is missing or not valid.');
+        return null;
+      }
+      const session = await currentSession(kit, request, t);
+      if (!session) await signIn(reply, t);
+      return session;
+    };
+
+    /** A refusal the user can act on: the page again, the reason in the card of the form. */
+    const refused = async (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      t: Tenant,
+      session: SessionWithUser,
+      card: CoreCard,
+      error: unknown,
+      keep: { name?: string } = {},
+    ) => {
+      if (!(error instanceof HelloJohnError) || error.code === 'service_unavailable') throw error;
+      reply.headers(error.headers);
+      return render(request, reply, t, session, {
+        status: error.status,
+        error: { card, message: error.description },
+        ...keep,
+      });
+    };
+
+    app.get(
+      '/account',
+      {
+        schema: {
+          ...page,
+          summary: 'The account page (profile, password, sessions)',
+          description: 'Signed out, it redirects to the sign-in page, which returns here.',
+          querystring: AccountQuery,
+          response: { ...pageAnswers(), 303: toSignIn },
+        },
+      },
+      async (request, reply) => {
+        const t = await tenant(request);
+        const session = await currentSession(kit, request, t);
+        if (!session) return signIn(reply, t);
+        const code = request.query.notice;
+        return render(request, reply, t, session, {
+          status: 200,
+          notice: code === undefined ? undefined : notices.get(code),
+        });
+      },
+    );
+
+    app.post(
+      '/account/profile',
+      {
+        schema: {
+          ...form,
+          summary: 'Change the name (the account page\u2019s profile form)',
+          body: NameForm,
+          response: { ...pageAnswers({ ...expired }, [413, 415]), 303: done },
+        },
+      },
+      async (request, reply) => {
+        const t = await tenant(request);
+        const session = await formSession(request, reply, t, request.body);
+        if (!session) return reply;
+        try {
+          await account.updateName(t, session, request.body.name, metaOf(request));
+        } catch (error) {
+          return refused(request, reply, t, session, 'profile', error, { name: request.body.name });
+        }
+        return backToAccount(reply, t, 'name_saved');
+      },
+    );
+
+    app.post(
+      '/account/password',
+      {
+        schema: {
+          ...form,
+          summary: 'Change the password (the account page\u2019s password form)',
+          description:
+            'Needs a recent sign-in (SESSION_RECENT_LOGIN) and the current password, which counts against the sign-in limits like a sign-in. Signs out every other session.',
+          body: PasswordForm,
+          response: {
+            ...pageAnswers(
+              {
+                ...expired,
+                400: 'The page again: the new password is refused by the password policy, or the two differ.',
+                401: 'The page again: the current password is wrong, or the sign-in is not recent.',
+                429: 'The page again: too many attempts.',
+              },
+              [413, 415],
+            ),
+            303: done,
+          },
+        },
+      },
+      async (request, reply) => {
+        const t = await tenant(request);
+        const body = request.body;
+        const session = await formSession(request, reply, t, body);
+        if (!session) return reply;
+        if (body.confirm !== undefined && body.confirm !== body.new_password)
+          return render(request, reply, t, session, {
+            status: 400,
+            error: { card: 'password', message: 'The two new passwords do not match.' },
+          });
+        try {
+          await account.changePassword(
+            t,
+            session,
+            { currentPassword: body.current_password, newPassword: body.new_password },
+            metaOf(request),
+          );
+        } catch (error) {
+          return refused(request, reply, t, session, 'password', error);
+        }
+        return backToAccount(reply, t, 'password_changed');
+      },
+    );
+
+    app.post(
+      '/account/sessions/sign-out',
+      {
+        schema: {
+          ...form,
+          summary: 'Sign out one of the user\u2019s sessions (the account page)',
+          body: SessionForm,
+          response: {
+            ...pageAnswers({ ...expired, 404: 'The page again: no such session of this user.' }, [413, 415]),
+            303: done,
+          },
+        },
+      },
+      async (request, reply) => {
+        const t = await tenant(request);
+        const session = await formSession(request, reply, t, request.body);
+        if (!session) return reply;
+        try {
+          await account.signOutSession(t, session, request.body.session_id, metaOf(request));
+        } catch (error) {
+          return refused(request, reply, t, session, 'sessions', error);
+        }
+        return backToAccount(reply, t, 'session_signed_out');
+      },
+    );
+
+    app.post(
+      '/account/sessions/sign-out-others',
+      {
+        schema: {
+          ...form,
+          summary: 'Sign out every other session of the user (the account page)',
+          body: CsrfOnlyForm,
+          response: { ...pageAnswers({ ...expired }, [413, 415]), 303: done },
+        },
+      },
+      async (request, reply) => {
+        const t = await tenant(request);
+        const session = await formSession(request, reply, t, request.body);
+        if (!session) return reply;
+        await account.signOutOtherSessions(t, session, metaOf(request));
+        return backToAccount(reply, t, 'others_signed_out');
+      },
+    );
+  };
