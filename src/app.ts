@@ -202,9 +202,16 @@ export async function buildApp(config: Config, appDeps: AppDeps): Promise<Fastif
       sessionTtlSeconds: Math.floor(config.sessions.ttlMs / 1000),
       modulePages: parts.flatMap((p) => (p.pageRoutes ? [p.pageRoutes] : [])),
       loginLinks: parts.flatMap((p) => p.pages?.loginLinks ?? []),
-      factorLabels: Object.fromEntries(
-        parts.flatMap((p) => p.secondFactors ?? []).map((f) => [f.id, f.label]),
-      ),
+      factors: parts
+        .flatMap((p) => p.secondFactors ?? [])
+        .map((f) => ({
+          id: f.id,
+          label: f.label,
+          prompt: f.prompt,
+          fallback: f.fallback === true,
+          sends: f.send !== undefined,
+          enrols: f.beginEnrollment !== undefined,
+        })),
     });
     await app.register(homePageRoutes, {
       prefix,
