@@ -197,6 +197,7 @@ details.secret{margin:0 0 1rem;font-size:.9375rem;text-align:center}
 details.secret summary{color:var(--link);cursor:pointer}
 details.secret code{margin-top:.5rem;font-size:1rem;letter-spacing:.08em;word-spacing:.25em;text-align:center}
 .muted.center{margin:1rem 0 0}
+.actions.send{margin:0 0 1.25rem}
 .others{margin-top:1.5rem}
 .others form+form{margin-top:.625rem}
 .others button.link{display:block;margin:1rem auto 0}

@@ -122,11 +122,12 @@ export function mfaPage(
           markup`${keep}${action('enroll')}<p class="muted center">Lost the QR code? <button type="submit" class="link">Show a new one</button></p>`,
         )
       : '';
+  // Before a code is sent, sending it is the first thing to do; after, resending goes under the code.
   const send = v.factor.sends
     ? post(
         v.sentTo
           ? markup`${keep}${action('send')}<p class="muted center">Didn’t get it? <button type="submit" class="link">Resend code</button></p>`
-          : markup`${keep}${action('send')}<div class="actions"><button type="submit" class="secondary">Send code</button></div>`,
+          : markup`${keep}${action('send')}<div class="actions send"><button type="submit" class="secondary">Send code</button></div>`,
       )
     : '';
   const remember =
@@ -153,10 +154,10 @@ ${remember}
     ? ''
     : markup`<p class="links"><a href="${link(ctx, '/login', v.interaction)}">Start over</a></p>`;
 
-  const content = markup`${alertBox(v.error)}${sentNotice ? markup`<p role="status" class="notice">${sentNotice}</p>` : ''}
-<p class="factor">${v.factor.label}</p>
+  const content = markup`<p class="factor">${v.factor.label}</p>
 <p class="intro">${intro}</p>
-${enrollment}${send}${verify}${setupAgain}${others}${startOver}`;
+${alertBox(v.error)}${sentNotice ? markup`<p role="status" class="notice">${sentNotice}</p>` : ''}
+${enrollment}${v.sentTo ? '' : send}${verify}${v.sentTo ? send : ''}${setupAgain}${others}${startOver}`;
   return layout(ctx.tenant, v.enroll ? 'Secure your account' : 'Verify it’s you', content);
 }
 
