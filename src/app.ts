@@ -203,9 +203,16 @@ export async function buildApp(config: Config, appDeps: AppDeps): Promise<Fastif
       modulePages: parts.flatMap((p) => (p.pageRoutes ? [p.pageRoutes] : [])),
       loginLinks: parts.flatMap((p) => p.pages?.loginLinks ?? []),
       accountSections: parts.flatMap((p) => p.pages?.accountSections ?? []),
-      factorLabels: Object.fromEntries(
-        parts.flatMap((p) => p.secondFactors ?? []).map((f) => [f.id, f.label]),
-      ),
+      factors: parts
+        .flatMap((p) => p.secondFactors ?? [])
+        .map((f) => ({
+          id: f.id,
+          label: f.label,
+          prompt: f.prompt,
+          fallback: f.fallback === true,
+          sends: f.send !== undefined,
+          enrols: f.beginEnrollment !== undefined,
+        })),
     });
     await app.register(homePageRoutes, {
       prefix,

@@ -23,6 +23,7 @@ const ERROR_CODES = {
   access_denied: { status: 403 },
   login_required: { status: 401 },
   consent_required: { status: 400 },
+  interaction_required: { status: 400 },
   unsupported_response_type: { status: 400 },
   request_not_supported: { status: 400 },
   request_uri_not_supported: { status: 400 },

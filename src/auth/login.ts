@@ -14,8 +14,10 @@ import { auditEvents } from '../audit/events.js';
 import type {
   Authenticator,
   DeviceCookie,
+  Enrollment,
   LoginOutcome,
   SecondFactor,
+  SecondStepChallenge,
   SecondStepDecision,
   SecondStepPolicy,
 } from '../kernel/authentication.js';
@@ -70,6 +72,7 @@ interface PendingLogin {
   method: string;
   amr: string[];
   factors: string[];
+  preferred?: string;
   /** The user sets a factor up during this sign-in (none yet, one required). */
   enroll: boolean;
   rememberDays: number;
@@ -252,6 +255,45 @@ export class Login {
     return this.secondStep(tenant, user, 'page', signIn, meta, session.sessionId);
   }
 
+  /**
+   * What a pending challenge offers, for a page that shows it again (after a wrong code, a code sent, another
+   * factor chosen); invalid_grant when it is no longer live.
+   */
+  pendingChallenge(
+    tenant: Tenant,
+    challenge: string,
+    accepted: readonly LoginKind[],
+  ): SecondStepChallenge & { stepUp: boolean } {
+    const pending = this.pending.open(tenant.id, challenge);
+    if (!pending || !accepted.includes(pending.kind)) throw invalidChallenge();
+    return {
+      token: challenge,
+      factors: pending.factors,
+      ...(pending.preferred ? { preferred: pending.preferred } : {}),
+      enroll: pending.enroll,
+      rememberDays: pending.rememberDays,
+      expiresInSeconds: Math.max(0, Math.floor((pending.expiresAt - Date.now()) / 1000)),
+      stepUp: pending.upgrade !== undefined,
+    };
+  }
+
+  /**
+   * Starts setting up `factor` during a sign-in that requires one and finds the user without any (an
+   * `enroll` challenge): what the page shows (QR code, secret). The code that confirms it completes the
+   * challenge as any other.
+   */
+  async beginEnrollment(
+    tenant: Tenant,
+    input: { challenge: string; factor: string },
+    accepted: readonly LoginKind[],
+    meta: RequestMeta,
+  ): Promise<Enrollment> {
+    const { pending, factor, user } = await this.openChallenge(tenant, input, accepted, meta);
+    if (!pending.enroll || !factor.beginEnrollment)
+      throw new HelloJohnError('invalid_request', `"${factor.id}" cannot be set up during this sign-in.`);
+    return factor.beginEnrollment(tenant, user);
+  }
+
   /** A live challenge of this tenant, started where the caller serves, with the factor it names. */
   private async openChallenge(
     tenant: Tenant,
@@ -370,6 +412,7 @@ export class Login {
       kind,
       ...signIn,
       factors,
+      ...(preferred ? { preferred } : {}),
       enroll,
       rememberDays,
       ...(upgrade ? { upgrade } : {}),

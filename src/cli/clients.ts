@@ -24,6 +24,7 @@ export interface ClientsCreateOptions {
   firstParty?: boolean;
   resourceServer?: boolean;
   tokenEndpointAuthStrict?: boolean;
+  defaultAcrValues?: string;
   clientId?: string;
   json?: boolean;
 }
@@ -32,6 +33,7 @@ export interface ClientsUpdateOptions {
   tenant: string;
   resourceServer?: 'true' | 'false';
   tokenEndpointAuthStrict?: 'true' | 'false';
+  defaultAcrValues?: string;
   json?: boolean;
 }
 
@@ -51,6 +53,8 @@ export function clientsCreateCommand(options: ClientsCreateOptions): Promise<num
       firstParty: options.firstParty === true,
       resourceServer: options.resourceServer === true,
       tokenEndpointAuthStrict: options.tokenEndpointAuthStrict === true,
+      defaultAcrValues:
+        options.defaultAcrValues === undefined ? undefined : commaList(options.defaultAcrValues),
       clientId: options.clientId,
     };
     const { client, clientSecret } = await services.clients.create(tenant, input, { via: 'cli' });
@@ -112,6 +116,8 @@ export function clientsUpdateCommand(clientId: string, options: ClientsUpdateOpt
       {
         resourceServer: flag(options.resourceServer),
         tokenEndpointAuthStrict: flag(options.tokenEndpointAuthStrict),
+        defaultAcrValues:
+          options.defaultAcrValues === undefined ? undefined : commaList(options.defaultAcrValues),
       },
       { via: 'cli' },
     );
@@ -157,6 +163,7 @@ function describe(client: Client): string {
     ['resource_server', client.resourceServer ? 'yes' : 'no'],
     ['token_endpoint_auth_strict', client.tokenEndpointAuthStrict ? 'yes' : 'no'],
     ['id_token_signed_response_alg', client.idTokenSignedResponseAlg],
+    ['default_acr_values', client.defaultAcrValues.join(',') || '-'],
   ];
   return lines.map(([key, value]) => `  ${`${key}:`.padEnd(30)}${value}\n`).join('');
 }

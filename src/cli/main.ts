@@ -131,6 +131,10 @@ clientsCmd
     '--token-endpoint-auth-strict',
     'accept only the registered auth method (by default a secret may come by Basic or in the body)',
   )
+  .option(
+    '--default-acr-values <list>',
+    'comma-separated acr values asked for when a request names none (e.g. urn:hellojohn:loa:2)',
+  )
   .option('--client-id <id>', 'use this client_id instead of a random one')
   .option('--json', 'machine-readable output')
   .action((options: ClientsCreateOptions) => run(() => clientsCreateCommand(options)));
@@ -156,6 +160,10 @@ clientsCmd
       '--token-endpoint-auth-strict <bool>',
       'accept only the registered token endpoint auth method',
     ).choices(['true', 'false']),
+  )
+  .option(
+    '--default-acr-values <list>',
+    'comma-separated acr values asked for when a request names none; "" clears them',
   )
   .option('--json', 'machine-readable output')
   .action((clientId: string, options: ClientsUpdateOptions) =>

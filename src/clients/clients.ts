@@ -110,6 +110,7 @@ export class Clients {
         jwks: valid.jwks,
         resourceServer: valid.resourceServer,
         tokenEndpointAuthStrict: valid.tokenEndpointAuthStrict,
+        defaultAcrValues: valid.defaultAcrValues,
       });
       if (!inserted) throw new HelloJohnError('conflict', `The client_id "${clientId}" is already taken.`);
       await insertAuditEvent(tx, {
@@ -185,7 +186,7 @@ export class Clients {
     return { client: this.remember(row), clientSecret };
   }
 
-  /** Changes the client's settings (resource_server, token_endpoint_auth_strict), audited. */
+  /** Changes the client's settings (resource_server, token_endpoint_auth_strict, default_acr_values), audited. */
   async update(
     tenant: Tenant,
     clientId: string,
@@ -208,6 +209,7 @@ export class Clients {
           client_id: clientId,
           resource_server: valid.resourceServer,
           token_endpoint_auth_strict: valid.tokenEndpointAuthStrict,
+          default_acr_values: valid.defaultAcrValues,
           via: actor.via,
           admin_id: actor.adminId ?? null,
         },
@@ -305,6 +307,7 @@ function toClient(row: ClientRow): Client {
     jwks: row.jwks,
     resourceServer: row.resource_server,
     tokenEndpointAuthStrict: row.token_endpoint_auth_strict,
+    defaultAcrValues: row.default_acr_values,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -327,6 +330,7 @@ export function clientJson(client: Client, tenantSlug: string, secret?: string |
     id_token_signed_response_alg: client.idTokenSignedResponseAlg,
     resource_server: client.resourceServer,
     token_endpoint_auth_strict: client.tokenEndpointAuthStrict,
+    default_acr_values: client.defaultAcrValues,
     created_at: client.createdAt.toISOString(),
   };
   if (client.jwks) json.jwks = client.jwks;
@@ -349,6 +353,7 @@ export interface ClientJson {
   id_token_signed_response_alg: IdTokenAlg;
   resource_server: boolean;
   token_endpoint_auth_strict: boolean;
+  default_acr_values: string[];
   created_at: string;
   jwks?: { keys: object[] };
   client_secret?: string;

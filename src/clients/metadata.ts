@@ -39,6 +39,8 @@ export interface Client {
   resourceServer: boolean;
   /** Only the registered auth method is accepted; otherwise a secret may come by Basic or in the body. */
   tokenEndpointAuthStrict: boolean;
+  /** The acr values a request of this client asks for when it names none (OIDC default_acr_values). */
+  defaultAcrValues: string[];
   createdAt: Date;
   updatedAt: Date;
 }
@@ -56,6 +58,7 @@ export interface NewClient {
   jwks?: { keys: object[] } | null;
   resourceServer?: boolean;
   tokenEndpointAuthStrict?: boolean;
+  defaultAcrValues?: string[];
   clientId?: string;
 }
 
@@ -63,4 +66,6 @@ export interface NewClient {
 export interface ClientSettings {
   resourceServer?: boolean;
   tokenEndpointAuthStrict?: boolean;
+  /** Replaces the list; empty clears it. */
+  defaultAcrValues?: string[];
 }

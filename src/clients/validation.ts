@@ -10,9 +10,11 @@
 //     private_key_jwt, which needs a JWKS of public keys (and a JWKS is only for private_key_jwt);
 //   - scopes: RFC 6749 scope tokens, at most 100; ID token alg one of RS256, EdDSA, ES256;
 //   - first_party, resource_server, token_endpoint_auth_strict: true or false (default false);
+//   - default_acr_values: at most 10, each one of acr_values_supported (src/oauth/acr.ts);
 //   - client_id, when given: 1–128 of [A-Za-z0-9._~-].
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import { HelloJohnError } from '../errors.js';
+import { ACR_VALUES_SUPPORTED } from '../oauth/acr.js';
 import { DEFAULT_GRANT_TYPES, GRANT_TYPES, GRANT_TYPE_RULES } from '../oauth/grants/grant-types.js';
 import { STANDARD_SCOPES } from '../oauth/scope-registry.js';
 import { hasControlOrBidi } from '../text-rules.js';
@@ -43,6 +45,7 @@ const MAX_URIS = 20;
 const MAX_URI_LENGTH = 2000;
 const MAX_SCOPES = 100;
 const MAX_KEYS = 10;
+const MAX_ACR_VALUES = 10;
 const SCOPE = /^[\x21\x23-\x5B\x5D-\x7E]{1,100}$/;
 const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):/;
 /** Schemes that run code or read local data in a browser: never a redirect target. */
@@ -133,6 +136,7 @@ export function validateNewClient(input: NewClient): ValidClient {
     jwks,
     resourceServer,
     tokenEndpointAuthStrict,
+    defaultAcrValues: acrList(input.defaultAcrValues),
     clientId,
   };
 }
@@ -145,9 +149,22 @@ export function validateClientSettings(input: ClientSettings): ClientSettings {
     settings.resourceServer = flag('resource_server', input.resourceServer);
   if (input.tokenEndpointAuthStrict !== undefined)
     settings.tokenEndpointAuthStrict = flag('token_endpoint_auth_strict', input.tokenEndpointAuthStrict);
+  if (input.defaultAcrValues !== undefined) settings.defaultAcrValues = acrList(input.defaultAcrValues);
   if (Object.keys(settings).length === 0)
-    throw invalidMetadata('Name a setting to change: resource_server or token_endpoint_auth_strict.');
+    throw invalidMetadata(
+      'Name a setting to change: resource_server, token_endpoint_auth_strict or default_acr_values.',
+    );
   return settings;
+}
+
+/** default_acr_values: values we know (an unknown one would silently ask for nothing). */
+function acrList(value: unknown): string[] {
+  if (value === undefined) return [];
+  const values = dedupe(stringList('default_acr_values', value));
+  if (values.length > MAX_ACR_VALUES)
+    throw invalidMetadata(`default_acr_values: at most ${MAX_ACR_VALUES} values.`);
+  for (const acr of values) oneOf('default_acr_values', acr, ACR_VALUES_SUPPORTED);
+  return values;
 }
 
 function validName(value: unknown): string {

@@ -114,6 +114,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (
           jwks: body.jwks,
           resourceServer: body.resource_server,
           tokenEndpointAuthStrict: body.token_endpoint_auth_strict,
+          defaultAcrValues: body.default_acr_values,
           clientId: body.client_id,
         },
         actor(request, who),
@@ -178,7 +179,11 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (
       const client = await clients.update(
         tenant,
         params.client_id,
-        { resourceServer: body.resource_server, tokenEndpointAuthStrict: body.token_endpoint_auth_strict },
+        {
+          resourceServer: body.resource_server,
+          tokenEndpointAuthStrict: body.token_endpoint_auth_strict,
+          defaultAcrValues: body.default_acr_values,
+        },
         actor(request, who),
       );
       return clientJson(client, tenant.slug);

@@ -1,6 +1,7 @@
 // What the authorization endpoint, the login page and the consent page share: reading the browser
 // session and the interaction cookie, the pages' Content-Security-Policy, and turning an
-// AuthorizeOutcome into a response (redirect, form_post page, login or consent page, error page).
+// AuthorizeOutcome into a response (redirect, form_post page, login, second-step or consent
+// page, error page).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { BrowserSessions } from '../auth/browser-sessions.js';
 import type { SessionAccess } from '../auth/session-access.js';
@@ -154,6 +155,9 @@ export function sendErrorPage(reply: FastifyReply, t: Tenant | null, kind: PageE
   return sendHtml(reply, statusOf(text.code), page);
 }
 
+/** The hosted page each kind of interaction continues on. */
+const PAGE_OF = { login: 'login', step_up: 'mfa', consent: 'consent' } as const;
+
 /** Turns the provider's decision into the browser's next step. */
 export function sendOutcome(deps: FlowDeps, reply: FastifyReply, t: Tenant, outcome: AuthorizeOutcome) {
   reply.header('cache-control', 'no-store');
@@ -173,10 +177,11 @@ export function sendOutcome(deps: FlowDeps, reply: FastifyReply, t: Tenant, outc
       return reply.redirect(target.href, 303);
     }
     case 'login':
+    case 'step_up':
     case 'consent': {
       const sealed = deps.oauth.interactions.seal(t.id, outcome.interaction);
       deps.cookies.set(reply, 'interaction', t, sealed, deps.oauth.interactions.maxAgeSeconds);
-      const page = outcome.kind === 'login' ? 'login' : 'consent';
+      const page = PAGE_OF[outcome.kind];
       return reply.redirect(`${basePath(t)}/${page}?interaction=${outcome.interaction.id}`, 303);
     }
   }

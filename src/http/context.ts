@@ -58,7 +58,7 @@ export async function tenantOf(
 
 export function metaOf(request: FastifyRequest): RequestMeta {
   const agent = request.headers['user-agent'];
-  return { ip: request.ip, userAgent: typeof agent === 'string' ? agent : null };
+  return { ip: request.ip, userAgent: typeof agent === 'string' ? agent : null, cookies: request.cookies };
 }
 
 /** The bearer token of the Authorization header, or null when there is none. */

@@ -1,9 +1,11 @@
 // The cookies HelloJohn sets, named per tenant so tenants on one host never share them: the browser
-// session, the interaction state of an authorization in progress, and the CSRF secret of the hosted forms.
+// session, the interaction state of an authorization in progress, and the CSRF secret of the hosted forms;
+// and the one a feature module names ("remember this device"), set with the same rules.
 // `__Host-` prefix whenever the cookies are Secure and not shared with a parent domain.
 import type { CookieSerializeOptions } from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
+import type { DeviceCookie } from '../kernel/authentication.js';
 import type { Tenant } from '../tenants/tenants.js';
 
 export type CookieKind = 'session' | 'interaction' | 'csrf';
@@ -36,6 +38,20 @@ export class Cookies {
     reply.setCookie(this.name(kind, t), value, {
       ...this.options(kind),
       ...(maxAgeSeconds !== undefined ? { maxAge: maxAgeSeconds } : {}),
+    });
+  }
+
+  /**
+   * A module's "remember this device" cookie: httpOnly, Secure when ours are, SameSite=Lax, and only under
+   * the tenant's path (`basePath`: '' for the default tenant), so another tenant's pages never receive it.
+   */
+  setDevice(reply: FastifyReply, basePath: string, cookie: DeviceCookie): void {
+    reply.setCookie(cookie.name, cookie.value, {
+      path: basePath || '/',
+      httpOnly: true,
+      secure: this.sessions.secure,
+      sameSite: 'lax',
+      maxAge: cookie.maxAgeSeconds,
     });
   }
 

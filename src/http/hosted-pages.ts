@@ -1,5 +1,6 @@
-// The hosted pages: sign in (with its second step) and create an account; consent is consent-pages.ts,
-// and feature modules add theirs (password reset) in this scope.
+// The hosted pages: sign in, its second step (/mfa, also the step-up of a signed-in session during an
+// authorization) and create an account; consent is consent-pages.ts, and feature modules add theirs
+// (password reset) in this scope.
 // Server-rendered, usable without JavaScript, every form CSRF-protected. When an authorization is in
 // progress its interaction id rides along, and a successful sign-in or consent continues it.
 import formbody from '@fastify/formbody';
@@ -18,6 +19,7 @@ import {
   interactionExpired,
   checkPageForm,
   sendOutcome,
+  signedIn,
   type FlowDeps,
 } from './authorization-flow.js';
 import { consentPageRoutes } from './consent-pages.js';
@@ -28,18 +30,21 @@ import {
   InteractionQuery,
   LoginForm,
   LoginQuery,
+  MfaForm,
   RegisterForm,
-  SecondStepForm,
   pageAnswers,
 } from './schemas/pages.js';
 import { signedInPage } from './views/next-steps.js';
-import { loginPage, passwordHintsOf, registerPage, secondStepPage } from './views/pages.js';
+import { loginPage, mfaPage, passwordHintsOf, registerPage, type FactorView } from './views/pages.js';
 import type { BrowserLogin } from '../auth/browser-sessions.js';
 import type { Login } from '../auth/login.js';
 import type { PasswordAuthenticator } from '../auth/password-authenticator.js';
 import type { Registration } from '../auth/registration.js';
-import type { LoginOutcome } from '../kernel/authentication.js';
+import type { Enrollment, LoginOutcome, SecondStepChallenge } from '../kernel/authentication.js';
 import type { AccountSection, PageKit } from '../kernel/module.js';
+
+/** A pending second step as the page shows it. */
+type ChallengeView = SecondStepChallenge & { stepUp: boolean };
 
 export interface HostedPagesOptions extends FlowDeps {
   tenants: Tenants;
@@ -49,8 +54,10 @@ export interface HostedPagesOptions extends FlowDeps {
   sessionTtlSeconds: number;
   /** Feature modules' pages, registered in this scope (form bodies, errors as pages). */
   modulePages: readonly FastifyPluginAsync<{ kit: PageKit }>[];
-  /** What the second-step page calls each registered factor, by id. */
-  factorLabels: Readonly<Record<string, string>>;
+  /** What the second-step page shows of each registered factor. */
+  factors: readonly (FactorView & {
+    /** Can be set up during a sign-in (beginEnrollment). */ enrols: boolean;
+  })[];
   /** Feature modules' links under the sign-in form. */
   loginLinks: readonly { href: string; label: string }[];
   /** Feature modules' sections of the account page. */
@@ -115,11 +122,111 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
     return sendOutcome(options, reply, t, outcome);
   };
 
-  const labelled = (ids: readonly string[]) =>
-    ids.map((id) => ({
+  /** A factor as the page shows it (a factor no module registers any more shows its id). */
+  const factorView = (id: string) =>
+    options.factors.find((f) => f.id === id) ?? {
       id,
-      label: Object.hasOwn(options.factorLabels, id) ? options.factorLabels[id]! : id,
-    }));
+      label: id,
+      prompt: 'Code',
+      fallback: false,
+      sends: false,
+      enrols: false,
+    };
+
+  /**
+   * The factor the page shows: the one asked for, else the preferred one, else the first that is not a
+   * fallback (and, when the user sets one up now, one that can be set up).
+   */
+  const shownFactor = (challenge: ChallengeView, wanted: string | undefined) => {
+    if (wanted !== undefined && challenge.factors.includes(wanted)) return factorView(wanted);
+    const usable = challenge.factors
+      .map(factorView)
+      .filter((f) => !f.fallback && (!challenge.enroll || f.enrols));
+    return usable.find((f) => f.id === challenge.preferred) ?? usable[0] ?? factorView(challenge.factors[0]!);
+  };
+
+  /** The /mfa page for a pending challenge; `setup`: show (start) the setup when the user enrols now. */
+  const showSecondStep = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    t: Tenant,
+    interaction: Interaction | null,
+    challenge: ChallengeView,
+    view: {
+      factor?: string;
+      setup: boolean;
+      status?: number;
+      headers?: Readonly<Record<string, string>>;
+      error?: string;
+      sentTo?: string;
+      remember?: boolean;
+      returnTo?: string;
+    },
+  ) => {
+    const factor = shownFactor(challenge, view.factor);
+    let enrollment: Enrollment | undefined;
+    if (challenge.enroll && view.setup && factor.enrols)
+      enrollment = await login.beginEnrollment(
+        t,
+        { challenge: challenge.token, factor: factor.id },
+        ['page'],
+        metaOf(request),
+      );
+    const page = mfaPage(ctxOf(request, reply, t), {
+      interaction: interaction?.id,
+      returnTo: view.returnTo,
+      challenge: challenge.token,
+      factor,
+      others: challenge.factors.filter((id) => id !== factor.id).map(factorView),
+      enroll: challenge.enroll,
+      enrollment,
+      stepUp: challenge.stepUp,
+      rememberDays: challenge.rememberDays,
+      remember: view.remember,
+      sentTo: view.sentTo,
+      error: view.error,
+    });
+    return sendHtml(reply.headers(view.headers ?? {}), view.status ?? 200, page, {
+      formTarget: targetOf(interaction),
+    });
+  };
+
+  /** A challenge that can no longer be completed: the sign-in page again, saying so. */
+  const challengeDead = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    t: Tenant,
+    interaction: Interaction | null,
+    error: HelloJohnError,
+    returnTo: string | undefined,
+  ) => {
+    const page = loginPage(ctxOf(request, reply, t), {
+      links: options.loginLinks,
+      interaction: interaction?.id,
+      returnTo,
+      ...(await loginFor(request, t, interaction)),
+      error: error.description,
+    });
+    return sendHtml(reply, error.status, page, { formTarget: targetOf(interaction) });
+  };
+
+  /** After a step-up: the authorization goes on with the session, which counts as just signed in. */
+  const continueSteppedUp = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    t: Tenant,
+    sessionId: string,
+    interaction: Interaction | null,
+  ) => {
+    const session = await currentSession(options, request, t);
+    if (!interaction || !session || session.id !== sessionId)
+      return reply.redirect(`${basePath(t)}/login`, 303);
+    const outcome = await oauth.authorize(t, interaction.params, signedIn(session), {
+      ...interaction,
+      loginSessionId: session.id,
+    });
+    return sendOutcome(options, reply, t, outcome);
+  };
 
   /** A login's outcome: signed in (continue the authorization), or the page asking for the second step. */
   const continueLogin = async (
@@ -127,18 +234,13 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
     reply: FastifyReply,
     t: Tenant,
     outcome: LoginOutcome<BrowserLogin>,
-    interaction: ReturnType<typeof currentInteraction>,
+    interaction: Interaction | null,
     returnTo: string | undefined,
   ) => {
     if (outcome.kind === 'signed_in')
       return startSession(request, reply, t, outcome.result, interaction, returnTo);
-    const page = secondStepPage(ctxOf(request, reply, t), {
-      interaction: interaction?.id,
-      returnTo,
-      challenge: outcome.challenge.token,
-      factors: labelled(outcome.challenge.factors),
-    });
-    return sendHtml(reply, 200, page, { formTarget: targetOf(interaction) });
+    const challenge = { ...outcome.challenge, stepUp: false };
+    return showSecondStep(request, reply, t, interaction, challenge, { setup: true, returnTo });
   };
 
   /** The redirect target an interaction will end at, for the pages' form-action. */
@@ -236,7 +338,6 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
         return await continueLogin(request, reply, t, outcome, form.interaction, returnTo);
       } catch (error) {
         if (!(error instanceof HelloJohnError) || error.code === 'service_unavailable') throw error;
-        const status = error.code === 'rate_limited' ? 429 : error.code === 'access_denied' ? 403 : 401;
         const page = loginPage(ctxOf(request, reply, t), {
           links: options.loginLinks,
           interaction: body.interaction,
@@ -245,26 +346,69 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
           email: body.email,
           error: error.description,
         });
-        return sendHtml(reply, status, page, { formTarget: targetOf(form.interaction) });
+        // The error's own status and headers (a rate limit's Retry-After), as the JSON API answers them.
+        return sendHtml(reply.headers(error.headers), error.status, page, {
+          formTarget: targetOf(form.interaction),
+        });
       }
     },
   );
 
+  // --- the second step (/mfa) ---
+  app.get(
+    '/mfa',
+    {
+      schema: {
+        ...page,
+        summary: 'The second step of the signed-in session (step-up during an authorization)',
+        description:
+          'An authorization that asks for more than the session has (acr_values) comes here: the signed-in ' +
+          'user passes a second step, no password. Without a second step to offer, the authorization goes ' +
+          'on as it is. A sign-in\u2019s own second step is the answer to POST /login.',
+        querystring: InteractionQuery,
+        response: {
+          ...pageAnswers({ 200: 'The second-step page, or the form_post page of the authorization.' }),
+          303: redirect('No authorization or session here: to the sign-in page; or on to the client.'),
+        },
+      },
+    },
+    async (request, reply) => {
+      const t = await tenant(request);
+      const id = request.query.interaction;
+      if (id === undefined) return reply.redirect(`${basePath(t)}/login`, 303);
+      const interaction = currentInteraction(options, request, t, id);
+      if (!interaction) return interactionExpired(reply, t);
+      const session = await currentSession(options, request, t);
+      if (!session) return reply.redirect(`${basePath(t)}/login?interaction=${encodeURIComponent(id)}`, 303);
+      const outcome = await login.stepUp(t, signedIn(session), metaOf(request));
+      if (outcome?.kind !== 'second_step') {
+        // Nothing to ask (no factor to use or set up): acr is voluntary, the token says what was achieved.
+        const next = await oauth.authorize(t, interaction.params, signedIn(session), {
+          ...interaction,
+          secondStepSkipped: session.id,
+        });
+        return sendOutcome(options, reply, t, next);
+      }
+      const challenge = { ...outcome.challenge, stepUp: true };
+      return showSecondStep(request, reply, t, interaction, challenge, { setup: true });
+    },
+  );
+
   app.post(
-    '/login/second-step',
+    '/mfa',
     {
       schema: {
         ...form,
-        summary: 'The second step of a sign-in (the code form)',
-        body: SecondStepForm,
+        summary: 'The second step\u2019s forms: verify a code, send one, choose another factor',
+        body: MfaForm,
         response: {
           ...pageAnswers(
             {
-              200: 'The form_post page of the authorization in progress.',
-              400: 'The sign-in page again: the challenge expired or is not valid.',
-              401: 'The code page again: the code is not correct.',
+              200: 'The second-step page again (a code sent, another factor), or the form_post page.',
+              400: 'The sign-in page again: the challenge expired or is not valid; or the page: no code.',
+              401: 'The second-step page again: the code is not correct.',
               403: 'The form expired.',
-              429: 'The code page again: too many attempts.',
+              429: 'The second-step page again: too many attempts or codes sent (Retry-After).',
             },
             [413, 415],
           ),
@@ -277,39 +421,61 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
       const body = request.body;
       const form = checkForm(request, reply, t, body);
       if (!form.ok) return reply;
-      const returnTo = form.interaction ? undefined : body.return_to;
+      const interaction = form.interaction;
+      const returnTo = interaction ? undefined : body.return_to;
+      const meta = metaOf(request);
+      const input = { challenge: body.mfa_token, factor: body.factor };
+      let challenge: ChallengeView;
       try {
-        const done = await login.completeSecondStep(
-          t,
-          { challenge: body.mfa_token, factor: body.factor, code: body.code },
-          ['page'],
-          metaOf(request),
-        );
-        if (done.kind !== 'browser') throw new HelloJohnError('invalid_request', 'Not a browser sign-in.');
-        return await startSession(request, reply, t, done.login, form.interaction, returnTo);
+        challenge = login.pendingChallenge(t, body.mfa_token, ['page']);
+      } catch (error) {
+        if (error instanceof HelloJohnError && error.code === 'invalid_grant')
+          return challengeDead(request, reply, t, interaction, error, returnTo);
+        throw error;
+      }
+      const again = (view: Omit<Parameters<typeof showSecondStep>[5], 'factor'>) =>
+        showSecondStep(request, reply, t, interaction, challenge, {
+          factor: body.factor,
+          remember: body.remember_device === 'true',
+          returnTo,
+          ...view,
+        });
+      try {
+        switch (body.action ?? 'verify') {
+          case 'choose':
+          case 'enroll':
+            return await again({ setup: true });
+          case 'send': {
+            const { sentTo } = await login.sendSecondStepCode(t, input, ['page'], meta);
+            return await again({ setup: false, sentTo });
+          }
+          case 'verify': {
+            if (!body.code) return await again({ setup: false, status: 400, error: 'Enter the code.' });
+            const done = await login.completeSecondStep(
+              t,
+              { ...input, code: body.code, rememberDevice: body.remember_device === 'true' },
+              ['page'],
+              meta,
+            );
+            if (done.device) cookies.setDevice(reply, basePath(t), done.device);
+            if (done.kind === 'browser')
+              return await startSession(request, reply, t, done.login, interaction, returnTo);
+            if (done.kind === 'stepped_up')
+              return await continueSteppedUp(request, reply, t, done.sessionId, interaction);
+            throw new HelloJohnError('invalid_grant', 'Not a sign-in of this page.');
+          }
+        }
       } catch (error) {
         if (!(error instanceof HelloJohnError) || error.code === 'service_unavailable') throw error;
-        // A dead challenge starts the sign-in again; a wrong code asks again.
-        if (error.code === 'invalid_grant') {
-          const page = loginPage(ctxOf(request, reply, t), {
-            links: options.loginLinks,
-            interaction: body.interaction,
-            returnTo,
-            ...(await loginFor(request, t, form.interaction)),
-            error: error.description,
-          });
-          return sendHtml(reply, 400, page, { formTarget: targetOf(form.interaction) });
-        }
-        const page = secondStepPage(ctxOf(request, reply, t), {
-          interaction: body.interaction,
-          returnTo,
-          challenge: body.mfa_token,
-          factors: labelled([body.factor]),
+        // A dead challenge (expired, spent, its attempts used up): the sign-in starts again.
+        if (error.code === 'invalid_grant')
+          return challengeDead(request, reply, t, interaction, error, returnTo);
+        // A wrong code, a factor's send cap: the page again, with the error's status and headers.
+        return again({
+          setup: false,
+          status: error.status,
+          headers: error.headers,
           error: error.description,
-        });
-        // The error's own headers too: a factor's rate limit carries Retry-After.
-        return sendHtml(reply.headers(error.headers), error.status, page, {
-          formTarget: targetOf(form.interaction),
         });
       }
     },

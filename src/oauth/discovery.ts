@@ -1,4 +1,5 @@
 // Discovery metadata (OpenID Connect Discovery 1.0, RFC 8414): lists only what is implemented.
+import { ACR_VALUES_SUPPORTED } from './acr.js';
 import { GRANT_TYPES } from './grants/grant-types.js';
 import { ID_TOKEN_CLAIMS } from './id-tokens.js';
 import type { ScopeRegistry } from './scope-registry.js';
@@ -39,6 +40,7 @@ export function discoveryDocument(issuer: string, scopes: ScopeRegistry): Record
     ],
     code_challenge_methods_supported: ['S256'],
     prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
+    acr_values_supported: ACR_VALUES_SUPPORTED,
     claims_supported: [...ID_TOKEN_CLAIMS, ...scopes.claimNames],
     claims_parameter_supported: false,
     request_parameter_supported: false,

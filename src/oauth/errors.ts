@@ -24,6 +24,7 @@ export const InvalidScope = define('invalid_scope');
 export const AccessDenied = define('access_denied');
 export const LoginRequired = define('login_required');
 export const ConsentRequired = define('consent_required');
+export const InteractionRequired = define('interaction_required');
 export const RequestNotSupported = define('request_not_supported');
 export const RequestUriNotSupported = define('request_uri_not_supported');
 export const RegistrationNotSupported = define('registration_not_supported');

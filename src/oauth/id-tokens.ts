@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import type { IdTokenAlg } from '../clients/clients.js';
+import { acrOf } from './acr.js';
 import { signCompactJws } from '../crypto/jws.js';
 import type { KeyStore } from '../keys/key-store.js';
 import type { Tenant } from '../tenants/tenants.js';
@@ -18,6 +19,7 @@ export const ID_TOKEN_CLAIMS = [
   'auth_time',
   'nonce',
   'amr',
+  'acr',
   'sid',
   'at_hash',
 ] as const;
@@ -56,6 +58,7 @@ export class IdTokens {
       auth_time: Math.floor(input.authTime.getTime() / 1000),
       sid: input.sessionId,
       amr: input.amr,
+      acr: acrOf(input.amr),
     };
     if (input.nonce) payload.nonce = input.nonce;
     if (input.accessToken) payload.at_hash = leftHalfHash(input.accessToken, input.alg);

@@ -1,7 +1,9 @@
 // When an authorization must send the user to sign in again: the login prompt as a list of named checks
 // (after node-oidc-provider's interaction policy). Each check reads the request and the browser session;
-// the first that answers true sends the user to the sign-in page. A feature module adds a check (step-up:
-// "the client asked for acr X, the session lacks it") instead of editing a condition here.
+// the first that answers true sends the user to the sign-in page, or, for a `secondStepOnly` check, to the
+// second step of the signed-in session (step-up). A feature module adds a check instead of editing a
+// condition here.
+import { secondFactorWanted } from './acr.js';
 import type { AuthorizationRequest } from './authorize/index.js';
 
 /** The browser session the authorization runs under. */
@@ -23,7 +25,7 @@ export interface LoginCheck {
   needed(request: AuthorizationRequest, session: SignedIn, fresh: boolean): boolean;
   /**
    * The signed-in user passes a second step instead of signing in again (step-up: the request asks for
-   * more assurance than the session has). The core's checks all ask for a full sign-in.
+   * more assurance than the session has).
    */
   readonly secondStepOnly?: boolean;
 }
@@ -46,15 +48,37 @@ export const CORE_LOGIN_CHECKS: readonly LoginCheck[] = [
       request.maxAgeSeconds !== undefined &&
       Date.now() - session.authTime.getTime() > request.maxAgeSeconds * 1000,
   },
+  {
+    // acr_values (or the client's default_acr_values) asks for a second factor the session lacks.
+    name: 'acr_values',
+    needed: (request, session) => secondFactorWanted(request.acrValues, session.amr),
+    secondStepOnly: true,
+  },
 ];
 
-/** The name of the first check that asks for a sign-in, or null; no session at all is `no_session`. */
+/** Why the user must act before the authorization goes on: the first check that fires. */
+export interface LoginNeeded {
+  /** The check's name; no session at all is `no_session`. */
+  name: string;
+  /** Only the second step of the signed-in session is needed (step-up), not a new sign-in. */
+  secondStepOnly: boolean;
+}
+
+/**
+ * The first check that asks for a sign-in (or a second step), or null. `skipSecondStep`: the second step
+ * was offered to this session during the interaction and had nothing to ask (no factor to use or set up),
+ * so step-up checks no longer hold the authorization back (acr is voluntary; the token says what was
+ * achieved).
+ */
 export function loginNeeded(
   checks: readonly LoginCheck[],
   request: AuthorizationRequest,
   session: SignedIn | null,
-  fresh: boolean,
-): string | null {
-  if (session === null) return 'no_session';
-  return checks.find((check) => check.needed(request, session, fresh))?.name ?? null;
+  context: { fresh: boolean; skipSecondStep: boolean },
+): LoginNeeded | null {
+  if (session === null) return { name: 'no_session', secondStepOnly: false };
+  const check = checks.find(
+    (c) => !(context.skipSecondStep && c.secondStepOnly) && c.needed(request, session, context.fresh),
+  );
+  return check ? { name: check.name, secondStepOnly: check.secondStepOnly === true } : null;
 }

@@ -14,6 +14,11 @@ export interface Interaction {
   expiresAt: number;
   /** The browser session created by signing in during this interaction (satisfies prompt=login). */
   loginSessionId?: string;
+  /**
+   * The browser session that was offered a second step during this interaction (step-up) and had none to
+   * pass: no factor to use or set up. The authorization goes on without it.
+   */
+  secondStepSkipped?: string;
   /** The user approved the consent screen during this interaction (satisfies prompt=consent). */
   consented?: boolean;
   /**

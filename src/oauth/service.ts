@@ -37,6 +37,7 @@ import {
   AccessDenied,
   ConsentRequired,
   InsufficientScope,
+  InteractionRequired,
   InvalidClient,
   InvalidRequest,
   LoginRequired,
@@ -58,6 +59,8 @@ export type AuthorizeOutcome =
   /** Send the response (a code or an error) to the client's redirect URI. */
   | { kind: 'respond'; redirectUri: string; responseMode: ResponseMode; params: Record<string, string> }
   | { kind: 'login'; interaction: Interaction }
+  /** The signed-in user passes a second step (step-up: the request asks for more than the session has). */
+  | { kind: 'step_up'; interaction: Interaction }
   | { kind: 'consent'; interaction: Interaction; client: Client; scopes: string[] };
 
 export type { LogoutOutcome } from './end-session.js';
@@ -171,7 +174,14 @@ export class OAuthService {
     const interaction = current ?? this.deps.interactions.start(request.params);
     // A sign-in made during this very interaction satisfies prompt=login and max_age.
     const fresh = session !== null && current?.loginSessionId === session.sessionId;
-    if (session === null || loginNeeded(this.deps.policy.loginChecks, request, session, fresh) !== null) {
+    const skipSecondStep = session !== null && current?.secondStepSkipped === session.sessionId;
+    const needed = loginNeeded(this.deps.policy.loginChecks, request, session, { fresh, skipSecondStep });
+    if (needed?.secondStepOnly) {
+      if (request.prompt.has('none'))
+        throw new InteractionRequired('The request needs a second factor the session does not have.');
+      return { kind: 'step_up', interaction };
+    }
+    if (needed || session === null) {
       if (request.prompt.has('none')) throw new LoginRequired('The user is not signed in.');
       return { kind: 'login', interaction: await this.withLoginAs(request, interaction) };
     }

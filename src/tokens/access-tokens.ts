@@ -1,10 +1,11 @@
 // Access tokens: JWTs in the RFC 9068 shape (typ at+jwt; iss, sub, aud, exp, iat, jti, client_id, scope)
-// plus HelloJohn's top-level tid, sid, amr. Signed with the tenant's active key (EdDSA by default).
+// plus HelloJohn's top-level tid, sid, amr, and the acr that amr achieved (src/oauth/acr.ts). Signed with the tenant's active key (EdDSA by default).
 import { randomUUID } from 'node:crypto';
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { signCompactJws } from '../crypto/jws.js';
 import { HelloJohnError } from '../errors.js';
 import type { KeyStore, SigningAlg } from '../keys/key-store.js';
+import { acrOf } from '../oauth/acr.js';
 import type { Tenant } from '../tenants/tenants.js';
 
 export interface AccessTokenClaims extends JWTPayload {
@@ -13,6 +14,7 @@ export interface AccessTokenClaims extends JWTPayload {
   sid?: string;
   scope?: string;
   amr?: string[];
+  acr?: string;
   client_id?: string;
 }
 
@@ -79,7 +81,10 @@ export class AccessTokens {
     };
     if (input.sessionId) claims.sid = input.sessionId;
     if (input.scope !== undefined) claims.scope = input.scope;
-    if (input.amr) claims.amr = input.amr;
+    if (input.amr) {
+      claims.amr = input.amr;
+      claims.acr = acrOf(input.amr);
+    }
     if (input.clientId) claims.client_id = input.clientId;
     return signCompactJws({ alg: key.alg, kid: key.kid, typ: 'at+jwt' }, claims, key.privateKey);
   }

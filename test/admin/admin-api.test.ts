@@ -109,6 +109,7 @@ describe('admin API', () => {
       'client_id',
       'client_secret',
       'created_at',
+      'default_acr_values',
       'first_party',
       'grant_types',
       'id_token_signed_response_alg',
@@ -224,6 +225,13 @@ describe('admin API', () => {
         [clientId, undefined, adminId],
       ],
     );
+
+    // default_acr_values: values of acr_values_supported only; an empty list clears them.
+    const acr = await patch({ default_acr_values: ['urn:hellojohn:loa:2'] });
+    assert.deepEqual(acr.body.default_acr_values, ['urn:hellojohn:loa:2']);
+    assert.equal(acr.body.resource_server, false, 'the other settings keep their values');
+    assert.equal((await patch({ default_acr_values: ['urn:unknown'] })).status, 400);
+    assert.deepEqual((await patch({ default_acr_values: [] })).body.default_acr_values, []);
   });
 
   test('unknown tenants and clients are 404; a public client has no secret to rotate', async () => {

@@ -82,6 +82,7 @@ describe('hellojohn clients / users / tenants / admin', () => {
         id_token_signed_response_alg: 'ES256',
         resource_server: false,
         token_endpoint_auth_strict: false,
+        default_acr_values: [],
         created_at: 'x',
         client_secret: 'x',
       },
@@ -198,7 +199,25 @@ describe('hellojohn clients / users / tenants / admin', () => {
 
     const nothing = await cli('clients', 'update', clientId);
     assert.equal(nothing.code, 1);
-    assert.match(oneLineError(nothing), /resource_server or token_endpoint_auth_strict/);
+    assert.match(oneLineError(nothing), /resource_server, token_endpoint_auth_strict or default_acr_values/);
+    const acr = await cli(
+      'clients',
+      'update',
+      clientId,
+      '--default-acr-values',
+      'urn:hellojohn:loa:2,http://schemas.openid.net/pape/policies/2007/06/multi-factor',
+      '--json',
+    );
+    assert.equal(acr.code, 0, acr.stderr);
+    assert.deepEqual((JSON.parse(acr.stdout) as { default_acr_values: string[] }).default_acr_values, [
+      'urn:hellojohn:loa:2',
+      'http://schemas.openid.net/pape/policies/2007/06/multi-factor',
+    ]);
+    const unknownAcr = await cli('clients', 'update', clientId, '--default-acr-values', 'urn:nope');
+    assert.equal(unknownAcr.code, 1);
+    assert.match(oneLineError(unknownAcr), /default_acr_values: "urn:nope" is not one of/);
+    const cleared = await cli('clients', 'update', clientId, '--default-acr-values', '', '--json');
+    assert.deepEqual((JSON.parse(cleared.stdout) as { default_acr_values: string[] }).default_acr_values, []);
     const badValue = await cli('clients', 'update', clientId, '--resource-server', 'maybe');
     assert.equal(badValue.code, 2);
     const missing = await cli('clients', 'update', 'no-such-client', '--resource-server', 'true');

@@ -24,6 +24,7 @@ export interface NewTestClient {
   scopes?: string[];
   resourceServer?: boolean;
   tokenEndpointAuthStrict?: boolean;
+  defaultAcrValues?: string[];
 }
 
 export interface TestClient {

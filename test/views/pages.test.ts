@@ -13,7 +13,7 @@ import {
   formPostPage,
   loggedOutPage,
   loginPage,
-  secondStepPage,
+  mfaPage,
   logoutConfirmPage,
   registerPage,
   type PageContext,
@@ -50,6 +50,39 @@ const hostileCtx: PageContext = {
   basePath: '/t/acme',
 };
 
+/** The second-step page with every field filled: a factor being set up, another one and a fallback. */
+function mfaView(
+  interaction: string,
+  challenge: string,
+  text: string,
+  sentTo: string,
+  secret: string,
+  uri: string,
+) {
+  const factor = (id: string, label: string, fallback = false) => ({
+    id,
+    label,
+    prompt: label === X ? X : `The code of your ${label}`,
+    fallback,
+    sends: true,
+  });
+  return {
+    interaction,
+    challenge,
+    factor: factor(text === X ? X : 'totp', text === X ? X : 'Authenticator app'),
+    others: [
+      factor(text === X ? X : 'email_code', text === X ? X : 'Email'),
+      factor(text === X ? X : 'recovery_code', text === X ? X : 'Recovery code', true),
+    ],
+    enroll: true,
+    enrollment: { qrSvg: '<svg xmlns="http://www.w3.org/2000/svg"></svg>', secret, uri },
+    stepUp: false,
+    rememberDays: 30,
+    sentTo,
+    error: text,
+  };
+}
+
 /** Each page rendered with harmless values and with hostile ones in every field. */
 const pages: { name: string; benign: () => string; hostile: () => string; hostileTexts: number }[] = [
   {
@@ -62,26 +95,9 @@ const pages: { name: string; benign: () => string; hostile: () => string; hostil
   {
     name: 'second step',
     benign: () =>
-      secondStepPage(ctx, {
-        interaction: 'i1',
-        challenge: 'sealed',
-        factors: [
-          { id: 'totp', label: 'Authenticator app' },
-          { id: 'recovery_code', label: 'Recovery code' },
-        ],
-        error: 'Wrong',
-      }),
-    hostile: () =>
-      secondStepPage(hostileCtx, {
-        interaction: X,
-        challenge: X,
-        factors: [
-          { id: X, label: X },
-          { id: X, label: X },
-        ],
-        error: X,
-      }),
-    hostileTexts: 3,
+      mfaPage(ctx, mfaView('i1', 'sealed', 'Wrong', 'j•••@example.com', 'ABCDEFGH', 'otpauth://totp/x')),
+    hostile: () => mfaPage(hostileCtx, mfaView(X, X, X, X, X, `otpauth://${X}`)),
+    hostileTexts: 5,
   },
   {
     name: 'register',

@@ -8,8 +8,20 @@ import { migration as m0006 } from './0006_client_rules.js';
 import { migration as m0007 } from './0007_offline_grants.js';
 import { migration as m0008 } from './0008_audit_retention.js';
 import { migration as m0009 } from './0009_sessions_revoked_at.js';
+import { migration as m0012 } from './0012_default_acr_values.js';
 import type { Migration } from './types.js';
 
 export type { Migration } from './types.js';
 
-export const migrations: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009];
+export const migrations: readonly Migration[] = [
+  m0001,
+  m0002,
+  m0003,
+  m0004,
+  m0005,
+  m0006,
+  m0007,
+  m0008,
+  m0009,
+  m0012,
+];

@@ -18,6 +18,7 @@ export interface ClientRow {
   jwks: { keys: object[] } | null;
   resource_server: boolean;
   token_endpoint_auth_strict: boolean;
+  default_acr_values: string[];
   created_at: Date;
   updated_at: Date;
 }
@@ -39,19 +40,20 @@ export interface NewClientRow {
   jwks: { keys: object[] } | null;
   resourceServer: boolean;
   tokenEndpointAuthStrict: boolean;
+  defaultAcrValues: string[];
 }
 
 const COLUMNS = `id, tenant_id, client_id, name, type, secret_hash, redirect_uris, post_logout_redirect_uris,
   grant_types, response_types, token_endpoint_auth_method, scopes, first_party, id_token_signed_response_alg,
-  jwks, resource_server, token_endpoint_auth_strict, created_at, updated_at`;
+  jwks, resource_server, token_endpoint_auth_strict, default_acr_values, created_at, updated_at`;
 
 /** Inserts a client; null when its client_id is taken (client ids are unique across tenants). */
 export async function insertClient(db: Queryable, client: NewClientRow): Promise<ClientRow | null> {
   const result = await db.query<ClientRow>(
     `INSERT INTO clients (tenant_id, client_id, name, type, secret_hash, redirect_uris, post_logout_redirect_uris,
        grant_types, response_types, token_endpoint_auth_method, scopes, first_party, id_token_signed_response_alg, jwks,
-       resource_server, token_endpoint_auth_strict)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+       resource_server, token_endpoint_auth_strict, default_acr_values)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
      ON CONFLICT (client_id) DO NOTHING
      RETURNING ${COLUMNS}`,
     [
@@ -71,6 +73,7 @@ export async function insertClient(db: Queryable, client: NewClientRow): Promise
       client.jwks === null ? null : JSON.stringify(client.jwks),
       client.resourceServer,
       client.tokenEndpointAuthStrict,
+      client.defaultAcrValues,
     ],
   );
   return result.rows[0] ?? null;
@@ -107,14 +110,21 @@ export async function updateClientSettings(
   db: Queryable,
   tenantId: string,
   clientId: string,
-  settings: { resourceServer?: boolean; tokenEndpointAuthStrict?: boolean },
+  settings: { resourceServer?: boolean; tokenEndpointAuthStrict?: boolean; defaultAcrValues?: string[] },
 ): Promise<ClientRow | null> {
   const result = await db.query<ClientRow>(
     `UPDATE clients SET resource_server = coalesce($3, resource_server),
-            token_endpoint_auth_strict = coalesce($4, token_endpoint_auth_strict), updated_at = now()
+            token_endpoint_auth_strict = coalesce($4, token_endpoint_auth_strict),
+            default_acr_values = coalesce($5, default_acr_values), updated_at = now()
       WHERE tenant_id = $1 AND client_id = $2
       RETURNING ${COLUMNS}`,
-    [tenantId, clientId, settings.resourceServer ?? null, settings.tokenEndpointAuthStrict ?? null],
+    [
+      tenantId,
+      clientId,
+      settings.resourceServer ?? null,
+      settings.tokenEndpointAuthStrict ?? null,
+      settings.defaultAcrValues ?? null,
+    ],
   );
   return result.rows[0] ?? null;
 }

@@ -10,6 +10,12 @@ const Uri = Type.String({ maxLength: 4096 });
 const UriList = Type.Array(Uri, { maxItems: 100 });
 const Jwk = Type.Object({}, { additionalProperties: true });
 const Jwks = Type.Object({ keys: Type.Array(Jwk, { maxItems: 100 }) });
+const DefaultAcrValues = Type.Array(Type.String({ maxLength: 200 }), {
+  maxItems: 50,
+  description:
+    'OIDC default_acr_values: the acr values a request asks for when it sends no acr_values ' +
+    '(acr_values_supported of the discovery document). An empty list clears them.',
+});
 const checkedString = <T extends string>(maxLength: number, description: string) =>
   Type.Unsafe<T>({ type: 'string', maxLength, description });
 
@@ -36,6 +42,7 @@ export const NewClientBody = Type.Object(
     jwks: Type.Optional(Type.Union([Jwks, Type.Null()])),
     resource_server: Type.Optional(Type.Boolean()),
     token_endpoint_auth_strict: Type.Optional(Type.Boolean()),
+    default_acr_values: Type.Optional(DefaultAcrValues),
     client_id: Type.Optional(Type.String({ maxLength: 256 })),
   },
   { additionalProperties: false },
@@ -45,6 +52,7 @@ export const ClientSettingsBody = Type.Object(
   {
     resource_server: Type.Optional(Type.Boolean()),
     token_endpoint_auth_strict: Type.Optional(Type.Boolean()),
+    default_acr_values: Type.Optional(DefaultAcrValues),
   },
   { additionalProperties: false },
 );
@@ -70,6 +78,7 @@ export const ClientJson = Type.Object({
   id_token_signed_response_alg: Type.String(),
   resource_server: Type.Boolean(),
   token_endpoint_auth_strict: Type.Boolean(),
+  default_acr_values: Type.Array(Type.String()),
   created_at: Type.String(),
   jwks: Type.Optional(Jwks),
   client_secret: Type.Optional(Type.String({ description: 'Shown once: at creation and rotation.' })),

@@ -1,4 +1,4 @@
-// Schemas of the hosted pages (sign in, create an account, consent, forgot and reset password): their
+// Schemas of the hosted pages (sign in and its second step, create an account, consent, forgot and reset password): their
 // url-encoded forms and their answers, which are HTML pages, redirects, and HTML error pages. Errors that are
 // not about the request (rate limits, an unavailable database) keep the API's JSON (page-errors.ts).
 import { Type } from '@sinclair/typebox';
@@ -35,10 +35,20 @@ export const LoginForm = Type.Object({
   return_to: Type.Optional(ReturnPath),
 });
 
-export const SecondStepForm = Type.Object({
+export const MfaForm = Type.Object({
   mfa_token: Type.String({ maxLength: 4096, description: 'The sealed challenge of the first step.' }),
-  factor: Type.String({ maxLength: 64 }),
-  code: Type.String({ maxLength: 256 }),
+  factor: Type.String({ maxLength: 64, description: 'The factor the form is about.' }),
+  action: Type.Optional(
+    StringEnum(['verify', 'send', 'choose', 'enroll'], {
+      description:
+        '`verify` (default): check `code`; `send`: send the code of a factor that delivers one; ' +
+        '`choose`: show `factor` instead; `enroll`: show the setup (a new QR code) again.',
+    }),
+  ),
+  code: Type.Optional(Type.String({ maxLength: 256 })),
+  remember_device: Type.Optional(
+    StringEnum(['true'], { description: 'Remember this device (when the page offers it).' }),
+  ),
   csrf_token: Type.Optional(Csrf),
   interaction: Type.Optional(InteractionId),
   return_to: Type.Optional(ReturnPath),

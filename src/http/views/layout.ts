@@ -189,6 +189,21 @@ a.button.secondary{background:#fff;color:#111827;border-color:#6b7280}
 .linklist{margin:0;padding-left:1.25rem}
 .linklist li{margin-bottom:.375rem}
 .value{display:block;padding:.5rem .75rem;background:#f9fafb;border:1px solid #e5e7eb;border-radius:8px;font-size:.875rem}
+.center{text-align:center}
+.factor{margin:-.75rem 0 .5rem;text-align:center;font-weight:600;color:#374151}
+.qr{display:flex;justify-content:center;margin:0 0 1rem}
+.qr img{width:12rem;height:12rem;padding:.5rem;background:#fff;border:1px solid #e5e7eb;border-radius:8px}
+details.secret{margin:0 0 1rem;font-size:.9375rem;text-align:center}
+details.secret summary{color:var(--link);cursor:pointer}
+details.secret code{margin-top:.5rem;font-size:1rem;letter-spacing:.08em;word-spacing:.25em;text-align:center}
+.muted.center{margin:1rem 0 0}
+.actions.send{margin:0 0 1.25rem}
+.others{margin-top:1.5rem}
+.others form+form{margin-top:.625rem}
+.others button.link{display:block;margin:1rem auto 0}
+.divider{display:flex;align-items:center;gap:.75rem;margin:0 0 1rem;color:#4b5563;font-size:.875rem}
+.divider::before,.divider::after{content:"";flex:1;border-top:1px solid #e5e7eb}
+input[type=checkbox]{accent-color:var(--primary)}
 pre{margin:0 0 1rem;padding:.75rem;background:#f9fafb;border:1px solid #e5e7eb;border-radius:8px;overflow-x:auto;overflow-wrap:normal;font-size:.8125rem;line-height:1.5}
 [hidden]{display:none!important}
 main.cards{align-self:flex-start;max-width:42rem;background:none;border:0;box-shadow:none;padding:0}

@@ -8,6 +8,7 @@ import type { Tenant } from '../../tenants/tenants.js';
 import {
   alertBox,
   form,
+  type Html,
   brandingOf,
   hidden,
   layout,
@@ -55,31 +56,135 @@ ${form(ctx, `${ctx.basePath}/login`, v.interaction, fields)}
   return layout(ctx.tenant, 'Sign in', content);
 }
 
-/** The second step of a sign-in: the code of one of the user's factors. */
-export function secondStepPage(
+/** What the second-step page shows of a factor. */
+export interface FactorView {
+  id: string;
+  /** "Authenticator app". */
+  label: string;
+  /** What the code field asks for ("The 6-digit code from your authenticator app"). */
+  prompt: string;
+  /** Recovery codes: offered as "Use … instead", never first. */
+  fallback: boolean;
+  /** The factor sends its code (email, SMS): the page has a Send code / Resend button. */
+  sends: boolean;
+}
+
+/** A factor's setup during a sign-in that requires one: the QR code (an SVG we rendered), the secret. */
+export interface EnrollmentView {
+  /** The QR code as an SVG document; shown as an image (an SVG in <img> runs no script, loads nothing). */
+  qrSvg?: string;
+  secret?: string;
+  /** otpauth:// URI: a link that opens the authenticator app on a phone. */
+  uri?: string;
+}
+
+/**
+ * The second step of a sign-in (/mfa): the code of the chosen factor, with what that factor needs: a
+ * Send code button, the setup (QR code and secret) when the user sets it up now, "Remember this device",
+ * and the other factors (fallbacks such as recovery codes last). Each action is its own small form, so
+ * Enter in the code field always submits the code.
+ */
+export function mfaPage(
   ctx: PageContext,
   v: {
     interaction?: string;
     /** A page of ours to go to once signed in (no authorization in progress). */
     returnTo?: string;
     challenge: string;
-    factors: readonly { id: string; label: string }[];
+    factor: FactorView;
+    /** The other factors the challenge offers. */
+    others: readonly FactorView[];
+    /** The user sets the factor up now (enrolment). */
+    enroll: boolean;
+    /** The setup to show (first time, or asked again); absent after a wrong code during enrolment. */
+    enrollment?: EnrollmentView;
+    /** A signed-in session asks for more (step-up): no "start over" with another account. */
+    stepUp: boolean;
+    /** "Remember this device for N days" (0: not offered). */
+    rememberDays: number;
+    remember?: boolean;
+    /** Where the code went, masked ("j•••@example.com"). */
+    sentTo?: string;
     error?: string;
   },
 ): string {
-  const choices = v.factors.map(
-    (f, i) =>
-      markup`<div class="choice"><input type="radio" id="factor-${String(i)}" name="factor" value="${f.id}"${i === 0 ? trustedHtml(' checked') : ''}><label for="factor-${String(i)}">${f.label}</label></div>`,
+  const back = v.returnTo ? hidden('return_to', v.returnTo) : '';
+  const keep = markup`${hidden('mfa_token', v.challenge)}${hidden('factor', v.factor.id)}`;
+  const action = (name: string) => hidden('action', name);
+  const post = (fields: Html) => form(ctx, `${ctx.basePath}/mfa`, v.interaction, markup`${back}${fields}`);
+
+  const intro = v.enroll
+    ? v.enrollment?.qrSvg
+      ? 'Your account needs a second step at sign-in. Scan this QR code with an authenticator app, then enter the code it shows.'
+      : `Your account needs a second step at sign-in. Set up ${lowerFirst(v.factor.label)}, then enter the code.`
+    : v.stepUp
+      ? 'The application asks you to confirm it’s you with a second step.'
+      : 'Your account is protected with a second step. Enter the code to finish signing in.';
+  const sentNotice = v.sentTo ? markup`We sent a code to <strong>${v.sentTo}</strong>.` : undefined;
+
+  const enrollment = v.enrollment ? enrollmentBlock(v.enrollment) : '';
+  const setupAgain =
+    v.enroll && !v.enrollment
+      ? post(
+          markup`${keep}${action('enroll')}<p class="muted center">Lost the QR code? <button type="submit" class="link">Show a new one</button></p>`,
+        )
+      : '';
+  // Before a code is sent, sending it is the first thing to do; after, resending goes under the code.
+  const send = v.factor.sends
+    ? post(
+        v.sentTo
+          ? markup`${keep}${action('send')}<p class="muted center">Didn’t get it? <button type="submit" class="link">Resend code</button></p>`
+          : markup`${keep}${action('send')}<div class="actions send"><button type="submit" class="secondary">Send code</button></div>`,
+      )
+    : '';
+  const remember =
+    v.rememberDays > 0
+      ? markup`<div class="choice"><input type="checkbox" id="remember_device" name="remember_device" value="true"${v.remember ? trustedHtml(' checked') : ''}><label for="remember_device">Remember this device for ${String(v.rememberDays)} ${v.rememberDays === 1 ? 'day' : 'days'}</label></div>`
+      : '';
+  const verify = post(markup`${keep}${action('verify')}
+<div class="field"><label for="code">${v.factor.prompt}</label><input id="code" name="code" type="text" class="code" inputmode="numeric" autocomplete="one-time-code" autocapitalize="off" spellcheck="false" required autofocus></div>
+${remember}
+<div class="actions"><button type="submit">Continue</button></div>`);
+
+  // Other factors first, then fallbacks ("Use recovery codes instead").
+  const ordered = [...v.others.filter((f) => !f.fallback), ...v.others.filter((f) => f.fallback)];
+  const choices = ordered.map((f) =>
+    post(
+      markup`${hidden('mfa_token', v.challenge)}${hidden('factor', f.id)}${action('choose')}<button type="submit" class="${f.fallback ? 'link' : 'secondary'}">${f.fallback ? `Use ${lowerFirst(f.label)} instead` : f.label}</button>`,
+    ),
   );
-  const fields = markup`${hidden('mfa_token', v.challenge)}${v.returnTo ? hidden('return_to', v.returnTo) : ''}
-${v.factors.length === 1 ? hidden('factor', v.factors[0]!.id) : markup`<fieldset><legend>Verify with</legend>${choices}</fieldset>`}
-<div class="field"><label for="code">Code</label><input id="code" name="code" type="text" class="code" inputmode="numeric" autocomplete="one-time-code" spellcheck="false" required autofocus></div>
-<div class="actions"><button type="submit">Continue</button></div>`;
-  const content = markup`${alertBox(v.error)}
-<p>Your account is protected with a second step. Enter the code to finish signing in.</p>
-${form(ctx, `${ctx.basePath}/login/second-step`, v.interaction, fields)}
-<p class="links"><a href="${link(ctx, '/login', v.interaction)}">Start over</a></p>`;
-  return layout(ctx.tenant, 'Verify it’s you', content);
+  const others =
+    ordered.length > 0
+      ? markup`<div class="others"><p class="divider"><span>Other ways to verify</span></p>${choices}</div>`
+      : '';
+  const startOver = v.stepUp
+    ? ''
+    : markup`<p class="links"><a href="${link(ctx, '/login', v.interaction)}">Start over</a></p>`;
+
+  const content = markup`<p class="factor">${v.factor.label}</p>
+<p class="intro">${intro}</p>
+${alertBox(v.error)}${sentNotice ? markup`<p role="status" class="notice">${sentNotice}</p>` : ''}
+${enrollment}${v.sentTo ? '' : send}${verify}${v.sentTo ? send : ''}${setupAgain}${others}${startOver}`;
+  return layout(ctx.tenant, v.enroll ? 'Secure your account' : 'Verify it’s you', content);
+}
+
+function enrollmentBlock(e: EnrollmentView): Html {
+  const qr = e.qrSvg
+    ? markup`<p class="qr"><img src="data:image/svg+xml;base64,${Buffer.from(e.qrSvg).toString('base64')}" alt="QR code to scan with your authenticator app" width="192" height="192"></p>`
+    : '';
+  const open =
+    e.uri && e.uri.startsWith('otpauth://')
+      ? markup`<p class="center"><a href="${e.uri}">Open in your authenticator app</a></p>`
+      : '';
+  // The secret in groups of four, as authenticator apps show it; without JavaScript <details> still opens.
+  const secret = e.secret
+    ? markup`<details class="secret"><summary>Can’t scan it? Enter this key instead</summary><code class="value">${e.secret.match(/.{1,4}/g)?.join(' ') ?? e.secret}</code></details>`
+    : '';
+  return markup`${qr}${open}${secret}`;
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
 }
 
 /** The password policy's rules in words, listed under a new-password field. */

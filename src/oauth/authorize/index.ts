@@ -2,7 +2,13 @@
 // endpoint verifies before it looks at the user's session. Until checkRedirectUri passes, a failure is
 // shown on an error page; after it, the error goes back to the client's redirect URI.
 import { checkClient, checkClientGrantType } from './check-client.js';
-import { checkIdTokenHint, checkMaxAge, checkNonceAndHint, checkPrompt } from './check-oidc.js';
+import {
+  checkAcrValues,
+  checkIdTokenHint,
+  checkMaxAge,
+  checkNonceAndHint,
+  checkPrompt,
+} from './check-oidc.js';
 import { rejectUnsupported } from './check-params.js';
 import { checkPkce } from './check-pkce.js';
 import { checkRedirectUri } from './check-redirect-uri.js';
@@ -10,7 +16,13 @@ import { checkResponseMode, checkResponseType, checkState } from './check-respon
 import { checkScope } from './check-scope.js';
 import type { AuthorizationRequest, Check, CheckDeps } from './request.js';
 
-const OPENID_ONLY: readonly Check[] = [checkPrompt, checkMaxAge, checkNonceAndHint, checkIdTokenHint];
+const OPENID_ONLY: readonly Check[] = [
+  checkPrompt,
+  checkMaxAge,
+  checkAcrValues,
+  checkNonceAndHint,
+  checkIdTokenHint,
+];
 
 export const AUTHORIZATION_CHECKS: readonly Check[] = [
   checkClient,

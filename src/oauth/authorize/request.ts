@@ -19,6 +19,8 @@ export interface AuthorizationRequest {
   nonce?: string;
   prompt: Set<string>;
   maxAgeSeconds?: number;
+  /** The acr levels asked for (acr_values, else the client's default_acr_values), as our values. */
+  acrValues: string[];
   loginHint?: string;
   /** A valid id_token_hint: the user this request is for. */
   hint?: IdTokenHint;
@@ -38,5 +40,5 @@ export function newAuthorizationRequest(
   tenant: Tenant,
   params: Record<string, string>,
 ): AuthorizationRequest {
-  return { tenant, params, responseMode: 'query', scopes: [], prompt: new Set() };
+  return { tenant, params, responseMode: 'query', scopes: [], prompt: new Set(), acrValues: [] };
 }
