@@ -211,6 +211,7 @@ export function buildServices(config: Config, deps: ServiceDeps): Services {
     registration,
     login,
     passwordAuthenticator,
+    secretboxMasterKey: masterKeys.secretbox,
   };
   const parts = modules.map((module) => ({ module, parts: module.setup(core) }));
   for (const { parts: p } of parts) {
@@ -254,7 +255,6 @@ export function buildServices(config: Config, deps: ServiceDeps): Services {
     refreshTokens,
     oauth,
     invalidation,
-    secretboxMasterKey: masterKeys.secretbox,
     signingMasterKey: masterKeys.signing,
     modules: parts,
     authenticators: [passwordAuthenticator, ...parts.flatMap(({ parts: p }) => p.authenticators ?? [])],
