@@ -2,7 +2,6 @@
 // (admin API, CLI), and read with defaults for every member left out.
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { StringEnum } from '../../http/schemas/common.js';
 
 export const MFA_MODES = ['off', 'optional', 'required'] as const;
 export type MfaMode = (typeof MFA_MODES)[number];
@@ -10,10 +9,13 @@ export type MfaMode = (typeof MFA_MODES)[number];
 export const MfaPolicySettings = Type.Object(
   {
     mode: Type.Optional(
-      StringEnum([...MFA_MODES], {
-        description:
-          'off: sign-ins never ask for a second factor; optional: users who set one up are asked; required: everyone, and users without one set one up while signing in.',
-      }),
+      Type.Union(
+        MFA_MODES.map((mode) => Type.Literal(mode)),
+        {
+          description:
+            'off: sign-ins never ask for a second factor; optional: users who set one up are asked; required: everyone, and users without one set one up while signing in.',
+        },
+      ),
     ),
     factors: Type.Optional(
       Type.Array(Type.String({ pattern: '^[a-z][a-z0-9_]{0,31}$' }), {
