@@ -211,6 +211,7 @@ export function buildServices(config: Config, deps: ServiceDeps): Services {
     registration,
     login,
     passwordAuthenticator,
+    secondFactors,
     secretboxMasterKey: masterKeys.secretbox,
   };
   const parts = modules.map((module) => ({ module, parts: module.setup(core) }));

@@ -54,6 +54,11 @@ export interface CoreServices {
   registration: Registration;
   login: Login;
   passwordAuthenticator: PasswordAuthenticator;
+  /**
+   * Every second factor of the build, whichever module registered it (filled once every module is set
+   * up): the second-step policy decides over all of them.
+   */
+  secondFactors: readonly SecondFactor[];
   /** Seals a module's secrets at rest (src/crypto/secretbox.ts) and its sealed state. */
   secretboxMasterKey: Buffer;
 }

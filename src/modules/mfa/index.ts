@@ -34,7 +34,8 @@ export const mfaModule = defineModule({
       db,
       config: config.mfa,
       secretboxMasterKey,
-      factors: () => managed.map((m) => m.factor),
+      // Every factor of the build (a module other than this one may add its own), in registration order.
+      factors: () => core.secondFactors,
     });
     const mfa: Mfa = new Mfa({
       db,

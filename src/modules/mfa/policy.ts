@@ -51,7 +51,7 @@ export interface MfaPolicyDeps {
   db: Database;
   config: MfaConfig;
   secretboxMasterKey: Buffer;
-  /** Every factor of the module (TOTP, recovery codes, email, SMS…), in the order they are offered. */
+  /** Every second factor of the build (TOTP, email, SMS, recovery codes…), in the order they are offered. */
   factors: () => readonly SecondFactor[];
 }
 
@@ -67,7 +67,10 @@ export class MfaSecondStepPolicy implements SecondStepPolicy {
   }
 
   /** The factors the tenant allows, in the module's order. */
-  allowedFactors(tenant: Tenant, policy: MfaPolicy = mfaPolicyOf(tenant.settings)): SecondFactor[] {
+  allowedFactors(
+    tenant: Pick<Tenant, 'settings'>,
+    policy: MfaPolicy = mfaPolicyOf(tenant.settings),
+  ): SecondFactor[] {
     return this.deps.factors().filter((f) => !policy.factors || policy.factors.includes(f.id));
   }
 

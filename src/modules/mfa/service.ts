@@ -257,6 +257,6 @@ export class Mfa {
   }
 
   private registeredIds(): string[] {
-    return this.deps.managed().map((m) => m.factor.id);
+    return this.deps.policy.allowedFactors({ settings: {} }).map((f) => f.id);
   }
 }
