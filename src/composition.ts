@@ -213,6 +213,8 @@ export function buildServices(config: Config, deps: ServiceDeps): Services {
     login,
     passwordAuthenticator,
     recentSignIn: new RecentSignIn(config.sessions),
+    secondFactors,
+    secretboxMasterKey: masterKeys.secretbox,
   };
   const parts = modules.map((module) => ({ module, parts: module.setup(core) }));
   for (const { parts: p } of parts) {
@@ -256,7 +258,6 @@ export function buildServices(config: Config, deps: ServiceDeps): Services {
     refreshTokens,
     oauth,
     invalidation,
-    secretboxMasterKey: masterKeys.secretbox,
     signingMasterKey: masterKeys.signing,
     modules: parts,
     authenticators: [passwordAuthenticator, ...parts.flatMap(({ parts: p }) => p.authenticators ?? [])],

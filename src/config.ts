@@ -19,6 +19,7 @@ import {
   type TokenConfig,
 } from './config/auth.js';
 import { databaseConfig, type DatabaseConfig } from './config/database.js';
+import { mfaConfig, type MfaConfig } from './config/mfa.js';
 import {
   baseUrl,
   httpConfig,
@@ -59,6 +60,7 @@ export type {
   MailConfig,
   ManagementConfig,
   MetricsConfig,
+  MfaConfig,
   PasswordConfig,
   RateLimitConfig,
   SessionConfig,
@@ -84,6 +86,7 @@ export interface Config extends MailConfig {
   auth: AuthConfig;
   passwords: PasswordConfig;
   rateLimits: RateLimitConfig;
+  mfa: MfaConfig;
   sweeper: SweeperConfig;
   metrics: MetricsConfig;
   management: ManagementConfig;
@@ -120,6 +123,7 @@ export function loadConfig(env: Env = readEnvironment()): Config {
     auth: authConfig(read),
     passwords: passwordConfig(read),
     rateLimits: rateLimitConfig(read),
+    mfa: mfaConfig(read),
     smtp: smtpConfig(read),
     metrics: metricsConfig(read),
     management: managementConfig(read),

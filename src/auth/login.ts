@@ -147,7 +147,11 @@ export class Login {
     signIn: { method: string; amr: readonly string[] },
     meta: RequestMeta,
   ): Promise<LoginOutcome<never> | null> {
-    return this.secondStep(tenant, user, 'api', { method: signIn.method, amr: [...signIn.amr] }, meta);
+    // A brand-new account has no factor; asking the factors would read outside the registration's
+    // transaction (and wait on it forever on a one-connection database).
+    return this.secondStep(tenant, user, 'api', { method: signIn.method, amr: [...signIn.amr] }, meta, {
+      enrolled: [],
+    });
   }
 
   /**
@@ -252,7 +256,7 @@ export class Login {
     const user = await findUserById(this.deps.db, tenant.id, session.userId);
     if (!user || user.blocked) return null;
     const signIn = { method: 'step_up', amr: [...session.amr] };
-    return this.secondStep(tenant, user, 'page', signIn, meta, session.sessionId);
+    return this.secondStep(tenant, user, 'page', signIn, meta, { upgrade: session.sessionId });
   }
 
   /**
@@ -386,17 +390,21 @@ export class Login {
     kind: LoginKind,
     signIn: { method: string; amr: string[] },
     meta: RequestMeta,
-    upgrade?: string,
+    options: { upgrade?: string; enrolled?: readonly string[] } = {},
   ): Promise<LoginOutcome<never> | null> {
+    const { upgrade } = options;
     const registered = this.deps.secondFactors;
     if (registered.length === 0) return null;
-    const enrolledFlags = await Promise.all(registered.map((f) => f.enrolled(tenant, user)));
-    const enrolled = registered.filter((_, i) => enrolledFlags[i]).map((f) => f.id);
+    const enrolled =
+      options.enrolled ??
+      (await Promise.all(registered.map((f) => f.enrolled(tenant, user)))).flatMap((flag, i) =>
+        flag ? [registered[i]!.id] : [],
+      );
     const policy = this.deps.secondStepPolicy.current;
     const decision: SecondStepDecision = policy
       ? await policy.decide(tenant, user, { enrolled, meta, stepUp: upgrade !== undefined })
       : enrolled.length > 0
-        ? { required: true, factors: enrolled }
+        ? { required: true, factors: [...enrolled] }
         : { required: false };
     if (!decision.required) return null;
     const factors = decision.factors.filter((id) => registered.some((f) => f.id === id));

@@ -18,6 +18,10 @@ import { setPageSecurityHeaders } from './security-headers.js';
 const TAGS = [
   { name: 'auth', description: 'First-party sign-up, sign-in and tokens (/v2/auth).' },
   { name: 'account', description: 'The signed-in user, their sessions, and the email flows.' },
+  {
+    name: 'mfa',
+    description: 'Second factors: authenticator apps, recovery codes, the factor list (/v2/auth/mfa).',
+  },
   { name: 'session', description: 'Browser sessions held in an HttpOnly cookie (/v2/session).' },
   { name: 'oauth', description: 'OAuth 2.0 endpoints: authorization, token, revocation, introspection.' },
   { name: 'oidc', description: 'OpenID Connect: discovery, signing keys, UserInfo, logout.' },

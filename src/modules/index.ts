@@ -4,6 +4,7 @@ import type { FeatureModule } from '../kernel/module.js';
 import { accountModule } from './account/index.js';
 import { browserSessionsModule } from './browser-sessions/index.js';
 import { emailVerificationModule } from './email-verification/index.js';
+import { mfaModule } from './mfa/index.js';
 import { passwordResetModule } from './password-reset/index.js';
 
 export const featureModules: readonly FeatureModule[] = [
@@ -11,4 +12,5 @@ export const featureModules: readonly FeatureModule[] = [
   passwordResetModule,
   browserSessionsModule,
   accountModule,
+  mfaModule,
 ];
