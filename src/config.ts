@@ -43,6 +43,7 @@ import {
   type SweeperConfig,
 } from './config/operations.js';
 import { boolean, oneOf, optionalUrl, readerOf, type Env } from './config/parse.js';
+import { smsConfig, type SmsConfig } from './config/sms.js';
 
 export { ConfigError, parseDuration } from './config/parse.js';
 export { parseDatabaseUrl, type PgliteConfig, type PostgresConfig, type SslMode } from './config/database.js';
@@ -66,6 +67,7 @@ export type {
   TokenConfig,
 };
 export type { SmtpConfig } from './config/operations.js';
+export type { SmsConfig, SmsProvider, TwilioSmsConfig, VonageSmsConfig } from './config/sms.js';
 
 export interface Config extends MailConfig {
   env: AppEnv;
@@ -87,6 +89,8 @@ export interface Config extends MailConfig {
   sweeper: SweeperConfig;
   metrics: MetricsConfig;
   management: ManagementConfig;
+  /** The SMS provider for MFA codes; undefined when MFA_SMS_PROVIDER is unset (no SMS factor). */
+  sms: SmsConfig | undefined;
 }
 
 /** Reads `.env` from `cwd` (if present) under the real environment: real variables win, as with dotenv. */
@@ -121,6 +125,7 @@ export function loadConfig(env: Env = readEnvironment()): Config {
     passwords: passwordConfig(read),
     rateLimits: rateLimitConfig(read),
     smtp: smtpConfig(read),
+    sms: smsConfig(read),
     metrics: metricsConfig(read),
     management: managementConfig(read),
     sweeper: sweeperConfig(read),
