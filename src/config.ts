@@ -42,6 +42,7 @@ import {
   type MailConfig,
   type SweeperConfig,
 } from './config/operations.js';
+import { mfaCodesConfig, type MfaCodesConfig } from './config/mfa-codes.js';
 import { boolean, oneOf, optionalUrl, readerOf, type Env } from './config/parse.js';
 import { smsConfig, type SmsConfig } from './config/sms.js';
 
@@ -67,6 +68,7 @@ export type {
   TokenConfig,
 };
 export type { SmtpConfig } from './config/operations.js';
+export type { MfaCodesConfig, OneTimeCodeConfig } from './config/mfa-codes.js';
 export type { SmsConfig, SmsProvider, TwilioSmsConfig, VonageSmsConfig } from './config/sms.js';
 
 export interface Config extends MailConfig {
@@ -91,6 +93,8 @@ export interface Config extends MailConfig {
   management: ManagementConfig;
   /** The SMS provider for MFA codes; undefined when MFA_SMS_PROVIDER is unset (no SMS factor). */
   sms: SmsConfig | undefined;
+  /** Digits and lifetime of the email and SMS second-factor codes. */
+  mfaCodes: MfaCodesConfig;
 }
 
 /** Reads `.env` from `cwd` (if present) under the real environment: real variables win, as with dotenv. */
@@ -126,6 +130,7 @@ export function loadConfig(env: Env = readEnvironment()): Config {
     rateLimits: rateLimitConfig(read),
     smtp: smtpConfig(read),
     sms: smsConfig(read),
+    mfaCodes: mfaCodesConfig(read),
     metrics: metricsConfig(read),
     management: managementConfig(read),
     sweeper: sweeperConfig(read),
