@@ -19,6 +19,7 @@ import {
   type TokenConfig,
 } from './config/auth.js';
 import { databaseConfig, type DatabaseConfig } from './config/database.js';
+import { mfaConfig, type MfaConfig } from './config/mfa.js';
 import {
   baseUrl,
   httpConfig,
@@ -61,6 +62,7 @@ export type {
   MailConfig,
   ManagementConfig,
   MetricsConfig,
+  MfaConfig,
   PasswordConfig,
   RateLimitConfig,
   SessionConfig,
@@ -88,6 +90,7 @@ export interface Config extends MailConfig {
   auth: AuthConfig;
   passwords: PasswordConfig;
   rateLimits: RateLimitConfig;
+  mfa: MfaConfig;
   sweeper: SweeperConfig;
   metrics: MetricsConfig;
   management: ManagementConfig;
@@ -128,6 +131,7 @@ export function loadConfig(env: Env = readEnvironment()): Config {
     auth: authConfig(read),
     passwords: passwordConfig(read),
     rateLimits: rateLimitConfig(read),
+    mfa: mfaConfig(read),
     smtp: smtpConfig(read),
     sms: smsConfig(read),
     mfaCodes: mfaCodesConfig(read),

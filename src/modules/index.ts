@@ -3,10 +3,12 @@
 import type { FeatureModule } from '../kernel/module.js';
 import { browserSessionsModule } from './browser-sessions/index.js';
 import { emailVerificationModule } from './email-verification/index.js';
+import { mfaModule } from './mfa/index.js';
 import { passwordResetModule } from './password-reset/index.js';
 
 export const featureModules: readonly FeatureModule[] = [
   emailVerificationModule,
   passwordResetModule,
   browserSessionsModule,
+  mfaModule,
 ];
