@@ -84,7 +84,6 @@ export interface Services extends CoreServices {
   oauth: OAuthService;
   /** Announces changes to every instance's caches; `on(kind, …)` to drop your own cached data. */
   invalidation: Invalidation;
-  secretboxMasterKey: Buffer;
   signingMasterKey: Buffer;
   modules: readonly { module: FeatureModule; parts: ModuleParts }[];
   /** Every sign-in method, core and contributed. */
@@ -211,6 +210,8 @@ export function buildServices(config: Config, deps: ServiceDeps): Services {
     registration,
     login,
     passwordAuthenticator,
+    rateLimitStore: store,
+    secretboxMasterKey: masterKeys.secretbox,
   };
   const parts = modules.map((module) => ({ module, parts: module.setup(core) }));
   for (const { parts: p } of parts) {
@@ -254,7 +255,6 @@ export function buildServices(config: Config, deps: ServiceDeps): Services {
     refreshTokens,
     oauth,
     invalidation,
-    secretboxMasterKey: masterKeys.secretbox,
     signingMasterKey: masterKeys.signing,
     modules: parts,
     authenticators: [passwordAuthenticator, ...parts.flatMap(({ parts: p }) => p.authenticators ?? [])],

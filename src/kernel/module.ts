@@ -22,7 +22,7 @@ import type { Check } from '../oauth/authorize/index.js';
 import type { LoginCheck } from '../oauth/interaction-policy.js';
 import type { ScopeDefinition } from '../oauth/scope-registry.js';
 import type { SweeperJob } from '../maintenance/sweeper.js';
-import type { LoginLockout } from '../security/rate-limit.js';
+import type { LoginLockout, RateLimitStore } from '../security/rate-limit.js';
 import type { RequestLimits } from '../security/request-limits.js';
 import type { Tenant, Tenants } from '../tenants/tenants.js';
 import type { FlowDeps } from '../http/authorization-flow.js';
@@ -53,6 +53,10 @@ export interface CoreServices {
   registration: Registration;
   login: Login;
   passwordAuthenticator: PasswordAuthenticator;
+  /** Where a module keeps counters of its own (send caps…): shared by every instance when Redis is. */
+  rateLimitStore: RateLimitStore;
+  /** Secrets at rest are sealed with it, and the module's MAC keys derived from it (HKDF, one per use). */
+  secretboxMasterKey: Buffer;
 }
 
 /** What the HTTP layer hands a module's JSON routes: the shared request helpers, bound to this app. */

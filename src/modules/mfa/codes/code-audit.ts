@@ -37,7 +37,12 @@ export class CodeAudit {
     await this.write(this.db, tenant, user, codeEvents.codeSendFailed, meta, { channel, reason, ...extra });
   }
 
-  async attemptsExhausted(tenant: Tenant, user: UserRow, channel: CodeChannel, meta: RequestMeta): Promise<void> {
+  async attemptsExhausted(
+    tenant: Tenant,
+    user: UserRow,
+    channel: CodeChannel,
+    meta: RequestMeta,
+  ): Promise<void> {
     await this.write(this.db, tenant, user, codeEvents.codeAttemptsExhausted, meta, { channel });
   }
 }

@@ -2,17 +2,19 @@
 // (a code mailed now, typed back), as with Auth0 and Logto; a sign-in that requires a second factor from
 // a user without one may turn it on too (the code of that sign-in, verified with `enrolling`).
 import type { OneTimeCodeConfig } from '../../../config.js';
-import type { Database } from '../../../db/database.js';
+import type { Database, Queryable } from '../../../db/database.js';
 import type { UserRow } from '../../../db/repositories/users.js';
 import { HelloJohnError } from '../../../errors.js';
 import type { RequestMeta } from '../../../auth/public.js';
 import type { SecondFactor } from '../../../kernel/authentication.js';
 import type { MailOutbox } from '../../../mail/outbox.js';
 import type { Tenant } from '../../../tenants/tenants.js';
-import { CodeAudit } from './code-audit.js';
+import type { FactorRecord, ManagedFactor } from '../factors.js';
+import type { CodeAudit } from './code-audit.js';
 import { codeEvents } from './events.js';
 import type { OneTimeCodes } from './one-time-codes.js';
-import { confirmCodeFactor, findCodeFactor, removeCodeFactor, touchCodeFactor, type CodeOwner } from './repository.js';
+import { record, removeFactor } from './managed.js';
+import { confirmCodeFactor, findCodeFactor, touchCodeFactor, type CodeOwner } from './repository.js';
 import type { HourlyCap } from './send-caps.js';
 import { codeEmail } from './views.js';
 
@@ -26,7 +28,7 @@ export interface EmailCodeFactorDeps {
   audit: CodeAudit;
 }
 
-export class EmailCodeFactor implements SecondFactor {
+export class EmailCodeFactor implements SecondFactor, ManagedFactor {
   readonly id = 'email';
   readonly label = 'Email code';
   readonly prompt: string;
@@ -76,20 +78,28 @@ export class EmailCodeFactor implements SecondFactor {
     const owner = ownerOf(tenant, user);
     const check = await this.deps.codes.check(owner, code, this.deps.config.length);
     if (!check.accepted || check.code.purpose !== 'enroll') {
-      if (!check.accepted && check.exhausted) await this.deps.audit.attemptsExhausted(tenant, user, 'email', meta);
+      if (!check.accepted && check.exhausted)
+        await this.deps.audit.attemptsExhausted(tenant, user, 'email', meta);
       throw wrongCode();
     }
     await this.confirm(tenant, user, meta);
   }
 
-  /** Turns the factor off; false when it was not on. */
-  async remove(tenant: Tenant, user: UserRow, meta: RequestMeta): Promise<boolean> {
-    const removed = await this.deps.db.transaction(async (tx) => {
-      if (!(await removeCodeFactor(tx, ownerOf(tenant, user)))) return false;
-      await this.deps.audit.write(tx, tenant, user, codeEvents.codeFactorRemoved, meta, { channel: 'email' });
-      return true;
-    });
-    return removed;
+  get factor(): SecondFactor {
+    return this;
+  }
+
+  async list(db: Queryable, tenant: Tenant, userId: string): Promise<FactorRecord[]> {
+    const factor = await findCodeFactor(db, { tenantId: tenant.id, userId, channel: 'email' });
+    return factor ? [record(factor, this.label)] : [];
+  }
+
+  remove(db: Queryable, tenant: Tenant, userId: string, id: string): Promise<boolean> {
+    return removeFactor(db, { tenantId: tenant.id, userId, channel: 'email' }, id);
+  }
+
+  async removeAll(db: Queryable, tenant: Tenant, userId: string): Promise<void> {
+    await removeFactor(db, { tenantId: tenant.id, userId, channel: 'email' });
   }
 
   private async confirm(tenant: Tenant, user: UserRow, meta: RequestMeta): Promise<void> {

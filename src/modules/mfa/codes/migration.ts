@@ -3,12 +3,14 @@ import type { Migration } from '../../../db/migrations/types.js';
 // MFA by a code sent to the user (email, SMS). A factor row exists only once it is confirmed: enrolment
 // keeps what it waits for (the phone number being proven) on the code row, so a send that fails or a code
 // never typed leaves no factor behind. Codes are stored as HMAC-SHA256 under a key derived from the
-// signing master key: six digits are too few for a plain hash to hide them from whoever reads a dump.
+// secretbox master key (HKDF): six digits are too few for a plain hash to hide them from whoever reads a dump.
 export const codesMigration: Migration = {
   version: 11,
   name: 'mfa_email_sms_codes',
   sql: `
 CREATE TABLE mfa_code_factors (
+  -- Names the factor in the account API (DELETE /v2/auth/mfa/factors/{id}).
+  id            uuid NOT NULL DEFAULT gen_random_uuid() UNIQUE,
   tenant_id     uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
   user_id       uuid NOT NULL,
   channel       text NOT NULL CHECK (channel IN ('email', 'sms')),

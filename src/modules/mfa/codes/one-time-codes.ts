@@ -35,10 +35,10 @@ export class OneTimeCodes {
 
   constructor(
     private readonly db: Database,
-    /** The signing master key: MAC keys are derived from it, one per use. */
-    signingMasterKey: Buffer,
+    /** The MAC key is derived from it, for this use only. */
+    secretboxMasterKey: Buffer,
   ) {
-    this.key = Buffer.from(hkdfSync('sha256', signingMasterKey, '', 'hellojohn mfa one-time code v1', 32));
+    this.key = Buffer.from(hkdfSync('sha256', secretboxMasterKey, '', 'hellojohn mfa one-time code v1', 32));
   }
 
   /** A fresh code for `owner`, stored (replacing the last one) and returned for delivery. */

@@ -5,6 +5,7 @@ export type CodeChannel = 'email' | 'sms';
 export type CodePurpose = 'sign_in' | 'enroll';
 
 export interface CodeFactorRow {
+  id: string;
   channel: CodeChannel;
   phone_number: string | null;
   confirmed_at: Date;
@@ -27,20 +28,11 @@ export interface CodeOwner {
 
 export async function findCodeFactor(db: Queryable, owner: CodeOwner): Promise<CodeFactorRow | null> {
   const result = await db.query<CodeFactorRow>(
-    `SELECT channel, phone_number, confirmed_at, last_used_at FROM mfa_code_factors
+    `SELECT id, channel, phone_number, confirmed_at, last_used_at FROM mfa_code_factors
       WHERE tenant_id = $1 AND user_id = $2 AND channel = $3`,
     [owner.tenantId, owner.userId, owner.channel],
   );
   return result.rows[0] ?? null;
-}
-
-export async function listCodeFactors(db: Queryable, tenantId: string, userId: string): Promise<CodeFactorRow[]> {
-  const result = await db.query<CodeFactorRow>(
-    `SELECT channel, phone_number, confirmed_at, last_used_at FROM mfa_code_factors
-      WHERE tenant_id = $1 AND user_id = $2 ORDER BY channel`,
-    [tenantId, userId],
-  );
-  return result.rows;
 }
 
 /** Confirms the factor (a new number replaces the old one); the codes sent before are void. */
@@ -65,21 +57,29 @@ export async function touchCodeFactor(db: Queryable, owner: CodeOwner): Promise<
   );
 }
 
-/** Removes the factor and its code; false when there was none. */
-export async function removeCodeFactor(db: Queryable, owner: CodeOwner): Promise<boolean> {
+/** Removes the factor (`id`: only that one) and its code; false when there was none. */
+export async function removeCodeFactor(db: Queryable, owner: CodeOwner, id?: string): Promise<boolean> {
   const params = [owner.tenantId, owner.userId, owner.channel];
-  await db.query(`DELETE FROM mfa_one_time_codes WHERE tenant_id = $1 AND user_id = $2 AND channel = $3`, params);
   const result = await db.query(
-    `DELETE FROM mfa_code_factors WHERE tenant_id = $1 AND user_id = $2 AND channel = $3`,
+    `DELETE FROM mfa_code_factors WHERE tenant_id = $1 AND user_id = $2 AND channel = $3
+        ${id ? 'AND id = $4' : ''}`,
+    id ? [...params, id] : params,
+  );
+  if (result.rowCount === 0) return false;
+  await db.query(
+    `DELETE FROM mfa_one_time_codes WHERE tenant_id = $1 AND user_id = $2 AND channel = $3`,
     params,
   );
-  return result.rowCount > 0;
+  return true;
 }
 
-/** Every factor and code of a user (an admin's MFA reset). */
-export async function removeAllCodeFactors(db: Queryable, tenantId: string, userId: string): Promise<void> {
-  await db.query(`DELETE FROM mfa_one_time_codes WHERE tenant_id = $1 AND user_id = $2`, [tenantId, userId]);
-  await db.query(`DELETE FROM mfa_code_factors WHERE tenant_id = $1 AND user_id = $2`, [tenantId, userId]);
+/** The factor's pending state too: a code on its way (an enrolment in progress) is void. */
+export async function removeCodes(db: Queryable, owner: CodeOwner): Promise<void> {
+  await db.query(`DELETE FROM mfa_one_time_codes WHERE tenant_id = $1 AND user_id = $2 AND channel = $3`, [
+    owner.tenantId,
+    owner.userId,
+    owner.channel,
+  ]);
 }
 
 /** Stores a new code for the user and channel, replacing the one before (spent, expired or not). */

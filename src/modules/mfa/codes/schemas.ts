@@ -11,7 +11,9 @@ export const Code = Type.String({
   description: 'The code as received (spaces and dashes are ignored).',
 });
 
-export const SendEmailCodeBody = Type.Optional(Type.Object({ ...tenantOnly }, { additionalProperties: false }));
+export const SendEmailCodeBody = Type.Optional(
+  Type.Object({ ...tenantOnly }, { additionalProperties: false }),
+);
 
 export const SendSmsCodeBody = Type.Object(
   {

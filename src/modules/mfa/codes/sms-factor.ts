@@ -2,21 +2,22 @@
 // texted at each sign-in. Texts cost money and reach a person's phone, so sends are capped per user and
 // per number; a send the provider refuses leaves nothing behind (no code, no number).
 import type { OneTimeCodeConfig } from '../../../config.js';
-import type { Database } from '../../../db/database.js';
+import type { Database, Queryable } from '../../../db/database.js';
 import type { UserRow } from '../../../db/repositories/users.js';
 import { HelloJohnError } from '../../../errors.js';
 import { maskPhoneNumber, normalizePhoneNumber, type SmsSender } from '../../../infra/sms/index.js';
 import type { RequestMeta } from '../../../auth/public.js';
 import type { SecondFactor } from '../../../kernel/authentication.js';
 import type { Tenant } from '../../../tenants/tenants.js';
+import type { FactorRecord, ManagedFactor } from '../factors.js';
 import type { CodeAudit } from './code-audit.js';
 import { wrongCode } from './email-factor.js';
 import { codeEvents } from './events.js';
 import type { OneTimeCodes } from './one-time-codes.js';
+import { record, removeFactor } from './managed.js';
 import {
   confirmCodeFactor,
   findCodeFactor,
-  removeCodeFactor,
   touchCodeFactor,
   type CodeOwner,
   type CodePurpose,
@@ -36,7 +37,7 @@ export interface SmsCodeFactorDeps {
   audit: CodeAudit;
 }
 
-export class SmsCodeFactor implements SecondFactor {
+export class SmsCodeFactor implements SecondFactor, ManagedFactor {
   readonly id = 'sms';
   readonly label = 'Text message';
   readonly prompt: string;
@@ -106,7 +107,8 @@ export class SmsCodeFactor implements SecondFactor {
     const owner = ownerOf(tenant, user);
     const check = await this.deps.codes.check(owner, code, this.deps.config.length);
     if (!check.accepted || check.code.purpose !== 'enroll' || !check.code.phoneNumber) {
-      if (!check.accepted && check.exhausted) await this.deps.audit.attemptsExhausted(tenant, user, 'sms', meta);
+      if (!check.accepted && check.exhausted)
+        await this.deps.audit.attemptsExhausted(tenant, user, 'sms', meta);
       throw wrongCode();
     }
     const number = check.code.phoneNumber;
@@ -120,19 +122,23 @@ export class SmsCodeFactor implements SecondFactor {
     return { phoneNumber: maskPhoneNumber(number) };
   }
 
-  /** Turns the factor off (the number is forgotten); false when it was not on. */
-  async remove(tenant: Tenant, user: UserRow, meta: RequestMeta): Promise<boolean> {
-    return this.deps.db.transaction(async (tx) => {
-      if (!(await removeCodeFactor(tx, ownerOf(tenant, user)))) return false;
-      await this.deps.audit.write(tx, tenant, user, codeEvents.codeFactorRemoved, meta, { channel: 'sms' });
-      return true;
-    });
+  get factor(): SecondFactor {
+    return this;
   }
 
-  /** The masked number of the user's factor, or null. */
-  async phoneOf(tenant: Tenant, user: UserRow): Promise<string | null> {
-    const factor = await findCodeFactor(this.deps.db, ownerOf(tenant, user));
-    return factor?.phone_number ? maskPhoneNumber(factor.phone_number) : null;
+  async list(db: Queryable, tenant: Tenant, userId: string): Promise<FactorRecord[]> {
+    const factor = await findCodeFactor(db, { tenantId: tenant.id, userId, channel: 'sms' });
+    if (!factor?.phone_number) return [];
+    return [record(factor, `${this.label} to ${maskPhoneNumber(factor.phone_number)}`)];
+  }
+
+  /** The number is forgotten with the factor. */
+  remove(db: Queryable, tenant: Tenant, userId: string, id: string): Promise<boolean> {
+    return removeFactor(db, { tenantId: tenant.id, userId, channel: 'sms' }, id);
+  }
+
+  async removeAll(db: Queryable, tenant: Tenant, userId: string): Promise<void> {
+    await removeFactor(db, { tenantId: tenant.id, userId, channel: 'sms' });
   }
 
   /**
@@ -174,7 +180,11 @@ export class SmsCodeFactor implements SecondFactor {
     try {
       await sender.send(number, body);
     } catch (error) {
-      await Promise.all([codes.withdraw(owner, issued), userCap.giveBack(userKey), numberCap.giveBack(numberKey)]);
+      await Promise.all([
+        codes.withdraw(owner, issued),
+        userCap.giveBack(userKey),
+        numberCap.giveBack(numberKey),
+      ]);
       await audit.sendFailed(tenant, user, 'sms', meta, error, { purpose, phone: sentTo });
       throw error;
     }

@@ -22,7 +22,9 @@ export function codeEmail(input: CodeMessageInput): RenderedEmail {
   const expiry = `The code expires in ${formatMinutes(input.expiresInMinutes)} and works only once.`;
   const ignore =
     "If this wasn't you, do not share the code with anyone. Someone may know your password: change it.";
-  const text = ['Hello,', '', intro, '', input.code, '', expiry, '', ignore, '', `— ${tenant}`, ''].join('\n');
+  const text = ['Hello,', '', intro, '', input.code, '', expiry, '', ignore, '', `— ${tenant}`, ''].join(
+    '\n',
+  );
   const e = escapeHtml;
   const html = `<!DOCTYPE html>
 <html lang="en">
