@@ -37,6 +37,8 @@ export function smsConfig(read: Reader): SmsConfig | undefined {
   const provider = oneOf(read, 'MFA_SMS_PROVIDER', SMS_PROVIDERS, 'twilio');
   const timeoutMs = duration(read, 'SMS_TIMEOUT', '10s', 100);
   if (provider === 'twilio') {
+    const accountSid = required(read, 'TWILIO_ACCOUNT_SID', provider, /^AC[0-9a-f]{32}$/i, 'AC…');
+    const authToken = required(read, 'TWILIO_AUTH_TOKEN', provider);
     const from = optionalSender(read, 'TWILIO_FROM');
     const messagingServiceSid = optionalMatching(
       read,
@@ -52,20 +54,22 @@ export function smsConfig(read: Reader): SmsConfig | undefined {
     }
     return {
       provider,
-      accountSid: required(read, 'TWILIO_ACCOUNT_SID', provider, /^AC[0-9a-f]{32}$/i, 'AC…'),
-      authToken: required(read, 'TWILIO_AUTH_TOKEN', provider),
+      accountSid,
+      authToken,
       from,
       messagingServiceSid,
       baseUrl: apiBaseUrl(read, 'TWILIO_BASE_URL', 'https://api.twilio.com'),
       timeoutMs,
     };
   }
+  const apiKey = required(read, 'VONAGE_API_KEY', provider);
+  const apiSecret = required(read, 'VONAGE_API_SECRET', provider);
   const from = optionalSender(read, 'VONAGE_FROM');
   if (from === undefined) throw missing('VONAGE_FROM', provider);
   return {
     provider,
-    apiKey: required(read, 'VONAGE_API_KEY', provider),
-    apiSecret: required(read, 'VONAGE_API_SECRET', provider),
+    apiKey,
+    apiSecret,
     // Vonage writes numbers as E.164 digits without the plus.
     from: from.replace(/^\+/, ''),
     baseUrl: apiBaseUrl(read, 'VONAGE_BASE_URL', 'https://rest.nexmo.com'),
