@@ -138,6 +138,15 @@ describe('email codes as a second factor, over real SMTP', () => {
       code,
     });
     assert.equal(reused.status, 401);
+    // Nor pass with a code mailed to set the factor up.
+    assert.equal((await t.post('/v2/auth/mfa/email/send', {}, user.bearer)).status, 202);
+    const enrolCode = codeIn(await nextMail(user.email, ENROL_SUBJECT));
+    const enrolAtSignIn = await t.post('/v2/mfa/challenge', {
+      mfa_token: again.body.mfa_token,
+      factor: 'email',
+      code: enrolCode,
+    });
+    assert.equal(enrolAtSignIn.status, 401);
 
     // A new code replaces the one before it.
     const older = await challengeWithCode(user.email);

@@ -285,8 +285,15 @@ describe('SMS enrolment and sending when things go wrong (Twilio)', () => {
     await t.post('/v2/auth/mfa/sms/verify', { code: codeIn(twilio.lastMessageTo(oldNumber)) }, user.bearer);
     const newer = newNumber();
     await t.post('/v2/auth/mfa/sms/send', { phone_number: newer }, user.bearer);
-    // Until the new number is confirmed, sign-in codes still go to the old one.
     const first = await t.post('/v2/auth/login', { email: user.email, password: STRONG_PASSWORD });
+    // A code texted to a number not yet confirmed does not pass a sign-in.
+    const unconfirmed = await t.post('/v2/mfa/challenge', {
+      mfa_token: first.body.mfa_token,
+      factor: 'sms',
+      code: codeIn(twilio.lastMessageTo(newer)),
+    });
+    assert.equal(unconfirmed.status, 401);
+    // Until the new number is confirmed, sign-in codes still go to the old one.
     const sent = await t.post('/v2/mfa/challenge', { mfa_token: first.body.mfa_token, factor: 'sms' });
     assert.equal(sent.body.sent_to, `+1 ••• ••• ${oldNumber.slice(-4)}`);
     // That sign-in text replaced the enrolment code: the new number needs a fresh one.
