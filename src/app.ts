@@ -175,6 +175,7 @@ export async function buildApp(config: Config, appDeps: AppDeps): Promise<Fastif
     admins: services.admins,
     clients: services.clients,
     tenants: services.tenants,
+    moduleRoutes: services.modules.flatMap(({ parts }) => (parts.adminRoutes ? [parts.adminRoutes] : [])),
   });
   const cookies = new Cookies(config.sessions);
   const flow: FlowDeps = {

@@ -135,6 +135,19 @@ export class Login {
   }
 
   /**
+   * The second step a brand-new account passes before its auto-login session (the tenant requires a
+   * factor: the user sets one up), or null. Runs inside the registration transaction, before any session.
+   */
+  async afterRegistration(
+    tenant: Tenant,
+    user: UserRow,
+    signIn: { method: string; amr: readonly string[] },
+    meta: RequestMeta,
+  ): Promise<LoginOutcome<never> | null> {
+    return this.secondStep(tenant, user, 'api', { method: signIn.method, amr: [...signIn.amr] }, meta);
+  }
+
+  /**
    * Completes a login that returned a second step, where it started (`accepted`: the kinds the caller
    * serves). The factor named must be one the challenge offered, and the code must prove it. Wrong codes
    * spend the address's login budget and the user's own second-step lockout, however many challenges

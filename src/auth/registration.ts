@@ -9,7 +9,7 @@ import { insertUser } from '../db/repositories/users.js';
 import { HelloJohnError } from '../errors.js';
 import { hasControlOrBidi } from '../text-rules.js';
 import { auditEvents } from '../audit/events.js';
-import type { Authenticator, UserRegisteredHook } from '../kernel/authentication.js';
+import type { Authenticator, SecondStepChallenge, UserRegisteredHook } from '../kernel/authentication.js';
 import type { RequestLimits } from '../security/request-limits.js';
 import type { Tenant } from '../tenants/tenants.js';
 import { accountKeys, parseEmailAddress } from './email-address.js';
@@ -55,7 +55,7 @@ export class Registration {
     tenant: Tenant,
     input: NewAccount,
     meta: RequestMeta,
-  ): Promise<{ user: PublicUser; tokens: TokenResponse | null }> {
+  ): Promise<{ user: PublicUser; tokens: TokenResponse | null; secondStep: SecondStepChallenge | null }> {
     const { db, login } = this.deps;
     await this.deps.limits.checkIp('register', meta.ip);
     const prepared = await prepareNewUser(this.deps, this.passwordPolicy(tenant), input);
@@ -63,7 +63,7 @@ export class Registration {
     // event, verification link or session, so nothing is half-written and a retry is not "email taken".
     const refreshToken = this.deps.auth.registerAutoLogin ? newOpaqueToken() : null;
     const signIn = this.deps.autoLoginAs;
-    const { user, afterCommit, session } = await db.transaction(async (tx) => {
+    const { user, afterCommit, session, secondStep } = await db.transaction(async (tx) => {
       const user = await insertUser(tx, { tenantId: tenant.id, ...prepared });
       if (!user)
         throw new HelloJohnError('email_taken', 'An account with this email address already exists.');
@@ -78,16 +78,21 @@ export class Registration {
         const then = await hook(tx, tenant, user);
         if (then) afterCommit.push(then);
       }
-      const session = refreshToken
-        ? await login.createApiSession(tx, tenant, user, signIn, meta, refreshToken)
-        : null;
-      return { user, afterCommit, session };
+      // Auto-login goes through the same second-step policy as any sign-in (a tenant that requires MFA
+      // has the new user set a factor up before any token).
+      const outcome = refreshToken ? await login.afterRegistration(tenant, user, signIn, meta) : null;
+      const secondStep = outcome?.kind === 'second_step' ? outcome.challenge : null;
+      const session =
+        refreshToken && !secondStep
+          ? await login.createApiSession(tx, tenant, user, signIn, meta, refreshToken)
+          : null;
+      return { user, afterCommit, session, secondStep };
     });
     // The email and the access token only once the rows are committed.
     for (const then of afterCommit) then();
     const tokens =
       session && refreshToken ? await login.apiTokens(tenant, user, session, refreshToken) : null;
-    return { user: publicUser(user), tokens };
+    return { user: publicUser(user), tokens, secondStep };
   }
 }
 

@@ -59,6 +59,8 @@ export interface SessionConfig {
   secure: boolean;
   sameSite: 'lax' | 'strict' | 'none';
   domain: string | undefined;
+  /** A sensitive change (password, removing a factor) needs a sign-in at most this old (auth_time). */
+  recentLoginMs: number;
 }
 
 export function sessionConfig(read: Reader, base: URL): SessionConfig {
@@ -82,7 +84,8 @@ export function sessionConfig(read: Reader, base: URL): SessionConfig {
   if (domain !== undefined && !/^\.?[a-z0-9.-]+$/i.test(domain)) {
     throw new ConfigError('SESSION_DOMAIN', `must be a host name (got ${quote(domain)})`);
   }
-  return { ttlMs, idleTtlMs, secure, sameSite: normalized, domain };
+  const recentLoginMs = duration(read, 'SESSION_RECENT_LOGIN', '5m', 1000);
+  return { ttlMs, idleTtlMs, secure, sameSite: normalized, domain, recentLoginMs };
 }
 
 /** Registration and the email flows (verification, password reset). */

@@ -1,6 +1,6 @@
-// Multi-factor authentication: the authenticator-app (TOTP) parameters new enrolments get, how recent a
-// sign-in must be to remove the last factor, and the switch for the tenants' adaptive rules.
-import { boolean, duration, integer, oneOf, type Reader } from './parse.js';
+// Multi-factor authentication: the authenticator-app (TOTP) parameters new enrolments get, and the switch
+// for the tenants' adaptive rules.
+import { boolean, integer, oneOf, type Reader } from './parse.js';
 
 export interface MfaConfig {
   /** The issuer authenticator apps show; undefined: the tenant's name. */
@@ -9,8 +9,6 @@ export interface MfaConfig {
   totpPeriodSeconds: number;
   /** Time steps accepted either side of the current one (clock drift). */
   totpWindow: number;
-  /** Removing the last factor asks for a sign-in at most this old. */
-  recentSignInMs: number;
   /** Off: the tenants' adaptive rules are ignored (a trusted device always skips the second step). */
   adaptiveEnabled: boolean;
 }
@@ -21,7 +19,6 @@ export function mfaConfig(read: Reader): MfaConfig {
     totpDigits: Number(oneOf(read, 'MFA_TOTP_DIGITS', ['6', '8'] as const, '6')) as 6 | 8,
     totpPeriodSeconds: integer(read, 'MFA_TOTP_PERIOD', 30, 15, 120),
     totpWindow: integer(read, 'MFA_TOTP_WINDOW', 1, 0, 10),
-    recentSignInMs: duration(read, 'MFA_RECENT_SIGN_IN', '5m', 1000),
     adaptiveEnabled: boolean(read, 'MFA_ADAPTIVE_ENABLED', true),
   };
 }

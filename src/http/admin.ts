@@ -7,6 +7,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Admin, AdminTokens } from '../admin/admins.js';
 import { clientJson, type ClientActor, type Clients } from '../clients/clients.js';
 import { HelloJohnError } from '../errors.js';
+import type { AdminKit } from '../kernel/module.js';
 import type { Tenants } from '../tenants/tenants.js';
 import { bearerToken } from './context.js';
 import {
@@ -25,11 +26,13 @@ export interface AdminRoutesOptions {
   admins: AdminTokens;
   clients: Clients;
   tenants: Tenants;
+  /** Feature modules' admin routes, registered in this scope (behind the same token check). */
+  moduleRoutes: readonly FastifyPluginAsync<{ kit: AdminKit }>[];
 }
 
 export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (
   plugin,
-  { admins, clients, tenants },
+  { admins, clients, tenants, moduleRoutes },
 ) => {
   const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
   const common = { tags: ['admin'], security: SECURITY.adminToken };
@@ -208,4 +211,6 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (
       return clientJson(client, tenant.slug, clientSecret);
     },
   );
+
+  for (const routes of moduleRoutes) await app.register(routes, { kit: { admin } });
 };

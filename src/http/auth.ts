@@ -72,7 +72,9 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (plugin, 
     {
       schema: {
         summary: 'Create an account',
-        description: 'Answers with tokens too, unless the tenant requires a verified email first.',
+        description:
+          'Answers with tokens too when auto-login is on, or with the second step (`mfa_required`) when the ' +
+          'tenant requires a second factor.',
         tags,
         params,
         body: Type.Object(
@@ -83,6 +85,7 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (plugin, 
           201: Type.Object({
             user: PublicUser,
             ...Type.Partial(TokenResponse).properties,
+            ...Type.Partial(SecondStepRequired).properties,
           }),
           ...errors(...BODY_ERRORS, 404, 409, 429),
         },
@@ -90,7 +93,8 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (plugin, 
     },
     async (request, reply) => {
       const result = await registration.register(await tenant(request), request.body, metaOf(request));
-      return reply.code(201).send({ user: result.user, ...(result.tokens ?? {}) });
+      const secondStep = result.secondStep ? kit.secondStepResponse(result.secondStep) : {};
+      return reply.code(201).send({ user: result.user, ...(result.tokens ?? {}), ...secondStep });
     },
   );
 

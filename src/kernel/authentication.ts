@@ -69,6 +69,11 @@ export interface Enrollment {
   qrSvg?: string;
   /** The secret in base32, for typing into an app by hand. */
   secret?: string;
+  /**
+   * Recovery codes made with the user's first factor: shown this once, usable once the factor is
+   * confirmed.
+   */
+  recoveryCodes?: string[];
 }
 
 /** What the policy decides for one sign-in. */

@@ -5,6 +5,7 @@
 // composition root (it names HTTP types); the contracts services use are in authentication.ts.
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import type { Admin } from '../admin/admins.js';
 import type { AuditEventType } from '../audit/events.js';
 import type { BrowserSessions } from '../auth/browser-sessions.js';
 import type { Login } from '../auth/login.js';
@@ -55,7 +56,7 @@ export interface CoreServices {
   passwordAuthenticator: PasswordAuthenticator;
   /** Where a module keeps counters of its own (send caps…): shared by every instance when Redis is. */
   rateLimitStore: RateLimitStore;
-  /** Secrets at rest are sealed with it, and the module's MAC keys derived from it (HKDF, one per use). */
+  /** Seals a module's secrets at rest (src/crypto/secretbox.ts) and its sealed state; MAC keys derive from it. */
   secretboxMasterKey: Buffer;
 }
 
@@ -68,6 +69,12 @@ export interface RouteKit {
   cookies: Cookies;
   /** The answer to a login that needs its second step: `{mfa_required, mfa_token, factors, expires_in}`. */
   secondStepResponse: (challenge: SecondStepChallenge) => SecondStepResponse;
+}
+
+/** What the admin API hands a module's admin routes (they run after its admin-token check). */
+export interface AdminKit {
+  /** The admin the request's token belongs to. */
+  admin: (request: FastifyRequest) => Admin;
 }
 
 /** What a module's hosted pages get: the browser flow (session, interaction, CSRF, cookies) and tenants. */
@@ -85,6 +92,8 @@ export interface PageContributions {
 export interface ModuleParts {
   /** Tenant-scoped routes, registered at the root (default tenant) and under /t/{tenant}. */
   routes?: FastifyPluginAsync<{ kit: RouteKit }>;
+  /** Admin API routes (/v2/admin/…), behind the admin token like the core's. */
+  adminRoutes?: FastifyPluginAsync<{ kit: AdminKit }>;
   /** Tenant-scoped hosted pages, registered with the core pages (form bodies, CSRF, errors as pages). */
   pageRoutes?: FastifyPluginAsync<{ kit: PageKit }>;
   /** Sign-in methods (listed in /v2/auth/config `login_methods`). */

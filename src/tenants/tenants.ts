@@ -25,7 +25,7 @@ export class Tenants {
   constructor(
     private readonly db: Database,
     private readonly baseUrl: URL,
-    invalidation?: Invalidation,
+    private readonly invalidation?: Invalidation,
   ) {
     // Cached by slug and by id alike: a change to any tenant drops them all (they are few and cheap).
     invalidation?.on('tenant', () => this.invalidate());
@@ -68,6 +68,12 @@ export class Tenants {
 
   invalidate(): void {
     this.cache.clear();
+  }
+
+  /** A tenant's row changed (its settings): every instance drops what it cached of tenants. */
+  async changed(tenantId: string): Promise<void> {
+    if (this.invalidation) await this.invalidation.publish('tenant', tenantId);
+    else this.invalidate();
   }
 
   /** Entries cached right now, at most two per tenant (slug and id); read-only, for tests and metrics. */

@@ -1,21 +1,61 @@
 // Multi-factor authentication: TOTP and recovery codes as second factors, the tenant's MFA policy
 // (off / optional / required, allowed factors, trusted devices, adaptive rules), the account API to set
-// factors up and remove them, and the admin's reset. Email and SMS codes live in ./codes/.
+// factors up and remove them, and the admin's reset. Email and SMS codes live in ./codes/ and join
+// `managed` below.
 import { defineModule } from '../../kernel/module.js';
+import { mfaAdminRoutes } from './admin-routes.js';
 import { codeAuditEvents, codesMigration, setupCodeFactors } from './codes/index.js';
 import { mfaEvents } from './events.js';
+import type { ManagedFactor } from './factors.js';
 import { migration } from './migration.js';
+import { MfaSecondStepPolicy } from './policy.js';
+import { RecoveryCodes } from './recovery-codes.js';
+import { mfaRoutes } from './routes.js';
+import { Mfa } from './service.js';
+import { TotpFactor } from './totp.js';
 
 export const mfaModule = defineModule({
   id: 'mfa',
   migrations: [migration, codesMigration],
   auditEvents: [...Object.values(mfaEvents), ...codeAuditEvents],
   setup(core) {
+    const { db, config } = core;
+    const secretboxMasterKey = core.secretboxMasterKey;
+    const recoveryCodes = new RecoveryCodes(db, secretboxMasterKey);
+    const totp = new TotpFactor({
+      db,
+      config: config.mfa,
+      secretboxMasterKey,
+      hasConfirmedFactor: (tenant, userId) => mfa.hasConfirmedFactor(tenant, userId),
+      firstFactorRecoveryCodes: (tenant, userId) => mfa.firstFactorRecoveryCodes(tenant, userId),
+    });
+    // The order factors are offered in; fallbacks last.
     const codes = setupCodeFactors(core);
+    const managed: readonly ManagedFactor[] = [totp, ...codes.factors, recoveryCodes];
+    const policy = new MfaSecondStepPolicy({
+      db,
+      config: config.mfa,
+      secretboxMasterKey,
+      factors: () => managed.map((m) => m.factor),
+    });
+    const mfa: Mfa = new Mfa({
+      db,
+      tenants: core.tenants,
+      recentLoginMs: config.sessions.recentLoginMs,
+      totp,
+      recoveryCodes,
+      managed: () => managed,
+      policy,
+    });
     return {
-      secondFactors: codes.factors.map((f) => f.factor),
-      routes: codes.routes,
+      secondFactors: managed.map((m) => m.factor),
+      secondStepPolicy: policy,
+      routes: async (app, options) => {
+        await app.register(mfaRoutes(mfa, core.login), options);
+        await app.register(codes.routes, options);
+      },
       sweeperJobs: codes.sweeperJobs,
+      adminRoutes: mfaAdminRoutes(mfa, core.tenants),
     };
   },
 });

@@ -6,7 +6,7 @@ import type { Database, Queryable } from '../../../db/database.js';
 import type { UserRow } from '../../../db/repositories/users.js';
 import { HelloJohnError } from '../../../errors.js';
 import type { RequestMeta } from '../../../auth/public.js';
-import type { SecondFactor } from '../../../kernel/authentication.js';
+import type { Enrollment, SecondFactor } from '../../../kernel/authentication.js';
 import type { MailOutbox } from '../../../mail/outbox.js';
 import type { Tenant } from '../../../tenants/tenants.js';
 import type { FactorRecord, ManagedFactor } from '../factors.js';
@@ -41,6 +41,14 @@ export class EmailCodeFactor implements SecondFactor, ManagedFactor {
 
   async enrolled(tenant: Tenant, user: UserRow): Promise<boolean> {
     return (await findCodeFactor(this.deps.db, ownerOf(tenant, user))) !== null;
+  }
+
+  /**
+   * Email codes can be set up during a sign-in that requires a second factor: there is nothing to show
+   * (the address is the account's); `send` mails the code, and `verify` with `enrolling` turns it on.
+   */
+  beginEnrollment(): Promise<Enrollment> {
+    return Promise.resolve({});
   }
 
   /** The sign-in code (also the one that turns the factor on during an `enroll` sign-in). */
