@@ -128,6 +128,21 @@ for (const provider of providers) {
       assert.equal(done.status, 200, JSON.stringify(done.body));
       const amr = decodeJwt(done.body.access_token as string).amr as string[];
       assert.deepEqual([...amr].sort(), ['mfa', 'pwd', 'sms']);
+
+      // The account API lists the factor with its masked number, and removes it (and the number).
+      const listed = await t.get('/v2/auth/mfa/factors', user.bearer);
+      const sms = (listed.body.factors as { id: string; type: string; label: string }[]).find(
+        (f) => f.type === 'sms',
+      );
+      assert.equal(sms?.label, `Text message to +1 ••• ••• ${number.slice(-4)}`);
+      const removed = await fetch(`${t.base}/v2/auth/mfa/factors/${sms!.id}`, {
+        method: 'DELETE',
+        headers: user.bearer,
+      });
+      assert.equal(removed.status, 204, await removed.text());
+      assert.deepEqual(await smsRows(t, user.email), { factors: 0, codes: 0 });
+      const after = await t.post('/v2/auth/login', { email: user.email, password: STRONG_PASSWORD });
+      assert.equal(typeof after.body.access_token, 'string');
     });
   });
 }
