@@ -19,7 +19,7 @@ export function codeFactorRoutes(enrollment: CodeFactorEnrollment): FastifyPlugi
   return async (plugin, { kit }) => {
     const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
     const params = tenantPath(app.prefix, {});
-    const common = { tags: ['account'], security: SECURITY.bearer, params };
+    const common = { tags: ['mfa'], security: SECURITY.bearer, params };
     const account = async (request: Parameters<RouteKit['account']>[0]) => {
       const tenant = await kit.tenantOf(request);
       const { claims } = await kit.account(request, tenant);

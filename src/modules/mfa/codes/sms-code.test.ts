@@ -75,7 +75,7 @@ for (const provider of providers) {
     let fake: FakeSmsProvider<unknown>;
     let t: TestApp;
     before(async () => {
-      fake = (await provider.start()) as FakeSmsProvider<unknown>;
+      fake = await provider.start();
       t = await startTestApp(provider.env(fake));
     });
     after(async () => {
@@ -135,7 +135,7 @@ for (const provider of providers) {
         (f) => f.type === 'sms',
       );
       assert.equal(sms?.label, `Text message to +1 ••• ••• ${number.slice(-4)}`);
-      const removed = await fetch(`${t.base}/v2/auth/mfa/factors/${sms!.id}`, {
+      const removed = await fetch(`${t.base}/v2/auth/mfa/factors/${sms.id}`, {
         method: 'DELETE',
         headers: user.bearer,
       });
@@ -152,7 +152,7 @@ describe('SMS enrolment and sending when things go wrong (Twilio)', () => {
   let t: TestApp;
   before(async () => {
     twilio = await startFakeTwilio(TWILIO);
-    t = await startTestApp(twilioEnv(twilio as FakeSmsProvider<unknown>));
+    t = await startTestApp(twilioEnv(twilio));
   });
   after(async () => {
     await t.close();
