@@ -85,7 +85,6 @@ export interface Services extends CoreServices {
   oauth: OAuthService;
   /** Announces changes to every instance's caches; `on(kind, …)` to drop your own cached data. */
   invalidation: Invalidation;
-  secretboxMasterKey: Buffer;
   signingMasterKey: Buffer;
   modules: readonly { module: FeatureModule; parts: ModuleParts }[];
   /** Every sign-in method, core and contributed. */
@@ -214,6 +213,7 @@ export function buildServices(config: Config, deps: ServiceDeps): Services {
     passwordAuthenticator,
     recentSignIn: new RecentSignIn(config.sessions),
     secondFactors,
+    rateLimitStore: store,
     secretboxMasterKey: masterKeys.secretbox,
   };
   const parts = modules.map((module) => ({ module, parts: module.setup(core) }));

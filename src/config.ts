@@ -43,7 +43,9 @@ import {
   type MailConfig,
   type SweeperConfig,
 } from './config/operations.js';
+import { mfaCodesConfig, type MfaCodesConfig } from './config/mfa-codes.js';
 import { boolean, oneOf, optionalUrl, readerOf, type Env } from './config/parse.js';
+import { smsConfig, type SmsConfig } from './config/sms.js';
 
 export { ConfigError, parseDuration } from './config/parse.js';
 export { parseDatabaseUrl, type PgliteConfig, type PostgresConfig, type SslMode } from './config/database.js';
@@ -68,6 +70,8 @@ export type {
   TokenConfig,
 };
 export type { SmtpConfig } from './config/operations.js';
+export type { MfaCodesConfig, OneTimeCodeConfig } from './config/mfa-codes.js';
+export type { SmsConfig, SmsProvider, TwilioSmsConfig, VonageSmsConfig } from './config/sms.js';
 
 export interface Config extends MailConfig {
   env: AppEnv;
@@ -90,6 +94,10 @@ export interface Config extends MailConfig {
   sweeper: SweeperConfig;
   metrics: MetricsConfig;
   management: ManagementConfig;
+  /** The SMS provider for MFA codes; undefined when MFA_SMS_PROVIDER is unset (no SMS factor). */
+  sms: SmsConfig | undefined;
+  /** Digits and lifetime of the email and SMS second-factor codes. */
+  mfaCodes: MfaCodesConfig;
 }
 
 /** Reads `.env` from `cwd` (if present) under the real environment: real variables win, as with dotenv. */
@@ -125,6 +133,8 @@ export function loadConfig(env: Env = readEnvironment()): Config {
     rateLimits: rateLimitConfig(read),
     mfa: mfaConfig(read),
     smtp: smtpConfig(read),
+    sms: smsConfig(read),
+    mfaCodes: mfaCodesConfig(read),
     metrics: metricsConfig(read),
     management: managementConfig(read),
     sweeper: sweeperConfig(read),

@@ -146,6 +146,89 @@ describe('configuration', () => {
     assert.equal(config.keys.secretboxMasterKey?.length, 32);
   });
 
+  test('SMS for MFA: off unless MFA_SMS_PROVIDER names Twilio or Vonage, with the documented defaults', () => {
+    const sid = `AC${'0a'.repeat(16)}`;
+    assert.equal(loadConfig({ TWILIO_ACCOUNT_SID: sid, TWILIO_AUTH_TOKEN: 't' }).sms, undefined);
+    assert.deepEqual(
+      loadConfig({
+        MFA_SMS_PROVIDER: 'twilio',
+        TWILIO_ACCOUNT_SID: sid,
+        TWILIO_AUTH_TOKEN: 'token',
+        TWILIO_FROM: '+15005550006',
+      }).sms,
+      {
+        provider: 'twilio',
+        accountSid: sid,
+        authToken: 'token',
+        from: '+15005550006',
+        messagingServiceSid: undefined,
+        baseUrl: 'https://api.twilio.com',
+        timeoutMs: 10_000,
+      },
+    );
+    assert.deepEqual(
+      loadConfig({
+        MFA_SMS_PROVIDER: 'vonage',
+        VONAGE_API_KEY: 'key',
+        VONAGE_API_SECRET: 'secret',
+        VONAGE_FROM: '+447911123456',
+        VONAGE_BASE_URL: 'http://127.0.0.1:8081/vonage/',
+        SMS_TIMEOUT: '2500ms',
+      }).sms,
+      {
+        provider: 'vonage',
+        apiKey: 'key',
+        apiSecret: 'secret',
+        from: '447911123456',
+        baseUrl: 'http://127.0.0.1:8081/vonage',
+        timeoutMs: 2500,
+      },
+    );
+    const service = loadConfig({
+      MFA_SMS_PROVIDER: 'twilio',
+      TWILIO_ACCOUNT_SID: sid,
+      TWILIO_AUTH_TOKEN: 'token',
+      TWILIO_MESSAGING_SERVICE_SID: `MG${'0b'.repeat(16)}`,
+    }).sms;
+    assert.equal(service?.provider === 'twilio' && service.messagingServiceSid, `MG${'0b'.repeat(16)}`);
+    const alphanumeric = { MFA_SMS_PROVIDER: 'vonage', VONAGE_API_KEY: 'k', VONAGE_API_SECRET: 's' };
+    assert.equal(loadConfig({ ...alphanumeric, VONAGE_FROM: 'HelloJohn' }).sms?.from, 'HelloJohn');
+  });
+
+  test('SMS for MFA: a provider without its credentials or sender, or a bad value, stops the start', () => {
+    const twilio = {
+      MFA_SMS_PROVIDER: 'twilio',
+      TWILIO_ACCOUNT_SID: `AC${'0a'.repeat(16)}`,
+      TWILIO_AUTH_TOKEN: 'token',
+      TWILIO_FROM: '+15005550006',
+    };
+    const vonage = {
+      MFA_SMS_PROVIDER: 'vonage',
+      VONAGE_API_KEY: 'key',
+      VONAGE_API_SECRET: 'secret',
+      VONAGE_FROM: 'HelloJohn',
+    };
+    fails({ MFA_SMS_PROVIDER: 'sns' }, 'MFA_SMS_PROVIDER', /one of twilio, vonage/);
+    fails(
+      { ...twilio, TWILIO_ACCOUNT_SID: '' },
+      'TWILIO_ACCOUNT_SID',
+      /required when MFA_SMS_PROVIDER is twilio/,
+    );
+    fails({ ...twilio, TWILIO_AUTH_TOKEN: '' }, 'TWILIO_AUTH_TOKEN', /required/);
+    fails({ ...twilio, TWILIO_FROM: '' }, 'TWILIO_FROM', /or TWILIO_MESSAGING_SERVICE_SID is required/);
+    fails({ ...twilio, TWILIO_ACCOUNT_SID: 'SK123' }, 'TWILIO_ACCOUNT_SID', /must look like AC/);
+    fails({ ...twilio, TWILIO_MESSAGING_SERVICE_SID: 'MG1' }, 'TWILIO_MESSAGING_SERVICE_SID', /MG/);
+    fails({ ...twilio, TWILIO_FROM: '555-0006' }, 'TWILIO_FROM', /E\.164/);
+    fails({ ...twilio, TWILIO_FROM: 'HelloJohnApp1' }, 'TWILIO_FROM', /up to 11 characters/);
+    fails({ ...twilio, TWILIO_BASE_URL: 'ftp://api.twilio.com' }, 'TWILIO_BASE_URL', /http/);
+    fails({ ...twilio, TWILIO_BASE_URL: 'https://u:p@api.twilio.com' }, 'TWILIO_BASE_URL', /credentials/);
+    fails({ ...twilio, SMS_TIMEOUT: 'soon' }, 'SMS_TIMEOUT', /duration/);
+    fails({ ...vonage, VONAGE_API_KEY: '' }, 'VONAGE_API_KEY', /required when MFA_SMS_PROVIDER is vonage/);
+    fails({ ...vonage, VONAGE_API_SECRET: '' }, 'VONAGE_API_SECRET', /required/);
+    fails({ ...vonage, VONAGE_FROM: '' }, 'VONAGE_FROM', /required/);
+    fails({ ...vonage, VONAGE_BASE_URL: 'https://rest.nexmo.com?x=1' }, 'VONAGE_BASE_URL', /query/);
+  });
+
   test('durations read like Go durations', () => {
     assert.equal(parseDuration('500ms'), 500);
     assert.equal(parseDuration('10s'), 10_000);
@@ -164,6 +247,7 @@ describe('configuration', () => {
       [{ DATABASE_URL: '::::' }, /DATABASE_URL is not a valid URL/],
       [{ SECRETBOX_MASTER_KEY: 'short' }, /SECRETBOX_MASTER_KEY must be 32 bytes/],
       [{ TRUST_PROXY: 'maybe' }, /TRUST_PROXY must be true, false, a number of proxies/],
+      [{ MFA_SMS_PROVIDER: 'vonage' }, /VONAGE_API_KEY is required when MFA_SMS_PROVIDER is vonage/],
     ];
     for (const command of [['serve'], ['migrate'], ['migrate', 'status']]) {
       for (const [env, message] of cases) {

@@ -24,7 +24,7 @@ import type { Check } from '../oauth/authorize/index.js';
 import type { LoginCheck } from '../oauth/interaction-policy.js';
 import type { ScopeDefinition } from '../oauth/scope-registry.js';
 import type { SweeperJob } from '../maintenance/sweeper.js';
-import type { LoginLockout } from '../security/rate-limit.js';
+import type { LoginLockout, RateLimitStore } from '../security/rate-limit.js';
 import type { RequestLimits } from '../security/request-limits.js';
 import type { Tenant, Tenants } from '../tenants/tenants.js';
 import type { FlowDeps } from '../http/authorization-flow.js';
@@ -63,7 +63,9 @@ export interface CoreServices {
    * up): the second-step policy decides over all of them.
    */
   secondFactors: readonly SecondFactor[];
-  /** Seals a module's secrets at rest (src/crypto/secretbox.ts) and its sealed state. */
+  /** Where a module keeps counters of its own (send caps…): shared by every instance when Redis is. */
+  rateLimitStore: RateLimitStore;
+  /** Seals a module's secrets at rest (src/crypto/secretbox.ts) and its sealed state; MAC keys derive from it. */
   secretboxMasterKey: Buffer;
 }
 

@@ -104,7 +104,7 @@ export function escapeHtml(value: string): string {
 }
 
 /** Names go into a subject line and single lines of text: no line breaks or other control characters. */
-function oneLine(value: string): string {
+export function oneLine(value: string): string {
   // eslint-disable-next-line no-control-regex
   return value.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').trim();
 }
@@ -122,7 +122,7 @@ function checkedLink(link: string): string {
   return link;
 }
 
-function formatMinutes(total: number): string {
+export function formatMinutes(total: number): string {
   const minutes = Math.max(1, Math.round(total));
   const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
   if (minutes < 60) return plural(minutes, 'minute');

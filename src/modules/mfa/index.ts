@@ -4,6 +4,7 @@
 // `managed` below.
 import { defineModule } from '../../kernel/module.js';
 import { mfaAdminRoutes } from './admin-routes.js';
+import { codeAuditEvents, codesMigration, setupCodeFactors } from './codes/index.js';
 import { mfaEvents } from './events.js';
 import type { ManagedFactor } from './factors.js';
 import { migration } from './migration.js';
@@ -15,8 +16,8 @@ import { TotpFactor } from './totp.js';
 
 export const mfaModule = defineModule({
   id: 'mfa',
-  migrations: [migration],
-  auditEvents: Object.values(mfaEvents),
+  migrations: [migration, codesMigration],
+  auditEvents: [...Object.values(mfaEvents), ...codeAuditEvents],
   setup(core) {
     const { db, config } = core;
     const secretboxMasterKey = core.secretboxMasterKey;
@@ -29,7 +30,8 @@ export const mfaModule = defineModule({
       firstFactorRecoveryCodes: (tenant, userId) => mfa.firstFactorRecoveryCodes(tenant, userId),
     });
     // The order factors are offered in; fallbacks last.
-    const managed: readonly ManagedFactor[] = [totp, recoveryCodes];
+    const codes = setupCodeFactors(core);
+    const managed: readonly ManagedFactor[] = [totp, ...codes.factors, recoveryCodes];
     const policy = new MfaSecondStepPolicy({
       db,
       config: config.mfa,
@@ -49,7 +51,11 @@ export const mfaModule = defineModule({
     return {
       secondFactors: managed.map((m) => m.factor),
       secondStepPolicy: policy,
-      routes: mfaRoutes(mfa, core.login),
+      routes: async (app, options) => {
+        await app.register(mfaRoutes(mfa, core.login), options);
+        await app.register(codes.routes, options);
+      },
+      sweeperJobs: codes.sweeperJobs,
       adminRoutes: mfaAdminRoutes(mfa, core.tenants),
     };
   },
