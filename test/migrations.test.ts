@@ -100,6 +100,8 @@ describe('hellojohn migrate on a fresh database', () => {
         'clients',
         'consents',
         'email_tokens',
+        'mfa_code_factors',
+        'mfa_one_time_codes',
         'mfa_recovery_codes',
         'mfa_totp',
         'mfa_user_settings',

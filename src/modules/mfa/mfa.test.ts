@@ -224,7 +224,8 @@ describe('MFA: TOTP, recovery codes, policy', () => {
     assert.equal(registered.body.access_token, undefined, 'registration does not sign in past the policy');
     const first = await t.post('/t/strict-mfa/v2/auth/login', { email, password: STRONG_PASSWORD });
     assert.equal(first.body.enrollment_required, true);
-    assert.deepEqual(first.body.factors, ['totp']);
+    // Factors that can be set up during a sign-in: the app, and email codes (to the account's address).
+    assert.deepEqual(first.body.factors, ['totp', 'email']);
     const enroll = await t.post('/t/strict-mfa/v2/auth/mfa/totp/enroll', { mfa_token: first.body.mfa_token });
     assert.equal(enroll.status, 200, JSON.stringify(enroll.body));
     assert.equal((enroll.body.recovery_codes as string[]).length, 10);
