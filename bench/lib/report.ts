@@ -8,7 +8,9 @@ export type Target =
   /** Our successful req/s at least `min` times the peer's. */
   | { kind: 'ratio'; min: number }
   /** Absolute throughput and tail latency on this machine. */
-  | { kind: 'absolute'; minRps: number; maxP99Ms: number };
+  | { kind: 'absolute'; minRps: number; maxP99Ms: number }
+  /** CPU per answer (server + PostgreSQL) at most `maxShare` of another scenario's, measured in the same run. */
+  | { kind: 'cpu'; maxShare: number; of: { scenario: string; outcome: Outcome } };
 
 export type Outcome = Measurement | { error: string };
 
@@ -49,6 +51,20 @@ function isMeasurement(outcome: Outcome | undefined): outcome is Measurement {
   return outcome !== undefined && !('error' in outcome);
 }
 
+/** CPU per answer, server and PostgreSQL together, in milliseconds. */
+export function cpuPerAnswerMs(outcome: Outcome | undefined): number | undefined {
+  if (!isMeasurement(outcome) || !outcome.cpu || outcome.requests === 0) return undefined;
+  return ((outcome.cpu.server + outcome.cpu.postgres) * 1000) / outcome.requests;
+}
+
+/** A cpu target's share: this row's CPU per answer over the other scenario's. */
+function cpuShare(row: Row): number | undefined {
+  if (row.target.kind !== 'cpu') return undefined;
+  const ours = cpuPerAnswerMs(row.ours.outcome);
+  const base = cpuPerAnswerMs(row.target.of.outcome);
+  return ours === undefined || base === undefined || base <= 0 ? undefined : ours / base;
+}
+
 export function ratio(row: Row): number | undefined {
   const ours = row.ours.outcome;
   const peer = row.peer?.outcome;
@@ -64,6 +80,12 @@ export function targetMet(row: Row): boolean | undefined {
   if (row.target.kind === 'absolute') {
     return ours.rps >= row.target.minRps && ours.p99 < row.target.maxP99Ms;
   }
+  if (row.target.kind === 'cpu') {
+    const base = row.target.of.outcome;
+    if (!isMeasurement(base) || !clean(base)) return undefined;
+    const share = cpuShare(row);
+    return share === undefined ? undefined : share <= row.target.maxShare;
+  }
   const peer = row.peer?.outcome;
   if (!isMeasurement(peer) || !clean(peer)) return undefined;
   const r = ratio(row);
@@ -71,9 +93,10 @@ export function targetMet(row: Row): boolean | undefined {
 }
 
 export function describeTarget(target: Target): string {
-  return target.kind === 'ratio'
-    ? `≥ ${target.min}× peer`
-    : `≥ ${target.minRps.toLocaleString('en-US')}/s, p99 < ${target.maxP99Ms} ms`;
+  if (target.kind === 'ratio') return `≥ ${target.min}× peer`;
+  if (target.kind === 'cpu')
+    return `CPU ≤ ${Math.round(target.maxShare * 100)}% of ${target.of.scenario.toLowerCase()}`;
+  return `≥ ${target.minRps.toLocaleString('en-US')}/s, p99 < ${target.maxP99Ms} ms`;
 }
 
 function rps(value: number): string {
@@ -143,13 +166,14 @@ export function renderTable(section: SectionReport): string {
   ];
   for (const row of section.rows) {
     const r = ratio(row);
+    const share = cpuShare(row);
     const met = targetMet(row);
     const line = [
       `${row.scenario} (\`${row.ours.label}\`)`,
       ...cells(row.ours.outcome),
       row.peer ? `\`${row.peer.label}\`` : '—',
       ...cells(row.peer?.outcome),
-      r === undefined ? '—' : `${r.toFixed(2)}×`,
+      r !== undefined ? `${r.toFixed(2)}×` : share !== undefined ? `${Math.round(share * 100)}% CPU` : '—',
       describeTarget(row.target),
       met === undefined ? 'n/a' : met ? 'yes' : '**no**',
     ];

@@ -9,8 +9,9 @@ import type { SuiteContext, Suite } from '../lib/context.js';
 import { expectJson, field, mapLimit } from '../lib/http.js';
 import { cpuSnapshots } from '../lib/cpu.js';
 import { drain, runLoad, type LoadRequest, type Measurement } from '../lib/load.js';
-import type { Outcome, Row, Target } from '../lib/report.js';
+import { cpuPerAnswerMs, type Outcome, type Row, type Target } from '../lib/report.js';
 import { startHelloJohn, startPeer } from '../lib/servers.js';
+import { TOTP_USERS, enrolTotpUsers, measureTotpLogin } from './mfa-login.js';
 import type { RunningServer } from '../lib/process.js';
 
 interface User {
@@ -149,13 +150,24 @@ interface OurResults {
   refresh: Outcome;
   me: Outcome;
   session: Outcome;
+  totpPasswordStep: Outcome;
+  totpSecondStep: Outcome;
 }
+
+const fail = (error: { error: string }): OurResults => ({
+  login: error,
+  refresh: error,
+  me: error,
+  session: error,
+  totpPasswordStep: error,
+  totpSecondStep: error,
+});
 
 async function measureHelloJohn(context: SuiteContext): Promise<OurResults> {
   const started = await attempt(() => startHelloJohn(context));
   if (failed(started)) {
     context.log(`  hellojohn: ${started.error}`);
-    return { login: started, refresh: started, me: started, session: started };
+    return fail(started);
   }
   const server = started;
   try {
@@ -177,7 +189,7 @@ async function measureHelloJohn(context: SuiteContext): Promise<OurResults> {
     );
     if (failed(accessTokens)) {
       context.log(`  hellojohn: seeding failed: ${accessTokens.error}`);
-      return { login: accessTokens, refresh: accessTokens, me: accessTokens, session: accessTokens };
+      return fail(accessTokens);
     }
 
     const me = await measure(context, server, 'GET /v2/me', async () => {
@@ -214,7 +226,14 @@ async function measureHelloJohn(context: SuiteContext): Promise<OurResults> {
       return { method: 'POST', path: '/v2/auth/login', body: next(), next: () => ({ body: next() }) };
     });
 
-    return { login, refresh, me, session };
+    context.log(`  hellojohn: registering and enrolling ${TOTP_USERS} users with TOTP`);
+    const totp = await attempt(async () =>
+      measureTotpLogin(context, server, await enrolTotpUsers(server, TOTP_USERS, SEED_CONCURRENCY)),
+    );
+    if (failed(totp)) context.log(`  hellojohn: TOTP login failed: ${totp.error}`);
+    const totpPasswordStep = failed(totp) ? totp : totp.passwordStep;
+    const totpSecondStep = failed(totp) ? totp : totp.secondStep;
+    return { login, refresh, me, session, totpPasswordStep, totpSecondStep };
   } finally {
     await server.stop();
   }
@@ -331,6 +350,20 @@ function costNote(costs: { ours: VerificationCost; peer: VerificationCost } | { 
   );
 }
 
+/** The TOTP login's two steps against the password login, in CPU per answer. */
+function totpNote(ours: OurResults): string {
+  const login = cpuPerAnswerMs(ours.login);
+  const first = cpuPerAnswerMs(ours.totpPasswordStep);
+  const second = cpuPerAnswerMs(ours.totpSecondStep);
+  if (login === undefined || first === undefined || second === undefined)
+    return 'TOTP login: CPU not measured.';
+  return (
+    `TOTP login (${TOTP_USERS} users enrolled with an authenticator app, each signing in once: a code is accepted once per time step, so these rows are a fixed number of flows at full concurrency, not a timed window): ` +
+    `step 1 (password, answering mfa_required) ${first.toFixed(2)} ms CPU, step 2 (the code: challenge opened, code checked against the sealed seed, time step claimed, session and tokens issued) ${second.toFixed(2)} ms, ` +
+    `against ${login.toFixed(2)} ms for a password login answering tokens: the second step costs ${Math.round((second / login) * 100)}% of a password login.`
+  );
+}
+
 const LOGIN_TARGET: Target = { kind: 'ratio', min: 8 };
 const LOOKUP_TARGET: Target = { kind: 'ratio', min: 10 };
 const REFRESH_TARGET: Target = { kind: 'absolute', minRps: 1500, maxP99Ms: 50 };
@@ -348,12 +381,23 @@ export const authSuite: Suite = {
     const peer = await measureBetterAuth(context);
 
     const getSession = { label: 'GET /api/auth/get-session', outcome: peer.getSession };
+    const passwordLogin = { scenario: 'Password login', outcome: ours.login };
     const rows: Row[] = [
       {
         scenario: 'Password login',
         ours: { label: 'POST /v2/auth/login', outcome: ours.login },
         peer: { label: 'POST /api/auth/sign-in/email', outcome: peer.signIn },
         target: LOGIN_TARGET,
+      },
+      {
+        scenario: 'TOTP login, step 1',
+        ours: { label: 'POST /v2/auth/login → mfa_required', outcome: ours.totpPasswordStep },
+        target: { kind: 'cpu', maxShare: 1.1, of: passwordLogin },
+      },
+      {
+        scenario: 'TOTP login, step 2',
+        ours: { label: 'POST /v2/mfa/challenge', outcome: ours.totpSecondStep },
+        target: { kind: 'cpu', maxShare: 0.2, of: passwordLogin },
       },
       {
         scenario: 'Refresh (rotation)',
@@ -384,6 +428,7 @@ export const authSuite: Suite = {
         `Password hashing: HelloJohn Argon2id with the OWASP parameters (19456 KiB, t=2, p=1; its defaults); better-auth its default scrypt (node:crypto, N=16384, r=16, p=1).`,
         costNote(costs),
         loginCpuNote(ours.login, peer.signIn),
+        totpNote(ours),
         `Each server ran alone on its own fresh database on the same PostgreSQL server, with a pool of ${dbPool} connections, ${users} seeded users, requests spread round-robin over them (login bodies, bearer tokens, session cookies).`,
         `HelloJohn ran with rate limits and lockout raised (RATE_LIMIT_PER_IP, RATE_LIMIT_FAILURES_PER_IP, RATE_LIMIT_PER_CLIENT, RATE_LIMIT_PER_ACCOUNT, LOGIN_MAX_FAILURES); better-auth with \`rateLimit.enabled: false\`, \`requireEmailVerification: false\` and no session cookie cache (its default: every get-session reads the database).`,
         'Refresh: every answer carries a new refresh token and the old one is spent; each request uses a token returned by an earlier answer. better-auth has no refresh token, so refresh has an absolute target only.',

@@ -42,7 +42,7 @@ export const mfaModule = defineModule({
     const mfa: Mfa = new Mfa({
       db,
       tenants: core.tenants,
-      recentLoginMs: config.sessions.recentLoginMs,
+      recentSignIn: core.recentSignIn,
       totp,
       recoveryCodes,
       managed: () => managed,

@@ -1,6 +1,7 @@
 // The user's own MFA settings (set up, confirm and remove factors, recovery codes, the preferred factor)
 // and the admin's (reset a user's MFA, the tenant's policy). Every change is audited; codes and secrets
 // never are.
+import type { RecentSignIn } from '../../auth/recent-sign-in.js';
 import { Value } from '@sinclair/typebox/value';
 import { auditMeta, type RequestMeta } from '../../auth/public.js';
 import type { Database, Queryable } from '../../db/database.js';
@@ -39,8 +40,8 @@ export interface AdminActor {
 export interface MfaDeps {
   db: Database;
   tenants: Tenants;
-  /** A sensitive change needs a sign-in at most this old. */
-  recentLoginMs: number;
+  /** A sensitive change needs a recent sign-in (the core's one rule). */
+  recentSignIn: RecentSignIn;
   totp: TotpFactor;
   recoveryCodes: RecoveryCodes;
   /** Every factor kind the module manages (TOTP, recovery codes, email, SMS…). */
@@ -125,7 +126,7 @@ export class Mfa {
     if (!factor) throw new HelloJohnError('not_found', 'No such factor.');
     const primary = factors.filter((f) => !this.isFallback(f.type));
     const last = !this.isFallback(factor.type) && primary.length === 1;
-    if (last) this.requireRecentSignIn(actor.session, 'remove your last second factor');
+    if (last) this.deps.recentSignIn.require(actor.session, 'remove your last second factor');
     const kind = this.deps.managed().find((m) => m.factor.id === factor.type)!;
     await this.deps.db.transaction(async (tx) => {
       if (!(await kind.remove(tx, tenant, user.id, id)))
@@ -239,12 +240,6 @@ export class Mfa {
     });
     await this.deps.tenants.changed(tenant.id);
     return mfaPolicyJson(next, registered);
-  }
-
-  /** Throws login_required unless the session signed in within the recent-sign-in window. */
-  private requireRecentSignIn(session: { auth_time: Date }, what: string): void {
-    if (Date.now() - session.auth_time.getTime() > this.deps.recentLoginMs)
-      throw new HelloJohnError('login_required', `Confirm it’s you: sign in again to ${what}.`);
   }
 
   private requireAllowed(tenant: Tenant, factor: string): void {
