@@ -14,7 +14,13 @@ import type { CodeAudit } from './code-audit.js';
 import { codeEvents } from './events.js';
 import type { OneTimeCodes } from './one-time-codes.js';
 import { record, removeFactor } from './managed.js';
-import { confirmCodeFactor, findCodeFactor, touchCodeFactor, type CodeOwner } from './repository.js';
+import {
+  confirmCodeFactor,
+  findCodeFactor,
+  touchCodeFactor,
+  codeOwner,
+  type CodeOwner,
+} from './repository.js';
 import type { HourlyCap } from './send-caps.js';
 import { codeEmail } from './views.js';
 
@@ -98,16 +104,16 @@ export class EmailCodeFactor implements SecondFactor, ManagedFactor {
   }
 
   async list(db: Queryable, tenant: Tenant, userId: string): Promise<FactorRecord[]> {
-    const factor = await findCodeFactor(db, { tenantId: tenant.id, userId, channel: 'email' });
+    const factor = await findCodeFactor(db, codeOwner(tenant, { id: userId }, 'email'));
     return factor ? [record(factor, this.label)] : [];
   }
 
   remove(db: Queryable, tenant: Tenant, userId: string, id: string): Promise<boolean> {
-    return removeFactor(db, { tenantId: tenant.id, userId, channel: 'email' }, id);
+    return removeFactor(db, codeOwner(tenant, { id: userId }, 'email'), id);
   }
 
   async removeAll(db: Queryable, tenant: Tenant, userId: string): Promise<void> {
-    await removeFactor(db, { tenantId: tenant.id, userId, channel: 'email' });
+    await removeFactor(db, codeOwner(tenant, { id: userId }, 'email'));
   }
 
   private async confirm(tenant: Tenant, user: UserRow, meta: RequestMeta): Promise<void> {
@@ -155,11 +161,7 @@ export class EmailCodeFactor implements SecondFactor, ManagedFactor {
 
 export const wrongCode = () => new HelloJohnError('invalid_credentials', 'The code is not correct.');
 
-const ownerOf = (tenant: Tenant, user: UserRow): CodeOwner => ({
-  tenantId: tenant.id,
-  userId: user.id,
-  channel: 'email',
-});
+const ownerOf = (tenant: Tenant, user: UserRow): CodeOwner => codeOwner(tenant, user, 'email');
 
 /** `jane@example.com` → `j•••@example.com`: enough to recognise one's own address, not to learn someone's. */
 export function maskEmail(address: string): string {

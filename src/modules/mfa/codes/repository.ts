@@ -26,6 +26,15 @@ export interface CodeOwner {
   channel: CodeChannel;
 }
 
+/** Whose code factor of which channel: the key every query of this repository starts from. */
+export function codeOwner(
+  tenant: { id: string },
+  user: { id: string },
+  channel: CodeOwner['channel'],
+): CodeOwner {
+  return { tenantId: tenant.id, userId: user.id, channel };
+}
+
 export async function findCodeFactor(db: Queryable, owner: CodeOwner): Promise<CodeFactorRow | null> {
   const result = await db.query<CodeFactorRow>(
     `SELECT id, channel, phone_number, confirmed_at, last_used_at FROM mfa_code_factors

@@ -21,6 +21,7 @@ import {
   touchCodeFactor,
   type CodeOwner,
   type CodePurpose,
+  codeOwner,
 } from './repository.js';
 import type { HourlyCap } from './send-caps.js';
 import { codeText } from './views.js';
@@ -127,18 +128,18 @@ export class SmsCodeFactor implements SecondFactor, ManagedFactor {
   }
 
   async list(db: Queryable, tenant: Tenant, userId: string): Promise<FactorRecord[]> {
-    const factor = await findCodeFactor(db, { tenantId: tenant.id, userId, channel: 'sms' });
+    const factor = await findCodeFactor(db, codeOwner(tenant, { id: userId }, 'sms'));
     if (!factor?.phone_number) return [];
     return [record(factor, `${this.label} to ${maskPhoneNumber(factor.phone_number)}`)];
   }
 
   /** The number is forgotten with the factor. */
   remove(db: Queryable, tenant: Tenant, userId: string, id: string): Promise<boolean> {
-    return removeFactor(db, { tenantId: tenant.id, userId, channel: 'sms' }, id);
+    return removeFactor(db, codeOwner(tenant, { id: userId }, 'sms'), id);
   }
 
   async removeAll(db: Queryable, tenant: Tenant, userId: string): Promise<void> {
-    await removeFactor(db, { tenantId: tenant.id, userId, channel: 'sms' });
+    await removeFactor(db, codeOwner(tenant, { id: userId }, 'sms'));
   }
 
   /**
@@ -197,8 +198,4 @@ export class SmsCodeFactor implements SecondFactor, ManagedFactor {
   }
 }
 
-const ownerOf = (tenant: Tenant, user: UserRow): CodeOwner => ({
-  tenantId: tenant.id,
-  userId: user.id,
-  channel: 'sms',
-});
+const ownerOf = (tenant: Tenant, user: UserRow): CodeOwner => codeOwner(tenant, user, 'sms');
