@@ -14,6 +14,7 @@ import { auditEvents } from '../audit/events.js';
 import type {
   Authenticator,
   DeviceCookie,
+  FactorPassed,
   Enrollment,
   LoginOutcome,
   SecondFactor,
@@ -92,6 +93,8 @@ export type CompletedLogin = (
 ) & {
   /** "Remember this device": the cookie to set, when the user asked and the policy offers it. */
   device?: DeviceCookie;
+  /** The factor passed has this many uses left (recovery codes): the user is told. */
+  usesLeft?: { factor: string; remaining: number };
 };
 
 const invalidChallenge = () =>
@@ -183,14 +186,14 @@ export class Login {
       await addressHold.giveBack();
       throw new RateLimitedError(attempt.retryAfterSeconds);
     }
-    let ok: boolean;
+    let passed: FactorPassed | null;
     try {
-      ok = await factor.verify(tenant, user, input.code, meta, { enrolling: pending.enroll });
+      passed = await factor.verify(tenant, user, input.code, meta, { enrolling: pending.enroll });
     } catch (error) {
       await Promise.all([attempt.abandoned(), addressHold.giveBack()]).catch(() => undefined);
       throw error;
     }
-    if (!ok) {
+    if (!passed) {
       this.deps.events.login('failed');
       await attempt.failed();
       await insertAuditEvent(db, {
@@ -211,17 +214,22 @@ export class Login {
       input.rememberDevice && pending.rememberDays > 0 && pending.kind !== 'api' && policy?.rememberDevice
         ? ((await policy.rememberDevice(tenant, user, meta)) ?? undefined)
         : undefined;
-    const remembered = device ? { device } : {};
+    const extras = {
+      ...(device ? { device } : {}),
+      ...(passed.remaining !== undefined
+        ? { usesLeft: { factor: factor.id, remaining: passed.remaining } }
+        : {}),
+    };
     if (pending.upgrade) {
       await this.stepUpSession(tenant, user, pending.upgrade, signIn.amr, meta);
-      return { kind: 'stepped_up', sessionId: pending.upgrade, ...remembered };
+      return { kind: 'stepped_up', sessionId: pending.upgrade, ...extras };
     }
     return pending.kind === 'api'
-      ? { kind: 'api', tokens: await this.startApiSession(tenant, user, signIn, meta) }
+      ? { kind: 'api', tokens: await this.startApiSession(tenant, user, signIn, meta), ...extras }
       : {
           kind: 'browser',
           login: await this.deps.browserSessions.start(tenant, user, signIn, meta),
-          ...remembered,
+          ...extras,
         };
   }
 

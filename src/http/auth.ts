@@ -20,11 +20,11 @@ import { metaOf } from './context.js';
 import { noStoreAnswers } from './security-headers.js';
 import {
   AuthConfig,
-  BrowserLoginResponse,
   CodeSent,
   Credentials,
   PasswordPolicy,
   PublicUser,
+  SecondStepCompleted,
   SecondStepRequired,
   TenantFields,
   TokenResponse,
@@ -141,7 +141,7 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (plugin, 
           { additionalProperties: false },
         ),
         response: {
-          200: Type.Union([TokenResponse, BrowserLoginResponse]),
+          200: SecondStepCompleted,
           202: CodeSent,
           ...errors(...BODY_ERRORS, 401, 404, 429),
         },
@@ -166,11 +166,12 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (plugin, 
         ['api', 'session'],
         metaOf(request),
       );
-      if (done.kind === 'api') return done.tokens;
+      const usesLeft = done.usesLeft ? { uses_left: done.usesLeft } : {};
+      if (done.kind === 'api') return { ...done.tokens, ...usesLeft };
       if (done.kind !== 'browser') throw new HelloJohnError('invalid_grant', 'Not a sign-in of this API.');
       const { cookie, session, user } = done.login;
       kit.cookies.set(reply, 'session', t, cookie, Math.floor(services.config.sessions.ttlMs / 1000));
-      return { user, session: { id: session.id, expires_at: session.expires_at.toISOString() } };
+      return { user, session: { id: session.id, expires_at: session.expires_at.toISOString() }, ...usesLeft };
     },
   );
 

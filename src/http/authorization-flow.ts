@@ -20,6 +20,7 @@ import {
   type PageErrorKind,
   type PageErrorText,
 } from './views/error-messages.js';
+import { beforeContinuingPage } from './views/next-steps.js';
 import { FORM_POST_SCRIPT_HASH, errorPage, formPostPage, type PageContext } from './views/pages.js';
 
 export interface FlowDeps {
@@ -159,7 +160,24 @@ export function sendErrorPage(reply: FastifyReply, t: Tenant | null, kind: PageE
 const PAGE_OF = { login: 'login', step_up: 'mfa', consent: 'consent' } as const;
 
 /** Turns the provider's decision into the browser's next step. */
-export function sendOutcome(deps: FlowDeps, reply: FastifyReply, t: Tenant, outcome: AuthorizeOutcome) {
+/** What the user reads before the flow goes on (see beforeContinuingPage). */
+export interface BeforeContinuing {
+  title: string;
+  message: string;
+  link?: { href: string; label: string };
+}
+
+/**
+ * Where the flow goes next: a redirect (or the form_post page); with `first`, a page that says it and
+ * whose Continue button leads there.
+ */
+export function sendOutcome(
+  deps: FlowDeps,
+  reply: FastifyReply,
+  t: Tenant,
+  outcome: AuthorizeOutcome,
+  first?: BeforeContinuing,
+) {
   reply.header('cache-control', 'no-store');
   switch (outcome.kind) {
     case 'error_page':
@@ -167,14 +185,19 @@ export function sendOutcome(deps: FlowDeps, reply: FastifyReply, t: Tenant, outc
     case 'respond': {
       deps.cookies.clear(reply, 'interaction', t);
       if (outcome.responseMode === 'form_post') {
-        return sendHtml(reply, 200, formPostPage({ action: outcome.redirectUri, fields: outcome.params }), {
-          formTarget: outcome.redirectUri,
-          scriptHash: FORM_POST_SCRIPT_HASH,
-        });
+        const post = { action: outcome.redirectUri, fields: outcome.params };
+        return first
+          ? sendHtml(reply, 200, beforeContinuingPage(t, { ...first, next: post }), {
+              formTarget: post.action,
+            })
+          : sendHtml(reply, 200, formPostPage(post), {
+              formTarget: post.action,
+              scriptHash: FORM_POST_SCRIPT_HASH,
+            });
       }
       const target = new URL(outcome.redirectUri);
       for (const [name, value] of Object.entries(outcome.params)) target.searchParams.set(name, value);
-      return reply.redirect(target.href, 303);
+      return continueTo(reply, t, target.href, first);
     }
     case 'login':
     case 'step_up':
@@ -182,9 +205,16 @@ export function sendOutcome(deps: FlowDeps, reply: FastifyReply, t: Tenant, outc
       const sealed = deps.oauth.interactions.seal(t.id, outcome.interaction);
       deps.cookies.set(reply, 'interaction', t, sealed, deps.oauth.interactions.maxAgeSeconds);
       const page = PAGE_OF[outcome.kind];
-      return reply.redirect(`${basePath(t)}/${page}?interaction=${outcome.interaction.id}`, 303);
+      return continueTo(reply, t, `${basePath(t)}/${page}?interaction=${outcome.interaction.id}`, first);
     }
   }
+}
+
+/** A 303 to `href`, or (with `first`) the page that says it, with Continue leading there. */
+export function continueTo(reply: FastifyReply, t: Tenant, href: string, first?: BeforeContinuing) {
+  if (!first) return reply.redirect(href, 303);
+  reply.header('cache-control', 'no-store');
+  return sendHtml(reply, 200, beforeContinuingPage(t, { ...first, next: { href } }));
 }
 
 /** The interaction a form or link names is gone (expired, or replaced by a newer sign-in in this browser). */

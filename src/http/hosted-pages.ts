@@ -19,7 +19,9 @@ import {
   interactionExpired,
   checkPageForm,
   sendOutcome,
+  continueTo,
   signedIn,
+  type BeforeContinuing,
   type FlowDeps,
 } from './authorization-flow.js';
 import { consentPageRoutes } from './consent-pages.js';
@@ -101,13 +103,14 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
     signedIn: BrowserLogin,
     interaction: ReturnType<typeof currentInteraction>,
     returnTo: string | undefined,
+    first?: BeforeContinuing,
   ) => {
     const previous = await currentSession(options, request, t);
     if (previous)
       await options.sessionAccess.revokeSessions(t, { sessionId: previous.id }, 'replaced_by_login');
     cookies.set(reply, 'session', t, signedIn.cookie, options.sessionTtlSeconds);
     // No application to return to: /login shows who is signed in (a redirect, so a reload posts nothing).
-    if (!interaction) return reply.redirect(`${basePath(t)}${returnTo ?? '/login'}`, 303);
+    if (!interaction) return continueTo(reply, t, `${basePath(t)}${returnTo ?? '/login'}`, first);
     const session = {
       sessionId: signedIn.session.id,
       userId: signedIn.user.id,
@@ -119,7 +122,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
       ...interaction,
       loginSessionId: session.sessionId,
     });
-    return sendOutcome(options, reply, t, outcome);
+    return sendOutcome(options, reply, t, outcome, first);
   };
 
   /** A factor as the page shows it (a factor no module registers any more shows its id). */
@@ -217,6 +220,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
     t: Tenant,
     sessionId: string,
     interaction: Interaction | null,
+    first?: BeforeContinuing,
   ) => {
     const session = await currentSession(options, request, t);
     if (!interaction || !session || session.id !== sessionId)
@@ -225,7 +229,21 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
       ...interaction,
       loginSessionId: session.id,
     });
-    return sendOutcome(options, reply, t, outcome);
+    return sendOutcome(options, reply, t, outcome, first);
+  };
+
+  /** After a factor with a fixed number of uses (recovery codes): how many are left, before going on. */
+  const usesLeftNotice = (t: Tenant, usesLeft: { factor: string; remaining: number }): BeforeContinuing => {
+    const what = factorView(usesLeft.factor).label.toLowerCase();
+    const { remaining } = usesLeft;
+    return {
+      title: 'Before you continue',
+      message:
+        remaining === 0
+          ? `You used your last ${what}. Make new ones now, so you can still sign in if you lose your other way to verify.`
+          : `You used a ${what}. You have ${String(remaining)} left; each works once.`,
+      link: { href: `${basePath(t)}/account`, label: 'Make new ones on your account page' },
+    };
   };
 
   /** A login's outcome: signed in (continue the authorization), or the page asking for the second step. */
@@ -458,10 +476,11 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
               meta,
             );
             if (done.device) cookies.setDevice(reply, basePath(t), done.device);
+            const first = done.usesLeft ? usesLeftNotice(t, done.usesLeft) : undefined;
             if (done.kind === 'browser')
-              return await startSession(request, reply, t, done.login, interaction, returnTo);
+              return await startSession(request, reply, t, done.login, interaction, returnTo, first);
             if (done.kind === 'stepped_up')
-              return await continueSteppedUp(request, reply, t, done.sessionId, interaction);
+              return await continueSteppedUp(request, reply, t, done.sessionId, interaction, first);
             throw new HelloJohnError('invalid_grant', 'Not a sign-in of this page.');
           }
         }

@@ -48,9 +48,9 @@ export interface SecondFactor {
    */
   beginEnrollment?(tenant: Tenant, user: UserRow): Promise<Enrollment>;
   /**
-   * Checks what the user typed; true when it proves the factor. `enrolling`: the challenge lets the user
-   * set this factor up now (the tenant requires a second factor and the user has none yet), so a pending
-   * enrolment may be confirmed by this code. Rate limits on top of the login's are the factor's own.
+   * Checks what the user typed; null unless it proves the factor. `enrolling`: the challenge lets the
+   * user set this factor up now (the tenant requires a second factor and the user has none yet), so a
+   * pending enrolment may be confirmed by this code. Rate limits on top of the login's are the factor's own.
    */
   verify(
     tenant: Tenant,
@@ -58,7 +58,16 @@ export interface SecondFactor {
     code: string,
     meta: RequestMeta,
     context: { enrolling: boolean },
-  ): Promise<boolean>;
+  ): Promise<FactorPassed | null>;
+}
+
+/** A factor the user just passed. */
+export interface FactorPassed {
+  /**
+   * How many more times it can be used, for a factor with a fixed number of uses (recovery codes): the
+   * user is told, so they can make new ones before they run out. Absent: no such limit.
+   */
+  remaining?: number;
 }
 
 /** What a user needs to set a factor up: shown once, on the page or in the API answer. */

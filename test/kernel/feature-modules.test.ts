@@ -75,7 +75,7 @@ const codeFactor: FeatureModule = defineModule({
               'SELECT code FROM test_factor_codes WHERE tenant_id = $1 AND user_id = $2',
               [tenant.id, user.id],
             );
-            return r.rows[0]?.code === code;
+            return r.rows[0]?.code === code ? {} : null;
           },
         },
       ],

@@ -91,9 +91,9 @@ const testFactors: FeatureModule = defineModule({
             return { uri, secret: SECRET, qrSvg: await QRCode.toString(uri, { type: 'svg', margin: 0 }) };
           },
           async verify(tenant, user, code, _meta, { enrolling }) {
-            if (code !== APP_CODE) return false;
+            if (code !== APP_CODE) return null;
             if (enrolling) await enrol(tenant.id, user.id, 'test_app');
-            return enrolling || (await has(user.id, 'test_app'));
+            return enrolling || (await has(user.id, 'test_app')) ? {} : null;
           },
         },
         {
@@ -107,7 +107,7 @@ const testFactors: FeatureModule = defineModule({
             return { sentTo: `${user.email.slice(0, 1)}•••${user.email.slice(user.email.indexOf('@'))}` };
           },
           async verify(_tenant, user, code) {
-            return mailed.has(user.id) && code === MAIL_CODE;
+            return mailed.has(user.id) && code === MAIL_CODE ? {} : null;
           },
         },
         {
@@ -118,7 +118,7 @@ const testFactors: FeatureModule = defineModule({
           fallback: true,
           enrolled: (_tenant, user) => has(user.id, 'test_recovery'),
           async verify(_tenant, _user, code) {
-            return code === RECOVERY_CODE;
+            return code === RECOVERY_CODE ? { remaining: 3 } : null;
           },
         },
       ],
@@ -252,7 +252,7 @@ describe('the /mfa page in an OpenID Connect authorization', () => {
     assert.deepEqual(tokens.claims()!.amr, ['pwd', 'otp', 'mfa']);
   });
 
-  test('the fallback (a recovery code) completes the sign-in', async () => {
+  test('the fallback (a recovery code) completes the sign-in, after a page that says how many are left', async () => {
     const user = await registered('mfa');
     const { config, agent, req, page } = await toMfaPage(user);
     const recovery = expectPage(
@@ -261,12 +261,36 @@ describe('the /mfa page in an OpenID Connect authorization', () => {
     );
     assert.match(recovery.html, /<label for="code">One of your recovery codes<\/label>/);
     assert.doesNotMatch(recovery.html, /Send code/);
-    const tokens = await exchange(
-      config,
-      req,
-      callbackOf(await verified(agent, recovery, RECOVERY_CODE), req.redirectUri),
-    );
+    // The factor has a fixed number of uses (this one says 3 are left): the user reads it, then goes on.
+    const told = expectPage(await verified(agent, recovery, RECOVERY_CODE), 'the uses-left page');
+    assert.equal(told.status, 200);
+    assert.match(told.html, /You used a recovery code\. You have 3 left; each works once\./);
+    assert.match(told.html, /href="\/account">Make new ones on your account page/);
+    const next = /<a class="button" href="([^"]+)">Continue<\/a>/.exec(told.html);
+    assert.ok(next, 'a Continue link');
+    const continued = new URL(next[1]!.replaceAll('&amp;', '&'));
+    assert.equal(`${continued.origin}${continued.pathname}`, req.redirectUri);
+    const tokens = await exchange(config, req, continued);
     assert.equal(tokens.claims()!.acr, ACR_MULTI_FACTOR);
+  });
+
+  test('with response_mode=form_post the uses-left page holds the answer until Continue is pressed', async () => {
+    const user = await registered('mfa');
+    const { agent, req, page } = await toMfaPage(user, { response_mode: 'form_post' });
+    const recovery = expectPage(
+      await agent.submit(page, {}, { form: mfaForm('choose', 'test_recovery') }),
+      'the page for recovery codes',
+    );
+    const told = expectPage(await verified(agent, recovery, RECOVERY_CODE), 'the uses-left page');
+    assert.match(told.html, /You have 3 left/);
+    assert.doesNotMatch(told.html, /<script/, 'nothing posts it on its own');
+    const form = parseForms(told).find((f) => f.action.href === req.redirectUri);
+    assert.ok(form, 'Continue posts to the redirect URI');
+    assert.ok(form.fields.some((f) => f.name === 'code' && f.value.length > 0));
+    assert.match(
+      told.headers.get('content-security-policy') ?? '',
+      new RegExp(`form-action[^;]*${new URL(req.redirectUri).origin}`),
+    );
   });
 
   test('"Remember this device" sets the policy\'s cookie; the next sign-in skips the second step', async () => {

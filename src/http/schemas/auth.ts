@@ -111,3 +111,22 @@ export const BrowserLoginResponse = Type.Object({
   user: PublicUser,
   session: Type.Object({ id: Type.String(), expires_at: Type.String({ format: 'date-time' }) }),
 });
+
+/** In the answer to a completed second step, when the factor passed can be used only so many times. */
+const UsesLeft = Type.Object(
+  {
+    factor: Type.String({ description: 'The factor just passed (`recovery_codes`).' }),
+    remaining: Type.Integer({ minimum: 0, description: 'How many more times it can be used.' }),
+  },
+  {
+    description:
+      'The factor passed has a fixed number of uses (recovery codes): tell the user how many are left, so ' +
+      'they make new ones before they run out.',
+  },
+);
+
+/** A completed second step: the tokens or the browser session, and the uses left of the factor passed. */
+export const SecondStepCompleted = Type.Union([
+  Type.Object({ ...TokenResponse.properties, uses_left: Type.Optional(UsesLeft) }),
+  Type.Object({ ...BrowserLoginResponse.properties, uses_left: Type.Optional(UsesLeft) }),
+]);

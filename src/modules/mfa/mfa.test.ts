@@ -143,6 +143,11 @@ describe('MFA: TOTP, recovery codes, policy', () => {
     const ok = await use(recovery[0]!.toUpperCase());
     assert.equal(ok.status, 200, 'case and dashes do not matter');
     assert.deepEqual(decodeJwt(String(ok.body.access_token)).amr, ['pwd', 'otp', 'mfa']);
+    assert.deepEqual(
+      ok.body.uses_left,
+      { factor: 'recovery_code', remaining: 9 },
+      'the answer says how many are left',
+    );
     assert.equal((await use(recovery[0]!)).status, 401, 'a recovery code works once');
     const list = await t.get('/v2/auth/mfa/factors', auth);
     const codes = (list.body.factors as { type: string; remaining?: number }[]).find(
@@ -157,7 +162,9 @@ describe('MFA: TOTP, recovery codes, policy', () => {
     const rotated = await t.post('/v2/mfa/recovery/rotate', {}, auth);
     assert.equal(rotated.status, 200);
     assert.equal((await use(recovery[1]!)).status, 401, 'old codes are void');
-    assert.equal((await use((rotated.body.recovery_codes as string[])[0]!)).status, 200);
+    const fresh = await use((rotated.body.recovery_codes as string[])[0]!);
+    assert.equal(fresh.status, 200);
+    assert.equal((fresh.body.uses_left as { remaining: number }).remaining, 9, 'a new set of ten');
   });
 
   test('removing the last factor needs a recent sign-in; preferred factor; aliases', async () => {

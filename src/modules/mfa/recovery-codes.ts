@@ -6,7 +6,7 @@ import { createHmac, hkdfSync, randomInt } from 'node:crypto';
 import type { Database, Queryable } from '../../db/database.js';
 import { insertAuditEvent } from '../../db/repositories/audit.js';
 import type { UserRow } from '../../db/repositories/users.js';
-import type { SecondFactor } from '../../kernel/authentication.js';
+import type { FactorPassed, SecondFactor } from '../../kernel/authentication.js';
 import { auditMeta, type RequestMeta } from '../../auth/public.js';
 import type { Tenant } from '../../tenants/tenants.js';
 import { mfaEvents } from './events.js';
@@ -59,24 +59,24 @@ export class RecoveryCodes implements SecondFactor, ManagedFactor {
     return codes;
   }
 
-  async verify(tenant: Tenant, user: UserRow, code: string, meta: RequestMeta): Promise<boolean> {
+  async verify(tenant: Tenant, user: UserRow, code: string, meta: RequestMeta): Promise<FactorPassed | null> {
     const normalized = normalize(code);
-    if (normalized === null) return false;
+    if (normalized === null) return null;
     const { used, remaining } = await useRecoveryCode(
       this.db,
       tenant.id,
       user.id,
       this.hash(tenant, user.id, normalized),
     );
-    if (used)
-      await insertAuditEvent(this.db, {
-        tenantId: tenant.id,
-        type: mfaEvents.recoveryCodeUsed,
-        userId: user.id,
-        ...auditMeta(meta),
-        data: { remaining },
-      });
-    return used;
+    if (!used) return null;
+    await insertAuditEvent(this.db, {
+      tenantId: tenant.id,
+      type: mfaEvents.recoveryCodeUsed,
+      userId: user.id,
+      ...auditMeta(meta),
+      data: { remaining },
+    });
+    return { remaining };
   }
 
   async list(db: Queryable, tenant: Tenant, userId: string): Promise<FactorRecord[]> {

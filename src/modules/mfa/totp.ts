@@ -9,7 +9,7 @@ import type { Database, Queryable } from '../../db/database.js';
 import { insertAuditEvent } from '../../db/repositories/audit.js';
 import type { UserRow } from '../../db/repositories/users.js';
 import { HelloJohnError } from '../../errors.js';
-import type { Enrollment, SecondFactor } from '../../kernel/authentication.js';
+import type { Enrollment, FactorPassed, SecondFactor } from '../../kernel/authentication.js';
 import { auditMeta, type RequestMeta } from '../../auth/public.js';
 import type { Tenant } from '../../tenants/tenants.js';
 import { mfaEvents } from './events.js';
@@ -85,12 +85,12 @@ export class TotpFactor implements SecondFactor, ManagedFactor {
     code: string,
     meta: RequestMeta,
     context: { enrolling: boolean },
-  ): Promise<boolean> {
+  ): Promise<FactorPassed | null> {
     // During a sign-in a pending TOTP is confirmed only where enrolling is allowed, and never beside a
     // confirmed factor: a password alone must not add a factor to an account that has one.
     const mayConfirm = async () =>
       context.enrolling && !(await this.deps.hasConfirmedFactor(tenant, user.id));
-    return this.check(tenant, user, code, meta, mayConfirm);
+    return (await this.check(tenant, user, code, meta, mayConfirm)) ? {} : null;
   }
 
   /** The account API (a signed-in user): the first code confirms the pending TOTP. */

@@ -6,7 +6,7 @@ import type { Database, Queryable } from '../../../db/database.js';
 import type { UserRow } from '../../../db/repositories/users.js';
 import { HelloJohnError } from '../../../errors.js';
 import type { RequestMeta } from '../../../auth/public.js';
-import type { Enrollment, SecondFactor } from '../../../kernel/authentication.js';
+import type { Enrollment, FactorPassed, SecondFactor } from '../../../kernel/authentication.js';
 import type { MailOutbox } from '../../../mail/outbox.js';
 import type { Tenant } from '../../../tenants/tenants.js';
 import type { FactorRecord, ManagedFactor } from '../factors.js';
@@ -68,19 +68,19 @@ export class EmailCodeFactor implements SecondFactor, ManagedFactor {
     code: string,
     meta: RequestMeta,
     context: { enrolling: boolean },
-  ): Promise<boolean> {
+  ): Promise<FactorPassed | null> {
     const owner = ownerOf(tenant, user);
     const enrolled = await findCodeFactor(this.deps.db, owner);
-    if (!enrolled && !context.enrolling) return false;
+    if (!enrolled && !context.enrolling) return null;
     const check = await this.deps.codes.check(owner, code, this.deps.config.length);
     if (!check.accepted) {
       if (check.exhausted) await this.deps.audit.attemptsExhausted(tenant, user, 'email', meta);
-      return false;
+      return null;
     }
-    if (check.code.purpose !== 'sign_in') return false;
+    if (check.code.purpose !== 'sign_in') return null;
     if (enrolled) await touchCodeFactor(this.deps.db, owner);
     else await this.confirm(tenant, user, meta);
-    return true;
+    return {};
   }
 
   /** Turning the factor on for a signed-in user: mails a code to type back (confirmEnrollment). */

@@ -7,7 +7,7 @@ import type { UserRow } from '../../../db/repositories/users.js';
 import { HelloJohnError } from '../../../errors.js';
 import { maskPhoneNumber, normalizePhoneNumber, type SmsSender } from '../../../infra/sms/index.js';
 import type { RequestMeta } from '../../../auth/public.js';
-import type { SecondFactor } from '../../../kernel/authentication.js';
+import type { FactorPassed, SecondFactor } from '../../../kernel/authentication.js';
 import type { Tenant } from '../../../tenants/tenants.js';
 import type { FactorRecord, ManagedFactor } from '../factors.js';
 import type { CodeAudit } from './code-audit.js';
@@ -64,19 +64,19 @@ export class SmsCodeFactor implements SecondFactor, ManagedFactor {
     return this.text(tenant, user, factor.phone_number, 'sign_in', meta);
   }
 
-  async verify(tenant: Tenant, user: UserRow, code: string, meta: RequestMeta): Promise<boolean> {
+  async verify(tenant: Tenant, user: UserRow, code: string, meta: RequestMeta): Promise<FactorPassed | null> {
     const owner = ownerOf(tenant, user);
     const factor = await findCodeFactor(this.deps.db, owner);
-    if (!factor) return false;
+    if (!factor) return null;
     const check = await this.deps.codes.check(owner, code, this.deps.config.length);
     if (!check.accepted) {
       if (check.exhausted) await this.deps.audit.attemptsExhausted(tenant, user, 'sms', meta);
-      return false;
+      return null;
     }
     // A code sent to a number being enrolled, or to the number before it changed, proves nothing here.
-    if (check.code.purpose !== 'sign_in' || check.code.phoneNumber !== factor.phone_number) return false;
+    if (check.code.purpose !== 'sign_in' || check.code.phoneNumber !== factor.phone_number) return null;
     await touchCodeFactor(this.deps.db, owner);
-    return true;
+    return {};
   }
 
   /**
