@@ -10,6 +10,7 @@ import { Login } from './auth/login.js';
 import { PasswordAuthenticator } from './auth/password-authenticator.js';
 import { PasswordPolicyChecker } from './auth/password-policy.js';
 import { RefreshTokens } from './auth/refresh.js';
+import { Identities } from './auth/identities.js';
 import { RecentSignIn } from './auth/recent-sign-in.js';
 import { Registration } from './auth/registration.js';
 import { SessionAccess } from './auth/session-access.js';
@@ -25,6 +26,7 @@ import { migrations as coreMigrations, type Migration } from './db/migrations/in
 import type {
   Authenticator,
   SecondFactor,
+  IdentitySource,
   SecondStepPolicy,
   UserRegisteredHook,
 } from './kernel/authentication.js';
@@ -159,6 +161,7 @@ export function buildServices(config: Config, deps: ServiceDeps): Services {
   const secondFactors: SecondFactor[] = [];
   const secondStepPolicy: { current?: SecondStepPolicy } = {};
   const userRegistered: UserRegisteredHook[] = [];
+  const identitySources: IdentitySource[] = [];
   const login = new Login({
     db,
     sessions: config.sessions,
@@ -213,6 +216,7 @@ export function buildServices(config: Config, deps: ServiceDeps): Services {
     passwordAuthenticator,
     recentSignIn: new RecentSignIn(config.sessions),
     secondFactors,
+    identities: new Identities(db, identitySources),
     rateLimitStore: store,
     secretboxMasterKey: masterKeys.secretbox,
   };
@@ -224,6 +228,7 @@ export function buildServices(config: Config, deps: ServiceDeps): Services {
       secondStepPolicy.current = p.secondStepPolicy;
     }
     if (p.hooks?.userRegistered) userRegistered.push(p.hooks.userRegistered);
+    if (p.identities) identitySources.push(p.identities);
   }
 
   const oauth = new OAuthService({

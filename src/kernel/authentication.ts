@@ -21,6 +21,26 @@ export interface Authenticator<Input> {
   verify(tenant: Tenant, input: Input, meta: RequestMeta): Promise<UserRow>;
 }
 
+/** One way a user can sign in that a module holds for them (a passkey, a linked social account). */
+export interface UserIdentity {
+  /** The Authenticator's `method` it signs in with (`passkey`, `google`…); `password` for the core's. */
+  method: string;
+  /** Its id within the method (a credential id, the provider's subject): with `method`, unique per user. */
+  id: string;
+  /** What the account page and the admin API show ("MacBook passkey", "ana@gmail.com"). */
+  label: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+}
+
+/**
+ * A module's identities of a user. Removing one goes through CoreServices.identities.remove, which keeps
+ * at least one way to sign in.
+ */
+export interface IdentitySource {
+  list(db: Queryable, tenant: Tenant, userId: string): Promise<UserIdentity[]>;
+}
+
 /** A second factor a user may have enrolled (TOTP, email code, SMS code, recovery codes…). */
 export interface SecondFactor {
   /** The name a client sends back with the challenge (`factor` in /v2/mfa/challenge). */

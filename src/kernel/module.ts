@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Admin } from '../admin/admins.js';
 import type { AuditEventType } from '../audit/events.js';
 import type { BrowserSessions } from '../auth/browser-sessions.js';
+import type { Identities } from '../auth/identities.js';
 import type { Login } from '../auth/login.js';
 import type { PasswordAuthenticator } from '../auth/password-authenticator.js';
 import type { PasswordPolicyChecker } from '../auth/password-policy.js';
@@ -33,6 +34,7 @@ import type { SecondStepResponse } from '../http/second-step.js';
 import type { Html, PageContext } from '../http/views/layout.js';
 import type {
   Authenticator,
+  IdentitySource,
   SecondFactor,
   SecondStepChallenge,
   SecondStepPolicy,
@@ -63,6 +65,11 @@ export interface CoreServices {
    * up): the second-step policy decides over all of them.
    */
   secondFactors: readonly SecondFactor[];
+  /**
+   * A user's ways to sign in, across the core (password) and every module; `remove` never takes the
+   * last one away.
+   */
+  identities: Identities;
   /** Where a module keeps counters of its own (send caps…): shared by every instance when Redis is. */
   rateLimitStore: RateLimitStore;
   /** Seals a module's secrets at rest (src/crypto/secretbox.ts) and its sealed state; MAC keys derive from it. */
@@ -141,6 +148,8 @@ export interface ModuleParts {
   pageRoutes?: FastifyPluginAsync<{ kit: PageKit }>;
   /** Sign-in methods (listed in /v2/auth/config `login_methods`). */
   authenticators?: readonly Authenticator<never>[];
+  /** The user's ways to sign in this module holds (passkeys, linked accounts): see Identities. */
+  identities?: IdentitySource;
   /** Second factors a login may require. */
   secondFactors?: readonly SecondFactor[];
   /** Decides when a sign-in needs its second step (at most one module in a build sets it). */
