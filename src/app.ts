@@ -212,6 +212,7 @@ export async function buildApp(config: Config, appDeps: AppDeps): Promise<Fastif
           prompt: f.prompt,
           fallback: f.fallback === true,
           sends: f.send !== undefined,
+          digits: f.codeKind !== 'text',
           enrols: f.beginEnrollment !== undefined,
         })),
     });

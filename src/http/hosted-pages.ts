@@ -133,6 +133,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
       prompt: 'Code',
       fallback: false,
       sends: false,
+      digits: false,
       enrols: false,
     };
 

@@ -53,6 +53,8 @@ export interface SecondFactor {
   readonly amr: string;
   /** A fallback (recovery codes): offered, never preferred, never enough on its own to enrol. */
   readonly fallback?: boolean;
+  /** What its codes are made of: digits (the default: a phone shows its number pad), or text. */
+  readonly codeKind?: 'digits' | 'text';
   /** Whether the user has this factor ready to use. */
   enrolled(tenant: Tenant, user: UserRow): Promise<boolean>;
   /**

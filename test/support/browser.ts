@@ -108,6 +108,11 @@ export async function startCallbackServer(): Promise<CallbackServer> {
 
 export interface BrowserAuthOptions {
   consent?: 'allow' | 'deny';
+  /**
+   * Answers the second-step page (/mfa) when it shows: fills it in and submits it, as often as it takes
+   * (another factor, send a code, a wrong code…). Without it, that page fails the walk.
+   */
+  secondStep?: (page: Page) => Promise<void>;
   /** Screenshot names (in test-results/screenshots/) for the login and consent pages when they show. */
   screenshots?: { login?: string; consent?: string };
   /** Called on each hosted page before it is filled in. */
@@ -126,8 +131,8 @@ export async function authorizeInBrowser(
   callbacks: CallbackServer,
   user: TestUser | null,
   options: BrowserAuthOptions = {},
-): Promise<{ callback: URL | Request; pagesSeen: Array<'login' | 'consent'> }> {
-  const pagesSeen: Array<'login' | 'consent'> = [];
+): Promise<{ callback: URL | Request; pagesSeen: Array<'login' | 'mfa' | 'consent'> }> {
+  const pagesSeen: Array<'login' | 'mfa' | 'consent'> = [];
   await page.goto(url.href);
   for (let step = 0; step < 6; step++) {
     await page.waitForLoadState('load');
@@ -156,6 +161,14 @@ export async function authorizeInBrowser(
       await page.fill('input[name="password"]', user.password);
       user = null; // once: a second login page means it failed
       await page.click('button[type="submit"]');
+      continue;
+    }
+    if ((await page.locator('input[name="mfa_token"]').count()) > 0) {
+      assert.ok(options.secondStep, `the second-step page showed at ${here.href}, but no answer was planned`);
+      pagesSeen.push('mfa');
+      const answer = options.secondStep;
+      options = { ...options, secondStep: undefined }; // once: the page again means the answer failed
+      await answer(page);
       continue;
     }
     if ((await page.locator('button[name="decision"][value="allow"]').count()) > 0) {

@@ -5,6 +5,7 @@
 // required fields as the providers do, record every request and every accepted message (so a test can
 // read the code that was texted), and can be told to answer with a given error, to hang, to reset the
 // connection, or to stop listening.
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -231,4 +232,43 @@ function respond(response: ServerResponse, status: number, body: unknown, header
     ...headers,
   });
   response.end(text);
+}
+
+// --- the application's side ----------------------------------------------------------------------------
+
+/** Accounts for the fakes, random per test process (the fakes refuse any other credentials). */
+export const TEST_TWILIO = {
+  accountSid: `AC${randomBytes(16).toString('hex')}`,
+  authToken: randomBytes(16).toString('hex'),
+};
+export const TEST_VONAGE = {
+  apiKey: randomBytes(4).toString('hex'),
+  apiSecret: randomBytes(12).toString('hex'),
+};
+
+/** The server settings that text through this fake Twilio (the provider's base URL is configuration). */
+export const twilioEnv = (fake: FakeSmsProvider<unknown>) => ({
+  MFA_SMS_PROVIDER: 'twilio',
+  TWILIO_ACCOUNT_SID: TEST_TWILIO.accountSid,
+  TWILIO_AUTH_TOKEN: TEST_TWILIO.authToken,
+  TWILIO_FROM: '+15005550006',
+  TWILIO_BASE_URL: fake.baseUrl,
+  SMS_TIMEOUT: '1s',
+});
+
+/** The server settings that text through this fake Vonage. */
+export const vonageEnv = (fake: FakeSmsProvider<unknown>) => ({
+  MFA_SMS_PROVIDER: 'vonage',
+  VONAGE_API_KEY: TEST_VONAGE.apiKey,
+  VONAGE_API_SECRET: TEST_VONAGE.apiSecret,
+  VONAGE_FROM: 'HelloJohn',
+  VONAGE_BASE_URL: fake.baseUrl,
+  SMS_TIMEOUT: '1s',
+});
+
+/** The one-time code a text carries (it opens the message). */
+export function codeInSms(sms: ReceivedSms | undefined): string {
+  const code = /^(\d{6,10}) /.exec(sms?.body ?? '')?.[1];
+  assert.ok(code, 'the text carries a code');
+  return code;
 }

@@ -4,6 +4,7 @@
 // the raw responses rather than rendering).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import * as client from 'openid-client';
 import { createTenant } from '../../src/db/repositories/tenants.js';
 import type { Tenant } from '../../src/tenants/tenants.js';
@@ -45,6 +46,8 @@ export interface TestUser {
   email: string;
   password: string;
   name: string;
+  /** The API access token registration signed in with (none when the tenant requires a second step). */
+  accessToken?: string;
 }
 
 /** The clients service as these tests use it (src/clients/clients.ts, wired as `app.services.clients`). */
@@ -134,7 +137,8 @@ export async function startOidcApp(
         tenant_id: tenant,
       });
       assert.equal(registered.status, 201, `register ${email}: ${JSON.stringify(registered.body)}`);
-      return { tenant, email, password: STRONG_PASSWORD, name };
+      const accessToken = registered.body.access_token as string | undefined;
+      return { tenant, email, password: STRONG_PASSWORD, name, ...(accessToken ? { accessToken } : {}) };
     },
     async rp(c, options = {}) {
       const method = options.auth ?? c.tokenEndpointAuthMethod;
@@ -214,6 +218,21 @@ export function exchange(
     idTokenExpected: true,
     ...checks,
   });
+}
+
+/**
+ * The ID token checked again apart from openid-client (which does not verify the signature of a token
+ * endpoint response): jose, against the issuer's JWKS, for this client and its algorithm.
+ */
+export async function verifyIdToken(c: TestClient, idToken: string | undefined): Promise<JWTPayload> {
+  assert.ok(idToken, 'an ID token');
+  const jwks = createRemoteJWKSet(new URL(`${c.issuer}/.well-known/jwks.json`));
+  const { payload } = await jwtVerify(idToken, jwks, {
+    issuer: c.issuer,
+    audience: c.clientId,
+    algorithms: [c.idTokenSignedResponseAlg],
+  });
+  return payload;
 }
 
 /** The error an openid-client call rejected with, as `{ error, status }` (fails if it did not reject). */

@@ -172,3 +172,23 @@ export const smtpEnv = (smtp: TestSmtpServer) => ({
   SMTP_PORT: String(smtp.port),
   SMTP_FROM: 'HelloJohn <no-reply@example.com>',
 });
+
+/** The one-time code a mail carries: the line of digits alone. */
+export function codeInMail(mail: ReceivedMail): string {
+  const code = /^(\d{6,10})$/m.exec(mail.text)?.[1];
+  assert.ok(code, 'the mail carries a code');
+  return code;
+}
+
+/** The next mail to `email` with a matching subject that was not read yet. */
+export type MailReader = (email: string, subject: RegExp) => Promise<ReceivedMail>;
+
+/** Reads mails one by one, as a user reading their inbox. */
+export function mailReader(smtp: TestSmtpServer): MailReader {
+  const seen = new Set<ReceivedMail>();
+  return async (email, subject) => {
+    const mail = await smtp.waitFor((m) => m.to.includes(email) && subject.test(m.subject) && !seen.has(m));
+    seen.add(mail);
+    return mail;
+  };
+}

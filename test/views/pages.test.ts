@@ -65,6 +65,7 @@ function mfaView(
     prompt: label === X ? X : `The code of your ${label}`,
     fallback,
     sends: true,
+    digits: !fallback,
   });
   return {
     interaction,
@@ -75,7 +76,12 @@ function mfaView(
       factor(text === X ? X : 'recovery_code', text === X ? X : 'Recovery code', true),
     ],
     enroll: true,
-    enrollment: { qrSvg: '<svg xmlns="http://www.w3.org/2000/svg"></svg>', secret, uri },
+    enrollment: {
+      qrSvg: '<svg xmlns="http://www.w3.org/2000/svg"></svg>',
+      secret,
+      uri,
+      recoveryCodes: [text === X ? X : 'k3f9-a1b2-c3d4'],
+    },
     stepUp: false,
     rememberDays: 30,
     sentTo,
@@ -97,7 +103,7 @@ const pages: { name: string; benign: () => string; hostile: () => string; hostil
     benign: () =>
       mfaPage(ctx, mfaView('i1', 'sealed', 'Wrong', 'j•••@example.com', 'ABCDEFGH', 'otpauth://totp/x')),
     hostile: () => mfaPage(hostileCtx, mfaView(X, X, X, X, X, `otpauth://${X}`)),
-    hostileTexts: 5,
+    hostileTexts: 6,
   },
   {
     name: 'register',

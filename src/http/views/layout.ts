@@ -196,6 +196,9 @@ a.button.secondary{background:#fff;color:#111827;border-color:#6b7280}
 details.secret{margin:0 0 1rem;font-size:.9375rem;text-align:center}
 details.secret summary{color:var(--link);cursor:pointer}
 details.secret code{margin-top:.5rem;font-size:1rem;letter-spacing:.08em;word-spacing:.25em;text-align:center}
+.recovery-codes{margin:0 0 1.25rem;font-size:.9375rem}
+.recovery-codes ul{display:grid;grid-template-columns:repeat(2,1fr);gap:.25rem .75rem;margin:.5rem 0 0;padding:.625rem .5rem;list-style:none;background:#f9fafb;border:1px solid #e5e7eb;border-radius:8px;text-align:center}
+.recovery-codes code{font-size:.875rem;white-space:nowrap;overflow-wrap:normal}
 .muted.center{margin:1rem 0 0}
 .actions.send{margin:0 0 1.25rem}
 .others{margin-top:1.5rem}

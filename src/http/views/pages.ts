@@ -67,6 +67,8 @@ export interface FactorView {
   fallback: boolean;
   /** The factor sends its code (email, SMS): the page has a Send code / Resend button. */
   sends: boolean;
+  /** Its codes are digits only (a phone shows the number pad); false: letters too (recovery codes). */
+  digits: boolean;
 }
 
 /** A factor's setup during a sign-in that requires one: the QR code (an SVG we rendered), the secret. */
@@ -76,6 +78,8 @@ export interface EnrollmentView {
   secret?: string;
   /** otpauth:// URI: a link that opens the authenticator app on a phone. */
   uri?: string;
+  /** Recovery codes made with the user's first factor: this page is the only time they are shown. */
+  recoveryCodes?: readonly string[];
 }
 
 /**
@@ -142,7 +146,7 @@ export function mfaPage(
       ? markup`<div class="choice"><input type="checkbox" id="remember_device" name="remember_device" value="true"${v.remember ? trustedHtml(' checked') : ''}><label for="remember_device">Remember this device for ${String(v.rememberDays)} ${v.rememberDays === 1 ? 'day' : 'days'}</label></div>`
       : '';
   const verify = post(markup`${keep}${action('verify')}
-<div class="field"><label for="code">${v.factor.prompt}</label><input id="code" name="code" type="text" class="code" inputmode="numeric" autocomplete="one-time-code" autocapitalize="off" spellcheck="false" required autofocus></div>
+<div class="field"><label for="code">${v.factor.prompt}</label><input id="code" name="code" type="text" class="code" inputmode="${v.factor.digits ? 'numeric' : 'text'}" autocomplete="one-time-code" autocapitalize="off" spellcheck="false" required autofocus></div>
 ${remember}
 <div class="actions"><button type="submit">Continue</button></div>`);
 
@@ -180,7 +184,10 @@ function enrollmentBlock(e: EnrollmentView): Html {
   const secret = e.secret
     ? markup`<details class="secret"><summary>Can’t scan it? Enter this key instead</summary><code class="value">${e.secret.match(/.{1,4}/g)?.join(' ') ?? e.secret}</code></details>`
     : '';
-  return markup`${qr}${open}${secret}`;
+  const codes = e.recoveryCodes?.length
+    ? markup`<div class="recovery-codes"><p><strong>Save your recovery codes.</strong> Each one works once, if you lose your phone. They are not shown again.</p><ul>${e.recoveryCodes.map((c) => markup`<li><code>${c}</code></li>`)}</ul></div>`
+    : '';
+  return markup`${qr}${open}${secret}${codes}`;
 }
 
 function lowerFirst(text: string): string {

@@ -4,12 +4,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
-import { Secret, TOTP } from 'otpauth';
 import { STRONG_PASSWORD, startTestApp, uniqueEmail, type TestApp } from '../../../test/support/app.js';
+import { bearer, enrolTotp, totpCode as codeOf } from '../../../test/support/mfa.js';
 import { createTenantChecked } from '../../admin/tenants.js';
 import { findUserById } from '../../db/repositories/users.js';
-
-const PERIOD = 30;
 
 describe('MFA: TOTP, recovery codes, policy', () => {
   let t: TestApp;
@@ -21,27 +19,15 @@ describe('MFA: TOTP, recovery codes, policy', () => {
   });
   after(() => t.close());
 
-  const bearer = (token: unknown) => ({ authorization: `Bearer ${String(token)}` });
-  /** The code of the time step `ahead` steps from now. */
-  const codeOf = (secret: string, ahead = 0) =>
-    new TOTP({ secret: Secret.fromBase32(secret), period: PERIOD }).generate({
-      timestamp: Date.now() + ahead * PERIOD * 1000,
-    });
-
   /** A registered user with a confirmed TOTP: its secret, recovery codes and an access token. */
   async function enrolledUser(path = '/v2/auth/mfa/totp') {
     const email = uniqueEmail('mfa');
     const registered = await t.post('/v2/auth/register', { email, password: STRONG_PASSWORD });
     const auth = bearer(registered.body.access_token);
-    const enroll = await t.post(`${path}/enroll`, {}, auth);
-    assert.equal(enroll.status, 200, JSON.stringify(enroll.body));
-    assert.match(String(enroll.body.otpauth_uri), /^otpauth:\/\/totp\/.+secret=/);
-    assert.match(String(enroll.body.qr_svg), /^<svg/);
-    const secret = String(enroll.body.secret);
-    const recovery = enroll.body.recovery_codes as string[];
+    const { secret, recoveryCodes: recovery, enrollment } = await enrolTotp(t, auth, path);
+    assert.match(String(enrollment.otpauth_uri), /^otpauth:\/\/totp\/.+secret=/);
+    assert.match(String(enrollment.qr_svg), /^<svg/);
     assert.equal(recovery.length, 10);
-    const verify = await t.post(`${path}/verify`, { code: codeOf(secret) }, auth);
-    assert.equal(verify.status, 200, JSON.stringify(verify.body));
     return {
       email,
       secret,

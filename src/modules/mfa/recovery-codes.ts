@@ -30,6 +30,8 @@ export class RecoveryCodes implements SecondFactor, ManagedFactor {
   // RFC 8176 has no value for recovery codes; they are pre-generated one-time passwords, so `otp`.
   readonly amr = 'otp';
   readonly fallback = true;
+  /** `xxxx-xxxx-xxxx`, letters and digits. */
+  readonly codeKind = 'text';
   private readonly key: Buffer;
 
   constructor(

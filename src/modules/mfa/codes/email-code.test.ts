@@ -10,19 +10,15 @@ import {
   type JsonResponse,
   type TestApp,
 } from '../../../../test/support/app.js';
+import { enrolEmail as enrolEmailFor } from '../../../../test/support/mfa.js';
 import {
+  codeInMail as codeIn,
+  mailReader,
   smtpEnv,
   startSmtpServer,
-  type ReceivedMail,
+  type MailReader,
   type TestSmtpServer,
 } from '../../../../test/support/smtp.js';
-
-/** The code a mail carries: the one line of digits alone. */
-function codeIn(mail: ReceivedMail): string {
-  const code = /^(\d{6,10})$/m.exec(mail.text)?.[1];
-  assert.ok(code, 'the mail carries a code');
-  return code;
-}
 
 /** A user who can sign in, with an access token. */
 async function newUser(
@@ -35,23 +31,13 @@ async function newUser(
   return { email, bearer: { authorization: `Bearer ${registered.body.access_token as string}` } };
 }
 
-/** The next mail to `email` that the test has not read yet. */
-function mailReader(smtp: TestSmtpServer) {
-  const seen = new Set<ReceivedMail>();
-  return async (email: string, subject: RegExp): Promise<ReceivedMail> => {
-    const mail = await smtp.waitFor((m) => m.to.includes(email) && subject.test(m.subject) && !seen.has(m));
-    seen.add(mail);
-    return mail;
-  };
-}
-
 const ENROL_SUBJECT = /Confirm email codes/;
 const SIGN_IN_SUBJECT = /sign-in code/;
 
 describe('email codes as a second factor, over real SMTP', () => {
   let smtp: TestSmtpServer;
   let t: TestApp;
-  let nextMail: ReturnType<typeof mailReader>;
+  let nextMail: MailReader;
 
   before(async () => {
     smtp = await startSmtpServer();
@@ -63,14 +49,8 @@ describe('email codes as a second factor, over real SMTP', () => {
     await smtp.stop();
   });
 
-  async function enrolEmail(user: { email: string; bearer: Record<string, string> }): Promise<void> {
-    const sent = await t.post('/v2/auth/mfa/email/send', {}, user.bearer);
-    assert.equal(sent.status, 202, JSON.stringify(sent.body));
-    const code = codeIn(await nextMail(user.email, ENROL_SUBJECT));
-    const verified = await t.post('/v2/auth/mfa/email/verify', { code }, user.bearer);
-    assert.equal(verified.status, 200, JSON.stringify(verified.body));
-    assert.deepEqual(verified.body, { factor: 'email', status: 'enabled' });
-  }
+  const enrolEmail = (user: { email: string; bearer: Record<string, string> }) =>
+    enrolEmailFor(t, user.bearer, user.email, nextMail);
 
   async function login(email: string): Promise<JsonResponse> {
     return t.post('/v2/auth/login', { email, password: STRONG_PASSWORD });

@@ -1,49 +1,23 @@
 // The SMS-code factor end to end, against local servers speaking Twilio's Messages API and Vonage's SMS
 // API: the test reads the texted code from what the fake provider received, as a phone would.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
 import { STRONG_PASSWORD, startTestApp, uniqueEmail, type TestApp } from '../../../../test/support/app.js';
 import {
+  TEST_TWILIO as TWILIO,
+  TEST_VONAGE as VONAGE,
+  codeInSms as codeIn,
   startFakeTwilio,
   startFakeVonage,
+  twilioEnv,
+  vonageEnv,
   type FakeSmsProvider,
-  type ReceivedSms,
 } from '../../../../test/support/fake-sms.js';
-
-const TWILIO = {
-  accountSid: `AC${randomBytes(16).toString('hex')}`,
-  authToken: randomBytes(16).toString('hex'),
-};
-const VONAGE = { apiKey: randomBytes(4).toString('hex'), apiSecret: randomBytes(12).toString('hex') };
-
-const twilioEnv = (fake: FakeSmsProvider<unknown>) => ({
-  MFA_SMS_PROVIDER: 'twilio',
-  TWILIO_ACCOUNT_SID: TWILIO.accountSid,
-  TWILIO_AUTH_TOKEN: TWILIO.authToken,
-  TWILIO_FROM: '+15005550006',
-  TWILIO_BASE_URL: fake.baseUrl,
-  SMS_TIMEOUT: '1s',
-});
-const vonageEnv = (fake: FakeSmsProvider<unknown>) => ({
-  MFA_SMS_PROVIDER: 'vonage',
-  VONAGE_API_KEY: VONAGE.apiKey,
-  VONAGE_API_SECRET: VONAGE.apiSecret,
-  VONAGE_FROM: 'HelloJohn',
-  VONAGE_BASE_URL: fake.baseUrl,
-  SMS_TIMEOUT: '1s',
-});
 
 let numbers = 0;
 /** A valid US number no other test uses (the 555-01xx range is reserved for fiction). */
 const newNumber = () => `+12025550${100 + (numbers++ % 100)}`;
-
-function codeIn(sms: ReceivedSms | undefined): string {
-  const code = /^(\d{6,10}) /.exec(sms?.body ?? '')?.[1];
-  assert.ok(code, 'the text carries a code');
-  return code;
-}
 
 async function newUser(t: TestApp, prefix: string) {
   const email = uniqueEmail(prefix);
