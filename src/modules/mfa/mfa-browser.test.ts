@@ -144,6 +144,19 @@ describe('MFA in Chromium, inside OpenID Connect authorizations', { skip: unless
     await page.waitForLoadState('load');
   }
 
+  /** A recovery code passed: a page says how many are left, and Continue goes on to the application. */
+  async function recoveryCodeAccepted(page: Page, code: string, left: number, shot?: string) {
+    assert.equal(await enterCode(page, 'One of your recovery codes', code), 200);
+    assert.equal(await heading(page), 'Before you continue');
+    assert.equal(
+      await page.getByRole('status').innerText(),
+      `You used a recovery code. You have ${String(left)} left; each works once.`,
+    );
+    assert.ok(await page.getByRole('link', { name: 'Make new ones on your account page' }).isVisible());
+    if (shot) await screenshots(page, shot);
+    await page.getByRole('link', { name: 'Continue' }).click();
+  }
+
   test('TOTP: the authenticator code on /mfa; the ID token says pwd + otp + mfa, loa:2', async (tc) => {
     const user = await t.createUser();
     const { secret } = await enrolTotp(t, bearer(user.accessToken));
@@ -223,7 +236,7 @@ describe('MFA in Chromium, inside OpenID Connect authorizations', { skip: unless
         // Letters and digits: a phone's full keyboard, not the number pad.
         assert.equal(await page.getByLabel('One of your recovery codes').getAttribute('inputmode'), 'text');
         await screenshots(page, 'recovery');
-        assert.equal(await enterCode(page, 'One of your recovery codes', code), 303);
+        await recoveryCodeAccepted(page, code, 9, 'recovery-left');
       },
     });
     assertTwoSteps(first.claims, 'otp');
@@ -236,7 +249,7 @@ describe('MFA in Chromium, inside OpenID Connect authorizations', { skip: unless
         assert.equal(await page.getByRole('alert').innerText(), 'The code is not correct.');
         await screenshots(page, 'recovery-used');
         // Another of the codes passes: the refusal was about the code used before.
-        assert.equal(await enterCode(page, 'One of your recovery codes', another), 303);
+        await recoveryCodeAccepted(page, another, 8);
       },
     });
     assertTwoSteps(second.claims, 'otp');
@@ -287,7 +300,7 @@ describe('MFA in Chromium, inside OpenID Connect authorizations', { skip: unless
       secondStep: async (page) => {
         assert.equal(await heading(page), 'Verify it’s you');
         await press(page, 'Use recovery code instead');
-        assert.equal(await enterCode(page, 'One of your recovery codes', shownCodes[3]!), 303);
+        await recoveryCodeAccepted(page, shownCodes[3]!, 9);
       },
     });
     assertTwoSteps(again.claims, 'otp');
