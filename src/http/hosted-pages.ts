@@ -165,9 +165,28 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
       sentTo?: string;
       remember?: boolean;
       returnTo?: string;
+      /**
+       * Arriving from a form (the sign-in, "use another way"): a factor that delivers its code sends it
+       * now, as the user expects; "Send code" stays for a failed send. Not on a GET, which must not text.
+       */
+      sendNow?: boolean;
     },
   ) => {
     const factor = shownFactor(challenge, view.factor);
+    if (view.sendNow && factor.sends && !challenge.enroll && !view.sentTo) {
+      try {
+        const { sentTo } = await login.sendSecondStepCode(
+          t,
+          { challenge: challenge.token, factor: factor.id },
+          ['page'],
+          metaOf(request),
+        );
+        view = { ...view, sentTo };
+      } catch (error) {
+        if (!(error instanceof HelloJohnError) || error.code === 'invalid_grant') throw error;
+        view = { ...view, error: error.description };
+      }
+    }
     let enrollment: Enrollment | undefined;
     if (challenge.enroll && view.setup && factor.enrols)
       enrollment = await login.beginEnrollment(
@@ -259,7 +278,11 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
     if (outcome.kind === 'signed_in')
       return startSession(request, reply, t, outcome.result, interaction, returnTo);
     const challenge = { ...outcome.challenge, stepUp: false };
-    return showSecondStep(request, reply, t, interaction, challenge, { setup: true, returnTo });
+    return showSecondStep(request, reply, t, interaction, challenge, {
+      setup: true,
+      returnTo,
+      sendNow: true,
+    });
   };
 
   /** The redirect target an interaction will end at, for the pages' form-action. */
@@ -462,6 +485,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
       try {
         switch (body.action ?? 'verify') {
           case 'choose':
+            return await again({ setup: true, sendNow: true });
           case 'enroll':
             return await again({ setup: true });
           case 'send': {
