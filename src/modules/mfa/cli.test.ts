@@ -240,7 +240,10 @@ describe('hellojohn users reset-mfa / tenants mfa-policy', () => {
         ['--factors', 'totp,carrier_pigeon'],
         /Unknown factor\(s\): carrier_pigeon; this server offers totp, /,
       ],
-      [['--factors', 'recovery_code'], /mode "required" needs a factor users can set up while signing in/],
+      [
+        ['--mode', 'required', '--factors', 'recovery_code'],
+        /mode "required" needs a factor users can set up while signing in/,
+      ],
     ];
     for (const [args, message] of refused) {
       const result = await cli('tenants', 'mfa-policy', ...args);
