@@ -1,5 +1,6 @@
 // The `hellojohn` command.
 import { Command, Option } from 'commander';
+import { featureModules } from '../modules/index.js';
 import { GRANT_TYPES } from '../oauth/grants/grant-types.js';
 import { VERSION } from '../version.js';
 import { adminCreateCommand, adminRevokeTokenCommand } from './admin.js';
@@ -17,6 +18,7 @@ import { dbSqlCommand } from './db-sql.js';
 import { keysListCommand, keysRotateCommand } from './keys.js';
 import { migrateCommand, migrateStatusCommand } from './migrate.js';
 import { collect, usageErrorsExit2 } from './management.js';
+import { attachModuleCommands } from './module-commands.js';
 import { serveCommand } from './serve.js';
 import { tenantsCreateCommand, tenantsListCommand } from './tenants.js';
 import { usersCreateCommand, type UsersCreateOptions } from './users.js';
@@ -190,6 +192,9 @@ usersCmd
   .option('--verified', 'mark the email address as verified')
   .option('--json', 'machine-readable output')
   .action((options: UsersCreateOptions) => run(() => usersCreateCommand(options)));
+
+// The feature modules' commands join these groups, after the core's.
+attachModuleCommands({ tenants: tenantsCmd, clients: clientsCmd, users: usersCmd }, featureModules);
 
 const adminCmd = usageErrorsExit2(
   program.command('admin').description('operators of this installation and their admin API tokens'),

@@ -138,6 +138,47 @@ export interface PageContributions {
   accountSections?: readonly AccountSection[];
 }
 
+/** The core's command groups a module's commands join: `hellojohn <group> <name>`. */
+export type CommandGroup = 'tenants' | 'clients' | 'users';
+
+/**
+ * A command a module adds to the CLI. Declared on the module (the command line is built before any
+ * database is opened); its handler comes from `setup` (ModuleParts.commands), so it runs with the
+ * module's own services. Every module command is about one tenant: the core adds `--tenant <slug>`
+ * (default `default`) and `--json`.
+ */
+export interface ModuleCommand {
+  group: CommandGroup;
+  /** kebab-case, unique in its group. */
+  name: string;
+  description: string;
+  options?: readonly CommandOption[];
+}
+
+export interface CommandOption {
+  /** The long flag, with a value (`--email <email>`) or without (a switch, `--verified`). */
+  flags: string;
+  description: string;
+  /** The only values accepted; anything else is a usage error. */
+  choices?: readonly string[];
+}
+
+/** What a command prints: `json` with `--json`, else `text` (for people). */
+export interface CommandOutput {
+  text: string;
+  json: unknown;
+}
+
+/**
+ * Runs a module command on its tenant, with the options given by flag name (`--remember-device-days 7`:
+ * `{ 'remember-device-days': '7' }`; a switch: `true`). A HelloJohnError it throws is printed as one line
+ * and exits 2 when it is `invalid_request` (bad arguments, like a usage error), else 1.
+ */
+export type CommandHandler = (
+  tenant: Tenant,
+  options: Readonly<Record<string, string | true>>,
+) => Promise<CommandOutput>;
+
 /** Everything a module adds once it is set up. Every member is optional. */
 export interface ModuleParts {
   /** Tenant-scoped routes, registered at the root (default tenant) and under /t/{tenant}. */
@@ -168,6 +209,8 @@ export interface ModuleParts {
   authConfig?: (tenant: Tenant) => Record<string, unknown>;
   pages?: PageContributions;
   sweeperJobs?: readonly SweeperJob[];
+  /** The handlers of the module's commands (FeatureModule.commands), by `<group> <name>`. */
+  commands?: Readonly<Record<string, CommandHandler>>;
   /** Called when the app closes (after the server stopped taking requests). */
   close?: () => Promise<void>;
 }
@@ -179,6 +222,8 @@ export interface FeatureModule {
   readonly migrations?: readonly Migration[];
   /** The audit event types the module writes (declared with defineAuditEvents). */
   readonly auditEvents?: readonly AuditEventType[];
+  /** The module's CLI commands (their handlers: ModuleParts.commands). */
+  readonly commands?: readonly ModuleCommand[];
   setup(core: CoreServices): ModuleParts;
 }
 

@@ -1,9 +1,10 @@
 // Multi-factor authentication: TOTP and recovery codes as second factors, the tenant's MFA policy
 // (off / optional / required, allowed factors, trusted devices, adaptive rules), the account API to set
-// factors up and remove them, and the admin's reset. Email and SMS codes live in ./codes/ and join
-// `managed` below.
+// factors up and remove them, and the admin's reset and policy (admin API and CLI). Email and SMS codes
+// live in ./codes/ and join `managed` below.
 import { defineModule } from '../../kernel/module.js';
 import { mfaAdminRoutes } from './admin-routes.js';
+import { mfaCommandHandlers, mfaCommands } from './cli.js';
 import { codeAuditEvents, codesMigration, setupCodeFactors } from './codes/index.js';
 import { mfaEvents } from './events.js';
 import type { ManagedFactor } from './factors.js';
@@ -18,6 +19,7 @@ export const mfaModule = defineModule({
   id: 'mfa',
   migrations: [migration, codesMigration],
   auditEvents: [...Object.values(mfaEvents), ...codeAuditEvents],
+  commands: mfaCommands,
   setup(core) {
     const { db, config } = core;
     const secretboxMasterKey = core.secretboxMasterKey;
@@ -57,6 +59,7 @@ export const mfaModule = defineModule({
       },
       sweeperJobs: codes.sweeperJobs,
       adminRoutes: mfaAdminRoutes(mfa, core.tenants),
+      commands: mfaCommandHandlers(mfa),
     };
   },
 });

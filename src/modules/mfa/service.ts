@@ -3,10 +3,11 @@
 // never are.
 import type { RecentSignIn } from '../../auth/recent-sign-in.js';
 import { Value } from '@sinclair/typebox/value';
+import { accountKeys } from '../../auth/email-address.js';
 import { auditMeta, type RequestMeta } from '../../auth/public.js';
 import type { Database, Queryable } from '../../db/database.js';
 import { insertAuditEvent } from '../../db/repositories/audit.js';
-import { findUserById, type UserRow } from '../../db/repositories/users.js';
+import { findUserByEmail, findUserById, type UserRow } from '../../db/repositories/users.js';
 import { HelloJohnError } from '../../errors.js';
 import type { Enrollment } from '../../kernel/authentication.js';
 import type { Tenant, Tenants } from '../../tenants/tenants.js';
@@ -172,6 +173,13 @@ export class Mfa {
       ...auditMeta(actor.meta),
       data: { factor },
     });
+  }
+
+  /** The user an operator names, by id (a UUID) or email address; null when the tenant has none such. */
+  async userNamed(tenant: Tenant, who: { id: string } | { email: string }): Promise<UserRow | null> {
+    return 'id' in who
+      ? findUserById(this.deps.db, tenant.id, who.id)
+      : findUserByEmail(this.deps.db, tenant.id, accountKeys(who.email));
   }
 
   /** An operator removes every factor of the user and voids the user's trusted devices. */

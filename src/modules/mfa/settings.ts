@@ -74,10 +74,15 @@ export interface MfaPolicy {
 
 export const DEFAULT_REMEMBER_DEVICE_DAYS = 30;
 
-/** The tenant's policy with the defaults filled in; a stored value that does not validate counts as unset. */
-export function mfaPolicyOf(settings: Record<string, unknown>): MfaPolicy {
+/** The tenant's policy as stored, without defaults; a stored value that does not validate counts as unset. */
+export function storedMfaPolicy(settings: Record<string, unknown>): MfaPolicySettings {
   const raw = settings.mfa;
-  const stored: MfaPolicySettings = Value.Check(MfaPolicySettings, raw) ? raw : {};
+  return Value.Check(MfaPolicySettings, raw) ? raw : {};
+}
+
+/** The tenant's policy with the defaults filled in. */
+export function mfaPolicyOf(settings: Record<string, unknown>): MfaPolicy {
+  const stored = storedMfaPolicy(settings);
   return {
     mode: stored.mode ?? 'optional',
     factors: stored.factors,
