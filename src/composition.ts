@@ -53,8 +53,6 @@ import { Tenants } from './tenants/tenants.js';
 import { AccessTokens } from './tokens/access-tokens.js';
 import { UsersAdmin } from './users/service.js';
 
-/** How long a login waiting for its second factor stays open. */
-const SECOND_STEP_TTL_MS = 5 * 60_000;
 /** Codes one second-step challenge accepts tries of; then the user signs in again. */
 const SECOND_STEP_ATTEMPTS = 5;
 
@@ -172,18 +170,18 @@ export function buildServices(config: Config, deps: ServiceDeps): Services {
     secondFactors,
     secondStepPolicy,
     secretboxMasterKey: masterKeys.secretbox,
-    challengeTtlMs: SECOND_STEP_TTL_MS,
+    challengeTtlMs: config.tokens.mfaTokenTtlMs,
     limits,
     lockout,
     spentChallenges: store.limiter({
       name: 'login-challenge:spent',
       points: 1,
-      durationSeconds: Math.ceil(SECOND_STEP_TTL_MS / 1000),
+      durationSeconds: Math.ceil(config.tokens.mfaTokenTtlMs / 1000),
     }),
     challengeAttempts: store.limiter({
       name: 'login-challenge:attempts',
       points: SECOND_STEP_ATTEMPTS,
-      durationSeconds: Math.ceil(SECOND_STEP_TTL_MS / 1000),
+      durationSeconds: Math.ceil(config.tokens.mfaTokenTtlMs / 1000),
     }),
     events,
   });

@@ -315,6 +315,9 @@ export class Login {
   ): Promise<{ pending: PendingLogin; factor: SecondFactor; user: UserRow }> {
     const pending = this.pending.open(tenant.id, input.challenge);
     if (!pending || !accepted.includes(pending.kind)) throw invalidChallenge();
+    // A completed challenge is refused before any code is compared: a replay of it neither spends the
+    // user's codes nor counts failures against the account. (Completing still consumes it, for races.)
+    if (!(await this.deps.spentChallenges.peek(pending.jti)).allowed) throw invalidChallenge();
     const factor = this.deps.secondFactors.find((f) => f.id === input.factor);
     if (!factor || !pending.factors.includes(factor.id))
       throw new HelloJohnError('invalid_request', `This sign-in cannot be completed with "${input.factor}".`);

@@ -36,6 +36,8 @@ export interface TokenConfig {
   authCodeTtlMs: number;
   /** How long a user has to finish signing in and consenting once /oauth2/authorize sent them away. */
   interactionTtlMs: number;
+  /** How long a sign-in waits for its second step (the `mfa_token`). */
+  mfaTokenTtlMs: number;
 }
 
 export function tokenConfig(read: Reader): TokenConfig {
@@ -47,6 +49,7 @@ export function tokenConfig(read: Reader): TokenConfig {
     offlineSessionTtlMs: duration(read, 'OFFLINE_SESSION_TTL', '2160h', 1000),
     authCodeTtlMs: duration(read, 'AUTH_CODE_TTL', '60s', 1000),
     interactionTtlMs: duration(read, 'INTERACTION_TTL', '15m', 10_000),
+    mfaTokenTtlMs: duration(read, 'MFA_TOKEN_TTL', '5m', 1000),
   };
 }
 

@@ -274,6 +274,13 @@ export class LoginLockout {
       await this.failures.refund(key);
       return { locked: true, retryAfterSeconds: 1 };
     }
+    // A parallel attempt may have locked the account since the check, clearing the count this point
+    // came from: the lock holds for this attempt too.
+    const now = await this.check(key);
+    if (now.locked) {
+      await this.failures.refund(key);
+      return { locked: true, retryAfterSeconds: now.retryAfterSeconds };
+    }
     const last = reserved.remaining === 0;
     return {
       locked: false,

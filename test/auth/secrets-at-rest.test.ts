@@ -1,11 +1,14 @@
 // Secrets at rest: after a real flow (register, verify the address, login, refresh, browser session,
-// forgot and reset password, key rotation) the database holds no secret a thief of a backup could use:
-// no password, no refresh/reset/verification token, no access token, no session cookie, no master key and
-// no private signing key material (PEM, PKCS#8 DER, the Ed25519 seed, the RSA private exponent or primes)
-// — only hashes and sealed blobs. Checked twice: on every row of every table (both backends), and on the
-// output of a real `pg_dump` (PostgreSQL only), which is what a backup actually contains.
+// forgot and reset password, key rotation, and a user with every second factor) the database holds no
+// secret a thief of a backup could use: no password, no refresh/reset/verification token, no access token,
+// no session cookie, no master key, no private signing key material (PEM, PKCS#8 DER, the Ed25519 seed,
+// the RSA private exponent or primes), no TOTP seed (base32 or raw), recovery code, emailed or texted
+// code, mfa_token or trusted-device cookie — only hashes and sealed blobs. Checked twice: on every row of
+// every table (both backends), and on the output of a real `pg_dump` (PostgreSQL only), which is what a
+// backup actually contains.
 //
-// Emails are captured through a real SMTP server, so the tokens checked are the ones users receive.
+// Emails are captured through a real SMTP server and texts through the fake Twilio, so the tokens and
+// codes checked are the ones users receive.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -13,11 +16,21 @@ import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import type { KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
+import { Secret as TotpSecret } from 'otpauth';
 import { hashToken } from '../../src/crypto/tokens.js';
 import { startTestApp, uniqueEmail, type TestApp } from '../support/app.js';
 import { urlFor } from '../support/db.js';
 import { ADMIN_URL, unlessAvailable } from '../support/env.js';
-import { startSmtpServer, type TestSmtpServer } from '../support/smtp.js';
+import {
+  TEST_TWILIO,
+  codeInSms,
+  startFakeTwilio,
+  twilioEnv,
+  type FakeSmsProvider,
+} from '../support/fake-sms.js';
+import { bearer, enrolEmail, enrolSms, enrolTotp, totpCode } from '../support/mfa.js';
+import { HttpAgent, expectPage, isLoginPage } from '../support/oidc.js';
+import { codeInMail, mailReader, startSmtpServer, type TestSmtpServer } from '../support/smtp.js';
 
 const run = promisify(execFile);
 
@@ -25,8 +38,10 @@ interface Secret {
   label: string;
   /** Every form in which the secret would betray itself in a dump or a row's text. */
   forms: string[];
-  /** The raw bytes, for a binary search of the dump. */
-  bytes: Buffer;
+  /** The raw bytes, for a binary search of the dump (a short code's bytes are its text: `token` finds it). */
+  bytes?: Buffer;
+  /** A short code, found only as a whole token: any six digits in a hash or a timestamp must not count. */
+  token?: RegExp;
 }
 
 /** A text secret: as is, and as the hex a bytea column would show. */
@@ -34,6 +49,14 @@ const textSecret = (label: string, value: string): Secret => ({
   label,
   forms: [value, Buffer.from(value).toString('hex')],
   bytes: Buffer.from(value),
+});
+
+/** A one-time code of a few digits: as a token of its own, and as the hex a bytea column would show. */
+const codeSecret = (label: string, code: string): Secret => ({
+  label,
+  forms: [Buffer.from(code).toString('hex')],
+  // Not after a dot: the fraction of a timestamp is six digits too.
+  token: new RegExp(`(?<![0-9A-Za-z.])${code}(?![0-9A-Za-z])`),
 });
 
 /** Binary key material: hex (bytea), base64 and base64url (JWK, PEM, JSON). */
@@ -62,6 +85,7 @@ const stringsOf = (pattern: RegExp, text: string) => [...text.matchAll(pattern)]
 
 describe('secrets at rest', () => {
   let smtp: TestSmtpServer;
+  let twilio: FakeSmsProvider<unknown>;
   let t: TestApp;
   let tenantId: string;
   let userId: string;
@@ -71,6 +95,7 @@ describe('secrets at rest', () => {
 
   before(async () => {
     smtp = await startSmtpServer();
+    twilio = await startFakeTwilio(TEST_TWILIO);
     const signingMaster = randomBytes(32);
     const secretboxMaster = randomBytes(32);
     t = await startTestApp({
@@ -79,6 +104,8 @@ describe('secrets at rest', () => {
       SMTP_FROM: 'HelloJohn <no-reply@example.test>',
       SIGNING_MASTER_KEY: signingMaster.toString('hex'),
       SECRETBOX_MASTER_KEY: secretboxMaster.toString('base64'),
+      ...twilioEnv(twilio),
+      MFA_TOTP_WINDOW: '6',
     });
     secrets.push(binarySecret('signing master key', signingMaster));
     secrets.push(binarySecret('secretbox master key', secretboxMaster));
@@ -166,6 +193,8 @@ describe('secrets at rest', () => {
     assert.equal(again.status, 200);
     keep(again.body);
 
+    await withEveryFactor();
+
     access.forEach((token, i) => secrets.push(textSecret(`access token ${i + 1}`, token)));
     refresh.forEach((token, i) => {
       secrets.push(textSecret(`refresh token ${i + 1}`, token));
@@ -174,10 +203,119 @@ describe('secrets at rest', () => {
     expected.push({ label: 'email', form: email });
     assert.ok(access.length >= 6 && refresh.length >= 5);
     await t.app.services.outbox.drain();
+
+    /**
+     * A second user with an authenticator app (and so recovery codes), email and SMS codes, and a
+     * remembered browser: a sign-in with each kind of code, and an emailed and a texted code left unused.
+     */
+    async function withEveryFactor() {
+      const mfaEmail = uniqueEmail('secrets-mfa');
+      const mfaPassword = `Third-Secret-${randomBytes(9).toString('base64url')}-Pw`;
+      const phone = '+12025550171';
+      secrets.push(textSecret('MFA user password', mfaPassword));
+      const registered = await t.post('/v2/auth/register', { email: mfaEmail, password: mfaPassword });
+      assert.equal(registered.status, 201, JSON.stringify(registered.body));
+      keep(registered.body);
+      const auth = bearer(registered.body.access_token);
+      const totp = await enrolTotp(t, auth);
+      secrets.push(
+        textSecret('TOTP secret (base32)', totp.secret),
+        textSecret('TOTP secret (base32, lower case)', totp.secret.toLowerCase()),
+        binarySecret('TOTP seed', Buffer.from(TotpSecret.fromBase32(totp.secret).bytes)),
+      );
+      assert.equal(totp.recoveryCodes.length, 10);
+      totp.recoveryCodes.forEach((code, i) => {
+        secrets.push(textSecret(`recovery code ${i + 1}`, code));
+        // As typed (any case, dashes or not) and as compared (lower case, no dashes).
+        for (const form of [code.replace(/-/g, ''), code.replace(/-/g, '').toUpperCase(), code.toUpperCase()])
+          secrets.push(textSecret(`recovery code ${i + 1} (${form})`, form));
+      });
+      const nextMail = mailReader(smtp);
+      await enrolEmail(t, auth, mfaEmail, nextMail);
+      await enrolSms(t, auth, phone, twilio);
+
+      const challenge = async () => {
+        const first = await t.post('/v2/auth/login', { email: mfaEmail, password: mfaPassword });
+        assert.equal(first.body.mfa_required, true, JSON.stringify(first.body));
+        secrets.push(textSecret('mfa_token', String(first.body.mfa_token)));
+        return String(first.body.mfa_token);
+      };
+      const send = async (mfaToken: string, factor: 'email' | 'sms') => {
+        const sent = await t.post('/v2/mfa/challenge', { mfa_token: mfaToken, factor });
+        assert.equal(sent.status, 202, JSON.stringify(sent.body));
+        return factor === 'email'
+          ? codeInMail(await nextMail(mfaEmail, /sign-in code/))
+          : codeInSms(twilio.lastMessageTo(phone));
+      };
+      const complete = async (mfaToken: string, factor: string, code: string) => {
+        const done = await t.post('/v2/mfa/challenge', { mfa_token: mfaToken, factor, code });
+        assert.equal(done.status, 200, `${factor}: ${JSON.stringify(done.body)}`);
+        keep(done.body);
+      };
+      const byMail = await challenge();
+      await complete(byMail, 'email', await send(byMail, 'email'));
+      const byText = await challenge();
+      await complete(byText, 'sms', await send(byText, 'sms'));
+      await complete(await challenge(), 'recovery_code', totp.recoveryCodes[0]!);
+      const unused = await challenge();
+      await send(unused, 'email');
+      await send(unused, 'sms');
+
+      // The hosted pages: the app's code, "remember this device".
+      const agent = new HttpAgent();
+      const login = expectPage(
+        await agent.walk(`${t.base}/login?return_to=/account`),
+        'the sign-in page',
+        isLoginPage,
+      );
+      const mfaPage = expectPage(
+        await agent.submit(login, { email: mfaEmail, password: mfaPassword }),
+        'the second-step page',
+        (page) => page.html.includes('name="mfa_token"'),
+      );
+      const signedIn = await agent.submit(
+        mfaPage,
+        { code: totpCode(totp.secret, 1), remember_device: 'true' },
+        { form: (f) => f.fields.some((x) => x.name === 'action' && x.value === 'verify') },
+      );
+      expectPage(signedIn, 'the account page');
+      const cookies = agent.jar.snapshot();
+      const device = cookies.find((c) => c.name.startsWith('hj_device_'));
+      assert.ok(device, 'a trusted-device cookie');
+      secrets.push(textSecret('trusted-device cookie', device.value));
+      const session = cookies.find((c) => c.name === 'hj_session');
+      assert.ok(session, 'a session cookie');
+      secrets.push(textSecret('hosted session cookie', session.value));
+
+      // Every code the user was sent or typed: mailed, texted, and the app's of the steps around now.
+      await t.app.services.outbox.drain();
+      const mailed = smtp
+        .messages()
+        .filter((m) => m.to.includes(mfaEmail) && /Confirm email codes|sign-in code/.test(m.subject));
+      const texted = twilio.messages.filter((m) => m.to === phone);
+      assert.equal(mailed.length, 3, 'the enrolment code and two sign-in codes by email');
+      assert.equal(texted.length, 3, 'the enrolment code and two sign-in codes by text');
+      mailed.forEach((mail, i) => secrets.push(codeSecret(`emailed code ${i + 1}`, codeInMail(mail))));
+      texted.forEach((sms, i) => secrets.push(codeSecret(`texted code ${i + 1}`, codeInSms(sms))));
+      for (const ahead of [-1, 0, 1, 2])
+        secrets.push(codeSecret(`TOTP code (step ${ahead})`, totpCode(totp.secret, ahead)));
+
+      // Controls: what is stored instead, so the searches provably cover the MFA tables.
+      for (const { label, sql } of [
+        { label: 'the sealed TOTP seed', sql: 'SELECT secret_sealed AS v FROM mfa_totp' },
+        { label: 'a recovery code MAC', sql: 'SELECT code_hash AS v FROM mfa_recovery_codes' },
+        { label: 'an emailed or texted code MAC', sql: 'SELECT code_hash AS v FROM mfa_one_time_codes' },
+      ]) {
+        const rows = await t.db.query<{ v: Uint8Array }>(sql);
+        assert.ok(rows.rows.length > 0, label);
+        for (const row of rows.rows) expected.push({ label, form: Buffer.from(row.v).toString('hex') });
+      }
+    }
   });
   after(async () => {
     await t?.close();
     await smtp?.stop();
+    await twilio?.stop();
   });
 
   /** Problems found in `text` (and `raw`, when the dump is read as bytes). */
@@ -191,7 +329,8 @@ describe('secrets at rest', () => {
           problems.push(`${secret.label} found (${form.slice(0, 16)}…)`);
         }
       }
-      if (raw?.includes(secret.bytes)) problems.push(`${secret.label} found as raw bytes`);
+      if (secret.token?.test(text)) problems.push(`${secret.label} found`);
+      if (secret.bytes && raw?.includes(secret.bytes)) problems.push(`${secret.label} found as raw bytes`);
     }
     if (text.includes('-----BEGIN')) problems.push('PEM armour found');
     if (/PRIVATE KEY/i.test(text)) problems.push('"PRIVATE KEY" found');
@@ -236,7 +375,8 @@ describe('secrets at rest', () => {
     for (const row of sealed.rows) {
       const blob = Buffer.from(row.private_key_enc);
       for (const secret of secrets) {
-        assert.ok(!blob.includes(secret.bytes), `${secret.label} inside the sealed key ${row.kid}`);
+        if (secret.bytes)
+          assert.ok(!blob.includes(secret.bytes), `${secret.label} inside the sealed key ${row.kid}`);
       }
     }
   });

@@ -267,6 +267,25 @@ describe('login lockout', { concurrency: true }, () => {
     assert.equal((await lockout.attempt('k')).locked, false);
   });
 
+  test('an attempt that starts while a parallel one locks the account is refused too', async () => {
+    // The lock clears the failure count; an attempt checked before the lock and reserving after that
+    // reset would otherwise find a fresh count. Tried at every interleaving of the two (memory store:
+    // each store call is a few microtasks).
+    for (let delay = 0; delay < 100; delay++) {
+      const lockout = new LoginLockout(memoryRateLimitStore(), { maxFailures: 2, lockoutMs: 60_000 });
+      const [first, last] = await Promise.all([lockout.attempt('k'), lockout.attempt('k')]);
+      assert.ok(!first.locked && !last.locked);
+      await first.failed();
+      const late = (async () => {
+        for (let i = 0; i < delay; i++) await Promise.resolve();
+        return lockout.attempt('k');
+      })();
+      const [state, attempt] = await Promise.all([last.failed(), late]);
+      assert.equal(state.locked, true);
+      assert.equal(attempt.locked, true, `admitted after the lock (${delay} microtasks later)`);
+    }
+  });
+
   test('an abandoned attempt (no verdict: the database failed) gives its point back', async () => {
     const lockout = new LoginLockout(memoryRateLimitStore(), { maxFailures: 2, lockoutMs: 60_000 });
     for (let i = 0; i < 5; i++) {

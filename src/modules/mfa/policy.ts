@@ -39,7 +39,7 @@ const KNOWN_NETWORKS_MS = 30 * DAY_MS;
 const FAILURES_WINDOW_MS = 3_600_000;
 
 /** What the trusted-device cookie holds (sealed: the browser can neither read nor forge it). */
-interface TrustedDevice {
+export interface TrustedDevice {
   userId: string;
   issuedAt: number;
   expiresAt: number;
@@ -55,15 +55,14 @@ export interface MfaPolicyDeps {
   factors: () => readonly SecondFactor[];
 }
 
+/** The key derivation and label the cookie is sealed under (SealedState): for this cookie only. */
+export const TRUSTED_DEVICE_SEAL = { keyInfo: 'hellojohn trusted device v1', label: 'trusted-device' };
+
 export class MfaSecondStepPolicy implements SecondStepPolicy {
   private readonly devices: SealedState<TrustedDevice>;
 
   constructor(private readonly deps: MfaPolicyDeps) {
-    this.devices = new SealedState(
-      deps.secretboxMasterKey,
-      { keyInfo: 'hellojohn trusted device v1', label: 'trusted-device' },
-      1024,
-    );
+    this.devices = new SealedState(deps.secretboxMasterKey, TRUSTED_DEVICE_SEAL, 1024);
   }
 
   /** The factors the tenant allows, in the module's order. */
