@@ -117,7 +117,7 @@ export interface AccountSectionArgs {
 /**
  * A section (card) a module adds to the account page (/account), after the core's profile, password and
  * sessions. Only rendering goes through here: the section's forms post to the module's own page routes
- * (with the CSRF token), which answer with a 303 to `/account?notice=<code>` when they are done.
+ * (with the CSRF token), which answer with a 303 to `/account?notice=<code>#<id>` when they are done.
  */
 export interface AccountSection {
   /** kebab-case, unique on the page: the card's element id (`#<id>`) and its heading's. */
@@ -126,7 +126,10 @@ export interface AccountSection {
   title: string;
   /** The card's body, built with the `markup` tag (src/http/views/layout.ts), which escapes what it holds. */
   render(args: AccountSectionArgs): Promise<Html>;
-  /** Confirmations the page shows for `?notice=<code>` (say "Two-step sign-in is on."), by code. */
+  /**
+   * Confirmations the page shows in this card for `?notice=<code>` (say "Two-step sign-in is on."), by
+   * code. Redirect to `/account?notice=<code>#<id>`: the browser scrolls to the card.
+   */
   notices?: Readonly<Record<string, string>>;
 }
 

@@ -162,7 +162,7 @@ legend{font-weight:500;margin-bottom:.375rem;padding:0}
 .choice label{margin:0;font-weight:400}
 .choice input{width:1.125rem;height:1.125rem;margin:0;accent-color:var(--primary)}
 input.code{letter-spacing:.2em;font-variant-numeric:tabular-nums}
-input[type=email],input[type=password],input[type=text]{display:block;width:100%;padding:.625rem .75rem;font:inherit;color:inherit;background:#fff;border:1px solid #6b7280;border-radius:8px}
+input[type=email],input[type=password],input[type=text],input[type=tel]{display:block;width:100%;padding:.625rem .75rem;font:inherit;color:inherit;background:#fff;border:1px solid #6b7280;border-radius:8px}
 input:focus-visible,button:focus-visible,a:focus-visible{outline:3px solid var(--primary);outline-offset:2px}
 button{display:block;width:100%;padding:.7rem 1rem;font:inherit;font-weight:600;border:1px solid var(--primary);border-radius:8px;background:var(--primary);color:var(--on-primary);cursor:pointer}
 button.secondary{background:#fff;color:#111827;border-color:#6b7280}
@@ -233,6 +233,19 @@ input[readonly]{background:#f9fafb;border-color:#d1d5db;color:#374151}
 button.small,a.button.small{width:auto;padding:.375rem .875rem;font-size:.875rem}
 .card-foot{margin-top:1rem;padding-top:1rem;border-top:1px solid #e5e7eb}
 .topbar{display:flex;align-items:center;justify-content:center;gap:.75rem;flex-wrap:wrap}
+.card h3{font-size:1rem;margin:0 0 .5rem}
+.state{display:flex;align-items:baseline;gap:.5rem;margin:0 0 1rem}
+.row-actions{display:flex;flex:none;flex-wrap:wrap;justify-content:flex-end;gap:.5rem}
+.warning{color:#78350f;background:#fffbeb;border:1px solid #fde68a;border-radius:8px;padding:.625rem .75rem}
+.codes{list-style:none;display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:.5rem 1rem;margin:0 0 1rem;padding:1rem;background:#f9fafb;border:1px solid #e5e7eb;border-radius:8px;text-align:center}
+.codes code{font:600 .9375rem/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;white-space:nowrap}
+.rows.wrap>li{flex-wrap:wrap;row-gap:.625rem}
+.rows.wrap .what{flex:1 1 14rem}
+.steps{margin:0 0 1rem;padding-left:1.25rem}
+.steps li{margin-bottom:.75rem}
+.steps .qr{margin:.75rem 0}
+.muted.again{margin:1rem 0 0}
+.nowrap{white-space:nowrap}
 @media (min-width:36rem){main.cards .card .actions{flex-direction:row;justify-content:flex-end}main.cards .card .actions>*{flex:none;width:auto}.card{padding:1.75rem 2rem}}
 `
   .trim()
@@ -289,6 +302,30 @@ export function alertBox(error: string | undefined): Html | '' {
 
 export function noticeBox(notice: string | undefined): Html | '' {
   return notice ? markup`<p role="status" class="notice">${notice}</p>` : '';
+}
+
+/** One card of a page of cards (`layout(…, { cards: true })`): a section titled by its heading. */
+export function card(id: string, title: string, body: Html): Html {
+  return markup`<section class="card" id="${id}" aria-labelledby="${id}-title">
+<h2 id="${id}-title">${title}</h2>
+${body}
+</section>`;
+}
+
+const RELATIVE = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
+const STEPS: readonly [Intl.RelativeTimeFormatUnit, number][] = [
+  ['day', 86_400_000],
+  ['hour', 3_600_000],
+  ['minute', 60_000],
+];
+
+/** "5 minutes ago", with the exact UTC time in the element for whoever needs it. */
+export function timeAgo(date: Date, now: Date): Html {
+  const ago = now.getTime() - date.getTime();
+  const step = STEPS.find(([, ms]) => ago >= ms);
+  const text = step ? RELATIVE.format(-Math.floor(ago / step[1]), step[0]) : 'just now';
+  const iso = date.toISOString();
+  return markup`<time datetime="${iso}" title="${iso.replace('T', ' ').slice(0, 16)} UTC">${text}</time>`;
 }
 
 /** `path` under the tenant's base path, with `?interaction=` when there is one. */

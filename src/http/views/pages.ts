@@ -172,7 +172,8 @@ ${enrollment}${v.sentTo ? '' : send}${verify}${v.sentTo ? send : ''}${setupAgain
   return layout(ctx.tenant, v.enroll ? 'Secure your account' : 'Verify it’s you', content);
 }
 
-function enrollmentBlock(e: EnrollmentView): Html {
+/** What an authenticator app needs to be set up (here, and on the account page): QR code, link, key. */
+export function enrollmentBlock(e: EnrollmentView): Html {
   const qr = e.qrSvg
     ? markup`<p class="qr"><img src="data:image/svg+xml;base64,${Buffer.from(e.qrSvg).toString('base64')}" alt="QR code to scan with your authenticator app" width="192" height="192"></p>`
     : '';

@@ -5,13 +5,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { STRONG_PASSWORD, startTestApp, uniqueEmail, type TestApp } from '../../../test/support/app.js';
 import {
-  HttpAgent,
-  expectPage,
-  isLoginPage,
-  parseForms,
-  type Page,
-  type ParsedForm,
-} from '../../../test/support/oidc.js';
+  formTo,
+  postPageForm as post,
+  pageText as textOf,
+  signInToAccount,
+  signedInLongAgo as moveSignInsBack,
+} from '../../../test/support/account-page.js';
+import { HttpAgent, expectPage, isLoginPage, parseForms } from '../../../test/support/oidc.js';
 import { featureModules } from '../index.js';
 import { defineModule } from '../../kernel/module.js';
 import { markup } from '../../http/views/layout.js';
@@ -46,13 +46,6 @@ after(async () => {
   await t.close();
 });
 
-const textOf = (page: Page) =>
-  page.html
-    .replace(/<style[\s\S]*?<\/style>/gi, '')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&#39;|&#x27;/g, "'")
-    .replace(/\s+/g, ' ');
-
 async function newUser(): Promise<{ email: string; password: string; id: string }> {
   const email = uniqueEmail('account');
   const registered = await t.post('/v2/auth/register', { email, password: STRONG_PASSWORD, name: 'Ada' });
@@ -60,55 +53,9 @@ async function newUser(): Promise<{ email: string; password: string; id: string 
   return { email, password: STRONG_PASSWORD, id: (registered.body.user as { id: string }).id };
 }
 
-/** Signs `agent` in through the hosted sign-in page, arriving at the account page. */
-async function signedInAgent(user: { email: string; password: string }, agent = new HttpAgent()) {
-  const login = expectPage(await agent.walk(`${t.base}/account`), 'the sign-in page', isLoginPage);
-  const account = expectPage(
-    await agent.submit(login, { email: user.email, password: user.password }),
-    'the account page',
-  );
-  assert.equal(account.url.pathname, '/account', textOf(account));
-  assert.equal(account.status, 200);
-  return { agent, account };
-}
-
-const formTo = (path: string, extra?: (f: ParsedForm) => boolean) => (f: ParsedForm) =>
-  f.action.pathname === path && (extra ? extra(f) : true);
-
-/** Posts one of the page's forms without following the answer. */
-async function post(
-  agent: HttpAgent,
-  page: Page,
-  path: string,
-  values: Record<string, string>,
-  omit: string[] = [],
-) {
-  const form = parseForms(page).find(formTo(path));
-  assert.ok(form, `a form posting to ${path}`);
-  const body = new URLSearchParams();
-  for (const f of form.fields)
-    if (!(f.name in values) && !omit.includes(f.name)) body.append(f.name, f.value);
-  for (const [k, v] of Object.entries(values)) body.append(k, v);
-  const response = await agent.request(form.action, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: body.toString(),
-  });
-  return { status: response.status, location: response.headers.get('location'), html: await response.text() };
-}
-
-/** Moves the user's sign-ins 6 minutes back (past SESSION_RECENT_LOGIN's 5), and tells the session cache. */
-async function signedInLongAgo(userId: string): Promise<void> {
-  const moved = await t.db.query<{ id: string; tenant_id: string }>(
-    `UPDATE sessions SET auth_time = now() - interval '6 minutes' WHERE user_id = $1 RETURNING id, tenant_id`,
-    [userId],
-  );
-  const tenantId = moved.rows[0]!.tenant_id;
-  await t.app.services.sessionAccess.invalidateSessions(
-    tenantId,
-    moved.rows.map((r) => r.id),
-  );
-}
+const signedInAgent = (user: { email: string; password: string }, agent?: HttpAgent) =>
+  signInToAccount(t, user, agent);
+const signedInLongAgo = (userId: string) => moveSignInsBack(t, userId);
 
 async function auditTypes(userId: string): Promise<{ type: string; data: Record<string, unknown> }[]> {
   const rows = await t.db.query<{ type: string; data: Record<string, unknown> }>(

@@ -6,14 +6,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { SessionWithUser } from '../../db/repositories/sessions.js';
 import { HelloJohnError } from '../../errors.js';
-import {
-  basePath,
-  csrfValid,
-  currentSession,
-  pageContext,
-  sendErrorPage,
-  sendHtml,
-} from '../../http/authorization-flow.js';
+import { ACCOUNT_SIGN_IN, accountFormSession } from '../../http/account-forms.js';
+import { basePath, currentSession, pageContext, sendHtml } from '../../http/authorization-flow.js';
 import { metaOf, tenantOf } from '../../http/context.js';
 import { FORM, SECURITY, redirect, tenantPath } from '../../http/schemas/common.js';
 import { pageAnswers } from '../../http/schemas/pages.js';
@@ -25,6 +19,12 @@ import { AccountQuery, CsrfOnlyForm, NameForm, PasswordForm, SessionForm } from 
 import type { Account } from './service.js';
 import { accountPage, type CoreCard } from './views.js';
 
+/** A confirmation, and the section whose card shows it (none: the top of the page). */
+interface Notice {
+  text: string;
+  section?: string;
+}
+
 /** The confirmations of the core cards, by `?notice=` code. */
 const NOTICES: Readonly<Record<string, string>> = {
   name_saved: 'Your name is saved.',
@@ -32,9 +32,6 @@ const NOTICES: Readonly<Record<string, string>> = {
   session_signed_out: 'That session is signed out.',
   others_signed_out: 'Your other sessions are signed out.',
 };
-
-/** Where the page sends a browser to sign in (again) and come back. */
-const SIGN_IN_AND_RETURN = '/login?return_to=/account';
 
 export const accountPageRoutes =
   (
@@ -49,12 +46,14 @@ export const accountPageRoutes =
     const done = redirect('Done, or not signed in: back to the account page (or to sign in first).');
     const expired = { 403: 'The form expired (its CSRF token is not valid).' };
     const tenant = (request: FastifyRequest) => tenantOf(request, kit.tenants);
-    const notices = new Map<string, string>(Object.entries(NOTICES));
+    /** The confirmations by code: the core's show at the top of the page, a section's in its card. */
+    const notices = new Map<string, Notice>(Object.entries(NOTICES).map(([code, text]) => [code, { text }]));
     for (const section of kit.accountSections)
-      for (const [code, text] of Object.entries(section.notices ?? {})) notices.set(code, text);
+      for (const [code, text] of Object.entries(section.notices ?? {}))
+        notices.set(code, { text, section: section.id });
 
     const signIn = (reply: FastifyReply, t: Tenant) =>
-      reply.redirect(`${basePath(t)}${SIGN_IN_AND_RETURN}`, 303);
+      reply.redirect(`${basePath(t)}${ACCOUNT_SIGN_IN}`, 303);
     const backToAccount = (reply: FastifyReply, t: Tenant, notice: keyof typeof NOTICES) =>
       reply.redirect(`${basePath(t)}/account?notice=${notice}`, 303);
 
@@ -64,12 +63,12 @@ export const accountPageRoutes =
       reply: FastifyReply,
       t: Tenant,
       session: SessionWithUser,
-      state: { status: number; notice?: string; error?: { card: CoreCard; message: string }; name?: string },
+      state: { status: number; notice?: Notice; error?: { card: CoreCard; message: string }; name?: string },
     ) => {
       const ctx = pageContext(kit, request, reply, t);
       const now = new Date();
       const overview = await account.overview(t, session, now);
-      const reauthenticateHref = `${ctx.basePath}${SIGN_IN_AND_RETURN}`;
+      const reauthenticateHref = `${ctx.basePath}${ACCOUNT_SIGN_IN}`;
       const args: AccountSectionArgs = {
         tenant: t,
         user: overview.user,
@@ -79,35 +78,24 @@ export const accountPageRoutes =
         reauthenticateHref,
       };
       const sections = await Promise.all(
-        kit.accountSections.map(async (s) => ({ id: s.id, title: s.title, body: await s.render(args) })),
+        kit.accountSections.map(async (s) => ({
+          id: s.id,
+          title: s.title,
+          body: await s.render(args),
+          notice: state.notice?.section === s.id ? state.notice.text : undefined,
+        })),
       );
       const html = accountPage(ctx, {
         account: overview,
         passwordHints: passwordHintsOf(registration.passwordPolicy(t)),
         reauthenticateHref,
         sections,
-        notice: state.notice,
+        notice: state.notice?.section === undefined ? state.notice?.text : undefined,
         error: state.error,
         name: state.name,
         now,
       });
       return sendHtml(reply, state.status, html);
-    };
-
-    /** A form's common start: CSRF, then the browser's session. Null when the answer is already sent. */
-    const formSession = async (
-      request: FastifyRequest,
-      reply: FastifyReply,
-      t: Tenant,
-      body: { csrf_token?: string },
-    ): Promise<SessionWithUser | null> => {
-      if (!csrfValid(kit, request, t, body.csrf_token)) {
-        await sendErrorPage(reply, t, 'form_expired', 'The CSRF token is missing or not valid.');
-        return null;
-      }
-      const session = await currentSession(kit, request, t);
-      if (!session) await signIn(reply, t);
-      return session;
     };
 
     /** A refusal the user can act on: the page again, the reason in the card of the form. */
@@ -164,7 +152,7 @@ export const accountPageRoutes =
       },
       async (request, reply) => {
         const t = await tenant(request);
-        const session = await formSession(request, reply, t, request.body);
+        const session = await accountFormSession(kit, request, reply, t, request.body);
         if (!session) return reply;
         try {
           await account.updateName(t, session, request.body.name, metaOf(request));
@@ -201,7 +189,7 @@ export const accountPageRoutes =
       async (request, reply) => {
         const t = await tenant(request);
         const body = request.body;
-        const session = await formSession(request, reply, t, body);
+        const session = await accountFormSession(kit, request, reply, t, body);
         if (!session) return reply;
         if (body.confirm !== undefined && body.confirm !== body.new_password)
           return render(request, reply, t, session, {
@@ -237,7 +225,7 @@ export const accountPageRoutes =
       },
       async (request, reply) => {
         const t = await tenant(request);
-        const session = await formSession(request, reply, t, request.body);
+        const session = await accountFormSession(kit, request, reply, t, request.body);
         if (!session) return reply;
         try {
           await account.signOutSession(t, session, request.body.session_id, metaOf(request));
@@ -260,7 +248,7 @@ export const accountPageRoutes =
       },
       async (request, reply) => {
         const t = await tenant(request);
-        const session = await formSession(request, reply, t, request.body);
+        const session = await accountFormSession(kit, request, reply, t, request.body);
         if (!session) return reply;
         await account.signOutOtherSessions(t, session, metaOf(request));
         return backToAccount(reply, t, 'others_signed_out');

@@ -2,10 +2,12 @@
 // then the sections other modules add). Every form posts to /account/... with the CSRF token.
 import {
   alertBox,
+  card,
   hidden,
   layout,
   markup,
   noticeBox,
+  timeAgo,
   type Html,
   type PageContext,
 } from '../../http/views/layout.js';
@@ -20,9 +22,9 @@ export interface AccountPageView {
   passwordHints: string[];
   /** Where "Confirm it’s you" goes: sign in again, back to the account page. */
   reauthenticateHref: string;
-  /** The modules' cards, already rendered. */
-  sections: readonly { id: string; title: string; body: Html }[];
-  /** A confirmation at the top (after a 303 from a form). */
+  /** The modules' cards, already rendered, each with its own confirmation (after a 303 from its form). */
+  sections: readonly { id: string; title: string; body: Html; notice?: string }[];
+  /** A confirmation at the top (after a 303 from a core card's form). */
   notice?: string;
   /** A form's error, in its card, with the values to keep in the form. */
   error?: { card: CoreCard; message: string };
@@ -38,15 +40,8 @@ ${noticeBox(v.notice)}
 ${profileCard(ctx, v)}
 ${passwordCard(ctx, v)}
 ${sessionsCard(ctx, v)}
-${v.sections.map((s) => card(s.id, s.title, s.body))}`;
+${v.sections.map((s) => card(s.id, s.title, markup`${noticeBox(s.notice)}${s.body}`))}`;
   return layout(ctx.tenant, 'Your account', content, { cards: true });
-}
-
-function card(id: string, title: string, body: Html): Html {
-  return markup`<section class="card" id="${id}" aria-labelledby="${id}-title">
-<h2 id="${id}-title">${title}</h2>
-${body}
-</section>`;
 }
 
 const errorIn = (v: AccountPageView, name: CoreCard) =>
@@ -132,21 +127,5 @@ function sessionRow(ctx: PageContext, s: AccountSession, i: number, now: Date): 
         markup`${hidden('session_id', s.id)}<button type="submit" class="secondary small" aria-describedby="${label}">Sign out</button>`,
       );
   return markup`<li><div class="what" id="${label}"><strong>${s.device}</strong>${s.current ? markup`<span class="badge here">This device</span>` : ''}
-<p class="muted">${where ? markup`${where}<br>` : ''}Signed in ${when(s.createdAt, now)} · Last active ${when(s.lastSeenAt, now)}</p></div>${action}</li>`;
-}
-
-const RELATIVE = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
-const STEPS: readonly [Intl.RelativeTimeFormatUnit, number][] = [
-  ['day', 86_400_000],
-  ['hour', 3_600_000],
-  ['minute', 60_000],
-];
-
-/** "5 minutes ago", with the exact UTC time in the element for whoever needs it. */
-function when(date: Date, now: Date): Html {
-  const ago = now.getTime() - date.getTime();
-  const step = STEPS.find(([, ms]) => ago >= ms);
-  const text = step ? RELATIVE.format(-Math.floor(ago / step[1]), step[0]) : 'just now';
-  const iso = date.toISOString();
-  return markup`<time datetime="${iso}" title="${iso.replace('T', ' ').slice(0, 16)} UTC">${text}</time>`;
+<p class="muted">${where ? markup`${where}<br>` : ''}Signed in ${timeAgo(s.createdAt, now)} · Last active ${timeAgo(s.lastSeenAt, now)}</p></div>${action}</li>`;
 }

@@ -1,14 +1,16 @@
 // Multi-factor authentication: TOTP and recovery codes as second factors, the tenant's MFA policy
-// (off / optional / required, allowed factors, trusted devices, adaptive rules), the account API to set
-// factors up and remove them, and the admin's reset and policy (admin API and CLI). Email and SMS codes
-// live in ./codes/ and join `managed` below.
+// (off / optional / required, allowed factors, trusted devices, adaptive rules), the account API and the
+// account page's "Two-step sign-in" card to set factors up and remove them, and the admin's reset and
+// policy (admin API and CLI). Email and SMS codes live in ./codes/ and join `managed` below.
 import { defineModule } from '../../kernel/module.js';
+import { mfaAccountSection } from './account-section.js';
 import { mfaAdminRoutes } from './admin-routes.js';
 import { mfaCommandHandlers, mfaCommands } from './cli.js';
 import { codeAuditEvents, codesMigration, setupCodeFactors } from './codes/index.js';
 import { mfaEvents } from './events.js';
 import type { ManagedFactor } from './factors.js';
 import { migration } from './migration.js';
+import { mfaPageRoutes } from './pages.js';
 import { MfaSecondStepPolicy } from './policy.js';
 import { RecoveryCodes } from './recovery-codes.js';
 import { mfaRoutes } from './routes.js';
@@ -52,6 +54,8 @@ export const mfaModule = defineModule({
     });
     return {
       secondFactors: managed.map((m) => m.factor),
+      pages: { accountSections: [mfaAccountSection(mfa)] },
+      pageRoutes: mfaPageRoutes(mfa, codes.enrollment, core.recentSignIn),
       secondStepPolicy: policy,
       routes: async (app, options) => {
         await app.register(mfaRoutes(mfa, core.login), options);

@@ -2,6 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import { TenantFields } from '../../http/schemas/auth.js';
 import { Nullable, StringEnum, TenantSlug, Uuid } from '../../http/schemas/common.js';
+import { Csrf } from '../../http/schemas/pages.js';
 
 export const FactorId = Type.String({ minLength: 1, maxLength: 64 });
 export const Code = Type.String({ minLength: 1, maxLength: 64, description: 'What the user typed.' });
@@ -69,4 +70,23 @@ export const UserParams = Type.Object({ tenant: TenantSlug, id: Uuid });
 export const ResetAnswer = Type.Object({
   status: StringEnum(['reset']),
   removed: Type.Array(Type.String(), { description: 'The kinds of factor removed.' }),
+});
+
+// --- the account page's forms (url-encoded, each with the browser's CSRF token) ---
+
+const csrf = { csrf_token: Type.Optional(Csrf) };
+
+export const CsrfForm = Type.Object(csrf);
+export const CodeForm = Type.Object({ code: Code, ...csrf });
+export const PreferredForm = Type.Object({
+  factor: Type.String({ minLength: 1, maxLength: 64, description: 'The kind of factor: totp, email, sms…' }),
+  ...csrf,
+});
+export const RemoveForm = Type.Object({
+  factor_id: Type.String({
+    minLength: 1,
+    maxLength: 64,
+    description: 'The id of one of the user\u2019s factors.',
+  }),
+  ...csrf,
 });

@@ -70,8 +70,9 @@ export class Mfa {
   }
 
   async factors(tenant: Tenant, userId: string, db: Queryable = this.deps.db): Promise<FactorList> {
-    const lists = await Promise.all(this.deps.managed().map((m) => m.list(db, tenant, userId)));
-    const factors = lists.flat();
+    // One after the other: `db` may be a transaction's client, which runs one query at a time.
+    const factors: FactorRecord[] = [];
+    for (const kind of this.deps.managed()) factors.push(...(await kind.list(db, tenant, userId)));
     const stored = (await findUserMfaSettings(db, tenant.id, userId))?.preferred_factor ?? null;
     const primary = factors.filter((f) => !this.isFallback(f.type));
     const preferred = primary.find((f) => f.type === stored)?.type ?? primary[0]?.type ?? null;
@@ -97,10 +98,47 @@ export class Mfa {
     return codes;
   }
 
-  /** Starts setting up an authenticator app (the tenant must allow it). */
-  async enrollTotp(tenant: Tenant, user: UserRow, meta: RequestMeta): Promise<Enrollment> {
+  /**
+   * Recovery codes for a user who has just confirmed a factor on the account page, which sets factors up
+   * without them: new codes when the user has a factor and no recovery codes yet, shown this once.
+   */
+  async recoveryCodesWithFirstFactor(tenant: Tenant, actor: AccountActor): Promise<string[] | undefined> {
+    const { user, meta } = actor;
+    return this.deps.db.transaction(async (tx) => {
+      if (!(await this.hasConfirmedFactor(tenant, user.id, tx))) return undefined;
+      if ((await this.deps.recoveryCodes.list(tx, tenant, user.id)).length > 0) return undefined;
+      const codes = await this.deps.recoveryCodes.generate(tx, tenant, user.id);
+      await insertAuditEvent(tx, {
+        tenantId: tenant.id,
+        type: mfaEvents.recoveryCodesGenerated,
+        userId: user.id,
+        ...auditMeta(meta),
+        data: { count: codes.length, with: 'first_factor' },
+      });
+      return codes;
+    });
+  }
+
+  /** The factors the tenant lets its users set up (fallbacks aside), in the module's order. */
+  setUpAllowed(tenant: Tenant): string[] {
+    return this.deps.policy
+      .allowedFactors(tenant)
+      .filter((f) => !f.fallback)
+      .map((f) => f.id);
+  }
+
+  /**
+   * Starts setting up an authenticator app (the tenant must allow it). `recoveryCodes: false`: without
+   * the first factor's recovery codes (see recoveryCodesWithFirstFactor).
+   */
+  async enrollTotp(
+    tenant: Tenant,
+    user: UserRow,
+    meta: RequestMeta,
+    options: { recoveryCodes?: boolean } = {},
+  ): Promise<Enrollment> {
     this.requireAllowed(tenant, this.deps.totp.id);
-    return this.deps.totp.beginEnrollment(tenant, user, meta);
+    return this.deps.totp.beginEnrollment(tenant, user, meta, options);
   }
 
   /** Confirms the pending authenticator app with its first code. */
@@ -250,7 +288,8 @@ export class Mfa {
     return mfaPolicyJson(next, registered);
   }
 
-  private requireAllowed(tenant: Tenant, factor: string): void {
+  /** Refuses (403) a factor the tenant does not offer. */
+  requireAllowed(tenant: Tenant, factor: string): void {
     if (!this.deps.policy.allowedFactors(tenant).some((f) => f.id === factor))
       throw new HelloJohnError('access_denied', `This tenant does not offer "${factor}".`);
   }

@@ -46,9 +46,15 @@ export class TotpFactor implements SecondFactor, ManagedFactor {
 
   /**
    * A new pending TOTP for the user (replacing a pending one), with what an authenticator app needs. A
-   * user who has no factor yet also gets the recovery codes, shown this once, usable once it is confirmed.
+   * user who has no factor yet also gets the recovery codes, shown this once, usable once it is confirmed
+   * (`recoveryCodes: false`: not now; the account page hands them out once the app is confirmed).
    */
-  async beginEnrollment(tenant: Tenant, user: UserRow, meta?: RequestMeta): Promise<Enrollment> {
+  async beginEnrollment(
+    tenant: Tenant,
+    user: UserRow,
+    meta?: RequestMeta,
+    options: { recoveryCodes?: boolean } = {},
+  ): Promise<Enrollment> {
     const { config, db } = this.deps;
     const secret = new Secret({ size: SECRET_BYTES });
     const saved = await savePendingTotp(db, tenant.id, user.id, {
@@ -63,7 +69,8 @@ export class TotpFactor implements SecondFactor, ManagedFactor {
       );
     const totp = this.totp(tenant, user, secret, saved);
     const uri = totp.toString();
-    const recoveryCodes = await this.deps.firstFactorRecoveryCodes(tenant, user.id);
+    const recoveryCodes =
+      options.recoveryCodes === false ? undefined : await this.deps.firstFactorRecoveryCodes(tenant, user.id);
     await insertAuditEvent(db, {
       tenantId: tenant.id,
       type: mfaEvents.totpEnrollmentStarted,

@@ -1,6 +1,7 @@
 // Email and SMS codes as second factors, for the MFA module (../index.ts): the factors, the account
-// routes that turn them on, migration 11, the audit events and the sweeper job for expired codes. The SMS
-// factor exists only when an SMS provider is configured (MFA_SMS_PROVIDER).
+// routes that turn them on (the account page's steps are in ./pages.ts, registered with the module's
+// pages), migration 11, the audit events and the sweeper job for expired codes. The SMS factor exists
+// only when an SMS provider is configured (MFA_SMS_PROVIDER).
 import type { FastifyPluginAsync } from 'fastify';
 import { createSmsSender } from '../../../infra/sms/index.js';
 import type { CoreServices, RouteKit } from '../../../kernel/module.js';
@@ -22,6 +23,8 @@ export const codeAuditEvents = Object.values(codeEvents);
 export interface CodeFactors {
   /** Email, and SMS when a provider is configured. */
   factors: ManagedFactor[];
+  /** Turning them on for a signed-in user (the account API and the account page). */
+  enrollment: CodeFactorEnrollment;
   routes: FastifyPluginAsync<{ kit: RouteKit }>;
   sweeperJobs: SweeperJob[];
 }
@@ -50,9 +53,11 @@ export function setupCodeFactors(core: CoreServices): CodeFactors {
         audit,
       })
     : null;
+  const enrollment = new CodeFactorEnrollment(db, email, sms);
   return {
     factors: sms ? [email, sms] : [email],
-    routes: codeFactorRoutes(new CodeFactorEnrollment(db, email, sms)),
+    enrollment,
+    routes: codeFactorRoutes(enrollment),
     sweeperJobs: [{ name: 'mfa_one_time_codes', run: deleteExpiredCodes }],
   };
 }

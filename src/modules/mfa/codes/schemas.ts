@@ -2,6 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import { TenantFields } from '../../../http/schemas/auth.js';
 import { StringEnum } from '../../../http/schemas/common.js';
+import { Csrf } from '../../../http/schemas/pages.js';
 
 const tenantOnly = { tenant_id: TenantFields.tenant_id };
 
@@ -15,15 +16,14 @@ export const SendEmailCodeBody = Type.Optional(
   Type.Object({ ...tenantOnly }, { additionalProperties: false }),
 );
 
+const PhoneNumber = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  description: 'A mobile number in international (E.164) format, e.g. `+14155550123`.',
+});
+
 export const SendSmsCodeBody = Type.Object(
-  {
-    phone_number: Type.String({
-      minLength: 1,
-      maxLength: 64,
-      description: 'A mobile number in international (E.164) format, e.g. `+14155550123`.',
-    }),
-    ...tenantOnly,
-  },
+  { phone_number: PhoneNumber, ...tenantOnly },
   { additionalProperties: false },
 );
 
@@ -39,3 +39,8 @@ export const SmsFactorEnabled = Type.Object({
   status: StringEnum(['enabled']),
   phone_number: Type.String({ description: 'The confirmed number, masked ("+1 ••• ••• 0123").' }),
 });
+
+// --- the account page's forms (url-encoded, each with the browser's CSRF token) ---
+
+export const PhoneForm = Type.Object({ phone_number: PhoneNumber, csrf_token: Type.Optional(Csrf) });
+export const CodeForm = Type.Object({ code: Code, csrf_token: Type.Optional(Csrf) });
