@@ -34,7 +34,8 @@ export const mfaModule = defineModule({
       firstFactorRecoveryCodes: (tenant, userId) => mfa.firstFactorRecoveryCodes(tenant, userId),
     });
     // The order factors are offered in; fallbacks last.
-    const codes = setupCodeFactors(core);
+    // Called only at request time, once `mfa` exists.
+    const codes = setupCodeFactors(core, (tenant, factor) => mfa.requireAllowed(tenant, factor));
     const managed: readonly ManagedFactor[] = [totp, ...codes.factors, recoveryCodes];
     const policy = new MfaSecondStepPolicy({
       db,

@@ -276,6 +276,22 @@ describe('email codes as a second factor, over real SMTP', () => {
     assert.equal(next.body.enrollment_required, false);
     assert.deepEqual(next.body.factors, ['email']);
   });
+
+  test('a tenant that does not offer email codes refuses to turn them on (403), and mails nothing', async () => {
+    const admin = await t.app.services.admins.create(uniqueEmail('admin'));
+    const policy = await fetch(`${t.base}/v2/admin/tenants/default/mfa-policy`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ mode: 'optional', factors: ['totp', 'recovery_code'] }),
+    });
+    assert.equal(policy.status, 200, await policy.text());
+    const user = await newUser(t, 'email-not-offered');
+    const mails = smtp.messages().length;
+    const refused = await t.post('/v2/auth/mfa/email/send', {}, user.bearer);
+    assert.equal(refused.status, 403, JSON.stringify(refused.body));
+    assert.equal(refused.body.error, 'access_denied');
+    assert.equal(smtp.messages().length, mails, 'no mail');
+  });
 });
 
 describe('email codes expire', () => {

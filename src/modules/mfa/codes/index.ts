@@ -6,6 +6,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { createSmsSender } from '../../../infra/sms/index.js';
 import type { CoreServices, RouteKit } from '../../../kernel/module.js';
 import type { SweeperJob } from '../../../maintenance/sweeper.js';
+import type { Tenant } from '../../../tenants/tenants.js';
 import type { ManagedFactor } from '../factors.js';
 import { CodeAudit } from './code-audit.js';
 import { EmailCodeFactor } from './email-factor.js';
@@ -29,7 +30,11 @@ export interface CodeFactors {
   sweeperJobs: SweeperJob[];
 }
 
-export function setupCodeFactors(core: CoreServices): CodeFactors {
+export function setupCodeFactors(
+  core: CoreServices,
+  /** The tenant's policy: setting up a factor it does not offer is refused (403). */
+  requireAllowed: (tenant: Tenant, factor: string) => void,
+): CodeFactors {
   const { db, config, rateLimitStore } = core;
   const codes = new OneTimeCodes(db, core.secretboxMasterKey);
   const audit = new CodeAudit(db);
@@ -53,7 +58,7 @@ export function setupCodeFactors(core: CoreServices): CodeFactors {
         audit,
       })
     : null;
-  const enrollment = new CodeFactorEnrollment(db, email, sms);
+  const enrollment = new CodeFactorEnrollment(db, email, sms, requireAllowed);
   return {
     factors: sms ? [email, sms] : [email],
     enrollment,

@@ -15,9 +15,12 @@ export class CodeFactorEnrollment {
     private readonly email: EmailCodeFactor,
     /** Null when no SMS provider is configured. */
     private readonly sms: SmsCodeFactor | null,
+    /** Refuses (403) a factor the tenant's MFA policy does not offer (the MFA module's rule). */
+    private readonly requireAllowed: (tenant: Tenant, factor: string) => void,
   ) {}
 
   async sendEmailCode(tenant: Tenant, userId: string, meta: RequestMeta): Promise<{ sentTo: string }> {
+    this.requireAllowed(tenant, this.email.id);
     return this.email.startEnrollment(tenant, await this.user(tenant, userId), meta);
   }
 
@@ -32,6 +35,7 @@ export class CodeFactorEnrollment {
     meta: RequestMeta,
   ): Promise<{ sentTo: string }> {
     const sms = this.smsFactor();
+    this.requireAllowed(tenant, sms.id);
     return sms.startEnrollment(tenant, await this.user(tenant, userId), phoneNumber, meta);
   }
 
