@@ -11,7 +11,7 @@ import { cpuSnapshots } from '../lib/cpu.js';
 import { drain, runLoad, type LoadRequest, type Measurement } from '../lib/load.js';
 import { cpuPerAnswerMs, type Outcome, type Row, type Target } from '../lib/report.js';
 import { startHelloJohn, startPeer } from '../lib/servers.js';
-import { TOTP_USERS, enrolTotpUsers, measureTotpLogin } from './mfa-login.js';
+import { TOTP_USERS, TOTP_WARMUP_USERS, enrolTotpUsers, measureTotpLogin } from './mfa-login.js';
 import type { RunningServer } from '../lib/process.js';
 
 interface User {
@@ -226,9 +226,15 @@ async function measureHelloJohn(context: SuiteContext): Promise<OurResults> {
       return { method: 'POST', path: '/v2/auth/login', body: next(), next: () => ({ body: next() }) };
     });
 
-    context.log(`  hellojohn: registering and enrolling ${TOTP_USERS} users with TOTP`);
+    const enrolling = TOTP_USERS + TOTP_WARMUP_USERS;
+    context.log(`  hellojohn: registering and enrolling ${enrolling} users with TOTP`);
     const totp = await attempt(async () =>
-      measureTotpLogin(context, server, await enrolTotpUsers(server, TOTP_USERS, SEED_CONCURRENCY)),
+      measureTotpLogin(
+        context,
+        server,
+        await enrolTotpUsers(server, enrolling, SEED_CONCURRENCY),
+        TOTP_WARMUP_USERS,
+      ),
     );
     if (failed(totp)) context.log(`  hellojohn: TOTP login failed: ${totp.error}`);
     const totpPasswordStep = failed(totp) ? totp : totp.passwordStep;
@@ -358,7 +364,7 @@ function totpNote(ours: OurResults): string {
   if (login === undefined || first === undefined || second === undefined)
     return 'TOTP login: CPU not measured.';
   return (
-    `TOTP login (${TOTP_USERS} users enrolled with an authenticator app, each signing in once: a code is accepted once per time step, so these rows are a fixed number of flows at full concurrency, not a timed window): ` +
+    `TOTP login (${TOTP_USERS} users enrolled with an authenticator app, each signing in once: a code is accepted once per time step, so these rows are a fixed number of flows at full concurrency, not a timed window, measured after ${TOTP_WARMUP_USERS} other users signed in with both steps as a warm-up): ` +
     `step 1 (password, answering mfa_required) ${first.toFixed(2)} ms CPU, step 2 (the code: challenge opened, code checked against the sealed seed, time step claimed, session and tokens issued) ${second.toFixed(2)} ms, ` +
     `against ${login.toFixed(2)} ms for a password login answering tokens: the second step costs ${Math.round((second / login) * 100)}% of a password login.`
   );

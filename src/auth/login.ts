@@ -406,12 +406,14 @@ export class Login {
     const { upgrade } = options;
     const registered = this.deps.secondFactors;
     if (registered.length === 0) return null;
+    const policy = this.deps.secondStepPolicy.current;
     const enrolled =
       options.enrolled ??
-      (await Promise.all(registered.map((f) => f.enrolled(tenant, user)))).flatMap((flag, i) =>
-        flag ? [registered[i]!.id] : [],
-      );
-    const policy = this.deps.secondStepPolicy.current;
+      (policy?.enrolledFactors
+        ? await policy.enrolledFactors(tenant, user)
+        : (await Promise.all(registered.map((f) => f.enrolled(tenant, user)))).flatMap((flag, i) =>
+            flag ? [registered[i]!.id] : [],
+          ));
     const decision: SecondStepDecision = policy
       ? await policy.decide(tenant, user, { enrolled, meta, stepUp: upgrade !== undefined })
       : enrolled.length > 0

@@ -4,7 +4,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
-import { STRONG_PASSWORD, startTestApp, uniqueEmail, type TestApp } from '../../../test/support/app.js';
+import {
+  STRONG_PASSWORD,
+  startTestApp,
+  uniqueEmail,
+  type JsonResponse,
+  type TestApp,
+} from '../../../test/support/app.js';
+import { metricValue } from '../../../test/support/cluster.js';
 import { bearer, enrolTotp, totpCode as codeOf } from '../../../test/support/mfa.js';
 import { createTenantChecked } from '../../admin/tenants.js';
 import { findUserById } from '../../db/repositories/users.js';
@@ -252,6 +259,35 @@ describe('MFA: TOTP, recovery codes, policy', () => {
       [user.id],
     );
     assert.equal(audit.rows[0]!.data.via, 'admin_api');
+  });
+
+  test("a sign-in's database round trips: password alone 3; with TOTP, 2 then 4", async () => {
+    const roundTrips = async () => {
+      const text = await (await fetch(`${t.managementBase}/metrics`)).text();
+      return (
+        metricValue(text, 'hellojohn_db_query_duration_seconds_count') +
+        2 * metricValue(text, 'hellojohn_db_transactions_total')
+      );
+    };
+    const counted = async (call: () => Promise<JsonResponse>) => {
+      const before = await roundTrips();
+      const response = await call();
+      assert.equal(response.status, 200, JSON.stringify(response.body));
+      return { response, roundTrips: (await roundTrips()) - before };
+    };
+    const plain = uniqueEmail('plain');
+    await t.post('/v2/auth/register', { email: plain, password: STRONG_PASSWORD });
+    // The user, which factors they have, the session (with its refresh token, last login and audit).
+    assert.equal((await counted(() => login(plain))).roundTrips, 3);
+
+    const { email, secret } = await enrolledUser();
+    const challenge = (mfaToken: unknown, ahead: number) =>
+      t.post('/v2/mfa/challenge', { mfa_token: mfaToken, factor: 'totp', code: codeOf(secret, ahead) });
+    // The user and which factors they have: with one factor and no trusted device, no MFA settings.
+    const first = await counted(() => login(email));
+    assert.equal(first.roundTrips, 2);
+    // The user, the TOTP, its time step claimed, the session.
+    assert.equal((await counted(() => challenge(first.response.body.mfa_token, 1))).roundTrips, 4);
   });
 
   test('trusted devices: honoured, void after sign-out everywhere; adaptive rules', async () => {

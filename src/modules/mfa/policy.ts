@@ -53,6 +53,11 @@ export interface MfaPolicyDeps {
   secretboxMasterKey: Buffer;
   /** Every second factor of the build (TOTP, email, SMS, recovery codes…), in the order they are offered. */
   factors: () => readonly SecondFactor[];
+  /** The factors this module keeps (`ids`), and which of them a user has enrolled, in one query. */
+  ownFactors: {
+    ids: ReadonlySet<string>;
+    enrolled(tenant: Tenant, userId: string): Promise<ReadonlySet<string>>;
+  };
 }
 
 /** The key derivation and label the cookie is sealed under (SealedState): for this cookie only. */
@@ -71,6 +76,19 @@ export class MfaSecondStepPolicy implements SecondStepPolicy {
     policy: MfaPolicy = mfaPolicyOf(tenant.settings),
   ): SecondFactor[] {
     return this.deps.factors().filter((f) => !policy.factors || policy.factors.includes(f.id));
+  }
+
+  /** The module's own factors from one query; a factor another module adds answers for itself. */
+  async enrolledFactors(tenant: Tenant, user: UserRow): Promise<string[]> {
+    const { ownFactors } = this.deps;
+    const factors = this.deps.factors();
+    const own = await ownFactors.enrolled(tenant, user.id);
+    const flags = await Promise.all(
+      factors.map((f) =>
+        ownFactors.ids.has(f.id) ? Promise.resolve(own.has(f.id)) : f.enrolled(tenant, user),
+      ),
+    );
+    return factors.filter((_, i) => flags[i]).map((f) => f.id);
   }
 
   async decide(
@@ -93,8 +111,11 @@ export class MfaSecondStepPolicy implements SecondStepPolicy {
         ? { required: true, enroll: true, factors: enrollable }
         : { required: false };
     }
-    const settings = await findUserMfaSettings(this.deps.db, tenant.id, user.id);
-    if (!context.stepUp && (await this.trusted(tenant, user, policy, settings, context.meta)))
+    const device = context.stepUp ? null : this.deviceOf(tenant, user, policy, context.meta);
+    // The user's settings matter only to choose among factors and to check a trusted device.
+    const settings =
+      primary.length > 1 || device ? await findUserMfaSettings(this.deps.db, tenant.id, user.id) : null;
+    if (device && (await this.trusted(tenant, user, policy, device, settings, context.meta)))
       return { required: false };
     const factors = [...primary, ...usable.filter((f) => f.fallback)].map((f) => f.id);
     const preferred = primary.find((f) => f.id === settings?.preferred_factor)?.id ?? primary[0]!.id;
@@ -121,17 +142,27 @@ export class MfaSecondStepPolicy implements SecondStepPolicy {
     return { name: deviceCookieName(tenant, user.id), value, maxAgeSeconds: (days * DAY_MS) / 1000 };
   }
 
-  /** Whether this browser is a trusted device of the user right now, and no adaptive rule objects. */
+  /** The user's trusted-device cookie this browser sent, while the tenant remembers devices; else null. */
+  private deviceOf(
+    tenant: Tenant,
+    user: UserRow,
+    policy: MfaPolicy,
+    meta: RequestMeta,
+  ): TrustedDevice | null {
+    if (policy.rememberDeviceDays <= 0) return null;
+    const device = this.devices.open(tenant.id, meta.cookies?.[deviceCookieName(tenant, user.id)]);
+    return device?.userId === user.id ? device : null;
+  }
+
+  /** Whether the device is trusted right now (not voided, not expired), and no adaptive rule objects. */
   private async trusted(
     tenant: Tenant,
     user: UserRow,
     policy: MfaPolicy,
+    device: TrustedDevice,
     settings: UserMfaSettingsRow | null,
     meta: RequestMeta,
   ): Promise<boolean> {
-    if (policy.rememberDeviceDays <= 0) return false;
-    const device = this.devices.open(tenant.id, meta.cookies?.[deviceCookieName(tenant, user.id)]);
-    if (!device || device.userId !== user.id) return false;
     // Void once every session was ended or the MFA was reset after it was issued, and when the tenant
     // has shortened how long a device is remembered since.
     const voidedAt = Math.max(

@@ -81,6 +81,26 @@ export async function deleteTotp(
   return result.rows.length > 0;
 }
 
+/**
+ * Which kinds of factor the user has ready to use, in one round trip (every sign-in asks): the rules of
+ * each factor's `enrolled` (a confirmed TOTP, a code factor's row, an unused recovery code).
+ */
+export async function findEnrolledKinds(
+  db: Queryable,
+  tenantId: string,
+  userId: string,
+): Promise<{ totp: boolean; code_channels: string[]; recovery_codes: boolean }> {
+  const result = await db.query<{ totp: boolean; code_channels: string[]; recovery_codes: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM mfa_totp
+                     WHERE tenant_id = $1 AND user_id = $2 AND confirmed_at IS NOT NULL) AS totp,
+            ARRAY(SELECT channel FROM mfa_code_factors WHERE tenant_id = $1 AND user_id = $2) AS code_channels,
+            EXISTS (SELECT 1 FROM mfa_recovery_codes
+                     WHERE tenant_id = $1 AND user_id = $2 AND used_at IS NULL) AS recovery_codes`,
+    [tenantId, userId],
+  );
+  return result.rows[0]!;
+}
+
 export interface RecoveryCodeSummary {
   remaining: number;
   created_at: Date | null;

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
+import { Secret, TOTP } from 'otpauth';
 import {
   STRONG_PASSWORD,
   startTestApp,
@@ -19,6 +20,7 @@ import {
   type MailReader,
   type TestSmtpServer,
 } from '../../../../test/support/smtp.js';
+import type { UserRow } from '../../../db/repositories/users.js';
 
 /** A user who can sign in, with an access token. */
 async function newUser(
@@ -244,6 +246,50 @@ describe('email codes as a second factor, over real SMTP', () => {
     await enrolEmail(user);
     const first = await login(user.email);
     assert.ok(!(first.body.factors as string[]).includes('sms'));
+  });
+
+  test('two factors: the sign-in offers both and honours the preferred one; one query finds them as each factor does', async () => {
+    const user = await newUser(t, 'email-two');
+    const tenant = await t.app.services.tenants.resolve('default');
+    const policy = t.app.services.modules.find((m) => m.module.id === 'mfa')!.parts.secondStepPolicy!;
+    const row = (await t.db.query<UserRow>('SELECT * FROM users WHERE email = $1', [user.email])).rows[0]!;
+    /** What the login asks (one query), and what each registered factor says on its own. */
+    const enrolment = async () => {
+      const each = [];
+      for (const f of t.app.services.secondFactors) if (await f.enrolled(tenant, row)) each.push(f.id);
+      return { once: await policy.enrolledFactors!(tenant, row), each };
+    };
+    const none = await enrolment();
+    assert.deepEqual(none.once, []);
+    assert.deepEqual(none.once, none.each);
+
+    await enrolEmail(user);
+    const email = await enrolment();
+    assert.deepEqual(email.once, ['email']);
+    assert.deepEqual(email.once, email.each);
+
+    const enroll = await t.post('/v2/auth/mfa/totp/enroll', {}, user.bearer);
+    assert.equal(enroll.status, 200);
+    const totp = new TOTP({ secret: Secret.fromBase32(enroll.body.secret as string) });
+    const confirmed = await t.post('/v2/auth/mfa/totp/verify', { code: totp.generate() }, user.bearer);
+    assert.equal(confirmed.status, 200, JSON.stringify(confirmed.body));
+    const both = await enrolment();
+    assert.deepEqual(both.once, ['totp', 'email']);
+    assert.deepEqual(both.once, both.each);
+
+    const first = await login(user.email);
+    assert.deepEqual(first.body.factors, ['totp', 'email']);
+    assert.equal(first.body.preferred_factor, 'totp', 'without a choice: the first factor');
+    const chosen = await t.app.inject({
+      method: 'PUT',
+      url: '/v2/auth/mfa/preferred',
+      headers: user.bearer,
+      payload: { factor: 'email' },
+    });
+    assert.equal(chosen.statusCode, 204);
+    const next = await login(user.email);
+    assert.deepEqual(next.body.factors, ['totp', 'email']);
+    assert.equal(next.body.preferred_factor, 'email', "the user's choice");
   });
 
   // Last: it makes the second step required for every user of the tenant.
