@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
 import * as client from 'openid-client';
-import { Secret, TOTP } from 'otpauth';
 import {
   STRONG_PASSWORD,
   startTestApp,
@@ -15,11 +14,14 @@ import {
   type TestApp,
 } from '../../../test/support/app.js';
 import { HttpAgent, expectPage, parseForms, type Page } from '../../../test/support/oidc.js';
+import { bearer, enrolTotp, totpCode } from '../../../test/support/mfa.js';
 import {
+  codeInMail as codeIn,
   linkIn,
+  mailReader,
   smtpEnv,
   startSmtpServer,
-  type ReceivedMail,
+  type MailReader,
   type TestSmtpServer,
 } from '../../../test/support/smtp.js';
 import { createTenantChecked } from '../../admin/tenants.js';
@@ -27,23 +29,6 @@ import { createTenantChecked } from '../../admin/tenants.js';
 const LINK_PATH = '/v2/auth/magic-link/verify';
 const LINK_SUBJECT = /^Sign in to /;
 const CODE_SUBJECT = /sign-in code$/;
-
-/** The code a mail carries: the one line of digits alone. */
-export function codeIn(mail: ReceivedMail): string {
-  const code = /^(\d{6,10})$/m.exec(mail.text)?.[1];
-  assert.ok(code, 'the mail carries a code');
-  return code;
-}
-
-/** The next mail to `email` with a subject like `subject` that the test has not read yet. */
-export function mailReader(smtp: TestSmtpServer) {
-  const seen = new Set<ReceivedMail>();
-  return async (email: string, subject: RegExp): Promise<ReceivedMail> => {
-    const mail = await smtp.waitFor((m) => m.to.includes(email) && subject.test(m.subject) && !seen.has(m));
-    seen.add(mail);
-    return mail;
-  };
-}
 
 let ipCounter = 1;
 /** A fresh client address (the app trusts X-Forwarded-For from the test): each test its own budget. */
@@ -53,7 +38,7 @@ describe('sign-in by email (API)', () => {
   let smtp: TestSmtpServer;
   let t: TestApp;
   let admin: Record<string, string>;
-  let nextMail: ReturnType<typeof mailReader>;
+  let nextMail: MailReader;
 
   before(async () => {
     smtp = await startSmtpServer();
@@ -356,10 +341,10 @@ describe('sign-in by email (API)', () => {
     const held: Parameters<typeof outbox.enqueueFrom>[] = [];
     const query = db.query.bind(db);
     const enqueueFrom = outbox.enqueueFrom.bind(outbox);
-    db.query = ((sql: string, params?: unknown[]) => {
+    db.query = (sql: string, params?: unknown[]) => {
       statements.push(sql.replace(/\s+/g, ' ').trim());
       return query(sql, params);
-    }) as typeof db.query;
+    };
     outbox.enqueueFrom = (...args) => void held.push(args);
     const known = await newUser('same-work');
     const unknown = uniqueEmail('same-work-nobody');
@@ -429,10 +414,7 @@ describe('sign-in by email (API)', () => {
       { email: user.email, password: STRONG_PASSWORD },
       fromNewIp(),
     );
-    const auth = { authorization: `Bearer ${String(signedIn.body.access_token)}` };
-    const enroll = await t.post('/v2/auth/mfa/totp/enroll', {}, auth);
-    const totp = new TOTP({ secret: Secret.fromBase32(String(enroll.body.secret)), period: 30 });
-    assert.equal((await t.post('/v2/auth/mfa/totp/verify', { code: totp.generate() }, auth)).status, 200);
+    const { secret } = await enrolTotp(t, bearer(signedIn.body.access_token));
 
     const { verifier, token } = await linkFor(user.email);
     const first = await exchange({ token, code_verifier: verifier });
@@ -443,7 +425,7 @@ describe('sign-in by email (API)', () => {
     const done = await t.post('/v2/mfa/challenge', {
       mfa_token: first.body.mfa_token,
       factor: 'totp',
-      code: totp.generate({ timestamp: Date.now() + 30_000 }),
+      code: totpCode(secret, 1),
     });
     assert.equal(done.status, 200, JSON.stringify(done.body));
     assert.deepEqual([...(decodeJwt(String(done.body.access_token)).amr as string[])].sort(), ['mfa', 'otp']);

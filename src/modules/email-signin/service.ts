@@ -53,6 +53,7 @@ import {
   takeCodeAttempt,
   takeExchangeAttempts,
   type CodeAttemptRow,
+  type ExchangeAttemptRow,
   type LiveLinkRow,
 } from './repository.js';
 import { EmailSignInSettings, emailSignInOf } from './settings.js';
@@ -293,23 +294,35 @@ export class EmailSignIn {
     }
     // The code a page showed: wrong guesses spend the address's failure budget and the code's tries.
     const hold = await this.deps.limits.holdFailure(meta.ip);
-    const digits = typedDigits(input.code, EXCHANGE_CODE_LENGTH);
-    const live =
-      digits === null
-        ? []
-        : await takeExchangeAttempts(this.deps.db, tenant.id, s256(input.codeVerifier), CODE_ATTEMPTS);
-    for (const row of live) {
+    let row: ExchangeAttemptRow | undefined;
+    try {
+      row = await this.matchExchange(tenant, input.code, s256(input.codeVerifier));
+    } catch (error) {
+      await hold.giveBack().catch(() => undefined);
+      throw error;
+    }
+    if (!row) throw wrongExchange();
+    await hold.giveBack();
+    return this.signedInBy(tenant, row, wrongExchange);
+  }
+
+  /** The app's link whose page showed `typed`, spent; counted against every live one of the challenge. */
+  private async matchExchange(
+    tenant: Tenant,
+    typed: string,
+    challenge: string,
+  ): Promise<ExchangeAttemptRow | undefined> {
+    const digits = typedDigits(typed, EXCHANGE_CODE_LENGTH);
+    if (digits === null) return undefined;
+    for (const row of await takeExchangeAttempts(this.deps.db, tenant.id, challenge, CODE_ATTEMPTS)) {
       const check = await checkCode(digits, {
         take: () => Promise.resolve({ ...row, codeHash: row.code_hash }),
-        expected: (r, typed) => this.exchangeHash(tenant, r.link_hash, typed),
+        expected: (r, d) => this.exchangeHash(tenant, r.link_hash, d),
         consume: (r) => consumeExchange(this.deps.db, owner(tenant, { id: r.user_id }), r.code_hash),
       });
-      if (check.accepted) {
-        await hold.giveBack();
-        return this.signedInBy(tenant, row, wrongExchange);
-      }
+      if (check.accepted) return row;
     }
-    throw wrongExchange();
+    return undefined;
   }
 
   private async verifyCode(tenant: Tenant, input: EmailCodeInput, meta: RequestMeta): Promise<UserRow> {

@@ -138,8 +138,8 @@ export function linkPage(
     case 'app':
       return layout(
         ctx.tenant,
-        'Sign in on your other device',
-        markup`<p class="intro">A sign-in to <strong>${ctx.tenant.name}</strong> as <strong>${v.email}</strong> was asked for in an app.</p>
+        'Approve this sign-in',
+        markup`<p class="intro">An app asked to sign in to <strong>${ctx.tenant.name}</strong> as <strong>${v.email}</strong>.</p>
 <p>Continue only if you asked for it yourself: we will show you a code to enter in that app.</p>
 ${post('Show my sign-in code')}`,
       );
@@ -154,17 +154,23 @@ ${post('Continue', v.interaction)}`,
       return layout(
         ctx.tenant,
         'Continue where you started',
-        markup`<p class="notice" role="status">This link was asked for in another browser or on another device.</p>
-<p>To go on to the app, open the link in the browser where you asked for it. Or sign in as <strong>${v.email}</strong> here instead, without returning to the app.</p>
-${post('Sign in on this device')}`,
+        markup`<p class="intro">You asked for this link in another browser or on another device.</p>
+<p>To go on to the app, open the link there: open the email on that device, or copy this page’s address into that browser.</p>
+<p class="divider"><span>or</span></p>
+${form(
+  ctx,
+  `${ctx.basePath}/v2/auth/magic-link/verify`,
+  undefined,
+  markup`${hidden('token', v.token)}<div class="actions"><button type="submit" class="secondary">Sign in on this device instead</button></div>`,
+)}
+<p class="muted center">As <strong>${v.email}</strong>, without returning to the app.</p>`,
       );
   }
 }
 
 /** An app's link, approved: the code to type into the app that asked (it alone can use it). */
 export function appCodePage(ctx: PageContext, v: { code: string; expiresInMinutes: number }): string {
-  const content = markup`${noticeBox('Your sign-in is approved.')}
-<p class="intro">Enter this code in the app where you asked to sign in:</p>
+  const content = markup`${noticeBox('Your sign-in is approved. Enter this code in the app where you asked to sign in:')}
 <p><code class="value" style="font-size:1.75rem;font-weight:600;letter-spacing:.3em;text-align:center">${v.code}</code></p>
 <p class="muted center">It works once, for ${String(v.expiresInMinutes)} minutes, and only in that app. Never tell it to anyone.</p>`;
   return layout(ctx.tenant, 'Enter this code in the app', content);
