@@ -44,6 +44,7 @@ import {
   type SweeperConfig,
 } from './config/operations.js';
 import { mfaCodesConfig, type MfaCodesConfig } from './config/mfa-codes.js';
+import { emailSignInConfig, type EmailSignInConfig } from './config/email-sign-in.js';
 import { boolean, oneOf, optionalUrl, readerOf, type Env } from './config/parse.js';
 import { smsConfig, type SmsConfig } from './config/sms.js';
 
@@ -71,6 +72,7 @@ export type {
 };
 export type { SmtpConfig } from './config/operations.js';
 export type { MfaCodesConfig, OneTimeCodeConfig } from './config/mfa-codes.js';
+export type { EmailSignInConfig } from './config/email-sign-in.js';
 export type { SmsConfig, SmsProvider, TwilioSmsConfig, VonageSmsConfig } from './config/sms.js';
 
 export interface Config extends MailConfig {
@@ -98,6 +100,8 @@ export interface Config extends MailConfig {
   sms: SmsConfig | undefined;
   /** Digits and lifetime of the email and SMS second-factor codes. */
   mfaCodes: MfaCodesConfig;
+  /** Sign-in links and codes by email: their lifetimes and the codes' digits. */
+  emailSignIn: EmailSignInConfig;
 }
 
 /** Reads `.env` from `cwd` (if present) under the real environment: real variables win, as with dotenv. */
@@ -135,6 +139,7 @@ export function loadConfig(env: Env = readEnvironment()): Config {
     smtp: smtpConfig(read),
     sms: smsConfig(read),
     mfaCodes: mfaCodesConfig(read),
+    emailSignIn: emailSignInConfig(read),
     metrics: metricsConfig(read),
     management: managementConfig(read),
     sweeper: sweeperConfig(read),

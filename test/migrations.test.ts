@@ -99,6 +99,7 @@ describe('hellojohn migrate on a fresh database', () => {
         'client_assertion_jtis',
         'clients',
         'consents',
+        'email_sign_ins',
         'email_tokens',
         'mfa_code_factors',
         'mfa_one_time_codes',

@@ -43,7 +43,7 @@ import type { Login } from '../auth/login.js';
 import type { PasswordAuthenticator } from '../auth/password-authenticator.js';
 import type { Registration } from '../auth/registration.js';
 import type { Enrollment, LoginOutcome, SecondStepChallenge } from '../kernel/authentication.js';
-import type { AccountSection, PageKit } from '../kernel/module.js';
+import type { AccountSection, LoginLink, PageKit } from '../kernel/module.js';
 
 /** A pending second step as the page shows it. */
 type ChallengeView = SecondStepChallenge & { stepUp: boolean };
@@ -61,7 +61,7 @@ export interface HostedPagesOptions extends FlowDeps {
     /** Can be set up during a sign-in (beginEnrollment). */ enrols: boolean;
   })[];
   /** Feature modules' links under the sign-in form. */
-  loginLinks: readonly { href: string; label: string }[];
+  loginLinks: readonly LoginLink[];
   /** Feature modules' sections of the account page. */
   accountSections: readonly AccountSection[];
 }
@@ -81,6 +81,8 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
   renderErrorsAsPages(app, tenants);
 
   const tenant = (request: FastifyRequest) => tenantOf(request, tenants);
+  /** The links under the sign-in form that this tenant shows. */
+  const linksOf = (t: Tenant) => options.loginLinks.filter((l) => l.shown?.(t) ?? true);
   const ctxOf = (request: FastifyRequest, reply: FastifyReply, t: Tenant) =>
     pageContext(options, request, reply, t);
 
@@ -224,7 +226,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
     returnTo: string | undefined,
   ) => {
     const page = loginPage(ctxOf(request, reply, t), {
-      links: options.loginLinks,
+      links: linksOf(t),
       interaction: interaction?.id,
       returnTo,
       ...(await loginFor(request, t, interaction)),
@@ -326,7 +328,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
           reply,
           200,
           loginPage(ctxOf(request, reply, t), {
-            links: options.loginLinks,
+            links: linksOf(t),
             returnTo,
             email: session.email,
             notice: 'Confirm it\u2019s you: sign in again to continue.',
@@ -338,7 +340,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
         reply,
         200,
         loginPage(ctxOf(request, reply, t), {
-          links: options.loginLinks,
+          links: linksOf(t),
           interaction: id,
           returnTo,
           ...(await loginFor(request, t, interaction)),
@@ -381,7 +383,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
       } catch (error) {
         if (!(error instanceof HelloJohnError) || error.code === 'service_unavailable') throw error;
         const page = loginPage(ctxOf(request, reply, t), {
-          links: options.loginLinks,
+          links: linksOf(t),
           interaction: body.interaction,
           returnTo,
           ...(await loginFor(request, t, form.interaction)),
@@ -610,6 +612,8 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
     cookies,
     csrf: options.csrf,
     accountSections: options.accountSections,
+    continueLogin: (request, reply, t, outcome, interaction) =>
+      continueLogin(request, reply, t, outcome, interaction, undefined),
   };
   for (const pages of options.modulePages) await app.register(pages, { kit });
 

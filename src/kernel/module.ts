@@ -3,11 +3,11 @@
 // Modelled on a plugin that declares its endpoints, hooks, schema and error codes in one place: the
 // core never names a module, it only walks the contributions. This file sits at the top with the
 // composition root (it names HTTP types); the contracts services use are in authentication.ts.
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Admin } from '../admin/admins.js';
 import type { AuditEventType } from '../audit/events.js';
-import type { BrowserSessions } from '../auth/browser-sessions.js';
+import type { BrowserLogin, BrowserSessions } from '../auth/browser-sessions.js';
 import type { Identities } from '../auth/identities.js';
 import type { Login } from '../auth/login.js';
 import type { PasswordAuthenticator } from '../auth/password-authenticator.js';
@@ -22,6 +22,7 @@ import type { Migration } from '../db/migrations/types.js';
 import type { EmailLinks } from '../mail/email-links.js';
 import type { MailOutbox } from '../mail/outbox.js';
 import type { Check } from '../oauth/authorize/index.js';
+import type { Interaction } from '../oauth/interaction.js';
 import type { LoginCheck } from '../oauth/interaction-policy.js';
 import type { ScopeDefinition } from '../oauth/scope-registry.js';
 import type { SweeperJob } from '../maintenance/sweeper.js';
@@ -35,6 +36,7 @@ import type { Html, PageContext } from '../http/views/layout.js';
 import type {
   Authenticator,
   IdentitySource,
+  LoginOutcome,
   SecondFactor,
   SecondStepChallenge,
   SecondStepPolicy,
@@ -98,6 +100,18 @@ export interface PageKit extends FlowDeps {
   tenants: Tenants;
   /** Every module's sections of the account page, in module order (the account module renders them). */
   accountSections: readonly AccountSection[];
+  /**
+   * Ends a page's sign-in (core.login.browser with the module's Authenticator) as the sign-in page does:
+   * signed in, the browser session starts and the authorization in progress (`interaction`) goes on, or
+   * /login says who is signed in; a second step shows the /mfa page.
+   */
+  continueLogin(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    t: Tenant,
+    outcome: LoginOutcome<BrowserLogin>,
+    interaction: Interaction | null,
+  ): Promise<FastifyReply>;
 }
 
 /** What a section of the account page is rendered from: the signed-in user of this browser, and the page. */
@@ -133,10 +147,18 @@ export interface AccountSection {
   notices?: Readonly<Record<string, string>>;
 }
 
+/** A link under the sign-in form ("Forgot your password?"), relative to the tenant's base path. */
+export interface LoginLink {
+  href: string;
+  label: string;
+  /** Whether the tenant's sign-in page shows it (a method the tenant turned on); absent: always. */
+  shown?: (tenant: Tenant) => boolean;
+}
+
 /** Links and text a module adds to the hosted pages. */
 export interface PageContributions {
-  /** Links under the sign-in form ("Forgot your password?"), relative to the tenant's base path. */
-  loginLinks?: readonly { href: string; label: string }[];
+  /** Links under the sign-in form, in module order. */
+  loginLinks?: readonly LoginLink[];
   /** Sections of the account page, in this order (see AccountSection). */
   accountSections?: readonly AccountSection[];
 }

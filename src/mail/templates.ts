@@ -19,7 +19,7 @@ export interface RenderedEmail {
 
 export function verificationEmail(input: EmailTemplateInput): RenderedEmail {
   const tenant = oneLine(input.tenantName);
-  return render(input, {
+  return linkEmail(input, {
     subject: `Verify your email address for ${tenant}`,
     intro: `Please confirm the email address of your ${tenant} account.`,
     action: 'Verify email address',
@@ -29,7 +29,7 @@ export function verificationEmail(input: EmailTemplateInput): RenderedEmail {
 
 export function passwordResetEmail(input: EmailTemplateInput): RenderedEmail {
   const tenant = oneLine(input.tenantName);
-  return render(input, {
+  return linkEmail(input, {
     subject: `Reset your ${tenant} password`,
     intro: `Someone asked to reset the password of your ${tenant} account.`,
     action: 'Choose a new password',
@@ -37,14 +37,17 @@ export function passwordResetEmail(input: EmailTemplateInput): RenderedEmail {
   });
 }
 
-interface Wording {
+export interface LinkEmailWording {
   subject: string;
   intro: string;
+  /** The button's text. */
   action: string;
+  /** What to do when the mail was not expected. */
   ignore: string;
 }
 
-function render(input: EmailTemplateInput, words: Wording): RenderedEmail {
+/** A mail whose point is one single-use link (a button, and the link written out). */
+export function linkEmail(input: EmailTemplateInput, words: LinkEmailWording): RenderedEmail {
   const link = checkedLink(input.link);
   const greeting = 'Hello,';
   const expiry = `This link expires in ${formatMinutes(input.expiresInMinutes)} and works only once.`;
@@ -84,6 +87,59 @@ function render(input: EmailTemplateInput, words: Wording): RenderedEmail {
 <p style="margin:0 0 16px;">${e(expiry)}</p>
 <p style="margin:0 0 16px;">${e(words.ignore)}</p>
 <p style="margin:0;color:#52525b;">— ${e(oneLine(input.tenantName))}</p>
+</div>
+</body>
+</html>
+`;
+  return { subject: words.subject, text, html };
+}
+
+export interface CodeEmailInput {
+  tenantName: string;
+  code: string;
+  expiresInMinutes: number;
+}
+
+/**
+ * A mail whose point is one single-use code, on a line of its own (never in the subject line, which lock
+ * screens and mail lists show).
+ */
+export function codeEmail(
+  input: CodeEmailInput,
+  words: { subject: string; intro: string; ignore: string },
+): RenderedEmail {
+  const tenant = oneLine(input.tenantName);
+  const expiry = `The code expires in ${formatMinutes(input.expiresInMinutes)} and works only once.`;
+  const text = [
+    'Hello,',
+    '',
+    words.intro,
+    '',
+    input.code,
+    '',
+    expiry,
+    '',
+    words.ignore,
+    '',
+    `— ${tenant}`,
+    '',
+  ].join('\n');
+  const e = escapeHtml;
+  const html = `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${e(words.subject)}</title>
+</head>
+<body style="margin:0;padding:0;background:#f4f4f5;">
+<div role="article" aria-label="${e(words.subject)}" style="max-width:560px;margin:0 auto;padding:32px 24px;background:#ffffff;color:#18181b;font-family:Arial,Helvetica,sans-serif;font-size:16px;line-height:1.5;">
+<p style="margin:0 0 16px;">Hello,</p>
+<p style="margin:0 0 16px;">${e(words.intro)}</p>
+<p style="margin:0 0 24px;font-family:'Courier New',Courier,monospace;font-size:28px;font-weight:bold;letter-spacing:6px;">${e(input.code)}</p>
+<p style="margin:0 0 16px;">${e(expiry)}</p>
+<p style="margin:0 0 16px;">${e(words.ignore)}</p>
+<p style="margin:0;color:#52525b;">— ${e(tenant)}</p>
 </div>
 </body>
 </html>

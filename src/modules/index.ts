@@ -3,6 +3,7 @@
 import type { FeatureModule } from '../kernel/module.js';
 import { accountModule } from './account/index.js';
 import { browserSessionsModule } from './browser-sessions/index.js';
+import { emailSignInModule } from './email-signin/index.js';
 import { emailVerificationModule } from './email-verification/index.js';
 import { mfaModule } from './mfa/index.js';
 import { passwordResetModule } from './password-reset/index.js';
@@ -13,4 +14,5 @@ export const featureModules: readonly FeatureModule[] = [
   browserSessionsModule,
   accountModule,
   mfaModule,
+  emailSignInModule,
 ];

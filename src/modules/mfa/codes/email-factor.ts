@@ -21,7 +21,7 @@ import {
   codeOwner,
   type CodeOwner,
 } from './repository.js';
-import type { HourlyCap } from './send-caps.js';
+import type { HourlyCap } from '../../../security/send-caps.js';
 import { codeEmail } from './views.js';
 
 export interface EmailCodeFactorDeps {

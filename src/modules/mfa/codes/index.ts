@@ -14,7 +14,7 @@ import { codeEvents } from './events.js';
 import { OneTimeCodes } from './one-time-codes.js';
 import { deleteExpiredCodes } from './repository.js';
 import { codeFactorRoutes } from './routes.js';
-import { HourlyCap } from './send-caps.js';
+import { HourlyCap } from '../../../security/send-caps.js';
 import { CodeFactorEnrollment } from './service.js';
 import { SmsCodeFactor } from './sms-factor.js';
 

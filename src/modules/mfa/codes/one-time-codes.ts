@@ -1,8 +1,15 @@
 // The codes the email and SMS factors send: random digits, stored only as an HMAC bound to the user, the
 // channel, the purpose and the number it went to; single use; a new one replaces the last; each code
-// takes a few tries at most (on top of the login's own limits), counted before the comparison.
-import { createHmac, hkdfSync, randomInt, timingSafeEqual } from 'node:crypto';
+// takes a few tries at most (on top of the login's own limits). The mechanics are the shared ones of
+// src/crypto/one-time-codes.ts.
 import type { OneTimeCodeConfig } from '../../../config.js';
+import {
+  CODE_ATTEMPTS,
+  SecretMac,
+  checkCode,
+  randomDigits,
+  typedDigits,
+} from '../../../crypto/one-time-codes.js';
 import type { Database } from '../../../db/database.js';
 import {
   consumeCode,
@@ -12,9 +19,6 @@ import {
   type CodeOwner,
   type CodePurpose,
 } from './repository.js';
-
-/** Tries one code takes, right or wrong; then it is dead and the user asks for another. */
-export const CODE_ATTEMPTS = 5;
 
 export interface IssuedCode {
   code: string;
@@ -31,14 +35,14 @@ export interface AcceptedCode {
 export type CodeCheck = { accepted: true; code: AcceptedCode } | { accepted: false; exhausted: boolean };
 
 export class OneTimeCodes {
-  private readonly key: Buffer;
+  private readonly macs: SecretMac;
 
   constructor(
     private readonly db: Database,
     /** The MAC key is derived from it, for this use only. */
     secretboxMasterKey: Buffer,
   ) {
-    this.key = Buffer.from(hkdfSync('sha256', secretboxMasterKey, '', 'hellojohn mfa one-time code v1', 32));
+    this.macs = new SecretMac(secretboxMasterKey, 'hellojohn mfa one-time code v1');
   }
 
   /** A fresh code for `owner`, stored (replacing the last one) and returned for delivery. */
@@ -47,9 +51,7 @@ export class OneTimeCodes {
     options: { purpose: CodePurpose; phoneNumber: string | null; config: OneTimeCodeConfig },
   ): Promise<IssuedCode> {
     const { purpose, phoneNumber, config } = options;
-    const code = randomInt(0, 10 ** config.length)
-      .toString()
-      .padStart(config.length, '0');
+    const code = randomDigits(config.length);
     const codeHash = this.mac(owner, purpose, phoneNumber, code);
     await storeCode(this.db, owner, { purpose, codeHash, phoneNumber, ttlMs: config.ttlMs });
     return { code, codeHash };
@@ -65,24 +67,20 @@ export class OneTimeCodes {
    * wrong try was the code's last.
    */
   async check(owner: CodeOwner, typed: string, length: number): Promise<CodeCheck> {
-    // People copy codes with spaces or dashes ("123 456"); anything else that is not the code's digits
-    // cannot match, and spends nothing of the code's tries.
-    const digits = typed.replace(/[\s-]/g, '');
-    if (!new RegExp(`^\\d{${length}}$`).test(digits)) return { accepted: false, exhausted: false };
-    const live = await takeCodeAttempt(this.db, owner, CODE_ATTEMPTS);
-    if (!live) return { accepted: false, exhausted: false };
-    const candidate = this.mac(owner, live.purpose, live.phone_number, digits);
-    if (!timingSafeEqual(candidate, live.code_hash)) {
-      return { accepted: false, exhausted: live.attempts >= CODE_ATTEMPTS };
-    }
-    // Spent here, once: a parallel request with the same code finds it spent.
-    if (!(await consumeCode(this.db, owner, live.code_hash))) return { accepted: false, exhausted: false };
-    return { accepted: true, code: { purpose: live.purpose, phoneNumber: live.phone_number } };
+    const check = await checkCode(typedDigits(typed, length), {
+      take: async () => {
+        const live = await takeCodeAttempt(this.db, owner, CODE_ATTEMPTS);
+        return live && { ...live, codeHash: live.code_hash };
+      },
+      expected: (live, digits) => this.mac(owner, live.purpose, live.phone_number, digits),
+      // Spent here, once: a parallel request with the same code finds it spent.
+      consume: (live) => consumeCode(this.db, owner, live.code_hash),
+    });
+    if (!check.accepted) return check;
+    return { accepted: true, code: { purpose: check.row.purpose, phoneNumber: check.row.phone_number } };
   }
 
   private mac(owner: CodeOwner, purpose: CodePurpose, phoneNumber: string | null, code: string): Buffer {
-    return createHmac('sha256', this.key)
-      .update([owner.tenantId, owner.userId, owner.channel, purpose, phoneNumber ?? '', code].join('\u0000'))
-      .digest();
+    return this.macs.of([owner.tenantId, owner.userId, owner.channel, purpose, phoneNumber ?? '', code]);
   }
 }

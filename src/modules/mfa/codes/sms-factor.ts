@@ -23,7 +23,7 @@ import {
   type CodePurpose,
   codeOwner,
 } from './repository.js';
-import type { HourlyCap } from './send-caps.js';
+import type { HourlyCap } from '../../../security/send-caps.js';
 import { codeText } from './views.js';
 
 export interface SmsCodeFactorDeps {

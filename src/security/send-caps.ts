@@ -1,7 +1,7 @@
-// How often codes may be sent: a few an hour per user (and per phone number for SMS). A code sent is a
-// mail or a paid text message, and each one is another chance to guess: the cap bounds both.
-import type { RateLimitStore, RateLimiter } from '../../../security/rate-limit.js';
-import { RateLimitedError } from '../../../security/rate-limit.js';
+// How often codes and sign-in links may be sent: a few an hour per user, phone number or address. A code
+// sent is a mail or a paid text message, and each one is another chance to guess: the cap bounds both.
+import type { RateLimitStore, RateLimiter } from './rate-limit.js';
+import { RateLimitedError } from './rate-limit.js';
 
 export const SENDS_PER_HOUR = 5;
 const HOUR_SECONDS = 3600;
