@@ -37,7 +37,14 @@ import {
   pageAnswers,
 } from './schemas/pages.js';
 import { signedInPage } from './views/next-steps.js';
-import { loginPage, mfaPage, passwordHintsOf, registerPage, type FactorView } from './views/pages.js';
+import {
+  loginPage,
+  mfaPage,
+  passwordHintsOf,
+  registerPage,
+  type FactorView,
+  type LoginButton,
+} from './views/pages.js';
 import type { BrowserLogin } from '../auth/browser-sessions.js';
 import type { Login } from '../auth/login.js';
 import type { PasswordAuthenticator } from '../auth/password-authenticator.js';
@@ -62,6 +69,10 @@ export interface HostedPagesOptions extends FlowDeps {
   })[];
   /** Feature modules' links under the sign-in form. */
   loginLinks: readonly { href: string; label: string }[];
+  /** Feature modules' other ways to sign in, their scripts and the email field's autocomplete tokens. */
+  loginButtons: readonly LoginButton[];
+  loginScripts: readonly string[];
+  loginAutocomplete: readonly string[];
   /** Feature modules' sections of the account page. */
   accountSections: readonly AccountSection[];
 }
@@ -204,13 +215,13 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
     returnTo: string | undefined,
   ) => {
     const page = loginPage(ctxOf(request, reply, t), {
-      links: options.loginLinks,
+      ...loginExtras(t),
       interaction: interaction?.id,
       returnTo,
       ...(await loginFor(request, t, interaction)),
       error: error.description,
     });
-    return sendHtml(reply, error.status, page, { formTarget: targetOf(interaction) });
+    return sendHtml(reply, error.status, page, loginSend(interaction));
   };
 
   /** After a step-up: the authorization goes on with the session, which counts as just signed in. */
@@ -261,8 +272,50 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
     return showSecondStep(request, reply, t, interaction, challenge, { setup: true, returnTo });
   };
 
+  /**
+   * A sign-in from a page's form (ours, or a module's: PageKit.finishSignIn): its outcome continues the
+   * login; a refusal shows the sign-in page again, with the email typed (if any) and the error.
+   */
+  const finishSignIn = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    t: Tenant,
+    form: { interaction: Interaction | null; returnTo?: string },
+    signIn: () => Promise<LoginOutcome<BrowserLogin>>,
+    email?: string,
+  ): Promise<FastifyReply> => {
+    try {
+      return await continueLogin(request, reply, t, await signIn(), form.interaction, form.returnTo);
+    } catch (error) {
+      if (!(error instanceof HelloJohnError) || error.code === 'service_unavailable') throw error;
+      const page = loginPage(ctxOf(request, reply, t), {
+        ...loginExtras(t),
+        interaction: form.interaction?.id,
+        returnTo: form.returnTo,
+        ...(await loginFor(request, t, form.interaction)),
+        ...(email !== undefined ? { email } : {}),
+        error: error.description,
+      });
+      // The error's own status and headers (a rate limit's Retry-After), as the JSON API answers them.
+      return sendHtml(reply.headers(error.headers), error.status, page, loginSend(form.interaction));
+    }
+  };
+
   /** The redirect target an interaction will end at, for the pages' form-action. */
   const targetOf = (interaction: ReturnType<typeof currentInteraction>) => interaction?.params.redirect_uri;
+
+  /** What modules add to the sign-in page: links, other ways to sign in, their scripts. */
+  const loginExtras = (t: Tenant) => ({
+    links: options.loginLinks,
+    buttons: options.loginButtons,
+    scripts: options.loginScripts.map((path) => `${basePath(t)}${path}`),
+    autocomplete: options.loginAutocomplete,
+  });
+  /** How the sign-in page goes out: its form-action, and the modules' scripts allowed. */
+  const loginSend = (interaction: ReturnType<typeof currentInteraction>) => ({
+    formTarget: targetOf(interaction),
+    scripts: options.loginScripts.length > 0,
+  });
 
   /** The login form's email and the account an id_token_hint asks for (with who is signed in instead). */
   const loginFor = async (request: FastifyRequest, t: Tenant, interaction: Interaction | null) => {
@@ -302,11 +355,12 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
           reply,
           200,
           loginPage(ctxOf(request, reply, t), {
-            links: options.loginLinks,
+            ...loginExtras(t),
             returnTo,
             email: session.email,
             notice: 'Confirm it\u2019s you: sign in again to continue.',
           }),
+          loginSend(null),
         );
       if (session)
         return sendHtml(reply, 200, signedInPage(ctxOf(request, reply, t), { email: session.email }));
@@ -314,12 +368,12 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
         reply,
         200,
         loginPage(ctxOf(request, reply, t), {
-          links: options.loginLinks,
+          ...loginExtras(t),
           interaction: id,
           returnTo,
           ...(await loginFor(request, t, interaction)),
         }),
-        { formTarget: targetOf(interaction) },
+        loginSend(interaction),
       );
     },
   );
@@ -351,24 +405,14 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
       const form = checkForm(request, reply, t, body);
       if (!form.ok) return reply;
       const returnTo = form.interaction ? undefined : body.return_to;
-      try {
-        const outcome = await login.browser(t, password, body, metaOf(request), 'page');
-        return await continueLogin(request, reply, t, outcome, form.interaction, returnTo);
-      } catch (error) {
-        if (!(error instanceof HelloJohnError) || error.code === 'service_unavailable') throw error;
-        const page = loginPage(ctxOf(request, reply, t), {
-          links: options.loginLinks,
-          interaction: body.interaction,
-          returnTo,
-          ...(await loginFor(request, t, form.interaction)),
-          email: body.email,
-          error: error.description,
-        });
-        // The error's own status and headers (a rate limit's Retry-After), as the JSON API answers them.
-        return sendHtml(reply.headers(error.headers), error.status, page, {
-          formTarget: targetOf(form.interaction),
-        });
-      }
+      return finishSignIn(
+        request,
+        reply,
+        t,
+        { interaction: form.interaction, returnTo },
+        () => login.browser(t, password, body, metaOf(request), 'page'),
+        body.email,
+      );
     },
   );
 
@@ -585,6 +629,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
     cookies,
     csrf: options.csrf,
     accountSections: options.accountSections,
+    finishSignIn,
   };
   for (const pages of options.modulePages) await app.register(pages, { kit });
 

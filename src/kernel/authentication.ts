@@ -16,9 +16,19 @@ export interface Authenticator<Input> {
   enabled(tenant: Tenant): boolean;
   /**
    * The user the input proves, or a HelloJohnError (invalid_credentials, rate_limited, access_denied…).
-   * Failures must not tell whether an account exists.
+   * Failures must not tell whether an account exists. A method whose `amr` depends on the proof (a
+   * passkey with or without user verification) answers a SignInProof.
    */
-  verify(tenant: Tenant, input: Input, meta: RequestMeta): Promise<UserRow>;
+  verify(tenant: Tenant, input: Input, meta: RequestMeta): Promise<UserRow | SignInProof>;
+}
+
+/**
+ * A user proven with the amr values this proof earned (instead of the Authenticator's own). With `mfa`
+ * among them the first step proved two factors itself, and no second step is asked for.
+ */
+export interface SignInProof {
+  user: UserRow;
+  amr: readonly string[];
 }
 
 /** One way a user can sign in that a module holds for them (a passkey, a linked social account). */

@@ -3,11 +3,11 @@
 // Modelled on a plugin that declares its endpoints, hooks, schema and error codes in one place: the
 // core never names a module, it only walks the contributions. This file sits at the top with the
 // composition root (it names HTTP types); the contracts services use are in authentication.ts.
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Admin } from '../admin/admins.js';
 import type { AuditEventType } from '../audit/events.js';
-import type { BrowserSessions } from '../auth/browser-sessions.js';
+import type { BrowserLogin, BrowserSessions } from '../auth/browser-sessions.js';
 import type { Identities } from '../auth/identities.js';
 import type { Login } from '../auth/login.js';
 import type { PasswordAuthenticator } from '../auth/password-authenticator.js';
@@ -22,6 +22,7 @@ import type { Migration } from '../db/migrations/types.js';
 import type { EmailLinks } from '../mail/email-links.js';
 import type { MailOutbox } from '../mail/outbox.js';
 import type { Check } from '../oauth/authorize/index.js';
+import type { Interaction } from '../oauth/interaction.js';
 import type { LoginCheck } from '../oauth/interaction-policy.js';
 import type { ScopeDefinition } from '../oauth/scope-registry.js';
 import type { SweeperJob } from '../maintenance/sweeper.js';
@@ -32,9 +33,11 @@ import type { FlowDeps } from '../http/authorization-flow.js';
 import type { Cookies } from '../http/cookies.js';
 import type { SecondStepResponse } from '../http/second-step.js';
 import type { Html, PageContext } from '../http/views/layout.js';
+import type { LoginButton } from '../http/views/pages.js';
 import type {
   Authenticator,
   IdentitySource,
+  LoginOutcome,
   SecondFactor,
   SecondStepChallenge,
   SecondStepPolicy,
@@ -98,6 +101,19 @@ export interface PageKit extends FlowDeps {
   tenants: Tenants;
   /** Every module's sections of the account page, in module order (the account module renders them). */
   accountSections: readonly AccountSection[];
+  /**
+   * Ends a sign-in a module's page form runs (`core.login.browser(…, 'page')` with its Authenticator), as
+   * the sign-in form's own: signed in, the session starts and the authorization in progress goes on (or
+   * to `returnTo`); a second step shows the /mfa page; a HelloJohnError shows the sign-in page again with
+   * its message and status.
+   */
+  finishSignIn(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    tenant: Tenant,
+    form: { interaction: Interaction | null; returnTo?: string },
+    signIn: () => Promise<LoginOutcome<BrowserLogin>>,
+  ): Promise<FastifyReply>;
 }
 
 /** What a section of the account page is rendered from: the signed-in user of this browser, and the page. */
@@ -128,12 +144,20 @@ export interface AccountSection {
   render(args: AccountSectionArgs): Promise<Html>;
   /** Confirmations the page shows for `?notice=<code>` (say "Two-step sign-in is on."), by code. */
   notices?: Readonly<Record<string, string>>;
+  /** Scripts of the module's the card needs (paths under the tenant's base path); the page loads each once. */
+  scripts?: readonly string[];
 }
 
 /** Links and text a module adds to the hosted pages. */
 export interface PageContributions {
   /** Links under the sign-in form ("Forgot your password?"), relative to the tenant's base path. */
   loginLinks?: readonly { href: string; label: string }[];
+  /** Other ways to sign in, as buttons under the sign-in form (a passkey, social providers). */
+  loginButtons?: readonly LoginButton[];
+  /** Scripts the sign-in page loads (paths under the tenant's base path, served by the module). */
+  loginScripts?: readonly string[];
+  /** Tokens appended to the email field's autocomplete (`webauthn`: passkeys offered as autofill). */
+  loginAutocomplete?: readonly string[];
   /** Sections of the account page, in this order (see AccountSection). */
   accountSections?: readonly AccountSection[];
 }

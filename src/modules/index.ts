@@ -5,6 +5,7 @@ import { accountModule } from './account/index.js';
 import { browserSessionsModule } from './browser-sessions/index.js';
 import { emailVerificationModule } from './email-verification/index.js';
 import { mfaModule } from './mfa/index.js';
+import { passkeysModule } from './passkeys/index.js';
 import { passwordResetModule } from './password-reset/index.js';
 
 export const featureModules: readonly FeatureModule[] = [
@@ -13,4 +14,5 @@ export const featureModules: readonly FeatureModule[] = [
   browserSessionsModule,
   accountModule,
   mfaModule,
+  passkeysModule,
 ];

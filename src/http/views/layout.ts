@@ -229,6 +229,10 @@ input[readonly]{background:#f9fafb;border-color:#d1d5db;color:#374151}
 .rows form{flex:none}
 button.small,a.button.small{width:auto;padding:.375rem .875rem;font-size:.875rem}
 .card-foot{margin-top:1rem;padding-top:1rem;border-top:1px solid #e5e7eb}
+details.rename{margin-top:.25rem;font-size:.875rem}
+details.rename summary{color:var(--link);cursor:pointer;width:max-content}
+details.rename form{margin-top:.5rem}
+details.rename .actions{margin-top:.5rem}
 .topbar{display:flex;align-items:center;justify-content:center;gap:.75rem;flex-wrap:wrap}
 @media (min-width:36rem){main.cards .card .actions{flex-direction:row;justify-content:flex-end}main.cards .card .actions>*{flex:none;width:auto}.card{padding:1.75rem 2rem}}
 `
@@ -244,8 +248,11 @@ export function layout(
   tenant: Tenant | null,
   title: string,
   content: Html | string,
-  /** `wide`: one wider card; `cards`: no card of its own, the content is a column of `.card` sections. */
-  options: { wide?: boolean; cards?: boolean } = {},
+  /**
+   * `wide`: one wider card; `cards`: no card of its own, the content is a column of `.card` sections;
+   * `scripts`: scripts of our own origin the page loads, in order (send it with `sendHtml`'s `scripts`).
+   */
+  options: { wide?: boolean; cards?: boolean; scripts?: readonly string[] } = {},
 ): string {
   const brand = brandingOf(tenant);
   const colors = paletteOf(brand.primaryColor);
@@ -261,6 +268,7 @@ export function layout(
 <meta name="robots" content="noindex, nofollow">
 <title>${title} – ${brand.name}</title>
 <style>:root{--primary:${colors.primary};--on-primary:${colors.onPrimary};--link:${colors.link}}${trustedHtml(STYLE)}</style>
+${(options.scripts ?? []).map((src) => markup`<script src="${src}" defer></script>`)}
 </head>
 <body>
 <main${options.cards ? trustedHtml(' class="cards"') : options.wide ? trustedHtml(' class="wide"') : ''}>
@@ -299,4 +307,20 @@ export function form(ctx: PageContext, action: string, interaction: string | und
 ${hidden('csrf_token', ctx.csrfToken)}${interaction ? hidden('interaction', interaction) : ''}
 ${fields}
 </form>`;
+}
+
+const RELATIVE = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
+const STEPS: readonly [Intl.RelativeTimeFormatUnit, number][] = [
+  ['day', 86_400_000],
+  ['hour', 3_600_000],
+  ['minute', 60_000],
+];
+
+/** "5 minutes ago", with the exact UTC time in the element for whoever needs it. */
+export function when(date: Date, now: Date): Html {
+  const ago = now.getTime() - date.getTime();
+  const step = STEPS.find(([, ms]) => ago >= ms);
+  const text = step ? RELATIVE.format(-Math.floor(ago / step[1]), step[0]) : 'just now';
+  const iso = date.toISOString();
+  return markup`<time datetime="${iso}" title="${iso.replace('T', ' ').slice(0, 16)} UTC">${text}</time>`;
 }

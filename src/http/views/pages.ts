@@ -24,6 +24,17 @@ export { layout, type PageContext } from './layout.js';
 /** Human text for the standard OpenID Connect scopes, shown on the consent page. */
 export const SCOPE_DESCRIPTIONS: Readonly<Record<string, string>> = STANDARD_SCOPES.descriptions;
 
+/** Another way to sign in, shown as a button under the sign-in form. */
+export interface LoginButton {
+  /** kebab-case, unique on the page: the form's id (the module's script finds it by it). */
+  id: string;
+  label: string;
+  /** The module's page route the button's form posts to (with the CSRF token and the interaction). */
+  action: string;
+  /** Works only with JavaScript: rendered hidden; the module's script (PageContributions.loginScripts) shows and drives it. */
+  needsScript?: boolean;
+}
+
 export function loginPage(
   ctx: PageContext,
   v: {
@@ -35,6 +46,12 @@ export function loginPage(
     loginAs?: { email: string; signedInAs?: string };
     /** Links feature modules add under the form ("Forgot your password?"). */
     links?: readonly { href: string; label: string }[];
+    /** Other ways to sign in feature modules add (a passkey, social providers), under the form. */
+    buttons?: readonly LoginButton[];
+    /** Their scripts (our origin; the page must go out with sendHtml's `scripts`). */
+    scripts?: readonly string[];
+    /** Tokens appended to the email field's autocomplete (`webauthn`). */
+    autocomplete?: readonly string[];
     /** A page of ours to go to once signed in (no authorization in progress). */
     returnTo?: string;
   },
@@ -46,14 +63,29 @@ export function loginPage(
           : ''
       }</p>`
     : '';
-  const fields = markup`<div class="field"><label for="email">Email address</label><input id="email" name="email" type="email" autocomplete="username" required value="${v.email ?? ''}"></div>
+  const autocomplete = ['username', ...(v.autocomplete ?? [])].join(' ');
+  const fields = markup`<div class="field"><label for="email">Email address</label><input id="email" name="email" type="email" autocomplete="${autocomplete}" required value="${v.email ?? ''}"></div>
 <div class="field"><label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required></div>
 ${v.returnTo ? hidden('return_to', v.returnTo) : ''}
 <div class="actions"><button type="submit">Sign in</button></div>`;
+  const buttons = v.buttons ?? [];
+  const back = v.returnTo ? hidden('return_to', v.returnTo) : '';
+  // Ways that need JavaScript stay hidden until their script shows them (with the block around them).
+  const others =
+    buttons.length > 0
+      ? markup`<div class="others"${buttons.every((b) => b.needsScript) ? trustedHtml(' hidden') : ''}><p class="divider"><span>or</span></p>${buttons.map(
+          (b) =>
+            markup`<form method="post" action="${ctx.basePath}${b.action}" id="${b.id}"${b.needsScript ? trustedHtml(' hidden') : ''}>
+${hidden('csrf_token', ctx.csrfToken)}${v.interaction ? hidden('interaction', v.interaction) : ''}${back}
+<button type="submit" class="secondary">${b.label}</button>
+</form>`,
+        )}</div>`
+      : '';
   const content = markup`${alertBox(v.error)}${noticeBox(v.notice)}${loginAs}
 ${form(ctx, `${ctx.basePath}/login`, v.interaction, fields)}
+${others}
 <p class="links">${(v.links ?? []).map((l) => markup`<a href="${link(ctx, l.href, v.interaction)}">${l.label}</a> `)}<a href="${link(ctx, '/register', v.interaction)}">Create an account</a></p>`;
-  return layout(ctx.tenant, 'Sign in', content);
+  return layout(ctx.tenant, 'Sign in', content, { scripts: v.scripts });
 }
 
 /** What the second-step page shows of a factor. */

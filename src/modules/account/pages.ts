@@ -78,6 +78,9 @@ export const accountPageRoutes =
         recentSignIn: overview.recentSignIn,
         reauthenticateHref,
       };
+      const scripts = [...new Set(kit.accountSections.flatMap((s) => s.scripts ?? []))].map(
+        (path) => `${ctx.basePath}${path}`,
+      );
       const sections = await Promise.all(
         kit.accountSections.map(async (s) => ({ id: s.id, title: s.title, body: await s.render(args) })),
       );
@@ -90,8 +93,9 @@ export const accountPageRoutes =
         error: state.error,
         name: state.name,
         now,
+        scripts,
       });
-      return sendHtml(reply, state.status, html);
+      return sendHtml(reply, state.status, html, { scripts: scripts.length > 0 });
     };
 
     /** A form's common start: CSRF, then the browser's session. Null when the answer is already sent. */

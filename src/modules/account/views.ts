@@ -6,6 +6,7 @@ import {
   layout,
   markup,
   noticeBox,
+  when,
   type Html,
   type PageContext,
 } from '../../http/views/layout.js';
@@ -28,6 +29,8 @@ export interface AccountPageView {
   error?: { card: CoreCard; message: string };
   name?: string;
   now: Date;
+  /** The sections' scripts (our origin), loaded once each. */
+  scripts?: readonly string[];
 }
 
 export function accountPage(ctx: PageContext, v: AccountPageView): string {
@@ -39,7 +42,7 @@ ${profileCard(ctx, v)}
 ${passwordCard(ctx, v)}
 ${sessionsCard(ctx, v)}
 ${v.sections.map((s) => card(s.id, s.title, s.body))}`;
-  return layout(ctx.tenant, 'Your account', content, { cards: true });
+  return layout(ctx.tenant, 'Your account', content, { cards: true, scripts: v.scripts });
 }
 
 function card(id: string, title: string, body: Html): Html {
@@ -133,20 +136,4 @@ function sessionRow(ctx: PageContext, s: AccountSession, i: number, now: Date): 
       );
   return markup`<li><div class="what" id="${label}"><strong>${s.device}</strong>${s.current ? markup`<span class="badge here">This device</span>` : ''}
 <p class="muted">${where ? markup`${where}<br>` : ''}Signed in ${when(s.createdAt, now)} · Last active ${when(s.lastSeenAt, now)}</p></div>${action}</li>`;
-}
-
-const RELATIVE = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
-const STEPS: readonly [Intl.RelativeTimeFormatUnit, number][] = [
-  ['day', 86_400_000],
-  ['hour', 3_600_000],
-  ['minute', 60_000],
-];
-
-/** "5 minutes ago", with the exact UTC time in the element for whoever needs it. */
-function when(date: Date, now: Date): Html {
-  const ago = now.getTime() - date.getTime();
-  const step = STEPS.find(([, ms]) => ago >= ms);
-  const text = step ? RELATIVE.format(-Math.floor(ago / step[1]), step[0]) : 'just now';
-  const iso = date.toISOString();
-  return markup`<time datetime="${iso}" title="${iso.replace('T', ' ').slice(0, 16)} UTC">${text}</time>`;
 }
