@@ -2,7 +2,7 @@
 // and receives, the passkeys as the account and admin APIs show them, and the hosted pages' forms.
 import { Type } from '@sinclair/typebox';
 import { TenantFields } from '../../http/schemas/auth.js';
-import { Nullable, StringEnum, TenantSlug, Uuid } from '../../http/schemas/common.js';
+import { Nullable, TenantSlug, Uuid } from '../../http/schemas/common.js';
 import { Csrf, InteractionId, ReturnPath } from '../../http/schemas/pages.js';
 import { MAX_NAME } from './service.js';
 
@@ -17,14 +17,15 @@ const B64 = (max: number, description?: string) =>
 const CredentialIdText = B64(1400, 'The credential id, base64url.');
 const Transports = Type.Array(Type.String({ maxLength: 32 }), { maxItems: 8 });
 const Extensions = Type.Object({}, { additionalProperties: true, description: 'Client extension results.' });
-const Attachment = Type.Optional(StringEnum(['platform', 'cross-platform']));
+// Literals, not StringEnum: the page routes check these with Value.Check, which knows only TypeBox kinds.
+const Attachment = Type.Optional(Type.Union([Type.Literal('platform'), Type.Literal('cross-platform')]));
 
 /** RegistrationResponseJSON: what navigator.credentials.create() answered, as @simplewebauthn/browser encodes it. */
 export const RegistrationResponse = Type.Object(
   {
     id: CredentialIdText,
     rawId: CredentialIdText,
-    type: StringEnum(['public-key']),
+    type: Type.Literal('public-key'),
     response: Type.Object({
       clientDataJSON: B64(4096),
       attestationObject: B64(32768),
@@ -47,7 +48,7 @@ export const AuthenticationResponse = Type.Object(
   {
     id: CredentialIdText,
     rawId: CredentialIdText,
-    type: StringEnum(['public-key']),
+    type: Type.Literal('public-key'),
     response: Type.Object({
       clientDataJSON: B64(4096),
       authenticatorData: B64(16384),
