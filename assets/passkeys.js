@@ -4,19 +4,27 @@
 //   #passkey-sign-in  the sign-in page: "Sign in with a passkey", and passkeys offered as autofill in the
 //                     email field (conditional UI) where the browser can;
 //   #passkey-add      the account page: create a passkey;
-//   #passkey-factor   the second-step page: a passkey as the second factor.
-// A form gets its options (a fresh single-use challenge) from `data-options` (or its action + /options),
-// runs the ceremony, and posts the browser's answer as JSON in the field `data-field` (or `response`).
+//   #factor-webauthn  the second-step page (/mfa): a passkey as the second factor.
+// A form gets its options (a fresh single-use challenge) from `data-options`, or its action + /options
+// (the second step: the sign-in's, /login/passkey/options), runs the ceremony, and posts the browser's
+// answer as JSON in `response` (the second step: `code`).
 (function () {
   'use strict';
   var lib = window.SimpleWebAuthnBrowser;
   if (!lib || !lib.browserSupportsWebAuthn()) return;
   var FAILED = 'That didn\u2019t work. Try again, or use another way.';
 
+  var FACTOR = 'factor-webauthn';
+
   function optionsFor(form) {
+    // getAttribute: the second step's form has a field named "action", which shadows form.action.
+    var action = form.getAttribute('action');
     var body = new URLSearchParams();
     body.set('csrf_token', form.elements.namedItem('csrf_token').value);
-    return fetch(form.dataset.options || form.action + '/options', {
+    var url =
+      form.dataset.options ||
+      (form.id === FACTOR ? action.replace(/\/mfa$/, '/login/passkey/options') : action + '/options');
+    return fetch(url, {
       method: 'POST',
       body: body,
       credentials: 'same-origin',
@@ -30,7 +38,7 @@
   function post(form, credential) {
     var field = document.createElement('input');
     field.type = 'hidden';
-    field.name = form.dataset.field || 'response';
+    field.name = form.id === FACTOR ? 'code' : 'response';
     field.value = JSON.stringify(credential);
     form.appendChild(field);
     // The prototype's submit(): a field named "submit" cannot shadow it.
@@ -73,7 +81,7 @@
       });
   }
 
-  ['passkey-sign-in', 'passkey-add', 'passkey-factor'].forEach(function (id) {
+  ['passkey-sign-in', 'passkey-add', FACTOR].forEach(function (id) {
     var form = document.getElementById(id);
     if (!form) return;
     form.hidden = false;

@@ -216,6 +216,7 @@ export async function buildApp(config: Config, appDeps: AppDeps): Promise<Fastif
           fallback: f.fallback === true,
           sends: f.send !== undefined,
           enrols: f.beginEnrollment !== undefined,
+          ...(f.browserScripts ? { scripts: f.browserScripts } : {}),
         })),
     });
     await app.register(homePageRoutes, {

@@ -202,6 +202,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
     });
     return sendHtml(reply.headers(view.headers ?? {}), view.status ?? 200, page, {
       formTarget: targetOf(interaction),
+      scripts: (factor.scripts ?? []).length > 0,
     });
   };
 

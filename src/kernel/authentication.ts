@@ -63,6 +63,12 @@ export interface SecondFactor {
   readonly amr: string;
   /** A fallback (recovery codes): offered, never preferred, never enough on its own to enrol. */
   readonly fallback?: boolean;
+  /**
+   * Answered by a script in the browser, not typed (a passkey): the /mfa page loads these scripts (paths
+   * under the tenant's base path) and, instead of the code field, shows a form `#factor-<id>` (hidden
+   * until the script shows it) whose button the script drives, posting the answer as `code`.
+   */
+  readonly browserScripts?: readonly string[];
   /** Whether the user has this factor ready to use. */
   enrolled(tenant: Tenant, user: UserRow): Promise<boolean>;
   /**

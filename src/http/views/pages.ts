@@ -99,6 +99,8 @@ export interface FactorView {
   fallback: boolean;
   /** The factor sends its code (email, SMS): the page has a Send code / Resend button. */
   sends: boolean;
+  /** The browser answers it (SecondFactor.browserScripts): these scripts, and a button instead of a code field. */
+  scripts?: readonly string[];
 }
 
 /** A factor's setup during a sign-in that requires one: the QR code (an SVG we rendered), the secret. */
@@ -151,7 +153,9 @@ export function mfaPage(
       : `Your account needs a second step at sign-in. Set up ${lowerFirst(v.factor.label)}, then enter the code.`
     : v.stepUp
       ? 'The application asks you to confirm it’s you with a second step.'
-      : 'Your account is protected with a second step. Enter the code to finish signing in.';
+      : (v.factor.scripts ?? []).length > 0
+        ? `Your account is protected with a second step. ${v.factor.prompt} to finish signing in.`
+        : 'Your account is protected with a second step. Enter the code to finish signing in.';
   const sentNotice = v.sentTo ? markup`We sent a code to <strong>${v.sentTo}</strong>.` : undefined;
 
   const enrollment = v.enrollment ? enrollmentBlock(v.enrollment) : '';
@@ -173,7 +177,17 @@ export function mfaPage(
     v.rememberDays > 0
       ? markup`<div class="choice"><input type="checkbox" id="remember_device" name="remember_device" value="true"${v.remember ? trustedHtml(' checked') : ''}><label for="remember_device">Remember this device for ${String(v.rememberDays)} ${v.rememberDays === 1 ? 'day' : 'days'}</label></div>`
       : '';
-  const verify = post(markup`${keep}${action('verify')}
+  const scripts = v.factor.scripts ?? [];
+  // A factor the browser answers (a passkey): its script shows this form and posts the answer as `code`.
+  const verify =
+    scripts.length > 0
+      ? markup`<form method="post" action="${ctx.basePath}/mfa" id="factor-${v.factor.id}" hidden>
+${hidden('csrf_token', ctx.csrfToken)}${v.interaction ? hidden('interaction', v.interaction) : ''}${back}${keep}${action('verify')}
+${remember}
+<div class="actions"><button type="submit">${v.factor.prompt}</button></div>
+</form>
+<p class="muted center" id="factor-${v.factor.id}-unsupported">This needs JavaScript and a browser that supports it: choose another way below.</p>`
+      : post(markup`${keep}${action('verify')}
 <div class="field"><label for="code">${v.factor.prompt}</label><input id="code" name="code" type="text" class="code" inputmode="numeric" autocomplete="one-time-code" autocapitalize="off" spellcheck="false" required autofocus></div>
 ${remember}
 <div class="actions"><button type="submit">Continue</button></div>`);
@@ -197,7 +211,9 @@ ${remember}
 <p class="intro">${intro}</p>
 ${alertBox(v.error)}${sentNotice ? markup`<p role="status" class="notice">${sentNotice}</p>` : ''}
 ${enrollment}${v.sentTo ? '' : send}${verify}${v.sentTo ? send : ''}${setupAgain}${others}${startOver}`;
-  return layout(ctx.tenant, v.enroll ? 'Secure your account' : 'Verify it’s you', content);
+  return layout(ctx.tenant, v.enroll ? 'Secure your account' : 'Verify it’s you', content, {
+    scripts: scripts.map((path) => `${ctx.basePath}${path}`),
+  });
 }
 
 function enrollmentBlock(e: EnrollmentView): Html {

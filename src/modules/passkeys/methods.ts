@@ -17,6 +17,7 @@ import type { Authenticator, FactorPassed, SecondFactor, SignInProof } from '../
 import type { Tenant } from '../../tenants/tenants.js';
 import { hasPasskey } from './repository.js';
 import { AuthenticationResponse, RegistrationResponse } from './schemas.js';
+import { PASSKEY_SCRIPTS } from './scripts.js';
 import { PASSKEY_METHOD, type PasskeyAssertion, type Passkeys } from './service.js';
 import type { Database } from '../../db/database.js';
 
@@ -57,6 +58,7 @@ export class PasskeyFactor implements SecondFactor {
   readonly label = 'Passkey';
   readonly prompt = 'Use your passkey';
   readonly amr = 'hwk';
+  readonly browserScripts = PASSKEY_SCRIPTS;
 
   constructor(
     private readonly deps: {

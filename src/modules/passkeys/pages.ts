@@ -35,9 +35,6 @@ import {
 } from './schemas.js';
 import type { Passkeys } from './service.js';
 
-/** The scripts the pages load, in this order (paths under the tenant's base path). */
-export const PASSKEY_SCRIPTS = ['/assets/webauthn.js', '/assets/passkeys.js'];
-
 /** The account page's confirmations (and refusals), by `?notice=` code. */
 export const PASSKEY_NOTICES = {
   passkey_added: 'Your passkey is added. Next time, sign in with it instead of your password.',

@@ -37,7 +37,11 @@ describe('passkeys API', () => {
   };
 
   /** A new user (password) with one passkey on `authenticator`; its access token and id. */
-  async function userWithPasskey(authenticator = new SoftAuthenticator(t.base), bend: Bend = {}, prefix = '') {
+  async function userWithPasskey(
+    authenticator = new SoftAuthenticator(t.base),
+    bend: Bend = {},
+    prefix = '',
+  ) {
     const email = uniqueEmail('passkey');
     const registered = await t.post(`${prefix}/v2/auth/register`, { email, password: STRONG_PASSWORD });
     assert.equal(registered.status, 201, JSON.stringify(registered.body));
@@ -154,7 +158,9 @@ describe('passkeys API', () => {
     const { authenticator, userId } = await userWithPasskey();
     const failures = async () => (await events('login.failed', userId)).length;
 
-    const phished = await finish(authenticator.assert(await loginOptions(), { origin: 'http://localhost:1' }));
+    const phished = await finish(
+      authenticator.assert(await loginOptions(), { origin: 'http://localhost:1' }),
+    );
     assert.equal(phished.status, 401);
     assert.equal(phished.body.error, 'invalid_credentials');
     const otherRp = await finish(authenticator.assert(await loginOptions(), { rpId: 'evil.example' }));
@@ -223,7 +229,12 @@ describe('passkeys API', () => {
     const id = String(passkey.id);
     const list = await send('GET', '/v2/auth/webauthn/passkeys', undefined, auth);
     assert.equal((list.body.passkeys as unknown[]).length, 1);
-    const renamed = await send('PATCH', `/v2/auth/webauthn/passkeys/${id}`, { name: '  Work\nlaptop ' }, auth);
+    const renamed = await send(
+      'PATCH',
+      `/v2/auth/webauthn/passkeys/${id}`,
+      { name: '  Work\nlaptop ' },
+      auth,
+    );
     assert.equal(renamed.body.name, 'Work laptop');
     const tenant = await t.app.services.tenants.resolve('default');
     const identities = await t.app.services.identities.list(tenant, userId);
@@ -235,9 +246,19 @@ describe('passkeys API', () => {
       ],
     );
 
-    const adminList = await send('GET', `/v2/admin/tenants/default/users/${userId}/passkeys`, undefined, admin);
+    const adminList = await send(
+      'GET',
+      `/v2/admin/tenants/default/users/${userId}/passkeys`,
+      undefined,
+      admin,
+    );
     assert.equal((adminList.body.passkeys as Array<{ id: string }>)[0]!.id, id);
-    const removed = await send('DELETE', `/v2/admin/tenants/default/users/${userId}/passkeys/${id}`, undefined, admin);
+    const removed = await send(
+      'DELETE',
+      `/v2/admin/tenants/default/users/${userId}/passkeys/${id}`,
+      undefined,
+      admin,
+    );
     assert.equal(removed.status, 204);
     assert.equal((await events('passkey.deleted', userId))[0]!.via, 'admin_api');
     assert.equal((await send('DELETE', `/v2/auth/webauthn/passkeys/${id}`, undefined, auth)).status, 404);

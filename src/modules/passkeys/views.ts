@@ -38,7 +38,7 @@ ${fields}
   const add = args.recentSignIn
     ? markup`<div class="card-foot">${form(
         '',
-        markup`<div class="field"><label for="passkey-name">Name <span class="muted">(optional)</span></label><input id="passkey-name" name="name" type="text" maxlength="${String(MAX_NAME)}" placeholder="e.g. Work laptop"></div>
+        markup`<div class="field"><label for="passkey-name">Name the new passkey <span class="muted">(optional)</span></label><input id="passkey-name" name="name" type="text" maxlength="${String(MAX_NAME)}" placeholder="e.g. Work laptop"></div>
 <div class="actions"><button type="submit">Add a passkey</button></div>`,
         markup` id="passkey-add" data-options="${page.basePath}/account/passkeys/options" hidden`,
       )}<p class="muted" id="passkey-add-unsupported">Adding a passkey needs JavaScript and a browser that supports passkeys.</p></div>`
