@@ -19,7 +19,7 @@ import {
   sendErrorPage,
 } from '../../http/authorization-flow.js';
 import { metaOf, tenantOf } from '../../http/context.js';
-import { FORM, SECURITY, redirect, tenantPath } from '../../http/schemas/common.js';
+import { FORM, SECURITY, errors, redirect, tenantPath } from '../../http/schemas/common.js';
 import { pageAnswers } from '../../http/schemas/pages.js';
 import type { PageKit } from '../../kernel/module.js';
 import type { Tenant } from '../../tenants/tenants.js';
@@ -98,7 +98,7 @@ export function passkeyPages(
           schema: {
             ...page,
             summary: `The ${name === 'webauthn' ? '@simplewebauthn/browser bundle' : 'passkey forms\u2019 script'} the hosted pages load`,
-            response: { 200: script('JavaScript.') },
+            response: { 200: script('JavaScript.'), ...errors(404) },
           },
         },
         async (_request, reply) =>

@@ -168,7 +168,7 @@ describe('passkeys in Chromium', { skip: unlessChromium() }, () => {
     const use = page.locator('#factor-webauthn button[type="submit"]');
     await use.waitFor();
     assert.equal(await use.innerText(), 'Use your passkey');
-    await screenshot(page, 'passkeys-mfa-390');
+    await screenshot(page, 'passkeys-mfa-1280');
     await use.click();
     const claims = await flow.done();
     assert.deepEqual(claims.amr, ['pwd', 'hwk', 'mfa']);

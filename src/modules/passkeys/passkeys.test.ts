@@ -167,10 +167,15 @@ describe('passkeys API', () => {
     assert.equal(otherRp.status, 401);
     assert.equal(await failures(), 2);
 
-    const assertion = authenticator.assert(await loginOptions());
+    // Counter 0 (an authenticator that keeps none): only the challenge stops the replay.
+    const assertion = authenticator.assert(await loginOptions(), { counter: 0 });
     assert.equal((await finish(assertion)).status, 200);
     const replayed = await finish(assertion);
     assert.equal(replayed.status, 401, 'the challenge works once');
+    const last = await t.db.query<{ data: { reason: string } }>(
+      `SELECT data FROM audit_events WHERE type = 'login.failed' ORDER BY created_at DESC LIMIT 1`,
+    );
+    assert.equal(last.rows[0]!.data.reason, 'challenge');
 
     const forged = authenticator.assert(await loginOptions());
     forged.response.signature = Buffer.from('not a signature').toString('base64url');
@@ -182,6 +187,14 @@ describe('passkeys API', () => {
     const { authenticator, userId } = await userWithPasskey();
     const elsewhere = await finish(authenticator.assert(await loginOptions('/t/acme')), '/t/acme');
     assert.equal(elsewhere.status, 401, 'a passkey of tenant default is unknown to acme');
+    const acme = await t.db.query<{ data: { reason: string } }>(
+      `SELECT e.data FROM audit_events e JOIN tenants t ON t.id = e.tenant_id
+        WHERE t.slug = 'acme' AND e.type = 'login.failed'`,
+    );
+    assert.deepEqual(
+      acme.rows.map((r) => r.data.reason),
+      ['unknown_credential'],
+    );
 
     assert.equal((await finish(authenticator.assert(await loginOptions(), { counter: 10 }))).status, 200);
     const clone = await finish(authenticator.assert(await loginOptions(), { counter: 7 }));
