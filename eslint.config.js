@@ -31,6 +31,20 @@ export default tseslint.config(
   },
   { files: ['**/*.js', '**/*.mjs', '**/*.cjs'], ...tseslint.configs.disableTypeChecked },
   {
+    // Scripts the hosted pages load: classic browser scripts.
+    files: ['assets/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        fetch: 'readonly',
+        URLSearchParams: 'readonly',
+        HTMLFormElement: 'readonly',
+      },
+    },
+  },
+  {
     // The dependency-cruiser configuration is CommonJS, the format its loader expects.
     files: ['.dependency-cruiser.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { module: 'writable' } },

@@ -202,7 +202,7 @@ export async function buildApp(config: Config, appDeps: AppDeps): Promise<Fastif
       registration: services.registration,
       sessionTtlSeconds: Math.floor(config.sessions.ttlMs / 1000),
       modulePages: parts.flatMap((p) => (p.pageRoutes ? [p.pageRoutes] : [])),
-      loginLinks: parts.flatMap((p) => p.pages?.loginLinks ?? []),
+      signInPage: parts.flatMap((p) => (p.pages?.signInPage ? [p.pages.signInPage] : [])),
       accountSections: parts.flatMap((p) => p.pages?.accountSections ?? []),
       factors: parts
         .flatMap((p) => p.secondFactors ?? [])
@@ -214,6 +214,7 @@ export async function buildApp(config: Config, appDeps: AppDeps): Promise<Fastif
           sends: f.send !== undefined,
           digits: f.codeKind !== 'text',
           enrols: f.beginEnrollment !== undefined,
+          ...(f.browserScripts ? { scripts: f.browserScripts } : {}),
         })),
     });
     await app.register(homePageRoutes, {

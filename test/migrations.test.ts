@@ -106,6 +106,8 @@ describe('hellojohn migrate on a fresh database', () => {
         'mfa_recovery_codes',
         'mfa_totp',
         'mfa_user_settings',
+        'passkey_challenges',
+        'passkeys',
         'refresh_tokens',
         'sessions',
         'signing_keys',

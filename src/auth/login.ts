@@ -21,6 +21,7 @@ import type {
   SecondStepChallenge,
   SecondStepDecision,
   SecondStepPolicy,
+  SignInProof,
 } from '../kernel/authentication.js';
 import type { AuthEvents } from '../observability/metrics.js';
 import {
@@ -118,8 +119,7 @@ export class Login {
     input: Input,
     meta: RequestMeta,
   ): Promise<LoginOutcome<TokenResponse>> {
-    const user = await authenticator.verify(tenant, input, meta);
-    const signIn = { method: authenticator.method, amr: [...authenticator.amr] };
+    const { user, signIn } = proven(authenticator, await authenticator.verify(tenant, input, meta));
     const challenge = await this.secondStep(tenant, user, 'api', signIn, meta);
     if (challenge) return challenge;
     return { kind: 'signed_in', result: await this.startApiSession(tenant, user, signIn, meta) };
@@ -133,8 +133,7 @@ export class Login {
     meta: RequestMeta,
     via: Exclude<LoginKind, 'api'>,
   ): Promise<LoginOutcome<BrowserLogin>> {
-    const user = await authenticator.verify(tenant, input, meta);
-    const signIn = { method: authenticator.method, amr: [...authenticator.amr] };
+    const { user, signIn } = proven(authenticator, await authenticator.verify(tenant, input, meta));
     const challenge = await this.secondStep(tenant, user, via, signIn, meta);
     if (challenge) return challenge;
     return { kind: 'signed_in', result: await this.deps.browserSessions.start(tenant, user, signIn, meta) };
@@ -406,6 +405,8 @@ export class Login {
     const { upgrade } = options;
     const registered = this.deps.secondFactors;
     if (registered.length === 0) return null;
+    // A first step that proved two factors itself (a passkey with user verification) needs no second one.
+    if (!upgrade && signIn.amr.includes('mfa')) return null;
     const policy = this.deps.secondStepPolicy.current;
     const enrolled =
       options.enrolled ??
@@ -462,6 +463,15 @@ export class Login {
     const user = await findUserById(this.deps.db, tenant.id, pending.userId);
     return user && !user.blocked && stampOf(user) === pending.stamp ? user : null;
   }
+}
+
+/** The user an Authenticator proved, and the method and amr values the session records. */
+function proven(
+  authenticator: Authenticator<never>,
+  proof: UserRow | SignInProof,
+): { user: UserRow; signIn: { method: string; amr: string[] } } {
+  const { user, amr } = 'amr' in proof ? proof : { user: proof, amr: authenticator.amr };
+  return { user, signIn: { method: authenticator.method, amr: [...amr] } };
 }
 
 /** A short digest of what the user signs in with: it changes when the password does. */

@@ -135,7 +135,13 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (plugin, 
           {
             mfa_token: Type.String({ minLength: 1, maxLength: 4096 }),
             factor: Type.String({ minLength: 1, maxLength: 64 }),
-            code: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+            code: Type.Optional(
+              Type.String({
+                minLength: 1,
+                maxLength: 8192,
+                description: 'What the user typed; for `webauthn`, the passkey\u2019s assertion as JSON.',
+              }),
+            ),
             ...TenantFields,
           },
           { additionalProperties: false },

@@ -85,7 +85,14 @@ export function csrfValid(deps: FlowDeps, request: FastifyRequest, t: Tenant, to
  * redirected, which browsers also check against form-action) only to us and to the client the
  * interaction will return to.
  */
-function setPageCsp(reply: FastifyReply, redirectTarget?: string, scriptHash?: string): void {
+function setPageCsp(
+  reply: FastifyReply,
+  redirectTarget?: string,
+  scriptHash?: string,
+  selfScripts?: boolean,
+): void {
+  // No script at all unless the page runs the one inline script of its hash, or files of our origin.
+  const scripts = [selfScripts ? "'self'" : '', scriptHash ?? ''].filter(Boolean);
   const formAction = ["'self'"];
   const origin = redirectTarget ? originOf(redirectTarget) : null;
   if (origin) formAction.push(origin);
@@ -99,7 +106,7 @@ function setPageCsp(reply: FastifyReply, redirectTarget?: string, scriptHash?: s
       `form-action ${formAction.join(' ')}`,
       "img-src 'self' https: data:",
       "style-src 'self' 'unsafe-inline'",
-      `script-src ${scriptHash ?? "'none'"}`,
+      `script-src ${scripts.length > 0 ? scripts.join(' ') : "'none'"}`,
     ].join('; '),
   );
   reply.header('cache-control', 'no-store');
@@ -119,15 +126,16 @@ function originOf(uri: string): string | null {
 
 /**
  * Every HTML page goes out here, with the pages' CSP and browser headers. `formTarget`: the redirect URI
- * the page's form may lead to (added to form-action); `scriptHash`: the one inline script it may run.
+ * the page's form may lead to (added to form-action); `scriptHash`: the one inline script it may run;
+ * `scripts`: the page loads script files of our own origin (layout's `scripts`): `script-src 'self'`.
  */
 export function sendHtml(
   reply: FastifyReply,
   status: number,
   body: string,
-  page: { formTarget?: string; scriptHash?: string } = {},
+  page: { formTarget?: string; scriptHash?: string; scripts?: boolean } = {},
 ) {
-  setPageCsp(reply, page.formTarget, page.scriptHash);
+  setPageCsp(reply, page.formTarget, page.scriptHash, page.scripts);
   setPageSecurityHeaders(reply);
   return reply.code(status).type('text/html; charset=utf-8').send(body);
 }

@@ -43,7 +43,7 @@ import type { Login } from '../auth/login.js';
 import type { PasswordAuthenticator } from '../auth/password-authenticator.js';
 import type { Registration } from '../auth/registration.js';
 import type { Enrollment, LoginOutcome, SecondStepChallenge } from '../kernel/authentication.js';
-import type { AccountSection, LoginLink, PageKit } from '../kernel/module.js';
+import type { AccountSection, PageKit, SignInPageParts } from '../kernel/module.js';
 
 /** A pending second step as the page shows it. */
 type ChallengeView = SecondStepChallenge & { stepUp: boolean };
@@ -61,7 +61,8 @@ export interface HostedPagesOptions extends FlowDeps {
     /** Can be set up during a sign-in (beginEnrollment). */ enrols: boolean;
   })[];
   /** Feature modules' links under the sign-in form. */
-  loginLinks: readonly LoginLink[];
+  /** What feature modules add to a tenant's sign-in page (PageContributions.signInPage), in module order. */
+  signInPage: readonly ((tenant: Tenant) => SignInPageParts)[];
   /** Feature modules' sections of the account page. */
   accountSections: readonly AccountSection[];
 }
@@ -82,7 +83,6 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
 
   const tenant = (request: FastifyRequest) => tenantOf(request, tenants);
   /** The links under the sign-in form that this tenant shows. */
-  const linksOf = (t: Tenant) => options.loginLinks.filter((l) => l.shown?.(t) ?? true);
   const ctxOf = (request: FastifyRequest, reply: FastifyReply, t: Tenant) =>
     pageContext(options, request, reply, t);
 
@@ -213,6 +213,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
     });
     return sendHtml(reply.headers(view.headers ?? {}), view.status ?? 200, page, {
       formTarget: targetOf(interaction),
+      scripts: (factor.scripts ?? []).length > 0,
     });
   };
 
@@ -226,13 +227,13 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
     returnTo: string | undefined,
   ) => {
     const page = loginPage(ctxOf(request, reply, t), {
-      links: linksOf(t),
+      ...signInPageOf(t),
       interaction: interaction?.id,
       returnTo,
       ...(await loginFor(request, t, interaction)),
       error: error.description,
     });
-    return sendHtml(reply, error.status, page, { formTarget: targetOf(interaction) });
+    return sendHtml(reply, error.status, page, loginSend(t, interaction));
   };
 
   /** After a step-up: the authorization goes on with the session, which counts as just signed in. */
@@ -287,8 +288,54 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
     });
   };
 
+  /**
+   * A sign-in from a page's form (ours, or a module's: PageKit.finishSignIn): its outcome continues the
+   * login; a refusal goes to `refused`, or shows the sign-in page again with the email typed and the error.
+   */
+  const finishSignIn = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    t: Tenant,
+    form: { interaction: Interaction | null; returnTo?: string; email?: string },
+    signIn: () => Promise<LoginOutcome<BrowserLogin>>,
+    refused?: (error: HelloJohnError) => FastifyReply | Promise<FastifyReply>,
+  ): Promise<FastifyReply> => {
+    try {
+      return await continueLogin(request, reply, t, await signIn(), form.interaction, form.returnTo);
+    } catch (error) {
+      if (!(error instanceof HelloJohnError) || error.code === 'service_unavailable') throw error;
+      if (refused) return refused(error);
+      const page = loginPage(ctxOf(request, reply, t), {
+        ...signInPageOf(t),
+        interaction: form.interaction?.id,
+        returnTo: form.returnTo,
+        ...(await loginFor(request, t, form.interaction)),
+        ...(form.email !== undefined ? { email: form.email } : {}),
+        error: error.description,
+      });
+      // The error's own status and headers (a rate limit's Retry-After), as the JSON API answers them.
+      return sendHtml(reply.headers(error.headers), error.status, page, loginSend(t, form.interaction));
+    }
+  };
+
   /** The redirect target an interaction will end at, for the pages' form-action. */
   const targetOf = (interaction: ReturnType<typeof currentInteraction>) => interaction?.params.redirect_uri;
+
+  /** What the modules add to the tenant's sign-in page: links, other ways to sign in, their scripts. */
+  const signInPageOf = (t: Tenant) => {
+    const parts = options.signInPage.map((of) => of(t));
+    return {
+      links: parts.flatMap((p) => p.links ?? []),
+      buttons: parts.flatMap((p) => p.buttons ?? []),
+      scripts: [...new Set(parts.flatMap((p) => p.scripts ?? []))].map((path) => `${basePath(t)}${path}`),
+      autocomplete: parts.flatMap((p) => p.autocomplete ?? []),
+    };
+  };
+  /** How the sign-in page goes out: its form-action, and scripts allowed when a module has some. */
+  const loginSend = (t: Tenant, interaction: ReturnType<typeof currentInteraction>) => ({
+    formTarget: targetOf(interaction),
+    scripts: options.signInPage.some((of) => (of(t).scripts ?? []).length > 0),
+  });
 
   /** The login form's email and the account an id_token_hint asks for (with who is signed in instead). */
   const loginFor = async (request: FastifyRequest, t: Tenant, interaction: Interaction | null) => {
@@ -328,11 +375,12 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
           reply,
           200,
           loginPage(ctxOf(request, reply, t), {
-            links: linksOf(t),
+            ...signInPageOf(t),
             returnTo,
             email: session.email,
             notice: 'Confirm it\u2019s you: sign in again to continue.',
           }),
+          loginSend(t, null),
         );
       if (session)
         return sendHtml(reply, 200, signedInPage(ctxOf(request, reply, t), { email: session.email }));
@@ -340,12 +388,12 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
         reply,
         200,
         loginPage(ctxOf(request, reply, t), {
-          links: linksOf(t),
+          ...signInPageOf(t),
           interaction: id,
           returnTo,
           ...(await loginFor(request, t, interaction)),
         }),
-        { formTarget: targetOf(interaction) },
+        loginSend(t, interaction),
       );
     },
   );
@@ -377,24 +425,13 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
       const form = checkForm(request, reply, t, body);
       if (!form.ok) return reply;
       const returnTo = form.interaction ? undefined : body.return_to;
-      try {
-        const outcome = await login.browser(t, password, body, metaOf(request), 'page');
-        return await continueLogin(request, reply, t, outcome, form.interaction, returnTo);
-      } catch (error) {
-        if (!(error instanceof HelloJohnError) || error.code === 'service_unavailable') throw error;
-        const page = loginPage(ctxOf(request, reply, t), {
-          links: linksOf(t),
-          interaction: body.interaction,
-          returnTo,
-          ...(await loginFor(request, t, form.interaction)),
-          email: body.email,
-          error: error.description,
-        });
-        // The error's own status and headers (a rate limit's Retry-After), as the JSON API answers them.
-        return sendHtml(reply.headers(error.headers), error.status, page, {
-          formTarget: targetOf(form.interaction),
-        });
-      }
+      return finishSignIn(
+        request,
+        reply,
+        t,
+        { interaction: form.interaction, returnTo, email: body.email },
+        () => login.browser(t, password, body, metaOf(request), 'page'),
+      );
     },
   );
 
@@ -612,8 +649,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
     cookies,
     csrf: options.csrf,
     accountSections: options.accountSections,
-    continueLogin: (request, reply, t, outcome, interaction) =>
-      continueLogin(request, reply, t, outcome, interaction, undefined),
+    finishSignIn,
   };
   for (const pages of options.modulePages) await app.register(pages, { kit });
 

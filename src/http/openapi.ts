@@ -22,6 +22,10 @@ const TAGS = [
     name: 'mfa',
     description: 'Second factors: authenticator apps, recovery codes, the factor list (/v2/auth/mfa).',
   },
+  {
+    name: 'passkeys',
+    description: 'Passkeys (WebAuthn): add one, sign in with one, list, rename and delete them.',
+  },
   { name: 'session', description: 'Browser sessions held in an HttpOnly cookie (/v2/session).' },
   { name: 'oauth', description: 'OAuth 2.0 endpoints: authorization, token, revocation, introspection.' },
   { name: 'oidc', description: 'OpenID Connect: discovery, signing keys, UserInfo, logout.' },

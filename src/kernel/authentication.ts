@@ -16,9 +16,19 @@ export interface Authenticator<Input> {
   enabled(tenant: Tenant): boolean;
   /**
    * The user the input proves, or a HelloJohnError (invalid_credentials, rate_limited, access_denied…).
-   * Failures must not tell whether an account exists.
+   * Failures must not tell whether an account exists. A method whose `amr` depends on the proof (a
+   * passkey with or without user verification) answers a SignInProof.
    */
-  verify(tenant: Tenant, input: Input, meta: RequestMeta): Promise<UserRow>;
+  verify(tenant: Tenant, input: Input, meta: RequestMeta): Promise<UserRow | SignInProof>;
+}
+
+/**
+ * A user proven with the amr values this proof earned (instead of the Authenticator's own). With `mfa`
+ * among them the first step proved two factors itself, and no second step is asked for.
+ */
+export interface SignInProof {
+  user: UserRow;
+  amr: readonly string[];
 }
 
 /** One way a user can sign in that a module holds for them (a passkey, a linked social account). */
@@ -55,6 +65,12 @@ export interface SecondFactor {
   readonly fallback?: boolean;
   /** What its codes are made of: digits (the default: a phone shows its number pad), or text. */
   readonly codeKind?: 'digits' | 'text';
+  /**
+   * Answered by a script in the browser, not typed (a passkey): the /mfa page loads these scripts (paths
+   * under the tenant's base path) and, instead of the code field, shows a form `#factor-<id>` (hidden
+   * until the script shows it) whose button the script drives, posting the answer as `code`.
+   */
+  readonly browserScripts?: readonly string[];
   /** Whether the user has this factor ready to use. */
   enrolled(tenant: Tenant, user: UserRow): Promise<boolean>;
   /**

@@ -16,6 +16,7 @@ import type { RecentSignIn } from '../auth/recent-sign-in.js';
 import type { Registration } from '../auth/registration.js';
 import type { Authenticated, SessionAccess } from '../auth/session-access.js';
 import type { Config } from '../config.js';
+import type { HelloJohnError } from '../errors.js';
 import type { PasswordHasher } from '../crypto/passwords.js';
 import type { Database } from '../db/database.js';
 import type { Migration } from '../db/migrations/types.js';
@@ -33,6 +34,7 @@ import type { FlowDeps } from '../http/authorization-flow.js';
 import type { Cookies } from '../http/cookies.js';
 import type { SecondStepResponse } from '../http/second-step.js';
 import type { Html, PageContext } from '../http/views/layout.js';
+import type { LoginButton } from '../http/views/pages.js';
 import type {
   Authenticator,
   IdentitySource,
@@ -101,16 +103,19 @@ export interface PageKit extends FlowDeps {
   /** Every module's sections of the account page, in module order (the account module renders them). */
   accountSections: readonly AccountSection[];
   /**
-   * Ends a page's sign-in (core.login.browser with the module's Authenticator) as the sign-in page does:
-   * signed in, the browser session starts and the authorization in progress (`interaction`) goes on, or
-   * /login says who is signed in; a second step shows the /mfa page.
+   * Ends a sign-in a module's page form runs (`core.login.browser(…, 'page')` with its Authenticator), as
+   * the sign-in form's own: signed in, the session starts and the authorization in progress goes on (or
+   * to `returnTo`); a second step shows the /mfa page. A refusal (a HelloJohnError other than
+   * service_unavailable) goes to `refused`, which shows the module's own page; without it, the sign-in
+   * page is shown again with the error's message and status (and `email`, as typed).
    */
-  continueLogin(
+  finishSignIn(
     request: FastifyRequest,
     reply: FastifyReply,
-    t: Tenant,
-    outcome: LoginOutcome<BrowserLogin>,
-    interaction: Interaction | null,
+    tenant: Tenant,
+    form: { interaction: Interaction | null; returnTo?: string; email?: string },
+    signIn: () => Promise<LoginOutcome<BrowserLogin>>,
+    refused?: (error: HelloJohnError) => FastifyReply | Promise<FastifyReply>,
   ): Promise<FastifyReply>;
 }
 
@@ -145,20 +150,26 @@ export interface AccountSection {
    * code. Redirect to `/account?notice=<code>#<id>`: the browser scrolls to the card.
    */
   notices?: Readonly<Record<string, string>>;
+  /** Scripts of the module's the card needs (paths under the tenant's base path); the page loads each once. */
+  scripts?: readonly string[];
 }
 
-/** A link under the sign-in form ("Forgot your password?"), relative to the tenant's base path. */
-export interface LoginLink {
-  href: string;
-  label: string;
-  /** Whether the tenant's sign-in page shows it (a method the tenant turned on); absent: always. */
-  shown?: (tenant: Tenant) => boolean;
+/** What a module adds to a tenant's sign-in page; paths are relative to the tenant's base path. */
+export interface SignInPageParts {
+  /** Links under the form ("Forgot your password?"). */
+  links?: readonly { href: string; label: string }[];
+  /** Other ways to sign in, as buttons above the form ("Continue with Google", a passkey). */
+  buttons?: readonly LoginButton[];
+  /** Scripts the page loads (served by the module); the page allows scripts only when there are some. */
+  scripts?: readonly string[];
+  /** Tokens appended to the email field's autocomplete (`webauthn`: passkeys offered as autofill). */
+  autocomplete?: readonly string[];
 }
 
 /** Links and text a module adds to the hosted pages. */
 export interface PageContributions {
-  /** Links under the sign-in form, in module order. */
-  loginLinks?: readonly LoginLink[];
+  /** What the module adds to a tenant's sign-in page: only the methods that tenant turned on. */
+  signInPage?: (tenant: Tenant) => SignInPageParts;
   /** Sections of the account page, in this order (see AccountSection). */
   accountSections?: readonly AccountSection[];
 }

@@ -6,6 +6,7 @@ import { browserSessionsModule } from './browser-sessions/index.js';
 import { emailSignInModule } from './email-signin/index.js';
 import { emailVerificationModule } from './email-verification/index.js';
 import { mfaModule } from './mfa/index.js';
+import { passkeysModule } from './passkeys/index.js';
 import { passwordResetModule } from './password-reset/index.js';
 
 export const featureModules: readonly FeatureModule[] = [
@@ -15,4 +16,5 @@ export const featureModules: readonly FeatureModule[] = [
   accountModule,
   mfaModule,
   emailSignInModule,
+  passkeysModule,
 ];

@@ -102,7 +102,7 @@ const codeFactor: FeatureModule = defineModule({
           claims: { test_badge: (user) => `badge-${user.id.slice(0, 8)}` },
         },
       ],
-      pages: { loginLinks: [{ href: '/help', label: 'Need help?' }] },
+      pages: { signInPage: () => ({ links: [{ href: '/help', label: 'Need help?' }] }) },
       routes: async (app, { kit }) => {
         app.get('/v2/test-module/ping', async (request) => ({ tenant: (await kit.tenantOf(request)).slug }));
       },
@@ -138,7 +138,12 @@ describe('a feature module registered with one line', () => {
     const config = await t.get('/v2/auth/config');
     assert.deepEqual(config.body.test_factor, { enabled: true });
     // The build's sign-in methods; sign-in by email is off until a tenant turns it on.
-    assert.deepEqual(config.body.login_methods, { password: true, magic_link: false, email_otp: false });
+    assert.deepEqual(config.body.login_methods, {
+      password: true,
+      magic_link: false,
+      email_otp: false,
+      passkey: true,
+    });
     const discovery = await t.get('/.well-known/openid-configuration');
     assert.equal(discovery.body.test_factor_supported, true);
     assert.ok((discovery.body.scopes_supported as string[]).includes('test_badge'));

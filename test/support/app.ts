@@ -34,19 +34,27 @@ export const FAST_ARGON2 = { ARGON2_MEMORY_KIB: '1024', ARGON2_ITERATIONS: '1' }
 
 export async function startTestApp(
   env: Record<string, string> = {},
-  /** The feature modules to run with (default: the ones the build ships), e.g. plus a test module. */
-  options: { modules?: readonly FeatureModule[] } = {},
+  options: {
+    /** The feature modules to run with (default: the ones the build ships), e.g. plus a test module. */
+    modules?: readonly FeatureModule[];
+    /**
+     * The host name of BASE_URL (default 127.0.0.1). `localhost` where the browser needs a domain: a
+     * passkey's RP ID cannot be an IP address.
+     */
+    hostname?: string;
+  } = {},
 ): Promise<TestApp> {
   const testDb = await createTestDatabase();
   // The issuer (and the links in emails) must be the address the server really listens on.
   const port = await freePort();
-  const config = testDb.config({ ...FAST_ARGON2, BASE_URL: `http://127.0.0.1:${port}`, ...env });
+  const origin = `http://${options.hostname ?? '127.0.0.1'}:${port}`;
+  const config = testDb.config({ ...FAST_ARGON2, BASE_URL: origin, ...env });
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const db = await openDatabase(config, logger);
   await migrate(db, migrationSequence(options.modules), { appVersion: 'test', allowNewerSchema: false });
   const app = await buildApp(config, { db, logger, sweeper: false, modules: options.modules });
   await app.listen({ host: '127.0.0.1', port });
-  const base = `http://127.0.0.1:${port}`;
+  const base = origin;
   const managementBase = await app.management.listen({ host: '127.0.0.1', port: 0 });
 
   const request = async (

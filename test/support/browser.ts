@@ -160,7 +160,7 @@ export async function authorizeInBrowser(
       await page.fill('input[name="email"]', user.email);
       await page.fill('input[name="password"]', user.password);
       user = null; // once: a second login page means it failed
-      await page.click('button[type="submit"]');
+      await page.click('form:has(input[name="password"]) button[type="submit"]');
       continue;
     }
     if ((await page.locator('input[name="mfa_token"]').count()) > 0) {

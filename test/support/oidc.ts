@@ -462,14 +462,18 @@ export class HttpAgent {
     assert.fail(`more than ${max} redirects from ${String(url)}`);
   }
 
-  /** Submits a form of `page` (the one containing `fieldName`, or the first), with fields overridden. */
+  /**
+   * Submits a form of `page` with fields overridden: the one `options.form` picks, else the first holding a
+   * field named in `values`, else the first.
+   */
   submit(
     page: Page,
     values: Record<string, string>,
     options: { button?: [string, string]; form?: (f: ParsedForm) => boolean; omit?: string[] } = {},
   ) {
     const forms = parseForms(page);
-    const f = forms.find(options.form ?? (() => true));
+    const named = (form: ParsedForm) => form.fields.some((field) => field.name in values);
+    const f = options.form ? forms.find(options.form) : (forms.find(named) ?? forms[0]);
     assert.ok(f, `a form on ${page.url.href}:\n${page.html.slice(0, 2000)}`);
     const body = new URLSearchParams();
     for (const field of f.fields) {

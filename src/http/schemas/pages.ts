@@ -45,7 +45,8 @@ export const MfaForm = Type.Object({
         '`choose`: show `factor` instead; `enroll`: show the setup (a new QR code) again.',
     }),
   ),
-  code: Type.Optional(Type.String({ maxLength: 256 })),
+  // A typed code, or (a passkey: factor webauthn) its assertion as JSON.
+  code: Type.Optional(Type.String({ maxLength: 8192 })),
   remember_device: Type.Optional(
     StringEnum(['true'], { description: 'Remember this device (when the page offers it).' }),
   ),

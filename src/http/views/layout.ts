@@ -206,6 +206,12 @@ details.secret code{margin-top:.5rem;font-size:1rem;letter-spacing:.08em;word-sp
 .others button.link{display:block;margin:1rem auto 0}
 .divider{display:flex;align-items:center;gap:.75rem;margin:0 0 1rem;color:#4b5563;font-size:.875rem}
 .divider::before,.divider::after{content:"";flex:1;border-top:1px solid #e5e7eb}
+.alts{display:grid;gap:.625rem;margin:0 0 1.25rem}
+.alts.many{grid-template-columns:repeat(auto-fit,minmax(7.75rem,1fr))}
+.alts form{grid-column:1/-1}
+a.button.alt,button.alt{display:flex;align-items:center;justify-content:center;gap:.625rem;width:100%;padding:.7rem .75rem;background:#fff;color:#111827;border:1px solid #6b7280;border-radius:8px;font-weight:500}
+.mark{display:inline-flex;flex:none;width:1.25rem;height:1.25rem;vertical-align:-.25rem}
+.mark svg{width:100%;height:100%}
 input[type=checkbox]{accent-color:var(--primary)}
 pre{margin:0 0 1rem;padding:.75rem;background:#f9fafb;border:1px solid #e5e7eb;border-radius:8px;overflow-x:auto;overflow-wrap:normal;font-size:.8125rem;line-height:1.5}
 [hidden]{display:none!important}
@@ -232,6 +238,10 @@ input[readonly]{background:#f9fafb;border-color:#d1d5db;color:#374151}
 .rows form{flex:none}
 button.small,a.button.small{width:auto;padding:.375rem .875rem;font-size:.875rem}
 .card-foot{margin-top:1rem;padding-top:1rem;border-top:1px solid #e5e7eb}
+details.rename{margin-top:.25rem;font-size:.875rem}
+details.rename summary{color:var(--link);cursor:pointer;width:max-content}
+details.rename form{margin-top:.5rem}
+details.rename .actions{margin-top:.5rem}
 .topbar{display:flex;align-items:center;justify-content:center;gap:.75rem;flex-wrap:wrap}
 .card h3{font-size:1rem;margin:0 0 .5rem}
 .state{display:flex;align-items:baseline;gap:.5rem;margin:0 0 1rem}
@@ -260,8 +270,11 @@ export function layout(
   tenant: Tenant | null,
   title: string,
   content: Html | string,
-  /** `wide`: one wider card; `cards`: no card of its own, the content is a column of `.card` sections. */
-  options: { wide?: boolean; cards?: boolean } = {},
+  /**
+   * `wide`: one wider card; `cards`: no card of its own, the content is a column of `.card` sections;
+   * `scripts`: scripts of our own origin the page loads, in order (send it with `sendHtml`'s `scripts`).
+   */
+  options: { wide?: boolean; cards?: boolean; scripts?: readonly string[] } = {},
 ): string {
   const brand = brandingOf(tenant);
   const colors = paletteOf(brand.primaryColor);
@@ -277,6 +290,7 @@ export function layout(
 <meta name="robots" content="noindex, nofollow">
 <title>${title} – ${brand.name}</title>
 <style>:root{--primary:${colors.primary};--on-primary:${colors.onPrimary};--link:${colors.link}}${trustedHtml(STYLE)}</style>
+${(options.scripts ?? []).map((src) => markup`<script src="${src}" defer></script>`)}
 </head>
 <body>
 <main${options.cards ? trustedHtml(' class="cards"') : options.wide ? trustedHtml(' class="wide"') : ''}>

@@ -24,6 +24,67 @@ export { layout, type PageContext } from './layout.js';
 /** Human text for the standard OpenID Connect scopes, shown on the consent page. */
 export const SCOPE_DESCRIPTIONS: Readonly<Record<string, string>> = STANDARD_SCOPES.descriptions;
 
+/**
+ * Another way to sign in a feature module adds to the sign-in page, as a button above the password form:
+ * a link that leaves for it (a social provider) or a form posted with the CSRF token (a passkey's answer,
+ * filled in by the module's script). Either carries the authorization in progress (`interaction`) or the
+ * page to return to (`return_to`).
+ */
+export interface LoginButton {
+  /** kebab-case, unique on the page: the element's id (a module's script finds it by it). */
+  id: string;
+  /** "Continue with Google". */
+  label: string;
+  /** The module's route, relative to the tenant's base path. */
+  href: string;
+  /** A form posted to `href` rather than a link to it. */
+  post?: boolean;
+  /** Works only with JavaScript: rendered hidden; the module's script shows it (and the block around it). */
+  needsScript?: boolean;
+  /** A small mark (an SVG the module drew: constant markup, never input). */
+  icon?: Html;
+  /** The brand's colours: background, text and border (#rgb or #rrggbb); the page's defaults otherwise. */
+  colors?: { background: string; text: string; border?: string };
+}
+
+const HEX_COLOR = /^#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?$/;
+
+/**
+ * The modules' buttons, then "or" above the password form; nothing when there are none. When every button
+ * needs a script, the block stays hidden until a script shows it.
+ */
+function loginButtons(
+  ctx: PageContext,
+  buttons: readonly LoginButton[],
+  interaction: string | undefined,
+  returnTo: string | undefined,
+): Html | '' {
+  if (buttons.length === 0) return '';
+  const query = interaction
+    ? `?interaction=${encodeURIComponent(interaction)}`
+    : returnTo
+      ? `?return_to=${encodeURIComponent(returnTo)}`
+      : '';
+  const items = buttons.map((b) => {
+    const c = b.colors;
+    const style =
+      c && [c.background, c.text, c.border ?? c.background].every((x) => HEX_COLOR.test(x))
+        ? markup` style="${`background:${c.background};color:${c.text};border-color:${c.border ?? c.background}`}"`
+        : '';
+    const face = markup`${b.icon ? markup`<span class="mark" aria-hidden="true">${b.icon}</span>` : ''}<span>${b.label}</span>`;
+    const hide = b.needsScript ? trustedHtml(' hidden') : '';
+    return b.post
+      ? markup`<form method="post" action="${ctx.basePath}${b.href}" id="${b.id}"${hide}>
+${hidden('csrf_token', ctx.csrfToken)}${interaction ? hidden('interaction', interaction) : ''}${returnTo && !interaction ? hidden('return_to', returnTo) : ''}
+<button type="submit" class="alt"${style}>${face}</button>
+</form>`
+      : markup`<a class="button alt" id="${b.id}" href="${ctx.basePath}${b.href}${query}"${style}${hide}>${face}</a>`;
+  });
+  const hideAll = buttons.every((b) => b.needsScript) ? trustedHtml(' hidden') : '';
+  return markup`<div class="ways"${hideAll}><div class="alts${buttons.length > 2 ? trustedHtml(' many') : ''}">${items}</div>
+<p class="divider">or</p></div>`;
+}
+
 export function loginPage(
   ctx: PageContext,
   v: {
@@ -35,6 +96,12 @@ export function loginPage(
     loginAs?: { email: string; signedInAs?: string };
     /** Links feature modules add under the form ("Forgot your password?"). */
     links?: readonly { href: string; label: string }[];
+    /** Other ways to sign in feature modules add (social providers, a passkey), above the form. */
+    buttons?: readonly LoginButton[];
+    /** Their scripts (our origin; the page must go out with sendHtml's `scripts`). */
+    scripts?: readonly string[];
+    /** Tokens appended to the email field's autocomplete (`webauthn`). */
+    autocomplete?: readonly string[];
     /** A page of ours to go to once signed in (no authorization in progress). */
     returnTo?: string;
   },
@@ -46,14 +113,16 @@ export function loginPage(
           : ''
       }</p>`
     : '';
-  const fields = markup`<div class="field"><label for="email">Email address</label><input id="email" name="email" type="email" autocomplete="username" required value="${v.email ?? ''}"></div>
+  const autocomplete = ['username', ...(v.autocomplete ?? [])].join(' ');
+  const fields = markup`<div class="field"><label for="email">Email address</label><input id="email" name="email" type="email" autocomplete="${autocomplete}" required value="${v.email ?? ''}"></div>
 <div class="field"><label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required></div>
 ${v.returnTo ? hidden('return_to', v.returnTo) : ''}
 <div class="actions"><button type="submit">Sign in</button></div>`;
   const content = markup`${alertBox(v.error)}${noticeBox(v.notice)}${loginAs}
+${loginButtons(ctx, v.buttons ?? [], v.interaction, v.returnTo)}
 ${form(ctx, `${ctx.basePath}/login`, v.interaction, fields)}
 <p class="links">${(v.links ?? []).map((l) => markup`<a href="${link(ctx, l.href, v.interaction)}">${l.label}</a> `)}<a href="${link(ctx, '/register', v.interaction)}">Create an account</a></p>`;
-  return layout(ctx.tenant, 'Sign in', content);
+  return layout(ctx.tenant, 'Sign in', content, { scripts: v.scripts });
 }
 
 /** What the second-step page shows of a factor. */
@@ -69,6 +138,8 @@ export interface FactorView {
   sends: boolean;
   /** Its codes are digits only (a phone shows the number pad); false: letters too (recovery codes). */
   digits: boolean;
+  /** The browser answers it (SecondFactor.browserScripts): these scripts, and a button instead of a code field. */
+  scripts?: readonly string[];
 }
 
 /** A factor's setup during a sign-in that requires one: the QR code (an SVG we rendered), the secret. */
@@ -123,7 +194,9 @@ export function mfaPage(
       : `Your account needs a second step at sign-in. Set up ${lowerFirst(v.factor.label)}, then enter the code.`
     : v.stepUp
       ? 'The application asks you to confirm it’s you with a second step.'
-      : 'Your account is protected with a second step. Enter the code to finish signing in.';
+      : (v.factor.scripts ?? []).length > 0
+        ? `Your account is protected with a second step. ${v.factor.prompt} to finish signing in.`
+        : 'Your account is protected with a second step. Enter the code to finish signing in.';
   const sentNotice = v.sentTo ? markup`We sent a code to <strong>${v.sentTo}</strong>.` : undefined;
 
   const enrollment = v.enrollment ? enrollmentBlock(v.enrollment) : '';
@@ -145,7 +218,17 @@ export function mfaPage(
     v.rememberDays > 0
       ? markup`<div class="choice"><input type="checkbox" id="remember_device" name="remember_device" value="true"${v.remember ? trustedHtml(' checked') : ''}><label for="remember_device">Remember this device for ${String(v.rememberDays)} ${v.rememberDays === 1 ? 'day' : 'days'}</label></div>`
       : '';
-  const verify = post(markup`${keep}${action('verify')}
+  const scripts = v.factor.scripts ?? [];
+  // A factor the browser answers (a passkey): its script shows this form and posts the answer as `code`.
+  const verify =
+    scripts.length > 0
+      ? markup`<form method="post" action="${ctx.basePath}/mfa" id="factor-${v.factor.id}" hidden>
+${hidden('csrf_token', ctx.csrfToken)}${v.interaction ? hidden('interaction', v.interaction) : ''}${back}${keep}${action('verify')}
+${remember}
+<div class="actions"><button type="submit">${v.factor.prompt}</button></div>
+</form>
+<p class="muted center" id="factor-${v.factor.id}-unsupported">This needs JavaScript and a browser that supports it: choose another way below.</p>`
+      : post(markup`${keep}${action('verify')}
 <div class="field"><label for="code">${v.factor.prompt}</label><input id="code" name="code" type="text" class="code" inputmode="${v.factor.digits ? 'numeric' : 'text'}" autocomplete="one-time-code" autocapitalize="off" spellcheck="false" required autofocus></div>
 ${remember}
 <div class="actions"><button type="submit">Continue</button></div>`);
@@ -169,7 +252,9 @@ ${remember}
 <p class="intro">${intro}</p>
 ${alertBox(v.error)}${sentNotice ? markup`<p role="status" class="notice">${sentNotice}</p>` : ''}
 ${enrollment}${v.sentTo ? '' : send}${verify}${v.sentTo ? send : ''}${setupAgain}${others}${startOver}`;
-  return layout(ctx.tenant, v.enroll ? 'Secure your account' : 'Verify it’s you', content);
+  return layout(ctx.tenant, v.enroll ? 'Secure your account' : 'Verify it’s you', content, {
+    scripts: scripts.map((path) => `${ctx.basePath}${path}`),
+  });
 }
 
 /** What an authenticator app needs to be set up (here, and on the account page): QR code, link, key. */

@@ -77,6 +77,9 @@ export const accountPageRoutes =
         recentSignIn: overview.recentSignIn,
         reauthenticateHref,
       };
+      const scripts = [...new Set(kit.accountSections.flatMap((s) => s.scripts ?? []))].map(
+        (path) => `${ctx.basePath}${path}`,
+      );
       const sections = await Promise.all(
         kit.accountSections.map(async (s) => ({
           id: s.id,
@@ -94,8 +97,9 @@ export const accountPageRoutes =
         error: state.error,
         name: state.name,
         now,
+        scripts,
       });
-      return sendHtml(reply, state.status, html);
+      return sendHtml(reply, state.status, html, { scripts: scripts.length > 0 });
     };
 
     /** A refusal the user can act on: the page again, the reason in the card of the form. */

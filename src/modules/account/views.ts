@@ -30,6 +30,8 @@ export interface AccountPageView {
   error?: { card: CoreCard; message: string };
   name?: string;
   now: Date;
+  /** The sections' scripts (our origin), loaded once each. */
+  scripts?: readonly string[];
 }
 
 export function accountPage(ctx: PageContext, v: AccountPageView): string {
@@ -41,7 +43,7 @@ ${profileCard(ctx, v)}
 ${passwordCard(ctx, v)}
 ${sessionsCard(ctx, v)}
 ${v.sections.map((s) => card(s.id, s.title, markup`${noticeBox(s.notice)}${s.body}`))}`;
-  return layout(ctx.tenant, 'Your account', content, { cards: true });
+  return layout(ctx.tenant, 'Your account', content, { cards: true, scripts: v.scripts });
 }
 
 const errorIn = (v: AccountPageView, name: CoreCard) =>

@@ -10,7 +10,7 @@ import { emailSignInMigration } from './migration.js';
 import { emailSignInPages } from './pages.js';
 import { deleteExpiredSignIns } from './repository.js';
 import { emailSignInRoutes } from './routes.js';
-import { EmailSignIn } from './service.js';
+import { EMAIL_METHODS, EmailSignIn } from './service.js';
 import { METHOD_PAGES } from './views.js';
 
 export const emailSignInModule = defineModule({
@@ -34,18 +34,12 @@ export const emailSignInModule = defineModule({
       pageRoutes: emailSignInPages(signIn, core.login, config.code.length),
       authenticators: [signIn.magicLink, signIn.emailCode],
       pages: {
-        loginLinks: [
-          {
-            href: METHOD_PAGES.magic_link.path,
-            label: 'Email me a sign-in link',
-            shown: (t) => signIn.offers(t, 'magic_link'),
-          },
-          {
-            href: METHOD_PAGES.email_otp.path,
-            label: 'Sign in with a code',
-            shown: (t) => signIn.offers(t, 'email_otp'),
-          },
-        ],
+        signInPage: (tenant) => ({
+          links: EMAIL_METHODS.filter((method) => signIn.offers(tenant, method)).map((method) => ({
+            href: METHOD_PAGES[method].path,
+            label: METHOD_PAGES[method].link,
+          })),
+        }),
       },
       sweeperJobs: [{ name: 'email_sign_ins', run: deleteExpiredSignIns }],
     };

@@ -21,7 +21,7 @@ import type { PageKit } from '../../kernel/module.js';
 import type { Interaction } from '../../oauth/interaction.js';
 import type { Tenant } from '../../tenants/tenants.js';
 import { AskForm, LinkForm, LinkQuery } from './schemas.js';
-import { EXCHANGE_TTL_MS, type EmailMethod, type EmailSignIn } from './service.js';
+import { EMAIL_METHODS, EXCHANGE_TTL_MS, type EmailMethod, type EmailSignIn } from './service.js';
 import {
   METHOD_PAGES,
   appCodePage,
@@ -55,7 +55,7 @@ export function emailSignInPages(
       throw error;
     };
 
-    for (const method of ['magic_link', 'email_otp'] as const) {
+    for (const method of EMAIL_METHODS) {
       const path = METHOD_PAGES[method].path;
       app.get(
         path,
@@ -162,29 +162,34 @@ export function emailSignInPages(
         const ctx = ctxOf(request, reply, t);
         const view = { interaction: interaction?.id, email: body.email, length: codeLength };
         const meta = metaOf(request);
-        try {
-          if (body.action === 'send') {
-            await signIn.sendCode(t, body.email, meta);
-            return sendHtml(reply, 200, enterCodePage(ctx, { ...view, sent: true }));
-          }
-          const outcome = await login.browser(
-            t,
-            signIn.emailCode,
-            { email: body.email, code: body.code ?? '' },
-            meta,
-            'page',
-          );
-          return await kit.continueLogin(request, reply, t, outcome, interaction);
-        } catch (error) {
+        /** A refusal shown on the page it came from: the email form, or the code form. */
+        const again = (error: unknown) => {
           const failure = shown(error, ['invalid_credentials', 'rate_limited', 'access_denied']);
-          const again =
+          const page =
             body.action === 'send'
               ? askEmailPage(ctx, 'email_otp', { ...view, error: failure.description })
               : enterCodePage(ctx, { ...view, error: failure.description });
-          return sendHtml(reply.headers(failure.headers), failure.status, again, {
+          return sendHtml(reply.headers(failure.headers), failure.status, page, {
             formTarget: targetOf(interaction),
           });
+        };
+        if (body.action === 'send') {
+          try {
+            await signIn.sendCode(t, body.email, meta);
+          } catch (error) {
+            return again(error);
+          }
+          return sendHtml(reply, 200, enterCodePage(ctx, { ...view, sent: true }));
         }
+        return kit.finishSignIn(
+          request,
+          reply,
+          t,
+          { interaction },
+          () =>
+            login.browser(t, signIn.emailCode, { email: body.email, code: body.code ?? '' }, meta, 'page'),
+          again,
+        );
       },
     );
 
@@ -261,29 +266,40 @@ export function emailSignInPages(
           return sendErrorPage(reply, t, 'form_expired', 'The CSRF token is missing or not valid.');
         const ctx = ctxOf(request, reply, t);
         const meta = metaOf(request);
+        /** A dead link, or a refusal, in the same words. */
+        const dead = (error: unknown) => {
+          const failure = shown(error, ['invalid_grant', 'access_denied', 'rate_limited']);
+          const page = linkDeadPage(
+            ctx,
+            failure.code === 'invalid_grant' ? {} : { error: failure.description },
+          );
+          return sendHtml(reply.headers(failure.headers), failure.status, page);
+        };
+        let state: Awaited<ReturnType<typeof signIn.linkState>>;
         try {
-          const state = await signIn.linkState(t, body.token);
+          state = await signIn.linkState(t, body.token);
           if (!state) return sendHtml(reply, 400, linkDeadPage(ctx, {}));
           if (state.kind === 'app') {
             const { code } = await signIn.approve(t, body.token, meta);
             const expiresInMinutes = EXCHANGE_TTL_MS / 60_000;
             return sendHtml(reply, 200, appCodePage(ctx, { code, expiresInMinutes }));
           }
-          // An interaction that expired meanwhile (or another one) is left alone: this browser signs in.
-          const held =
-            state.interactionId !== null && body.interaction === state.interactionId
-              ? currentInteraction(kit, request, t, body.interaction)
-              : null;
-          const outcome = await login.browser(t, signIn.magicLink, { token: body.token }, meta, 'page');
-          return await kit.continueLogin(request, reply, t, outcome, held);
         } catch (error) {
-          const failure = shown(error, ['invalid_grant', 'access_denied', 'rate_limited']);
-          const dead = linkDeadPage(
-            ctx,
-            failure.code === 'invalid_grant' ? {} : { error: failure.description },
-          );
-          return sendHtml(reply.headers(failure.headers), failure.status, dead);
+          return dead(error);
         }
+        // An interaction that expired meanwhile (or another one) is left alone: this browser signs in.
+        const held =
+          state.interactionId !== null && body.interaction === state.interactionId
+            ? currentInteraction(kit, request, t, body.interaction)
+            : null;
+        return kit.finishSignIn(
+          request,
+          reply,
+          t,
+          { interaction: held },
+          () => login.browser(t, signIn.magicLink, { token: body.token }, meta, 'page'),
+          dead,
+        );
       },
     );
   };

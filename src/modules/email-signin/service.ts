@@ -59,7 +59,9 @@ import {
 import { EmailSignInSettings, emailSignInOf } from './settings.js';
 import { signInCodeEmail, signInLinkEmail } from './views.js';
 
-export type EmailMethod = 'magic_link' | 'email_otp';
+/** The ways to sign in by email, each switched on per tenant. */
+export const EMAIL_METHODS = ['magic_link', 'email_otp'] as const;
+export type EmailMethod = (typeof EMAIL_METHODS)[number];
 
 /** The code a page shows for an app's link: typed into the app, which exchanges it with its verifier. */
 export const EXCHANGE_CODE_LENGTH = 6;

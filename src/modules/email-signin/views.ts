@@ -50,12 +50,14 @@ export const METHOD_PAGES = {
   magic_link: {
     path: '/email-link',
     title: 'Sign in with a link',
+    link: 'Email me a sign-in link',
     intro: 'Enter the email address of your account and we will email you a link to sign in.',
     button: 'Email me a link',
   },
   email_otp: {
     path: '/email-code',
     title: 'Sign in with a code',
+    link: 'Sign in with a code',
     intro: 'Enter the email address of your account and we will email you a code to sign in.',
     button: 'Email me a code',
   },

@@ -1,9 +1,12 @@
 // Password reset: "forgot your password?" by email link, as JSON endpoints and hosted pages.
-import { defineModule } from '../../kernel/module.js';
+import { defineModule, type SignInPageParts } from '../../kernel/module.js';
 import { resetEvents } from './events.js';
 import { passwordPageRoutes } from './pages.js';
 import { passwordResetRoutes } from './routes.js';
 import { PasswordReset } from './service.js';
+
+/** Under the sign-in form of every tenant. */
+const FORGOT_LINK: SignInPageParts = { links: [{ href: '/forgot', label: 'Forgot your password?' }] };
 
 export const passwordResetModule = defineModule({
   id: 'password-reset',
@@ -13,7 +16,7 @@ export const passwordResetModule = defineModule({
     return {
       routes: passwordResetRoutes(reset),
       pageRoutes: passwordPageRoutes(reset),
-      pages: { loginLinks: [{ href: '/forgot', label: 'Forgot your password?' }] },
+      pages: { signInPage: () => FORGOT_LINK },
     };
   },
 });
