@@ -305,7 +305,7 @@ describe('next steps in Chromium', { skip: unlessChromium() }, () => {
           await page.goto(req.url.href);
           await page.fill('input[name="email"]', alice.email);
           await page.fill('input[name="password"]', alice.password);
-          await page.click('button[type="submit"]');
+          await page.click('form:has(input[name="password"]) button[type="submit"]');
           await page.waitForSelector('button[value="switch_account"]');
           await screenshot(page, `consent-not-you-${width}`);
           await page.click('button[value="switch_account"]');
@@ -313,7 +313,7 @@ describe('next steps in Chromium', { skip: unlessChromium() }, () => {
           assert.equal(new URL(page.url()).pathname, '/login');
           await page.fill('input[name="email"]', bob.email);
           await page.fill('input[name="password"]', bob.password);
-          await page.click('button[type="submit"]');
+          await page.click('form:has(input[name="password"]) button[type="submit"]');
           assert.match(await page.locator('body').innerText(), new RegExp(bob.email.replace(/\./g, '\\.')));
 
           // Signed in without an app: the signed-in page.

@@ -46,7 +46,7 @@ describe('the account page in Chromium', { skip: unlessChromium() }, () => {
       assert.equal(new URL(page.url()).pathname, '/login', 'signed out: the sign-in page');
       await page.fill('input[name="email"]', email);
       await page.fill('input[name="password"]', STRONG_PASSWORD);
-      await page.click('button[type="submit"]');
+      await page.click('form:has(input[name="password"]) button[type="submit"]');
       await page.waitForURL((u) => u.pathname === '/account');
       assert.equal(await page.locator('h1').innerText(), 'Your account');
 

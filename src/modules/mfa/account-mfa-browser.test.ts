@@ -63,7 +63,7 @@ describe('the two-step sign-in card in Chromium', { skip: unlessChromium() }, ()
       await page.goto(`${t.base}/account`);
       await page.fill('input[name="email"]', email);
       await page.fill('input[name="password"]', STRONG_PASSWORD);
-      await page.click('button[type="submit"]');
+      await page.click('form:has(input[name="password"]) button[type="submit"]');
       await page.waitForURL((u) => u.pathname === '/account');
       const card = page.locator('#mfa');
       assert.match(await card.locator('h2').innerText(), /Two-step sign-in/);
