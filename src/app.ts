@@ -203,6 +203,7 @@ export async function buildApp(config: Config, appDeps: AppDeps): Promise<Fastif
       sessionTtlSeconds: Math.floor(config.sessions.ttlMs / 1000),
       modulePages: parts.flatMap((p) => (p.pageRoutes ? [p.pageRoutes] : [])),
       loginLinks: parts.flatMap((p) => p.pages?.loginLinks ?? []),
+      loginButtons: (t) => parts.flatMap((p) => p.pages?.loginButtons?.(t) ?? []),
       accountSections: parts.flatMap((p) => p.pages?.accountSections ?? []),
       factors: parts
         .flatMap((p) => p.secondFactors ?? [])

@@ -46,6 +46,7 @@ import {
 import { mfaCodesConfig, type MfaCodesConfig } from './config/mfa-codes.js';
 import { boolean, oneOf, optionalUrl, readerOf, type Env } from './config/parse.js';
 import { smsConfig, type SmsConfig } from './config/sms.js';
+import { socialConfig, type SocialConfig } from './config/social.js';
 
 export { ConfigError, parseDuration } from './config/parse.js';
 export { parseDatabaseUrl, type PgliteConfig, type PostgresConfig, type SslMode } from './config/database.js';
@@ -72,6 +73,7 @@ export type {
 export type { SmtpConfig } from './config/operations.js';
 export type { MfaCodesConfig, OneTimeCodeConfig } from './config/mfa-codes.js';
 export type { SmsConfig, SmsProvider, TwilioSmsConfig, VonageSmsConfig } from './config/sms.js';
+export type { SocialConfig } from './config/social.js';
 
 export interface Config extends MailConfig {
   env: AppEnv;
@@ -98,6 +100,8 @@ export interface Config extends MailConfig {
   sms: SmsConfig | undefined;
   /** Digits and lifetime of the email and SMS second-factor codes. */
   mfaCodes: MfaCodesConfig;
+  /** Social sign-in: provider addresses and time limits. */
+  social: SocialConfig;
 }
 
 /** Reads `.env` from `cwd` (if present) under the real environment: real variables win, as with dotenv. */
@@ -135,6 +139,7 @@ export function loadConfig(env: Env = readEnvironment()): Config {
     smtp: smtpConfig(read),
     sms: smsConfig(read),
     mfaCodes: mfaCodesConfig(read),
+    social: socialConfig(read),
     metrics: metricsConfig(read),
     management: managementConfig(read),
     sweeper: sweeperConfig(read),

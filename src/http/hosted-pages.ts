@@ -37,7 +37,14 @@ import {
   pageAnswers,
 } from './schemas/pages.js';
 import { signedInPage } from './views/next-steps.js';
-import { loginPage, mfaPage, passwordHintsOf, registerPage, type FactorView } from './views/pages.js';
+import {
+  loginPage,
+  mfaPage,
+  passwordHintsOf,
+  registerPage,
+  type FactorView,
+  type LoginButton,
+} from './views/pages.js';
 import type { BrowserLogin } from '../auth/browser-sessions.js';
 import type { Login } from '../auth/login.js';
 import type { PasswordAuthenticator } from '../auth/password-authenticator.js';
@@ -62,6 +69,8 @@ export interface HostedPagesOptions extends FlowDeps {
   })[];
   /** Feature modules' links under the sign-in form. */
   loginLinks: readonly { href: string; label: string }[];
+  /** Feature modules' buttons above the sign-in form, for a tenant. */
+  loginButtons: (tenant: Tenant) => readonly LoginButton[];
   /** Feature modules' sections of the account page. */
   accountSections: readonly AccountSection[];
 }
@@ -205,6 +214,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
   ) => {
     const page = loginPage(ctxOf(request, reply, t), {
       links: options.loginLinks,
+      buttons: options.loginButtons(t),
       interaction: interaction?.id,
       returnTo,
       ...(await loginFor(request, t, interaction)),
@@ -303,6 +313,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
           200,
           loginPage(ctxOf(request, reply, t), {
             links: options.loginLinks,
+            buttons: options.loginButtons(t),
             returnTo,
             email: session.email,
             notice: 'Confirm it\u2019s you: sign in again to continue.',
@@ -315,6 +326,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
         200,
         loginPage(ctxOf(request, reply, t), {
           links: options.loginLinks,
+          buttons: options.loginButtons(t),
           interaction: id,
           returnTo,
           ...(await loginFor(request, t, interaction)),
@@ -358,6 +370,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
         if (!(error instanceof HelloJohnError) || error.code === 'service_unavailable') throw error;
         const page = loginPage(ctxOf(request, reply, t), {
           links: options.loginLinks,
+          buttons: options.loginButtons(t),
           interaction: body.interaction,
           returnTo,
           ...(await loginFor(request, t, form.interaction)),
@@ -585,6 +598,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
     cookies,
     csrf: options.csrf,
     accountSections: options.accountSections,
+    continueLogin,
   };
   for (const pages of options.modulePages) await app.register(pages, { kit });
 

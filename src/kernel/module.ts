@@ -3,7 +3,7 @@
 // Modelled on a plugin that declares its endpoints, hooks, schema and error codes in one place: the
 // core never names a module, it only walks the contributions. This file sits at the top with the
 // composition root (it names HTTP types); the contracts services use are in authentication.ts.
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Admin } from '../admin/admins.js';
 import type { AuditEventType } from '../audit/events.js';
@@ -32,9 +32,13 @@ import type { FlowDeps } from '../http/authorization-flow.js';
 import type { Cookies } from '../http/cookies.js';
 import type { SecondStepResponse } from '../http/second-step.js';
 import type { Html, PageContext } from '../http/views/layout.js';
+import type { LoginButton } from '../http/views/pages.js';
+import type { BrowserLogin } from '../auth/browser-sessions.js';
+import type { Interaction } from '../oauth/interaction.js';
 import type {
   Authenticator,
   IdentitySource,
+  LoginOutcome,
   SecondFactor,
   SecondStepChallenge,
   SecondStepPolicy,
@@ -98,6 +102,18 @@ export interface PageKit extends FlowDeps {
   tenants: Tenants;
   /** Every module's sections of the account page, in module order (the account module renders them). */
   accountSections: readonly AccountSection[];
+  /**
+   * Finishes a hosted sign-in the way the sign-in page does: the session cookie, then the authorization in
+   * progress (or `returnTo`, or /login); or the second-step page when the login asks for one.
+   */
+  continueLogin: (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    tenant: Tenant,
+    outcome: LoginOutcome<BrowserLogin>,
+    interaction: Interaction | null,
+    returnTo: string | undefined,
+  ) => Promise<unknown>;
 }
 
 /** What a section of the account page is rendered from: the signed-in user of this browser, and the page. */
@@ -136,6 +152,8 @@ export interface PageContributions {
   loginLinks?: readonly { href: string; label: string }[];
   /** Sections of the account page, in this order (see AccountSection). */
   accountSections?: readonly AccountSection[];
+  /** Buttons above the sign-in form (a social provider's "Continue with …"), for the tenant. */
+  loginButtons?: (tenant: Tenant) => readonly LoginButton[];
 }
 
 /** Everything a module adds once it is set up. Every member is optional. */

@@ -6,6 +6,7 @@ import { browserSessionsModule } from './browser-sessions/index.js';
 import { emailVerificationModule } from './email-verification/index.js';
 import { mfaModule } from './mfa/index.js';
 import { passwordResetModule } from './password-reset/index.js';
+import { socialModule } from './social/index.js';
 
 export const featureModules: readonly FeatureModule[] = [
   emailVerificationModule,
@@ -13,4 +14,5 @@ export const featureModules: readonly FeatureModule[] = [
   browserSessionsModule,
   accountModule,
   mfaModule,
+  socialModule,
 ];

@@ -37,6 +37,8 @@ export function loginPage(
     links?: readonly { href: string; label: string }[];
     /** A page of ours to go to once signed in (no authorization in progress). */
     returnTo?: string;
+    /** Other ways to sign in that feature modules offer above the form ("Continue with Google"). */
+    buttons?: readonly LoginButton[];
   },
 ): string {
   const loginAs = v.loginAs
@@ -51,9 +53,52 @@ export function loginPage(
 ${v.returnTo ? hidden('return_to', v.returnTo) : ''}
 <div class="actions"><button type="submit">Sign in</button></div>`;
   const content = markup`${alertBox(v.error)}${noticeBox(v.notice)}${loginAs}
+${loginButtons(ctx, v.buttons ?? [], v.interaction, v.returnTo)}
 ${form(ctx, `${ctx.basePath}/login`, v.interaction, fields)}
 <p class="links">${(v.links ?? []).map((l) => markup`<a href="${link(ctx, l.href, v.interaction)}">${l.label}</a> `)}<a href="${link(ctx, '/register', v.interaction)}">Create an account</a></p>`;
   return layout(ctx.tenant, 'Sign in', content);
+}
+
+/**
+ * A way to sign in a feature module adds to the sign-in page: a link that leaves for it (a social
+ * provider), carrying the authorization in progress (`interaction`) or the page to return to (`return_to`).
+ */
+export interface LoginButton {
+  /** Relative to the tenant's base path; the page adds `interaction` or `return_to`. */
+  href: string;
+  /** "Continue with Google". */
+  label: string;
+  /** A small mark (an SVG the module drew: constant markup, never input). */
+  icon?: Html;
+  /** The brand's colours: background, text and border (#rgb or #rrggbb); the page's defaults otherwise. */
+  colors?: { background: string; text: string; border?: string };
+}
+
+const HEX_COLOR = /^#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?$/;
+
+/** The modules' buttons, then "or" above the password form; nothing when there are none. */
+function loginButtons(
+  ctx: PageContext,
+  buttons: readonly LoginButton[],
+  interaction: string | undefined,
+  returnTo: string | undefined,
+): Html | '' {
+  if (buttons.length === 0) return '';
+  const query = interaction
+    ? `?interaction=${encodeURIComponent(interaction)}`
+    : returnTo
+      ? `?return_to=${encodeURIComponent(returnTo)}`
+      : '';
+  const items = buttons.map((b) => {
+    const c = b.colors;
+    const style =
+      c && [c.background, c.text, c.border ?? c.background].every((x) => HEX_COLOR.test(x))
+        ? `background:${c.background};color:${c.text};border-color:${c.border ?? c.background}`
+        : undefined;
+    return markup`<a class="button alt" href="${ctx.basePath}${b.href}${query}"${style ? markup` style="${style}"` : ''}>${b.icon ? markup`<span class="mark" aria-hidden="true">${b.icon}</span>` : ''}<span>${b.label}</span></a>`;
+  });
+  return markup`<div class="alts${buttons.length > 2 ? trustedHtml(' many') : ''}">${items}</div>
+<p class="divider">or</p>`;
 }
 
 /** What the second-step page shows of a factor. */
