@@ -232,7 +232,7 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<L
         const { change, foreign: useForeign } = tamper;
         tamper = null;
         const header = decodeProtectedHeader(body.id_token);
-        const claims = change(decodeJwt(body.id_token) as Record<string, unknown>);
+        const claims = change(decodeJwt(body.id_token));
         const key = useForeign ? foreign : await importJWK(jwk, 'RS256');
         ctx.body = {
           ...body,
