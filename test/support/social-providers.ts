@@ -41,10 +41,16 @@ interface Listening {
   close(): Promise<void>;
 }
 
-async function listen(handler: http.RequestListener): Promise<{ server: http.Server; origin: string }> {
+/** Listens on 127.0.0.1, or (`localhost`: another site than our 127.0.0.1 for the browser) on both stacks. */
+async function listen(
+  handler: http.RequestListener,
+  host: '127.0.0.1' | 'localhost' = '127.0.0.1',
+): Promise<{ server: http.Server; origin: string }> {
   const server = http.createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+  await new Promise<void>((resolve) =>
+    host === 'localhost' ? server.listen(0, resolve) : server.listen(0, host, resolve),
+  );
+  return { server, origin: `http://${host}:${(server.address() as AddressInfo).port}` };
 }
 
 function closer(server: http.Server): () => Promise<void> {
@@ -91,6 +97,8 @@ export interface OidcProviderOptions {
    * issuer template `<origin>/{tenantid}/v2.0` (the tokens come from `path`).
    */
   multiTenantAlias?: string;
+  /** The provider's host name: `localhost` makes it another site than our 127.0.0.1 (cross-site posts). */
+  host?: '127.0.0.1' | 'localhost';
   /** Apple: the client secret is an ES256 JWT; checked with this key (iss = team, sub = client id). */
   jwtClientSecret?: { publicKey: Awaited<ReturnType<typeof generateKeyPair>>['publicKey']; teamId: string };
 }
@@ -175,7 +183,7 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<L
     })().catch((error: unknown) => {
       res.writeHead(500).end(String(error));
     });
-  });
+  }, options.host);
 
   const register = (redirectUris: string[]) => {
     provider = new Provider(`${origin}${path}`, {

@@ -207,8 +207,8 @@ input[type=checkbox]{accent-color:var(--primary)}
 pre{margin:0 0 1rem;padding:.75rem;background:#f9fafb;border:1px solid #e5e7eb;border-radius:8px;overflow-x:auto;overflow-wrap:normal;font-size:.8125rem;line-height:1.5}
 [hidden]{display:none!important}
 .alts{display:grid;gap:.625rem;margin:0 0 1.25rem}
-.alts.many{grid-template-columns:repeat(auto-fit,minmax(9.5rem,1fr))}
-a.button.alt{display:flex;align-items:center;justify-content:center;gap:.625rem;background:#fff;color:#111827;border-color:#6b7280;font-weight:500}
+.alts.many{grid-template-columns:repeat(auto-fit,minmax(7.75rem,1fr))}
+a.button.alt{display:flex;align-items:center;justify-content:center;gap:.625rem;padding:.7rem .75rem;background:#fff;color:#111827;border-color:#6b7280;font-weight:500}
 .mark{display:inline-flex;flex:none;width:1.25rem;height:1.25rem;vertical-align:-.25rem}
 .mark svg{width:100%;height:100%}
 main.cards{align-self:flex-start;max-width:42rem;background:none;border:0;box-shadow:none;padding:0}
