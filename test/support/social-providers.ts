@@ -3,7 +3,7 @@
 //   Microsoft per-tenant and its multi-tenant `{tenantid}` discovery, Apple's form_post and JWT client
 //   secret, GitLab, any OIDC provider), with hooks to misbehave (a tampered ID token, a token endpoint
 //   that fails or hangs);
-// - an OAuth 2.0 provider with a user API in GitHub's shape (/login/oauth/*, /api/v3/user, /user/emails).
+// - OAuth 2.0 providers with their user APIs in GitHub's, Discord's and Facebook's shapes.
 // The person signing in at the provider is chosen by the test (`signIn`): no login form to fill in.
 import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
@@ -275,7 +275,7 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<L
   };
 }
 
-// --- OAuth 2.0, GitHub's shape -------------------------------------------------------------------------
+// --- OAuth 2.0: GitHub, Discord, Facebook ---------------------------------------------------------------
 
 export interface GitHubEmail {
   email: string;
@@ -283,37 +283,60 @@ export interface GitHubEmail {
   verified: boolean;
 }
 
-export interface GitHubAccount {
-  id: number;
-  login: string;
-  name: string | null;
-  avatar_url?: string;
-  /** The public email of /user (unverified). */
-  email?: string | null;
-  emails: GitHubEmail[];
-}
+/** The user as the provider's API shows it (GitHub: with `emails`, its /user/emails). */
+export type OAuthAccount = Record<string, unknown>;
 
-export interface LocalGitHub extends Listening {
-  /** The base URL to configure (SOCIAL_GITHUB_URL): a GitHub Enterprise Server's shape. */
+/** Where each provider documents its endpoints, how it takes the client's credentials, what its API answers. */
+const SHAPES = {
+  github: {
+    authorize: '/login/oauth/authorize',
+    token: '/login/oauth/access_token',
+    clientAuth: 'post',
+    // GitHub answers a bad exchange with 200 and an error (when asked for JSON).
+    errorStatus: 200,
+    api: {
+      '/api/v3/user': ({ emails: _emails, ...user }: OAuthAccount) => ({ email: null, ...user }),
+      '/api/v3/user/emails': (a: OAuthAccount) => a.emails ?? [],
+    },
+  },
+  discord: {
+    authorize: '/oauth2/authorize',
+    token: '/api/oauth2/token',
+    clientAuth: 'basic',
+    errorStatus: 400,
+    api: { '/api/users/@me': (a: OAuthAccount) => a },
+  },
+  facebook: {
+    authorize: '/v21.0/dialog/oauth',
+    token: '/v21.0/oauth/access_token',
+    clientAuth: 'post',
+    errorStatus: 400,
+    api: { '/v21.0/me': (a: OAuthAccount) => a },
+  },
+} as const;
+
+export interface LocalOAuthProvider extends Listening {
+  /** The base URL to configure (SOCIAL_<ID>_URL; for GitHub a GitHub Enterprise Server's shape). */
   url: string;
   clientId: string;
   clientSecret: string;
-  signIn(account: GitHubAccount): void;
+  signIn(account: OAuthAccount): void;
   /** The next authorization answers with this error instead of a code. */
   denyNext(error: string): void;
   /** The form bodies the token endpoint received. */
   tokenRequests: URLSearchParams[];
 }
 
-export async function startGitHub(): Promise<LocalGitHub> {
+export async function startOAuthProvider(kind: keyof typeof SHAPES): Promise<LocalOAuthProvider> {
+  const shape = SHAPES[kind];
   const requests: URL[] = [];
   const tokenRequests: URLSearchParams[] = [];
-  const clientId = `Iv1.${randomBytes(8).toString('hex')}`;
+  const clientId = `${kind}-${randomBytes(8).toString('hex')}`;
   const clientSecret = randomBytes(20).toString('hex');
-  let account: GitHubAccount | null = null;
+  let account: OAuthAccount | null = null;
   let deny: string | null = null;
-  const codes = new Map<string, { account: GitHubAccount; redirectUri: string; challenge: string | null }>();
-  const tokens = new Map<string, GitHubAccount>();
+  const codes = new Map<string, { account: OAuthAccount; redirectUri: string; challenge: string | null }>();
+  const tokens = new Map<string, OAuthAccount>();
 
   const json = (res: http.ServerResponse, status: number, body: unknown) =>
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
@@ -322,7 +345,7 @@ export async function startGitHub(): Promise<LocalGitHub> {
     void (async () => {
       const url = new URL(req.url ?? '/', origin);
       requests.push(url);
-      if (req.method === 'GET' && url.pathname === '/login/oauth/authorize') {
+      if (req.method === 'GET' && url.pathname === shape.authorize) {
         const redirect = new URL(url.searchParams.get('redirect_uri') ?? '');
         const state = url.searchParams.get('state');
         if (url.searchParams.get('client_id') !== clientId || !account) {
@@ -345,57 +368,53 @@ export async function startGitHub(): Promise<LocalGitHub> {
         res.writeHead(302, { location: redirect.href }).end();
         return;
       }
-      if (req.method === 'POST' && url.pathname === '/login/oauth/access_token') {
+      if (req.method === 'POST' && url.pathname === shape.token) {
         const form = new URLSearchParams(await readBody(req));
         tokenRequests.push(form);
+        const basic = /^Basic (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+        const [id, secret] =
+          shape.clientAuth === 'basic' && basic
+            ? Buffer.from(basic, 'base64').toString().split(':').map(decodeURIComponent)
+            : [form.get('client_id'), form.get('client_secret')];
         const code = codes.get(form.get('code') ?? '');
         codes.delete(form.get('code') ?? '');
         const verifier = form.get('code_verifier');
         const pkceOk =
           !code?.challenge ||
           (verifier !== null && createHash('sha256').update(verifier).digest('base64url') === code.challenge);
-        // GitHub answers a bad exchange with 200 and an error (when asked for JSON).
         if (
           !code ||
-          form.get('client_id') !== clientId ||
-          form.get('client_secret') !== clientSecret ||
+          id !== clientId ||
+          secret !== clientSecret ||
           form.get('redirect_uri') !== code.redirectUri ||
           !pkceOk
         ) {
-          json(res, 200, {
+          json(res, shape.errorStatus, {
             error: 'bad_verification_code',
             error_description: 'The code passed is incorrect or expired.',
           });
           return;
         }
-        const token = `gho_${randomBytes(18).toString('hex')}`;
+        const token = randomBytes(18).toString('hex');
         tokens.set(token, code.account);
-        json(res, 200, { access_token: token, token_type: 'bearer', scope: 'read:user,user:email' });
+        json(res, 200, { access_token: token, token_type: 'bearer', expires_in: 3600 });
         return;
       }
       const bearer = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
       const who = bearer ? tokens.get(bearer) : undefined;
-      if (url.pathname.startsWith('/api/v3/')) {
+      const api = (shape.api as Record<string, (a: OAuthAccount) => unknown>)[url.pathname];
+      if (api) {
+        // GitHub's API refuses a request without a User-Agent.
         if (!req.headers['user-agent']) {
-          json(res, 403, {
-            message:
-              'Request forbidden by administrative rules. Please make sure your request has a User-Agent header',
-          });
+          json(res, 403, { message: 'Please make sure your request has a User-Agent header' });
           return;
         }
         if (!who) {
           json(res, 401, { message: 'Bad credentials' });
           return;
         }
-        if (url.pathname === '/api/v3/user') {
-          const { emails: _emails, ...user } = who;
-          json(res, 200, { ...user, email: who.email ?? null });
-          return;
-        }
-        if (url.pathname === '/api/v3/user/emails') {
-          json(res, 200, who.emails);
-          return;
-        }
+        json(res, 200, api(who));
+        return;
       }
       res.writeHead(404).end();
     })().catch((error: unknown) => res.writeHead(500).end(String(error)));

@@ -19,15 +19,19 @@ import {
   type TestClient,
 } from '../../../test/support/oidc.js';
 import {
-  startGitHub,
+  startOAuthProvider,
   startOidcProvider,
-  type LocalGitHub,
+  type LocalOAuthProvider,
   type LocalOidcProvider,
 } from '../../../test/support/social-providers.js';
 
 let t: OidcTestApp;
 let google: LocalOidcProvider;
-let github: LocalGitHub;
+let github: LocalOAuthProvider;
+let discord: LocalOAuthProvider;
+let facebook: LocalOAuthProvider;
+let linkedin: LocalOidcProvider;
+let gitlab: LocalOidcProvider;
 let apple: LocalOidcProvider;
 let microsoft: LocalOidcProvider;
 let acme: LocalOidcProvider;
@@ -53,7 +57,10 @@ async function configure(provider: string, body: Record<string, unknown>, tenant
 
 /** Follows redirects across our server and the providers until the relying party (or a page) is reached. */
 async function follow(agent: HttpAgent, url: URL | string, init?: RequestInit): Promise<Landing> {
-  const ours = [t.base, google.origin, github.origin, apple.origin, microsoft.origin, acme.origin];
+  const ours = [
+    t.base,
+    ...[google, github, apple, microsoft, acme, discord, facebook, linkedin, gitlab].map((p) => p.origin),
+  ];
   let landing = await agent.walk(url, init);
   for (let i = 0; i < 10 && landing.kind === 'redirect' && ours.includes(landing.url.origin); i++)
     landing = await agent.walk(landing.url);
@@ -86,7 +93,11 @@ before(async () => {
   const appleKeys = await generateKeyPair('ES256', { extractable: true });
   appleKey = await exportPKCS8(appleKeys.privateKey);
   google = await startOidcProvider({});
-  github = await startGitHub();
+  github = await startOAuthProvider('github');
+  discord = await startOAuthProvider('discord');
+  facebook = await startOAuthProvider('facebook');
+  linkedin = await startOidcProvider({ clientAuth: 'client_secret_post' });
+  gitlab = await startOidcProvider({});
   apple = await startOidcProvider({
     jwtClientSecret: { publicKey: appleKeys.publicKey, teamId: APPLE_TEAM },
   });
@@ -102,12 +113,17 @@ before(async () => {
     SOCIAL_GITHUB_URL: github.url,
     SOCIAL_APPLE_URL: apple.issuer,
     SOCIAL_MICROSOFT_URL: microsoft.origin,
+    SOCIAL_DISCORD_URL: discord.url,
+    SOCIAL_FACEBOOK_URL: facebook.url,
+    SOCIAL_LINKEDIN_URL: linkedin.issuer,
     SOCIAL_HTTP_TIMEOUT: '1s',
   });
   google.register([callback('google')]);
   apple.register([callback('apple')]);
   microsoft.register([callback('microsoft')]);
   acme.register([callback('acme-sso')]);
+  linkedin.register([callback('linkedin')]);
+  gitlab.register([callback('gitlab')]);
   admin = { authorization: `Bearer ${(await t.app.services.admins.create('root@example.com')).token}` };
   rp = await t.createClient({ firstParty: true });
   await configure('google', { client_id: google.clientId, client_secret: google.clientSecret });
@@ -118,6 +134,15 @@ before(async () => {
     options: { team_id: APPLE_TEAM, key_id: APPLE_KEY },
   });
   await configure('microsoft', { client_id: microsoft.clientId, client_secret: microsoft.clientSecret });
+  await configure('discord', { client_id: discord.clientId, client_secret: discord.clientSecret });
+  await configure('facebook', { client_id: facebook.clientId, client_secret: facebook.clientSecret });
+  await configure('linkedin', { client_id: linkedin.clientId, client_secret: linkedin.clientSecret });
+  // A self-hosted GitLab: the tenant names its issuer.
+  await configure('gitlab', {
+    client_id: gitlab.clientId,
+    client_secret: gitlab.clientSecret,
+    issuer: gitlab.issuer,
+  });
   await configure('acme-sso', {
     kind: 'oidc',
     label: 'Acme SSO',
@@ -129,7 +154,9 @@ before(async () => {
 
 after(async () => {
   await t?.close();
-  await Promise.all([google, github, apple, microsoft, acme].map((p) => p?.close()));
+  await Promise.all(
+    [google, github, apple, microsoft, acme, discord, facebook, linkedin, gitlab].map((p) => p?.close()),
+  );
 });
 
 /** A new user at a provider. */
@@ -627,24 +654,27 @@ describe('the account page: connect and disconnect', () => {
 
 describe('configuration (admin API)', () => {
   test('the secret is sealed at rest and never shown; the redirect URI to register is', async () => {
-    const view = await configure('discord', {
-      client_id: 'discord-client',
-      client_secret: 'discord-secret-value',
-    });
+    const body = { kind: 'oidc', label: 'Corp', issuer: 'https://idp.example.com', client_id: 'corp-client' };
+    const view = await configure('corp-idp', { ...body, client_secret: 'corp-secret-value' });
     assert.equal(view.client_secret_set, true);
     assert.equal('client_secret' in view, false);
-    assert.equal(view.redirect_uri, callback('discord'));
+    assert.equal(view.redirect_uri, callback('corp-idp'));
     const row = await t.db.query<{ client_secret_sealed: Buffer }>(
-      "SELECT client_secret_sealed FROM social_providers WHERE id = 'discord'",
+      "SELECT client_secret_sealed FROM social_providers WHERE id = 'corp-idp'",
     );
-    assert.equal(row.rows[0]!.client_secret_sealed.includes(Buffer.from('discord-secret-value')), false);
+    assert.equal(row.rows[0]!.client_secret_sealed.includes(Buffer.from('corp-secret-value')), false);
     const config = await t.get('/v2/auth/config');
-    assert.ok((config.body.social_providers as string[]).includes('discord'));
-    assert.equal((config.body.login_methods as Record<string, boolean>).discord, true);
-    await configure('discord', { client_id: 'discord-client', enabled: false });
+    assert.ok((config.body.social_providers as string[]).includes('corp-idp'));
+    assert.equal((config.body.login_methods as Record<string, boolean>).oidc, true);
+    await configure('corp-idp', { ...body, enabled: false });
     const after = await t.get('/v2/auth/config');
-    assert.equal((after.body.social_providers as string[]).includes('discord'), false);
-    assert.equal(page(await new HttpAgent().walk(`${t.base}/v2/auth/social/discord/start`)).status, 404);
+    assert.equal((after.body.social_providers as string[]).includes('corp-idp'), false);
+    assert.equal(page(await new HttpAgent().walk(`${t.base}/v2/auth/social/corp-idp/start`)).status, 404);
+    // Updated without the secret: the stored one stays.
+    const kept = await t.db.query<{ client_secret_sealed: Buffer | null }>(
+      "SELECT client_secret_sealed FROM social_providers WHERE id = 'corp-idp'",
+    );
+    assert.ok(kept.rows[0]!.client_secret_sealed);
   });
 
   test('refused: an http issuer, a generic provider without issuer, Apple without its key ids, unknown kinds', async () => {
@@ -665,5 +695,74 @@ describe('configuration (admin API)', () => {
       const response = await put(provider, body);
       assert.equal(response.status, 400, `${provider} ${JSON.stringify(body)}`);
     }
+  });
+});
+
+describe('Discord, Facebook, LinkedIn and a self-hosted GitLab', () => {
+  test('Discord: its user API (verified email, global name); the client authenticates with Basic', async () => {
+    const email = uniqueEmail('discord');
+    discord.signIn({
+      id: '80351110224678912',
+      username: 'nelly',
+      global_name: 'Nelly',
+      avatar: 'a1b2',
+      email,
+      verified: true,
+    });
+    const { claims } = await signInWith('discord');
+    assert.equal(claims!.email, email);
+    const row = await t.db.query<{ name: string; profile: { picture?: string } }>(
+      'SELECT name, profile FROM users WHERE email = $1',
+      [email],
+    );
+    assert.equal(row.rows[0]!.name, 'Nelly');
+    assert.equal(
+      row.rows[0]!.profile.picture,
+      'https://cdn.discordapp.com/avatars/80351110224678912/a1b2.png',
+    );
+    assert.equal(
+      discord.tokenRequests.at(-1)!.get('client_secret'),
+      null,
+      'the secret went in the Authorization header',
+    );
+  });
+
+  test('Discord: an unverified email makes no account', async () => {
+    const email = uniqueEmail('discord');
+    discord.signIn({ id: '1', username: 'u', email, verified: false });
+    const { page: result } = await signInWith('discord');
+    assert.equal(result!.status, 403);
+    assert.equal(await userId(email), null);
+  });
+
+  test('Facebook: comma-separated scopes, the Graph API profile with its picture', async () => {
+    const email = uniqueEmail('fb');
+    facebook.signIn({
+      id: '10158',
+      name: 'Ana Lima',
+      email,
+      picture: { data: { url: 'https://graph.example.com/p.jpg' } },
+    });
+    const { claims } = await signInWith('facebook');
+    assert.equal(claims!.email, email);
+    const authorize = facebook.requests.find((u) => u.pathname === '/v21.0/dialog/oauth')!;
+    assert.equal(authorize.searchParams.get('scope'), 'email,public_profile');
+  });
+
+  test('LinkedIn (OIDC): credentials in the body, no PKCE, the ID token and nonce', async () => {
+    const who = person('li');
+    linkedin.signIn(who);
+    const { claims } = await signInWith('linkedin');
+    assert.equal(claims!.email, who.email);
+    const authorize = linkedin.requests.filter((u) => u.pathname === '/auth').at(-1)!;
+    assert.equal(authorize.searchParams.get('code_challenge'), null);
+    assert.ok(authorize.searchParams.get('nonce'));
+  });
+
+  test('GitLab self-hosted: the tenant\u2019s issuer', async () => {
+    const who = person('gl');
+    gitlab.signIn(who);
+    const { claims } = await signInWith('gitlab');
+    assert.equal(claims!.email, who.email);
   });
 });
