@@ -47,6 +47,7 @@ import { mfaCodesConfig, type MfaCodesConfig } from './config/mfa-codes.js';
 import { emailSignInConfig, type EmailSignInConfig } from './config/email-sign-in.js';
 import { boolean, oneOf, optionalUrl, readerOf, type Env } from './config/parse.js';
 import { smsConfig, type SmsConfig } from './config/sms.js';
+import { socialConfig, type SocialConfig } from './config/social.js';
 
 export { ConfigError, parseDuration } from './config/parse.js';
 export { parseDatabaseUrl, type PgliteConfig, type PostgresConfig, type SslMode } from './config/database.js';
@@ -74,6 +75,7 @@ export type { SmtpConfig } from './config/operations.js';
 export type { MfaCodesConfig, OneTimeCodeConfig } from './config/mfa-codes.js';
 export type { EmailSignInConfig } from './config/email-sign-in.js';
 export type { SmsConfig, SmsProvider, TwilioSmsConfig, VonageSmsConfig } from './config/sms.js';
+export type { SocialConfig } from './config/social.js';
 
 export interface Config extends MailConfig {
   env: AppEnv;
@@ -102,6 +104,8 @@ export interface Config extends MailConfig {
   mfaCodes: MfaCodesConfig;
   /** Sign-in links and codes by email: their lifetimes and the codes' digits. */
   emailSignIn: EmailSignInConfig;
+  /** Social sign-in: provider addresses and time limits. */
+  social: SocialConfig;
 }
 
 /** Reads `.env` from `cwd` (if present) under the real environment: real variables win, as with dotenv. */
@@ -140,6 +144,7 @@ export function loadConfig(env: Env = readEnvironment()): Config {
     sms: smsConfig(read),
     mfaCodes: mfaCodesConfig(read),
     emailSignIn: emailSignInConfig(read),
+    social: socialConfig(read),
     metrics: metricsConfig(read),
     management: managementConfig(read),
     sweeper: sweeperConfig(read),

@@ -146,6 +146,24 @@ describe('configuration', () => {
     assert.equal(config.keys.secretboxMasterKey?.length, 32);
   });
 
+  test('social sign-in: the documented defaults; a provider URL is https (http only on a loopback host)', () => {
+    const social = loadConfig({}).social;
+    assert.deepEqual(social.urls, {});
+    assert.deepEqual(
+      [social.httpTimeoutMs, social.flowTtlMs, social.exchangeCodeTtlMs],
+      [10_000, 600_000, 120_000],
+    );
+    const urls = loadConfig({
+      SOCIAL_GITHUB_URL: 'https://github.example.com',
+      SOCIAL_GOOGLE_URL: 'http://127.0.0.1:8080',
+    }).social.urls;
+    assert.equal(urls.github?.href, 'https://github.example.com/');
+    assert.equal(urls.google?.href, 'http://127.0.0.1:8080/');
+    fails({ SOCIAL_GOOGLE_URL: 'http://accounts.example.com' }, 'SOCIAL_GOOGLE_URL', /https/);
+    fails({ SOCIAL_GITLAB_URL: 'https://u:p@gitlab.example.com' }, 'SOCIAL_GITLAB_URL');
+    fails({ SOCIAL_HTTP_TIMEOUT: 'soon' }, 'SOCIAL_HTTP_TIMEOUT');
+  });
+
   test('SMS for MFA: off unless MFA_SMS_PROVIDER names Twilio or Vonage, with the documented defaults', () => {
     const sid = `AC${'0a'.repeat(16)}`;
     assert.equal(loadConfig({ TWILIO_ACCOUNT_SID: sid, TWILIO_AUTH_TOKEN: 't' }).sms, undefined);

@@ -111,6 +111,9 @@ describe('hellojohn migrate on a fresh database', () => {
         'refresh_tokens',
         'sessions',
         'signing_keys',
+        'social_exchange_codes',
+        'social_identities',
+        'social_providers',
         'users',
       ],
     );

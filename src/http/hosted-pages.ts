@@ -60,7 +60,6 @@ export interface HostedPagesOptions extends FlowDeps {
   factors: readonly (FactorView & {
     /** Can be set up during a sign-in (beginEnrollment). */ enrols: boolean;
   })[];
-  /** Feature modules' links under the sign-in form. */
   /** What feature modules add to a tenant's sign-in page (PageContributions.signInPage), in module order. */
   signInPage: readonly ((tenant: Tenant) => SignInPageParts)[];
   /** Feature modules' sections of the account page. */

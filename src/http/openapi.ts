@@ -26,6 +26,11 @@ const TAGS = [
     name: 'passkeys',
     description: 'Passkeys (WebAuthn): add one, sign in with one, list, rename and delete them.',
   },
+  {
+    name: 'social',
+    description:
+      'Social sign-in: leave for a provider, come back, the application code exchange (/v2/auth/social).',
+  },
   { name: 'session', description: 'Browser sessions held in an HttpOnly cookie (/v2/session).' },
   { name: 'oauth', description: 'OAuth 2.0 endpoints: authorization, token, revocation, introspection.' },
   { name: 'oidc', description: 'OpenID Connect: discovery, signing keys, UserInfo, logout.' },

@@ -8,6 +8,7 @@ import { emailVerificationModule } from './email-verification/index.js';
 import { mfaModule } from './mfa/index.js';
 import { passkeysModule } from './passkeys/index.js';
 import { passwordResetModule } from './password-reset/index.js';
+import { socialModule } from './social/index.js';
 
 export const featureModules: readonly FeatureModule[] = [
   emailVerificationModule,
@@ -17,4 +18,5 @@ export const featureModules: readonly FeatureModule[] = [
   mfaModule,
   emailSignInModule,
   passkeysModule,
+  socialModule,
 ];

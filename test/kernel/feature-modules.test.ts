@@ -137,12 +137,24 @@ describe('a feature module registered with one line', () => {
     assert.deepEqual((await t.get('/t/default/v2/test-module/ping')).body, { tenant: 'default' });
     const config = await t.get('/v2/auth/config');
     assert.deepEqual(config.body.test_factor, { enabled: true });
-    // The build's sign-in methods; sign-in by email is off until a tenant turns it on.
+    // The build's sign-in methods; sign-in by email and social providers are off until a tenant turns them on.
+    const social = [
+      'google',
+      'github',
+      'microsoft',
+      'apple',
+      'facebook',
+      'linkedin',
+      'discord',
+      'gitlab',
+      'oidc',
+    ];
     assert.deepEqual(config.body.login_methods, {
       password: true,
       magic_link: false,
       email_otp: false,
       passkey: true,
+      ...Object.fromEntries(social.map((kind) => [kind, false])),
     });
     const discovery = await t.get('/.well-known/openid-configuration');
     assert.equal(discovery.body.test_factor_supported, true);
