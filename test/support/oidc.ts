@@ -463,8 +463,8 @@ export class HttpAgent {
   }
 
   /**
-   * Submits a form of `page` with fields overridden: the one `options.form` picks, else the first holding a
-   * field named in `values`, else the first.
+   * Submits a form of `page` with fields overridden: the one `options.form` picks, else the one holding the
+   * most fields named in `values` (the first of those).
    */
   submit(
     page: Page,
@@ -472,8 +472,13 @@ export class HttpAgent {
     options: { button?: [string, string]; form?: (f: ParsedForm) => boolean; omit?: string[] } = {},
   ) {
     const forms = parseForms(page);
-    const named = (form: ParsedForm) => form.fields.some((field) => field.name in values);
-    const f = options.form ? forms.find(options.form) : (forms.find(named) ?? forms[0]);
+    const named = (form: ParsedForm) => form.fields.filter((field) => field.name in values).length;
+    const f = options.form
+      ? forms.find(options.form)
+      : forms.reduce<ParsedForm | undefined>(
+          (best, form) => (!best || named(form) > named(best) ? form : best),
+          undefined,
+        );
     assert.ok(f, `a form on ${page.url.href}:\n${page.html.slice(0, 2000)}`);
     const body = new URLSearchParams();
     for (const field of f.fields) {

@@ -162,7 +162,7 @@ describe('hellojohn users reset-mfa / tenants mfa-policy', () => {
       [
         'MFA policy of tenant "default":',
         'mode                        optional',
-        'factors                     totp,email,recovery_code',
+        'factors                     totp,email,recovery_code,webauthn',
         'remember-device-days        30',
         'adaptive-new-device         on',
         'adaptive-new-ip-network     off',
