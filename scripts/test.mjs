@@ -9,6 +9,7 @@
 //   TEST_DATABASE_VIA=pgbouncer   → (with both URLs) the application connects to every test database
 //                                   through PgBouncer; creating, dropping and inspecting stay direct
 //   TEST_REQUIRE_ALL=1            → a test whose prerequisites are missing fails instead of skipping
+//   TEST_BROWSER=off              → skips the Chromium suites (CI runs them in one pass only)
 //   npm test -- test/config.test.ts   → only the files named
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';

@@ -13,8 +13,11 @@ export const CHROMIUM_PATH = '/usr/bin/chromium';
 /**
  * The reason a browser test cannot run here, for node:test's `skip` option, or false when it can. Like
  * env.ts's `unlessAvailable`: with TEST_REQUIRE_ALL=1 a missing Chromium fails the test instead.
+ * TEST_BROWSER=off skips them on purpose: CI runs the Chromium suites once, in its PostgreSQL pass, since
+ * what a browser sees does not depend on the database behind the server.
  */
 export function unlessChromium(): string | false {
+  if (process.env.TEST_BROWSER === 'off') return 'TEST_BROWSER=off (the Chromium suites run in another pass)';
   if (existsSync(CHROMIUM_PATH) || process.env.TEST_REQUIRE_ALL === '1') return false;
   return `needs ${CHROMIUM_PATH} (Debian's chromium package)`;
 }
