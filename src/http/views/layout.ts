@@ -170,6 +170,8 @@ button.secondary{background:#fff;color:#111827;border-color:#6b7280}
 a{color:var(--link)}
 .links{margin:1.25rem 0 0;text-align:center;font-size:.9375rem}
 .links a{margin:0 .5rem}
+.links.row{display:flex;flex-wrap:wrap;justify-content:center;gap:.375rem 1rem}
+.links.row a{margin:0;white-space:nowrap}
 .error{color:#b91c1c;background:#fef2f2;border:1px solid #fecaca;border-radius:8px;padding:.625rem .75rem}
 .notice{color:#065f46;background:#ecfdf5;border:1px solid #a7f3d0;border-radius:8px;padding:.625rem .75rem}
 .hint{font-size:.875rem;color:#4b5563;margin:.25rem 0 0;padding-left:1.25rem}

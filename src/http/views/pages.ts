@@ -121,7 +121,7 @@ ${v.returnTo ? hidden('return_to', v.returnTo) : ''}
   const content = markup`${alertBox(v.error)}${noticeBox(v.notice)}${loginAs}
 ${loginButtons(ctx, v.buttons ?? [], v.interaction, v.returnTo)}
 ${form(ctx, `${ctx.basePath}/login`, v.interaction, fields)}
-<p class="links">${(v.links ?? []).map((l) => markup`<a href="${link(ctx, l.href, v.interaction)}">${l.label}</a> `)}<a href="${link(ctx, '/register', v.interaction)}">Create an account</a></p>`;
+<p class="links row">${(v.links ?? []).map((l) => markup`<a href="${link(ctx, l.href, v.interaction)}">${l.label}</a> `)}<a href="${link(ctx, '/register', v.interaction)}">Create an account</a></p>`;
   return layout(ctx.tenant, 'Sign in', content, { scripts: v.scripts });
 }
 

@@ -73,6 +73,59 @@ after(async () => {
 });
 
 describe('social sign-in in a browser', { skip }, () => {
+  test('every method on: the sign-in page with providers, a passkey, password, and email links (390 and 1280 px)', async () => {
+    const admin = {
+      authorization: `Bearer ${(await t.app.services.admins.create('all@example.com')).token}`,
+    };
+    const on = await fetch(`${t.base}/v2/admin/tenants/default/email-sign-in`, {
+      method: 'PUT',
+      headers: { ...admin, 'content-type': 'application/json' },
+      body: JSON.stringify({ magic_link: true, email_otp: true }),
+    });
+    assert.equal(on.status, 200, await on.text());
+    const context = await (await browser.get()).newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(`${t.base}/login`);
+      // The passkey button shows once its script found WebAuthn in this browser.
+      await page.locator('#passkey-sign-in').waitFor({ state: 'visible' });
+      for (const width of [390, 1280]) {
+        await page.setViewportSize({ width, height: 900 });
+        await screenshot(page, `login-all-methods-${width}`);
+      }
+      const labels = await page.locator('.ways .alt').allInnerTexts();
+      assert.deepEqual(
+        labels.map((l) => l.trim()),
+        [
+          'Sign in with a passkey',
+          'Google',
+          'Apple',
+          'Microsoft',
+          'GitHub',
+          'Facebook',
+          'LinkedIn',
+          'Discord',
+          'GitLab',
+        ],
+      );
+      const links = await page.locator('p.links.row a').allInnerTexts();
+      assert.deepEqual(links, [
+        'Forgot your password?',
+        'Email me a sign-in link',
+        'Sign in with a code',
+        'Create an account',
+      ]);
+    } finally {
+      await context.close();
+      const off = await fetch(`${t.base}/v2/admin/tenants/default/email-sign-in`, {
+        method: 'PUT',
+        headers: { ...admin, 'content-type': 'application/json' },
+        body: JSON.stringify({ magic_link: false, email_otp: false }),
+      });
+      assert.equal(off.status, 200);
+    }
+  });
+
   test('the sign-in page shows every provider; Google signs a new user in and the authorization goes on', async () => {
     const context = await (await browser.get()).newContext();
     const page = await context.newPage();
