@@ -412,7 +412,9 @@ export class Login {
     const { factors, slots, query } = this.planEnrolled();
     const [queried, asked] = await Promise.all([
       query(this.deps.db, tenant.id, user.id),
-      Promise.all(factors.map((f, i) => slots[i] === undefined && f.enrolled(tenant, user))),
+      Promise.all(
+        factors.map((f, i) => (slots[i] === undefined ? f.enrolled(tenant, user) : Promise.resolve(false))),
+      ),
     ]);
     return factors.filter((_, i) => (slots[i] === undefined ? asked[i] : queried[slots[i]])).map((f) => f.id);
   }
