@@ -7,6 +7,7 @@ import { hashToken, newOpaqueToken } from '../crypto/tokens.js';
 import { SealedState } from '../crypto/sealed-state.js';
 import type { Database, Queryable } from '../db/database.js';
 import { insertAuditEvent } from '../db/repositories/audit.js';
+import { enrolledFactorsQuery } from '../db/repositories/second-factors.js';
 import { createSession, upgradeSession, type SessionRow } from '../db/repositories/sessions.js';
 import { findUserById, type UserRow } from '../db/repositories/users.js';
 import { HelloJohnError } from '../errors.js';
@@ -101,8 +102,18 @@ export type CompletedLogin = (
 const invalidChallenge = () =>
   new HelloJohnError('invalid_grant', 'The sign-in challenge is invalid or expired; sign in again.');
 
+/** How the login finds a user's factors: those with `enrolledSql` in one query, the others one by one. */
+interface EnrolledPlan {
+  /** The registered factors it was made for (modules add theirs once, before any request). */
+  factors: readonly SecondFactor[];
+  /** Per factor, its column in `query`'s answer; undefined: asked through its own `enrolled`. */
+  slots: (number | undefined)[];
+  query: (db: Queryable, tenantId: string, userId: string) => Promise<boolean[]>;
+}
+
 export class Login {
   private readonly pending: SealedState<PendingLogin>;
+  private enrolledPlan?: EnrolledPlan;
 
   constructor(private readonly deps: LoginDeps) {
     this.pending = new SealedState(
@@ -393,6 +404,33 @@ export class Login {
     return tokens;
   }
 
+  /**
+   * Ids of the registered factors the user has ready, in registration order: every factor with
+   * `enrolledSql` answered by one query, the others by their own `enrolled`.
+   */
+  async enrolledFactors(tenant: Tenant, user: UserRow): Promise<string[]> {
+    const { factors, slots, query } = this.planEnrolled();
+    const [queried, asked] = await Promise.all([
+      query(this.deps.db, tenant.id, user.id),
+      Promise.all(
+        factors.map((f, i) => (slots[i] === undefined ? f.enrolled(tenant, user) : Promise.resolve(false))),
+      ),
+    ]);
+    return factors.filter((_, i) => (slots[i] === undefined ? asked[i] : queried[slots[i]])).map((f) => f.id);
+  }
+
+  /** Made at the first sign-in, once every module has added its factors. */
+  private planEnrolled(): EnrolledPlan {
+    const factors = this.deps.secondFactors;
+    if (this.enrolledPlan?.factors.length === factors.length) return this.enrolledPlan;
+    const expressions: string[] = [];
+    const slots = factors.map((f) =>
+      f.enrolledSql === undefined ? undefined : expressions.push(f.enrolledSql) - 1,
+    );
+    this.enrolledPlan = { factors: [...factors], slots, query: enrolledFactorsQuery(expressions) };
+    return this.enrolledPlan;
+  }
+
   /** The challenge for a second step, when the policy asks this user for one; null otherwise. */
   private async secondStep(
     tenant: Tenant,
@@ -408,13 +446,7 @@ export class Login {
     // A first step that proved two factors itself (a passkey with user verification) needs no second one.
     if (!upgrade && signIn.amr.includes('mfa')) return null;
     const policy = this.deps.secondStepPolicy.current;
-    const enrolled =
-      options.enrolled ??
-      (policy?.enrolledFactors
-        ? await policy.enrolledFactors(tenant, user)
-        : (await Promise.all(registered.map((f) => f.enrolled(tenant, user)))).flatMap((flag, i) =>
-            flag ? [registered[i]!.id] : [],
-          ));
+    const enrolled = options.enrolled ?? (await this.enrolledFactors(tenant, user));
     const decision: SecondStepDecision = policy
       ? await policy.decide(tenant, user, { enrolled, meta, stepUp: upgrade !== undefined })
       : enrolled.length > 0

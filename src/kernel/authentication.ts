@@ -74,6 +74,15 @@ export interface SecondFactor {
   /** Whether the user has this factor ready to use. */
   enrolled(tenant: Tenant, user: UserRow): Promise<boolean>;
   /**
+   * `enrolled` as a boolean SQL expression over $1 (the tenant's id) and $2 (the user's id), e.g.
+   * `EXISTS (SELECT 1 FROM mfa_totp WHERE tenant_id = $1 AND user_id = $2 AND confirmed_at IS NOT NULL)`;
+   * it must answer exactly what `enrolled` answers. Every sign-in asks, so the login asks every factor
+   * that has one in a single query (one round trip, however many modules add factors); a factor without
+   * one (or undefined) is asked through `enrolled`, one round trip more. The text lives in the module's
+   * repository; read once, at the first sign-in, after every module is set up.
+   */
+  readonly enrolledSql?: string;
+  /**
    * Sends a code where the factor delivers one (email, SMS); answers where it went, masked for display
    * ("j•••@example.com"). The factor enforces its own send caps (rate_limited).
    */
@@ -162,11 +171,6 @@ export interface SecondStepPolicy {
   ): Promise<SecondStepDecision>;
   /** The cookie that lets this browser skip the second step next time, when the user asked for it. */
   rememberDevice?(tenant: Tenant, user: UserRow, meta: RequestMeta): Promise<DeviceCookie | null>;
-  /**
-   * Ids of the registered factors the user has enrolled, found at once (every sign-in asks, so a module
-   * that keeps its factors in its own tables answers with one query). Without it, each factor is asked.
-   */
-  enrolledFactors?(tenant: Tenant, user: UserRow): Promise<string[]>;
 }
 
 /** What a login ends in: signed in, or a second step is required before anything is issued. */

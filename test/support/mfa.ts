@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { Secret, TOTP } from 'otpauth';
 import { codeInSms, type FakeSmsProvider } from './fake-sms.js';
+import type { UserRow } from '../../src/db/repositories/users.js';
 import type { TestApp } from './app.js';
 import { codeInMail, type MailReader } from './smtp.js';
 
@@ -62,4 +63,25 @@ export async function enrolSms(
     auth,
   );
   assert.equal(verified.status, 200, JSON.stringify(verified.body));
+}
+
+/**
+ * The factors the login finds for the user (`email`, in the tenant `slug`) with its one query, after
+ * checking that each registered factor's own `enrolled` answers the same.
+ */
+export async function enrolledFactors(
+  t: Pick<TestApp, 'app' | 'db'>,
+  email: string,
+  slug = 'default',
+): Promise<string[]> {
+  const tenant = await t.app.services.tenants.resolve(slug);
+  const user = (
+    await t.db.query<UserRow>('SELECT * FROM users WHERE tenant_id = $1 AND email = $2', [tenant.id, email])
+  ).rows[0]!;
+  const each: string[] = [];
+  for (const factor of t.app.services.secondFactors)
+    if (await factor.enrolled(tenant, user)) each.push(factor.id);
+  const once = await t.app.services.login.enrolledFactors(tenant, user);
+  assert.deepEqual(once, each, "the login's one query answers as each factor's enrolled()");
+  return once;
 }

@@ -11,7 +11,6 @@ import { mfaEvents } from './events.js';
 import type { ManagedFactor } from './factors.js';
 import { migration } from './migration.js';
 import { mfaPageRoutes } from './pages.js';
-import { findEnrolledKinds } from './repository.js';
 import { MfaSecondStepPolicy } from './policy.js';
 import { RecoveryCodes } from './recovery-codes.js';
 import { mfaRoutes } from './routes.js';
@@ -44,18 +43,6 @@ export const mfaModule = defineModule({
       secretboxMasterKey,
       // Every factor of the build (a module other than this one may add its own), in registration order.
       factors: () => core.secondFactors,
-      ownFactors: {
-        ids: new Set(managed.map((m) => m.factor.id)),
-        // A code factor's id is its channel (email, sms).
-        async enrolled(tenant, userId) {
-          const kinds = await findEnrolledKinds(db, tenant.id, userId);
-          return new Set([
-            ...(kinds.totp ? [totp.id] : []),
-            ...kinds.code_channels,
-            ...(kinds.recovery_codes ? [recoveryCodes.id] : []),
-          ]);
-        },
-      },
     });
     const mfa: Mfa = new Mfa({
       db,

@@ -12,7 +12,7 @@ import {
   type TestApp,
 } from '../../../test/support/app.js';
 import { metricValue } from '../../../test/support/cluster.js';
-import { bearer, enrolTotp, totpCode as codeOf } from '../../../test/support/mfa.js';
+import { bearer, enrolledFactors, enrolTotp, totpCode as codeOf } from '../../../test/support/mfa.js';
 import { createTenantChecked } from '../../admin/tenants.js';
 import { findUserById } from '../../db/repositories/users.js';
 
@@ -288,6 +288,37 @@ describe('MFA: TOTP, recovery codes, policy', () => {
     assert.equal(first.roundTrips, 2);
     // The user, the TOTP, its time step claimed, the session.
     assert.equal((await counted(() => challenge(first.response.body.mfa_token, 1))).roundTrips, 4);
+  });
+
+  test("the login's one query answers as each factor: a pending TOTP is not ready; recovery codes while one is unused", async () => {
+    const email = uniqueEmail('enrolled');
+    const registered = await t.post('/v2/auth/register', { email, password: STRONG_PASSWORD });
+    const auth = bearer(registered.body.access_token);
+    assert.deepEqual(await enrolledFactors(t, email), []);
+    const enroll = await t.post('/v2/auth/mfa/totp/enroll', {}, auth);
+    assert.equal(enroll.status, 200, JSON.stringify(enroll.body));
+    // The recovery codes of the first factor are stored unused already; a fallback alone asks for nothing.
+    assert.deepEqual(await enrolledFactors(t, email), ['recovery_code'], 'a pending TOTP is not ready');
+    assert.equal(typeof (await login(email)).body.access_token, 'string');
+    const verify = await t.post(
+      '/v2/auth/mfa/totp/verify',
+      { code: codeOf(String(enroll.body.secret)) },
+      auth,
+    );
+    assert.equal(verify.status, 200, JSON.stringify(verify.body));
+    assert.deepEqual(await enrolledFactors(t, email), ['totp', 'recovery_code']);
+    await t.db.query(
+      `UPDATE mfa_recovery_codes SET used_at = now()
+        WHERE user_id = (SELECT id FROM users WHERE email = $1) AND id <> (
+          SELECT id FROM mfa_recovery_codes WHERE user_id = (SELECT id FROM users WHERE email = $1) LIMIT 1)`,
+      [email],
+    );
+    assert.deepEqual(await enrolledFactors(t, email), ['totp', 'recovery_code'], 'one unused code left');
+    await t.db.query(
+      'UPDATE mfa_recovery_codes SET used_at = now() WHERE user_id = (SELECT id FROM users WHERE email = $1)',
+      [email],
+    );
+    assert.deepEqual(await enrolledFactors(t, email), ['totp'], 'every code used');
   });
 
   test('trusted devices: honoured, void after sign-out everywhere; adaptive rules', async () => {

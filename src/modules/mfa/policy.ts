@@ -53,11 +53,6 @@ export interface MfaPolicyDeps {
   secretboxMasterKey: Buffer;
   /** Every second factor of the build (TOTP, email, SMS, recovery codes…), in the order they are offered. */
   factors: () => readonly SecondFactor[];
-  /** The factors this module keeps (`ids`), and which of them a user has enrolled, in one query. */
-  ownFactors: {
-    ids: ReadonlySet<string>;
-    enrolled(tenant: Tenant, userId: string): Promise<ReadonlySet<string>>;
-  };
 }
 
 /** The key derivation and label the cookie is sealed under (SealedState): for this cookie only. */
@@ -76,19 +71,6 @@ export class MfaSecondStepPolicy implements SecondStepPolicy {
     policy: MfaPolicy = mfaPolicyOf(tenant.settings),
   ): SecondFactor[] {
     return this.deps.factors().filter((f) => !policy.factors || policy.factors.includes(f.id));
-  }
-
-  /** The module's own factors from one query; a factor another module adds answers for itself. */
-  async enrolledFactors(tenant: Tenant, user: UserRow): Promise<string[]> {
-    const { ownFactors } = this.deps;
-    const factors = this.deps.factors();
-    const own = await ownFactors.enrolled(tenant, user.id);
-    const flags = await Promise.all(
-      factors.map((f) =>
-        ownFactors.ids.has(f.id) ? Promise.resolve(own.has(f.id)) : f.enrolled(tenant, user),
-      ),
-    );
-    return factors.filter((_, i) => flags[i]).map((f) => f.id);
   }
 
   async decide(

@@ -14,6 +14,10 @@ export interface TotpRow {
 
 const TOTP_COLUMNS = 'id, secret_sealed, digits, period, created_at, confirmed_at, last_used_at';
 
+/** SecondFactor.enrolledSql of TOTP ($1 tenant, $2 user): a confirmed one (a pending one is not ready). */
+export const TOTP_ENROLLED_SQL = `EXISTS (SELECT 1 FROM mfa_totp
+                 WHERE tenant_id = $1 AND user_id = $2 AND confirmed_at IS NOT NULL)`;
+
 export async function findTotp(db: Queryable, tenantId: string, userId: string): Promise<TotpRow | null> {
   const result = await db.query<TotpRow>(
     `SELECT ${TOTP_COLUMNS} FROM mfa_totp WHERE tenant_id = $1 AND user_id = $2`,
@@ -81,31 +85,15 @@ export async function deleteTotp(
   return result.rows.length > 0;
 }
 
-/**
- * Which kinds of factor the user has ready to use, in one round trip (every sign-in asks): the rules of
- * each factor's `enrolled` (a confirmed TOTP, a code factor's row, an unused recovery code).
- */
-export async function findEnrolledKinds(
-  db: Queryable,
-  tenantId: string,
-  userId: string,
-): Promise<{ totp: boolean; code_channels: string[]; recovery_codes: boolean }> {
-  const result = await db.query<{ totp: boolean; code_channels: string[]; recovery_codes: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM mfa_totp
-                     WHERE tenant_id = $1 AND user_id = $2 AND confirmed_at IS NOT NULL) AS totp,
-            ARRAY(SELECT channel FROM mfa_code_factors WHERE tenant_id = $1 AND user_id = $2) AS code_channels,
-            EXISTS (SELECT 1 FROM mfa_recovery_codes
-                     WHERE tenant_id = $1 AND user_id = $2 AND used_at IS NULL) AS recovery_codes`,
-    [tenantId, userId],
-  );
-  return result.rows[0]!;
-}
-
 export interface RecoveryCodeSummary {
   remaining: number;
   created_at: Date | null;
   last_used_at: Date | null;
 }
+
+/** SecondFactor.enrolledSql of recovery codes ($1 tenant, $2 user): an unused one. */
+export const RECOVERY_CODES_ENROLLED_SQL = `EXISTS (SELECT 1 FROM mfa_recovery_codes
+                 WHERE tenant_id = $1 AND user_id = $2 AND used_at IS NULL)`;
 
 /** Replaces every recovery code of the user with these (hashed) ones. */
 export async function replaceRecoveryCodes(

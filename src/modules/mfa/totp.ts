@@ -14,7 +14,14 @@ import { auditMeta, type RequestMeta } from '../../auth/public.js';
 import type { Tenant } from '../../tenants/tenants.js';
 import { mfaEvents } from './events.js';
 import type { FactorRecord, ManagedFactor } from './factors.js';
-import { acceptTotpStep, deleteTotp, findTotp, savePendingTotp, type TotpRow } from './repository.js';
+import {
+  acceptTotpStep,
+  deleteTotp,
+  findTotp,
+  savePendingTotp,
+  TOTP_ENROLLED_SQL,
+  type TotpRow,
+} from './repository.js';
 
 const SECRET_BYTES = 20;
 
@@ -33,6 +40,7 @@ export class TotpFactor implements SecondFactor, ManagedFactor {
   readonly label = 'Authenticator app';
   readonly prompt = 'The code from your authenticator app';
   readonly amr = 'otp';
+  readonly enrolledSql = TOTP_ENROLLED_SQL;
 
   constructor(private readonly deps: TotpDeps) {}
 

@@ -15,7 +15,7 @@ import type { UserRow } from '../../db/repositories/users.js';
 import { HelloJohnError } from '../../errors.js';
 import type { Authenticator, FactorPassed, SecondFactor, SignInProof } from '../../kernel/authentication.js';
 import type { Tenant } from '../../tenants/tenants.js';
-import { hasPasskey } from './repository.js';
+import { hasPasskey, passkeyFactorEnrolledSql } from './repository.js';
 import { AuthenticationResponse, RegistrationResponse } from './schemas.js';
 import { PASSKEY_SCRIPTS } from './scripts.js';
 import { PASSKEY_METHOD, type PasskeyAssertion, type Passkeys } from './service.js';
@@ -71,9 +71,19 @@ export class PasskeyFactor implements SecondFactor {
 
   async enrolled(tenant: Tenant, user: UserRow): Promise<boolean> {
     if (!(await hasPasskey(this.deps.db, tenant.id, user.id))) return false;
-    const others = this.deps.factors().filter((f) => f.id !== this.id && !f.fallback);
-    for (const factor of others) if (await factor.enrolled(tenant, user)) return true;
+    for (const factor of this.others()) if (await factor.enrolled(tenant, user)) return true;
     return false;
+  }
+
+  /** `enrolled` in SQL, when every other factor it asks has its own (else undefined: `enrolled` is asked). */
+  get enrolledSql(): string | undefined {
+    const others = this.others().map((f) => f.enrolledSql);
+    return others.every((sql) => sql !== undefined) ? passkeyFactorEnrolledSql(others) : undefined;
+  }
+
+  /** The factors whose enrolment a passkey needs beside it (one of them): the others that are not fallbacks. */
+  private others(): SecondFactor[] {
+    return this.deps.factors().filter((f) => f.id !== this.id && !f.fallback);
   }
 
   async verify(tenant: Tenant, user: UserRow, code: string, meta: RequestMeta): Promise<FactorPassed | null> {

@@ -13,6 +13,7 @@ import type {
   PublicKeyCredentialRequestOptionsJSON,
 } from '@simplewebauthn/server';
 import { STRONG_PASSWORD, startTestApp, uniqueEmail, type TestApp } from '../../../test/support/app.js';
+import { enrolledFactors } from '../../../test/support/mfa.js';
 import { SoftAuthenticator, type Bend } from '../../../test/support/webauthn.js';
 import { createTenantChecked } from '../../admin/tenants.js';
 
@@ -115,6 +116,8 @@ describe('passkeys API', () => {
     const totp = new TOTP({ secret: Secret.fromBase32(String(enroll.body.secret)), period: 30 });
     assert.equal((await t.post('/v2/auth/mfa/totp/verify', { code: totp.generate() }, auth)).status, 200);
 
+    // In registration order (the MFA module's factors, then this one's); the sign-in puts fallbacks last.
+    assert.deepEqual(await enrolledFactors(t, email), ['totp', 'recovery_code', 'webauthn']);
     const verified = await finish(authenticator.assert(await loginOptions()));
     assert.equal(verified.status, 200);
     assert.ok(verified.body.access_token, 'user verification satisfies MFA');
@@ -150,6 +153,7 @@ describe('passkeys API', () => {
 
   test('a passkey alone does not turn two-step sign-in on', async () => {
     const { email } = await userWithPasskey();
+    assert.deepEqual(await enrolledFactors(t, email), []);
     const password = await t.post('/v2/auth/login', { email, password: STRONG_PASSWORD });
     assert.ok(password.body.access_token, JSON.stringify(password.body));
   });

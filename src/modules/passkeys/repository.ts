@@ -118,6 +118,16 @@ export async function listPasskeys(db: Queryable, tenantId: string, userId: stri
   return result.rows;
 }
 
+/**
+ * SecondFactor.enrolledSql of the passkey factor ($1 tenant, $2 user): a passkey, and another factor that
+ * is not a fallback (`others`: their own expressions; none: never).
+ */
+export function passkeyFactorEnrolledSql(others: readonly string[]): string {
+  if (others.length === 0) return 'FALSE';
+  return `(EXISTS (SELECT 1 FROM passkeys WHERE tenant_id = $1 AND user_id = $2)
+           AND (${others.map((sql) => `(${sql})`).join(' OR ')}))`;
+}
+
 export async function hasPasskey(db: Queryable, tenantId: string, userId: string): Promise<boolean> {
   const result = await db.query('SELECT 1 FROM passkeys WHERE tenant_id = $1 AND user_id = $2 LIMIT 1', [
     tenantId,

@@ -15,6 +15,7 @@ import { codeEvents } from './events.js';
 import type { OneTimeCodes } from './one-time-codes.js';
 import { record, removeFactor } from './managed.js';
 import {
+  CODE_FACTOR_ENROLLED_SQL,
   confirmCodeFactor,
   findCodeFactor,
   touchCodeFactor,
@@ -40,6 +41,7 @@ export class EmailCodeFactor implements SecondFactor, ManagedFactor {
   readonly prompt: string;
   /** RFC 8176 has no value for email: a code mailed once is a one-time password. */
   readonly amr = 'otp';
+  readonly enrolledSql = CODE_FACTOR_ENROLLED_SQL.email;
 
   constructor(private readonly deps: EmailCodeFactorDeps) {
     this.prompt = `The ${deps.config.length}-digit code we emailed you`;

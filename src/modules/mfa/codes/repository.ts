@@ -35,6 +35,12 @@ export function codeOwner(
   return { tenantId: tenant.id, userId: user.id, channel };
 }
 
+/** SecondFactor.enrolledSql of each channel's factor ($1 tenant, $2 user): its row (rows are confirmed). */
+export const CODE_FACTOR_ENROLLED_SQL: Readonly<Record<CodeChannel, string>> = {
+  email: `EXISTS (SELECT 1 FROM mfa_code_factors WHERE tenant_id = $1 AND user_id = $2 AND channel = 'email')`,
+  sms: `EXISTS (SELECT 1 FROM mfa_code_factors WHERE tenant_id = $1 AND user_id = $2 AND channel = 'sms')`,
+};
+
 export async function findCodeFactor(db: Queryable, owner: CodeOwner): Promise<CodeFactorRow | null> {
   const result = await db.query<CodeFactorRow>(
     `SELECT id, channel, phone_number, confirmed_at, last_used_at FROM mfa_code_factors

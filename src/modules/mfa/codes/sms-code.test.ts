@@ -14,6 +14,7 @@ import {
   vonageEnv,
   type FakeSmsProvider,
 } from '../../../../test/support/fake-sms.js';
+import { enrolledFactors } from '../../../../test/support/mfa.js';
 
 let numbers = 0;
 /** A valid US number no other test uses (the 555-01xx range is reserved for fiction). */
@@ -68,6 +69,7 @@ for (const provider of providers) {
       assert.equal((await smsRows(t, user.email)).factors, 0);
       const pending = await t.post('/v2/auth/login', { email: user.email, password: STRONG_PASSWORD });
       assert.equal(typeof pending.body.access_token, 'string', 'an unconfirmed number asks for nothing');
+      assert.deepEqual(await enrolledFactors(t, user.email), []);
 
       const verified = await t.post('/v2/auth/mfa/sms/verify', { code: enrolCode }, user.bearer);
       assert.equal(verified.status, 200, JSON.stringify(verified.body));
@@ -76,6 +78,7 @@ for (const provider of providers) {
         status: 'enabled',
         phone_number: `+1 ••• ••• ${number.slice(-4)}`,
       });
+      assert.deepEqual(await enrolledFactors(t, user.email), ['sms']);
 
       const first = await t.post('/v2/auth/login', { email: user.email, password: STRONG_PASSWORD });
       assert.equal(first.body.mfa_required, true);

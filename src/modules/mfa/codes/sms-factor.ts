@@ -16,6 +16,7 @@ import { codeEvents } from './events.js';
 import type { OneTimeCodes } from './one-time-codes.js';
 import { record, removeFactor } from './managed.js';
 import {
+  CODE_FACTOR_ENROLLED_SQL,
   confirmCodeFactor,
   findCodeFactor,
   touchCodeFactor,
@@ -44,6 +45,7 @@ export class SmsCodeFactor implements SecondFactor, ManagedFactor {
   readonly prompt: string;
   /** RFC 8176 §2: "Confirmation using SMS text message to the user at a registered number". */
   readonly amr = 'sms';
+  readonly enrolledSql = CODE_FACTOR_ENROLLED_SQL.sms;
 
   constructor(private readonly deps: SmsCodeFactorDeps) {
     this.prompt = `The ${deps.config.length}-digit code we texted you`;
