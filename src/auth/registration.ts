@@ -77,9 +77,15 @@ export class Registration {
     const refreshToken = this.deps.auth.registerAutoLogin ? newOpaqueToken() : null;
     const signIn = this.deps.autoLoginAs;
     const { user, afterCommit, session, secondStep } = await db.transaction(async (tx) => {
-      const { user, afterCommit } = await this.create(tx, tenant, { ...prepared, emailVerified: false }, meta, {
-        method: PASSWORD_METHOD,
-      });
+      const { user, afterCommit } = await this.create(
+        tx,
+        tenant,
+        { ...prepared, emailVerified: false },
+        meta,
+        {
+          method: PASSWORD_METHOD,
+        },
+      );
       // Auto-login goes through the same second-step policy as any sign-in (a tenant that requires MFA
       // has the new user set a factor up before any token).
       const outcome = refreshToken ? await login.afterRegistration(tenant, user, signIn, meta) : null;

@@ -466,7 +466,10 @@ export class Social {
     } catch (error) {
       // Made a moment ago by another request: the user tries again and finds it linked or existing.
       if (error instanceof HelloJohnError && error.code === 'email_taken')
-        throw new HelloJohnError('conflict', 'An account with this email address was just created; try again.');
+        throw new HelloJohnError(
+          'conflict',
+          'An account with this email address was just created; try again.',
+        );
       throw error;
     }
   }
