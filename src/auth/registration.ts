@@ -1,11 +1,14 @@
-// Creating accounts: self-service registration (with auto-login when configured) and the checks every
-// new account passes, whoever creates it (registration, the admin API, the CLI).
+// Creating accounts: self-service registration (with auto-login when configured), the accounts a sign-in
+// method makes for a person it vouches for (a social provider's verified address), and the checks every
+// new account passes, whoever creates it (registration, the admin API, the CLI). Every account a user makes
+// for themselves goes through `Registration`: one transaction with its `user.registered` event and every
+// module's userRegistered hook.
 import type { Config } from '../config.js';
 import type { PasswordHasher } from '../crypto/passwords.js';
 import { newOpaqueToken } from '../crypto/tokens.js';
-import type { Database } from '../db/database.js';
+import type { Database, Queryable } from '../db/database.js';
 import { insertAuditEvent } from '../db/repositories/audit.js';
-import { insertUser } from '../db/repositories/users.js';
+import { insertUser, type UserRow } from '../db/repositories/users.js';
 import { HelloJohnError } from '../errors.js';
 import { hasControlOrBidi } from '../text-rules.js';
 import { auditEvents } from '../audit/events.js';
@@ -13,6 +16,7 @@ import type { Authenticator, SecondStepChallenge, UserRegisteredHook } from '../
 import type { RequestLimits } from '../security/request-limits.js';
 import type { Tenant } from '../tenants/tenants.js';
 import { accountKeys, parseEmailAddress } from './email-address.js';
+import { PASSWORD_METHOD } from './identities.js';
 import type { Login } from './login.js';
 import {
   defaultPolicy,
@@ -43,6 +47,15 @@ export interface NewAccount {
   name?: string | null;
 }
 
+/** An account a sign-in method makes for a person whose address it vouches for (no password). */
+export interface VouchedAccount {
+  /** The address as the method verified it (parsed and normalised here). */
+  email: string;
+  name?: string | null;
+  /** Profile members from the method (a picture's URL). */
+  profile?: Record<string, unknown>;
+}
+
 export class Registration {
   constructor(private readonly deps: RegistrationDeps) {}
 
@@ -64,20 +77,15 @@ export class Registration {
     const refreshToken = this.deps.auth.registerAutoLogin ? newOpaqueToken() : null;
     const signIn = this.deps.autoLoginAs;
     const { user, afterCommit, session, secondStep } = await db.transaction(async (tx) => {
-      const user = await insertUser(tx, { tenantId: tenant.id, ...prepared });
-      if (!user)
-        throw new HelloJohnError('email_taken', 'An account with this email address already exists.');
-      await insertAuditEvent(tx, {
-        tenantId: tenant.id,
-        type: auditEvents.userRegistered,
-        userId: user.id,
-        ...auditMeta(meta),
-      });
-      const afterCommit: (() => void)[] = [];
-      for (const hook of this.deps.userRegistered) {
-        const then = await hook(tx, tenant, user);
-        if (then) afterCommit.push(then);
-      }
+      const { user, afterCommit } = await this.create(
+        tx,
+        tenant,
+        { ...prepared, emailVerified: false },
+        meta,
+        {
+          method: PASSWORD_METHOD,
+        },
+      );
       // Auto-login goes through the same second-step policy as any sign-in (a tenant that requires MFA
       // has the new user set a factor up before any token).
       const outcome = refreshToken ? await login.afterRegistration(tenant, user, signIn, meta) : null;
@@ -93,6 +101,66 @@ export class Registration {
     const tokens =
       session && refreshToken ? await login.apiTokens(tenant, user, session, refreshToken) : null;
     return { user: publicUser(user), tokens, secondStep };
+  }
+
+  /**
+   * An account made by a sign-in method that vouches for the address (`method`: a social provider's id):
+   * no password, the address verified. The same transaction as `register`'s: the user, its
+   * `user.registered` event (with the method), `within` (the method's own rows, like the linked identity),
+   * then every module's userRegistered hook; their after-commit work runs once it is committed. A failure
+   * anywhere leaves nothing written. `email_taken` when the address belongs to an account; `invalid_request`
+   * for an address or a name registration would refuse. The method's own rate limits apply, not these.
+   */
+  async registerVouched(
+    tenant: Tenant,
+    input: VouchedAccount,
+    method: string,
+    meta: RequestMeta,
+    within?: (tx: Queryable, user: UserRow) => Promise<void>,
+  ): Promise<UserRow> {
+    const address = parseEmailAddress(input.email);
+    if (!address.ok) throw new HelloJohnError('invalid_request', address.reason);
+    const row = {
+      email: address.display,
+      emailNormalized: address.normalized,
+      otherKeys: accountKeys(input.email).filter((key) => key !== address.normalized),
+      name: cleanName(input.name),
+      passwordHash: null,
+      emailVerified: true,
+      profile: input.profile ?? {},
+    };
+    const { user, afterCommit } = await this.deps.db.transaction((tx) =>
+      this.create(tx, tenant, row, meta, { method }, within),
+    );
+    for (const then of afterCommit) then();
+    return user;
+  }
+
+  /** The user, its event, the caller's rows, then the modules' hooks: inside the caller's transaction. */
+  private async create(
+    tx: Queryable,
+    tenant: Tenant,
+    row: Omit<Parameters<typeof insertUser>[1], 'tenantId'>,
+    meta: RequestMeta,
+    data: { method: string },
+    within?: (tx: Queryable, user: UserRow) => Promise<void>,
+  ): Promise<{ user: UserRow; afterCommit: (() => void)[] }> {
+    const user = await insertUser(tx, { tenantId: tenant.id, ...row });
+    if (!user) throw new HelloJohnError('email_taken', 'An account with this email address already exists.');
+    await insertAuditEvent(tx, {
+      tenantId: tenant.id,
+      type: auditEvents.userRegistered,
+      userId: user.id,
+      ...auditMeta(meta),
+      data,
+    });
+    if (within) await within(tx, user);
+    const afterCommit: (() => void)[] = [];
+    for (const hook of this.deps.userRegistered) {
+      const then = await hook(tx, tenant, user);
+      if (then) afterCommit.push(then);
+    }
+    return { user, afterCommit };
   }
 }
 

@@ -1,9 +1,11 @@
 // Secrets at rest: after a real flow (register, verify the address, login, refresh, browser session,
-// forgot and reset password, key rotation, and a user with every second factor) the database holds no
-// secret a thief of a backup could use: no password, no refresh/reset/verification token, no access token,
-// no session cookie, no master key, no private signing key material (PEM, PKCS#8 DER, the Ed25519 seed,
-// the RSA private exponent or primes), no TOTP seed (base32 or raw), recovery code, emailed or texted
-// code, mfa_token or trusted-device cookie — only hashes and sealed blobs. Checked twice: on every row of
+// forgot and reset password, key rotation, a user with every second factor, sign-in by email link and
+// code, passkeys, and social sign-in) the database holds no secret a thief of a backup could use: no
+// password, no refresh/reset/verification token, no access token, no session cookie, no master key, no
+// private signing key material (PEM, PKCS#8 DER, the Ed25519 seed, the RSA private exponent or primes), no
+// TOTP seed (base32 or raw), recovery code, emailed or texted code, mfa_token or trusted-device cookie, no
+// sign-in link, email code or the code a link's page shows, no WebAuthn challenge, no social provider's
+// client secret, exchange code or flow state — only hashes and sealed blobs. Checked twice: on every row of
 // every table (both backends), and on the output of a real `pg_dump` (PostgreSQL only), which is what a
 // backup actually contains.
 //
@@ -11,14 +13,18 @@
 // codes checked are the ones users receive.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import type { KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
 import { Secret as TotpSecret } from 'otpauth';
+import type {
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+} from '@simplewebauthn/server';
 import { hashToken } from '../../src/crypto/tokens.js';
-import { startTestApp, uniqueEmail, type TestApp } from '../support/app.js';
+import { uniqueEmail } from '../support/app.js';
 import { urlFor } from '../support/db.js';
 import { ADMIN_URL, unlessAvailable } from '../support/env.js';
 import {
@@ -29,8 +35,10 @@ import {
   type FakeSmsProvider,
 } from '../support/fake-sms.js';
 import { bearer, enrolEmail, enrolSms, enrolTotp, totpCode } from '../support/mfa.js';
-import { HttpAgent, expectPage, isLoginPage } from '../support/oidc.js';
-import { codeInMail, mailReader, startSmtpServer, type TestSmtpServer } from '../support/smtp.js';
+import { HttpAgent, expectPage, isLoginPage, startOidcApp, type OidcTestApp } from '../support/oidc.js';
+import { codeInMail, linkIn, mailReader, startSmtpServer, type TestSmtpServer } from '../support/smtp.js';
+import { startOidcProvider, type LocalOidcProvider } from '../support/social-providers.js';
+import { SoftAuthenticator } from '../support/webauthn.js';
 
 const run = promisify(execFile);
 
@@ -86,7 +94,8 @@ const stringsOf = (pattern: RegExp, text: string) => [...text.matchAll(pattern)]
 describe('secrets at rest', () => {
   let smtp: TestSmtpServer;
   let twilio: FakeSmsProvider<unknown>;
-  let t: TestApp;
+  let google: LocalOidcProvider;
+  let t: OidcTestApp;
   let tenantId: string;
   let userId: string;
   const secrets: Secret[] = [];
@@ -96,17 +105,23 @@ describe('secrets at rest', () => {
   before(async () => {
     smtp = await startSmtpServer();
     twilio = await startFakeTwilio(TEST_TWILIO);
+    google = await startOidcProvider({});
     const signingMaster = randomBytes(32);
     const secretboxMaster = randomBytes(32);
-    t = await startTestApp({
-      SMTP_HOST: '127.0.0.1',
-      SMTP_PORT: String(smtp.port),
-      SMTP_FROM: 'HelloJohn <no-reply@example.test>',
-      SIGNING_MASTER_KEY: signingMaster.toString('hex'),
-      SECRETBOX_MASTER_KEY: secretboxMaster.toString('base64'),
-      ...twilioEnv(twilio),
-      MFA_TOTP_WINDOW: '6',
-    });
+    // On `localhost`: a WebAuthn RP ID is a host name, not an address.
+    t = await startOidcApp(
+      {
+        SMTP_HOST: '127.0.0.1',
+        SMTP_PORT: String(smtp.port),
+        SMTP_FROM: 'HelloJohn <no-reply@example.test>',
+        SIGNING_MASTER_KEY: signingMaster.toString('hex'),
+        SECRETBOX_MASTER_KEY: secretboxMaster.toString('base64'),
+        ...twilioEnv(twilio),
+        MFA_TOTP_WINDOW: '6',
+        SOCIAL_GOOGLE_URL: google.issuer,
+      },
+      { hostname: 'localhost' },
+    );
     secrets.push(binarySecret('signing master key', signingMaster));
     secrets.push(binarySecret('secretbox master key', secretboxMaster));
 
@@ -194,6 +209,12 @@ describe('secrets at rest', () => {
     keep(again.body);
 
     await withEveryFactor();
+    const adminAuth = {
+      authorization: `Bearer ${(await t.app.services.admins.create('root@example.com')).token}`,
+    };
+    await signInByEmail();
+    await withPasskeys(String(again.body.access_token));
+    await withSocialSignIn();
 
     access.forEach((token, i) => secrets.push(textSecret(`access token ${i + 1}`, token)));
     refresh.forEach((token, i) => {
@@ -311,11 +332,192 @@ describe('secrets at rest', () => {
         for (const row of rows.rows) expected.push({ label, form: Buffer.from(row.v).toString('hex') });
       }
     }
+
+    /**
+     * Sign-in by email for the first user: a link an app exchanges, a link opened on another device (its
+     * page shows a code, left unexchanged), and an emailed code left unused.
+     */
+    async function signInByEmail() {
+      const on = await fetch(`${t.base}/v2/admin/tenants/default/email-sign-in`, {
+        method: 'PUT',
+        headers: { ...adminAuth, 'content-type': 'application/json' },
+        body: JSON.stringify({ magic_link: true, email_otp: true }),
+      });
+      assert.equal(on.status, 200, await on.text());
+      const nextMail = mailReader(smtp);
+      const verifier = randomBytes(32).toString('base64url');
+      const challenge = createHash('sha256').update(verifier).digest('base64url');
+      secrets.push(textSecret('email link verifier', verifier));
+      const linkToken = async () => {
+        const sent = await t.post('/v2/auth/magic-link/send', { email, code_challenge: challenge });
+        assert.equal(sent.status, 202, JSON.stringify(sent.body));
+        const link = linkIn(await nextMail(email, /^Sign in to /), '/v2/auth/magic-link/verify');
+        const token = link.searchParams.get('token')!;
+        secrets.push(textSecret('sign-in link token', token));
+        return { link, token };
+      };
+      const first = await linkToken();
+      const exchanged = await t.post('/v2/auth/magic-link/exchange', {
+        token: first.token,
+        code_verifier: verifier,
+      });
+      assert.equal(exchanged.status, 200, JSON.stringify(exchanged.body));
+      keep(exchanged.body);
+      // Another device: the link's page shows a code for the app (left unexchanged: its MAC stays).
+      const second = await linkToken();
+      const agent = new HttpAgent();
+      const linkPage = expectPage(await agent.walk(second.link), 'the link page', (p) => p.status === 200);
+      const shown = expectPage(
+        await agent.submit(linkPage, {}, { form: (f) => f.action.pathname.endsWith('/magic-link/verify') }),
+        'the page with the code',
+      );
+      const shownCode = /<code[^>]*>(\d{6})<\/code>/.exec(shown.html)?.[1];
+      assert.ok(shownCode, 'a code on the page');
+      secrets.push(codeSecret('code shown for the app', shownCode));
+      const sentCode = await t.post('/v2/auth/otp/send', { email });
+      assert.equal(sentCode.status, 202, JSON.stringify(sentCode.body));
+      secrets.push(codeSecret('emailed sign-in code', codeInMail(await nextMail(email, /sign-in code$/))));
+      for (const { label, sql } of [
+        {
+          label: 'a sign-in link MAC',
+          sql: "SELECT secret_hash AS v FROM email_sign_ins WHERE kind = 'link'",
+        },
+        {
+          label: 'an email code MAC',
+          sql: "SELECT secret_hash AS v FROM email_sign_ins WHERE kind = 'code'",
+        },
+        {
+          label: 'the MAC of a code shown for an app',
+          sql: 'SELECT exchange_hash AS v FROM email_sign_ins WHERE exchange_hash IS NOT NULL',
+        },
+      ]) {
+        const rows = await t.db.query<{ v: Uint8Array }>(sql);
+        assert.ok(rows.rows.length > 0, label);
+        for (const row of rows.rows) expected.push({ label, form: Buffer.from(row.v).toString('hex') });
+      }
+    }
+
+    /**
+     * A passkey for the first user, a sign-in with it, and a registration and a sign-in left half-way
+     * (their challenges stored): no challenge as sent, only its SHA-256; the authenticator's key is its own.
+     */
+    async function withPasskeys(accessToken: string) {
+      const auth = { authorization: `Bearer ${accessToken}` };
+      const authenticator = new SoftAuthenticator(t.base);
+      const challenges: string[] = [];
+      const registerOptions = async () => {
+        const begin = await t.post('/v2/auth/webauthn/register/begin', {}, auth);
+        assert.equal(begin.status, 200, JSON.stringify(begin.body));
+        const options = begin.body as unknown as PublicKeyCredentialCreationOptionsJSON;
+        challenges.push(options.challenge);
+        return options;
+      };
+      const loginOptions = async () => {
+        const begin = await t.post('/v2/auth/webauthn/login/begin', {});
+        assert.equal(begin.status, 200, JSON.stringify(begin.body));
+        const options = begin.body as unknown as PublicKeyCredentialRequestOptionsJSON;
+        challenges.push(options.challenge);
+        return options;
+      };
+      const finished = await t.post(
+        '/v2/auth/webauthn/register/finish',
+        { response: authenticator.register(await registerOptions()), name: 'Secret key' },
+        auth,
+      );
+      assert.equal(finished.status, 201, JSON.stringify(finished.body));
+      const signedIn = await t.post('/v2/auth/webauthn/login/finish', {
+        response: authenticator.assert(await loginOptions()),
+      });
+      assert.equal(signedIn.status, 200, JSON.stringify(signedIn.body));
+      keep(signedIn.body);
+      const pending = [await registerOptions(), await loginOptions()].map((o) => o.challenge);
+      challenges.forEach((c, i) => secrets.push(textSecret(`WebAuthn challenge ${i + 1}`, c)));
+      for (const challenge of pending)
+        expected.push({
+          label: 'the SHA-256 of a pending WebAuthn challenge',
+          form: createHash('sha256').update(challenge).digest('hex'),
+        });
+      for (const credential of authenticator.credentials) {
+        const jwk = credential.privateKey.export({ format: 'jwk' }) as JWK;
+        secrets.push(binarySecret('passkey private key', Buffer.from(jwk.d!, 'base64url')));
+      }
+    }
+
+    /**
+     * Google (a local OpenID Provider) with its client secret: a new account made by an application's
+     * social sign-in, twice; one exchange code exchanged, one left (stored as its SHA-256).
+     */
+    async function withSocialSignIn() {
+      google.register([`${t.base}/v2/auth/social/google/callback`]);
+      const saved = await fetch(`${t.base}/v2/admin/tenants/default/social-providers/google`, {
+        method: 'PUT',
+        headers: { ...adminAuth, 'content-type': 'application/json' },
+        body: JSON.stringify({ client_id: google.clientId, client_secret: google.clientSecret }),
+      });
+      assert.equal(saved.status, 200, await saved.text());
+      secrets.push(textSecret('social client secret', google.clientSecret));
+      const app = await t.createClient({ type: 'public', firstParty: true });
+      const verifier = randomBytes(32).toString('base64url');
+      secrets.push(textSecret('social exchange verifier', verifier));
+      const socialEmail = uniqueEmail('secrets-social');
+      google.signIn({ sub: `g-${randomBytes(6).toString('hex')}`, email: socialEmail, email_verified: true });
+      const codeOfASignIn = async () => {
+        const start = new URL(`${t.base}/v2/auth/social/google/start`);
+        for (const [k, v] of Object.entries({
+          client_id: app.clientId,
+          redirect_uri: app.redirectUri,
+          code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+          code_challenge_method: 'S256',
+          state: 'app-state',
+        }))
+          start.searchParams.set(k, v);
+        const agent = new HttpAgent();
+        let landing = await agent.walk(start);
+        assert.equal(landing.kind, 'redirect');
+        const state = landing.kind === 'redirect' ? landing.url.searchParams.get('state') : null;
+        assert.ok(state, 'the sealed flow state');
+        secrets.push(textSecret('social flow state', state));
+        for (let i = 0; i < 10 && landing.kind === 'redirect'; i++) {
+          if (![t.base, google.origin].includes(landing.url.origin)) break;
+          landing = await agent.walk(landing.url);
+        }
+        assert.equal(
+          landing.kind,
+          'redirect',
+          landing.kind === 'page' ? landing.page.html.slice(0, 300) : '',
+        );
+        const binding = agent.jar.snapshot().find((c) => c.name === 'hj_social');
+        assert.ok(binding, 'the browser binding cookie');
+        secrets.push(textSecret('social browser binding', binding.value));
+        const code = landing.kind === 'redirect' ? landing.url.searchParams.get('code') : null;
+        assert.ok(code, 'an exchange code');
+        secrets.push(textSecret('social exchange code', code));
+        return code;
+      };
+      const used = await codeOfASignIn();
+      const tokens = await t.post('/v2/auth/social/exchange', {
+        code: used,
+        code_verifier: verifier,
+        client_id: app.clientId,
+      });
+      assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
+      keep(tokens.body);
+      const left = await codeOfASignIn();
+      expected.push({ label: 'the SHA-256 of an exchange code', form: hashToken(left).toString('hex') });
+      const sealed = await t.db.query<{ v: Uint8Array }>(
+        "SELECT client_secret_sealed AS v FROM social_providers WHERE id = 'google'",
+      );
+      expected.push({
+        label: 'the sealed client secret',
+        form: Buffer.from(sealed.rows[0]!.v).toString('hex'),
+      });
+    }
   });
   after(async () => {
     await t?.close();
     await smtp?.stop();
     await twilio?.stop();
+    await google?.close();
   });
 
   /** Problems found in `text` (and `raw`, when the dump is read as bytes). */

@@ -22,7 +22,10 @@ export interface UserRow {
 const COLUMNS =
   'id, tenant_id, email, email_normalized, email_verified, password_hash, name, profile, blocked, created_at, updated_at, last_login_at, sessions_revoked_at';
 
-/** Inserts a user; null when the (tenant, normalized email) pair is taken. */
+/**
+ * Inserts a user; null when the (tenant, normalized email) pair is taken. Without a password (a social
+ * sign-up) `password_changed_at` stays NULL; `emailVerified` when the sign-in method vouched for it.
+ */
 export async function insertUser(
   db: Queryable,
   user: {
@@ -31,17 +34,29 @@ export async function insertUser(
     emailNormalized: string;
     /** Other keys the same address may be stored under (accountKeys): taken too when one of them is. */
     otherKeys?: readonly string[];
-    passwordHash: string;
+    passwordHash: string | null;
     name: string | null;
+    emailVerified?: boolean;
+    profile?: Record<string, unknown>;
   },
 ): Promise<UserRow | null> {
   const result = await db.query<UserRow>(
-    `INSERT INTO users (tenant_id, email, email_normalized, password_hash, name, password_changed_at)
-     SELECT $1, $2, $3, $4, $5, now()
+    `INSERT INTO users (tenant_id, email, email_normalized, password_hash, name, password_changed_at,
+                        email_verified, profile)
+     SELECT $1, $2, $3, $4::text, $5, CASE WHEN $4::text IS NULL THEN NULL ELSE now() END, $7, $8::jsonb
      WHERE NOT EXISTS (SELECT 1 FROM users WHERE tenant_id = $1 AND email_normalized = ANY($6::text[]))
      ON CONFLICT (tenant_id, email_normalized) DO NOTHING
      RETURNING ${COLUMNS}`,
-    [user.tenantId, user.email, user.emailNormalized, user.passwordHash, user.name, user.otherKeys ?? []],
+    [
+      user.tenantId,
+      user.email,
+      user.emailNormalized,
+      user.passwordHash,
+      user.name,
+      user.otherKeys ?? [],
+      user.emailVerified ?? false,
+      JSON.stringify(user.profile ?? {}),
+    ],
   );
   return result.rows[0] ?? null;
 }

@@ -29,6 +29,7 @@ interface Notice {
 const NOTICES: Readonly<Record<string, string>> = {
   name_saved: 'Your name is saved.',
   password_changed: 'Your password is changed. Your other sessions are signed out.',
+  password_set: 'Your password is set. You can sign in with your email address and it, too.',
   session_signed_out: 'That session is signed out.',
   others_signed_out: 'Your other sessions are signed out.',
 };
@@ -172,16 +173,17 @@ export const accountPageRoutes =
       {
         schema: {
           ...form,
-          summary: 'Change the password (the account page\u2019s password form)',
+          summary: 'Change or set the password (the account page\u2019s password form)',
           description:
-            'Needs a recent sign-in (SESSION_RECENT_LOGIN) and the current password, which counts against the sign-in limits like a sign-in. Signs out every other session.',
+            'Needs a recent sign-in (SESSION_RECENT_LOGIN; else 401 `login_required`). An account with a password gives the current one, which counts against the sign-in limits like a sign-in; every other session is signed out (`?notice=password_changed`). An account without one (a social or passkey sign-up) sets its first password without `current_password`: the recent sign-in is the proof; its other sessions stay (`?notice=password_set`), and the password joins its ways to sign in.',
           body: PasswordForm,
           response: {
             ...pageAnswers(
               {
                 ...expired,
-                400: 'The page again: the new password is refused by the password policy, or the two differ.',
+                400: 'The page again: the new password is refused by the password policy, the two differ, or the current one is missing.',
                 401: 'The page again: the current password is wrong, or the sign-in is not recent.',
+                409: 'The page again: a first password was set a moment ago (another tab).',
                 429: 'The page again: too many attempts.',
               },
               [413, 415],
@@ -200,8 +202,9 @@ export const accountPageRoutes =
             status: 400,
             error: { card: 'password', message: 'The two new passwords do not match.' },
           });
+        let done: 'changed' | 'set';
         try {
-          await account.changePassword(
+          done = await account.changePassword(
             t,
             session,
             { currentPassword: body.current_password, newPassword: body.new_password },
@@ -210,7 +213,7 @@ export const accountPageRoutes =
         } catch (error) {
           return refused(request, reply, t, session, 'password', error);
         }
-        return backToAccount(reply, t, 'password_changed');
+        return backToAccount(reply, t, done === 'set' ? 'password_set' : 'password_changed');
       },
     );
 

@@ -15,7 +15,11 @@ export const AccountQuery = Type.Object({
 export const NameForm = Type.Object({ name: Name, csrf_token: Type.Optional(Csrf) });
 
 export const PasswordForm = Type.Object({
-  current_password: Password,
+  current_password: Type.Optional({
+    ...Password,
+    description:
+      'Required when the account has a password. An account without one (a social or passkey sign-up) sets its first password without it.',
+  }),
   new_password: Password,
   confirm: Type.Optional(Password),
   csrf_token: Type.Optional(Csrf),

@@ -4,7 +4,7 @@ import type { PasswordHasher } from '../../crypto/passwords.js';
 import type { Database } from '../../db/database.js';
 import { insertAuditEvent } from '../../db/repositories/audit.js';
 import { listLiveSessions, revokeSessions, type SessionWithUser } from '../../db/repositories/sessions.js';
-import { findUserById, updatePasswordHash } from '../../db/repositories/users.js';
+import { findUserById, updatePasswordHash, type UserRow } from '../../db/repositories/users.js';
 import { HelloJohnError } from '../../errors.js';
 import type { PasswordAuthenticator } from '../../auth/password-authenticator.js';
 import { WeakPasswordError, type PasswordPolicyChecker } from '../../auth/password-policy.js';
@@ -15,7 +15,7 @@ import type { SessionAccess } from '../../auth/session-access.js';
 import type { Tenant } from '../../tenants/tenants.js';
 import { deviceOf } from './device.js';
 import { accountEvents } from './events.js';
-import { updateUserName } from './repository.js';
+import { setFirstPasswordHash, updateUserName } from './repository.js';
 
 export interface AccountDeps {
   db: Database;
@@ -102,18 +102,41 @@ export class Account {
    * A new password, when the sign-in is recent and the current password is right. The current password is
    * checked like a sign-in (the address's rate limit and the account's lockout count a wrong one), so this
    * form cannot be used to guess it. Every other session of the user ends; this browser's stays.
+   *
+   * An account without a password (a social or passkey sign-up) sets its first one the same way, without a
+   * current password: the recent sign-in is the proof it is the user. Its other sessions stay (nothing
+   * they knew changed). Answers which of the two it was.
    */
   async changePassword(
     tenant: Tenant,
     session: SessionWithUser,
-    input: { currentPassword: string; newPassword: string },
+    input: { currentPassword?: string; newPassword: string },
     meta: RequestMeta,
-  ): Promise<void> {
+  ): Promise<'changed' | 'set'> {
     const { db, sessionAccess } = this.deps;
-    this.deps.recentSignIn.require(session, 'change your password');
     const user = await findUserById(db, tenant.id, session.user_id);
-    if (!user?.password_hash)
-      throw new HelloJohnError('invalid_request', 'This account has no password to change.');
+    if (!user) throw new HelloJohnError('not_found', 'No such account.');
+    if (!user.password_hash) {
+      this.deps.recentSignIn.require(session, 'set a password');
+      const passwordHash = await this.newPasswordHash(tenant, user, input.newPassword);
+      const set = await db.transaction(async (tx) => {
+        // Only while there is none: two tabs setting one at once cannot both "set" it.
+        if (!(await setFirstPasswordHash(tx, tenant.id, user.id, passwordHash))) return false;
+        await insertAuditEvent(tx, {
+          tenantId: tenant.id,
+          type: accountEvents.passwordSet,
+          userId: user.id,
+          ...auditMeta(meta),
+        });
+        return true;
+      });
+      if (!set)
+        throw new HelloJohnError('conflict', 'A password was just set for this account; change it instead.');
+      await sessionAccess.invalidateUser(tenant.id, user.id);
+      return 'set';
+    }
+    this.deps.recentSignIn.require(session, 'change your password');
+    if (!input.currentPassword) throw new HelloJohnError('invalid_request', 'Enter your current password.');
     try {
       const verified = await this.deps.passwordAuthenticator.verify(
         tenant,
@@ -126,13 +149,7 @@ export class Account {
         throw new HelloJohnError('invalid_credentials', 'Your current password is not correct.');
       throw error;
     }
-    const violations = await this.deps.passwordChecker.check(
-      input.newPassword,
-      this.deps.registration.passwordPolicy(tenant),
-      { email: user.email, name: user.name ?? undefined },
-    );
-    if (violations.length > 0) throw new WeakPasswordError(violations);
-    const passwordHash = await this.deps.hasher.hash(input.newPassword);
+    const passwordHash = await this.newPasswordHash(tenant, user, input.newPassword);
     // The new password and the end of the other sessions are one change; caches hear of it once committed.
     const revoked = await db.transaction(async (tx) => {
       await updatePasswordHash(tx, tenant.id, user.id, passwordHash);
@@ -153,6 +170,18 @@ export class Account {
     });
     await sessionAccess.invalidateSessions(tenant.id, revoked);
     await sessionAccess.invalidateUser(tenant.id, user.id);
+    return 'changed';
+  }
+
+  /** The Argon2id hash of a new password the tenant's policy accepts (weak_password otherwise). */
+  private async newPasswordHash(tenant: Tenant, user: UserRow, password: string): Promise<string> {
+    const violations = await this.deps.passwordChecker.check(
+      password,
+      this.deps.registration.passwordPolicy(tenant),
+      { email: user.email, name: user.name ?? undefined },
+    );
+    if (violations.length > 0) throw new WeakPasswordError(violations);
+    return this.deps.hasher.hash(password);
   }
 
   /** Ends one of the user's own sessions (not_found for any other id, another user's included). */

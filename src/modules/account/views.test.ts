@@ -72,6 +72,7 @@ describe('the account page view', () => {
       view('Ada'),
       view('Ada', { recentSignIn: false }),
       view('Ada', { hasPassword: false }),
+      view('Ada', { hasPassword: false, recentSignIn: false }),
     ]) {
       const html = accountPage(ctx, v);
       const { tags } = scan(html);
@@ -88,15 +89,28 @@ describe('the account page view', () => {
     }
   });
 
-  test('the password form only with a recent sign-in; none without a password', () => {
+  test('the password form only with a recent sign-in; without a password, "Set a password" with no current one', () => {
     const posts = (v: AccountPageView) => forms(accountPage(ctx, v)).map((f) => f.action);
     assert.ok(posts(view('Ada')).includes('/t/acme/account/password'));
     const stale = accountPage(ctx, view('Ada', { recentSignIn: false }));
     assert.ok(!forms(stale).some((f) => f.action === '/t/acme/account/password'));
     assert.match(stale, /href="\/t\/acme\/login\?return_to=\/account">Confirm it’s you/);
+    const changeForm = forms(accountPage(ctx, view('Ada'))).find((f) => f.action.endsWith('/password'))!;
+    assert.ok(changeForm.inputs.some((i) => i.attrs['name'] === 'current_password'));
     const none = accountPage(ctx, view('Ada', { hasPassword: false }));
-    assert.ok(!forms(none).some((f) => f.action === '/t/acme/account/password'));
-    assert.doesNotMatch(none, /Confirm it’s you/);
+    const setForm = forms(none).find((f) => f.action === '/t/acme/account/password');
+    assert.ok(setForm, 'a form to set a password');
+    assert.deepEqual(
+      setForm.inputs.filter((i) => i.attrs['type'] === 'password').map((i) => i.attrs['name']),
+      ['new_password', 'confirm'],
+      'no current password asked',
+    );
+    assert.match(none, /<h2[^>]*>Set a password<\/h2>/);
+    assert.match(none, />Set password<\/button>/);
+    const noneStale = accountPage(ctx, view('Ada', { hasPassword: false, recentSignIn: false }));
+    assert.ok(!forms(noneStale).some((f) => f.action === '/t/acme/account/password'));
+    assert.match(noneStale, /before you set your password/);
+    assert.match(noneStale, /Confirm it’s you/);
   });
 
   test('devices in plain words', () => {

@@ -72,29 +72,31 @@ ${errorIn(v, 'profile')}${accountForm(ctx, '/profile', fields)}`,
 }
 
 function passwordCard(ctx: PageContext, v: AccountPageView): Html {
-  const lead = markup`<p class="lead">Changing your password signs you out everywhere else.</p>`;
-  if (!v.account.hasPassword)
-    return card(
-      'password',
-      'Password',
-      markup`<p class="lead">Your account signs in without a password, so there is none to change.</p>`,
-    );
+  // An account made without a password (social, passkey) sets its first one: no current password to ask.
+  const first = !v.account.hasPassword;
+  const lead = first
+    ? markup`<p class="lead">You sign in without a password. Set one to sign in with your email address and a password, too.</p>`
+    : markup`<p class="lead">Changing your password signs you out everywhere else.</p>`;
+  const title = first ? 'Set a password' : 'Password';
   if (!v.account.recentSignIn)
     return card(
       'password',
-      'Password',
+      title,
       markup`${lead}${errorIn(v, 'password')}
-<p class="muted">To keep your account safe, confirm it’s you by signing in again before you change your password.</p>
+<p class="muted">To keep your account safe, confirm it’s you by signing in again before you ${first ? 'set' : 'change'} your password.</p>
 <div class="actions"><a class="button secondary" href="${v.reauthenticateHref}">Confirm it’s you</a></div>`,
     );
   const hints = markup`<ul class="hint" id="password-hints">${v.passwordHints.map((h) => markup`<li>${h}</li>`)}</ul>`;
-  const fields = markup`<div class="field"><label for="current_password">Current password</label><input id="current_password" name="current_password" type="password" autocomplete="current-password" required></div>
-<div class="field"><label for="new_password">New password</label><input id="new_password" name="new_password" type="password" autocomplete="new-password" required aria-describedby="password-hints">${hints}</div>
-<div class="field"><label for="confirm">Repeat the new password</label><input id="confirm" name="confirm" type="password" autocomplete="new-password" required></div>
-<div class="actions"><button type="submit">Change password</button></div>`;
+  const current = first
+    ? markup``
+    : markup`<div class="field"><label for="current_password">Current password</label><input id="current_password" name="current_password" type="password" autocomplete="current-password" required></div>
+`;
+  const fields = markup`${current}<div class="field"><label for="new_password">${first ? 'Password' : 'New password'}</label><input id="new_password" name="new_password" type="password" autocomplete="new-password" required aria-describedby="password-hints">${hints}</div>
+<div class="field"><label for="confirm">Repeat the ${first ? 'password' : 'new password'}</label><input id="confirm" name="confirm" type="password" autocomplete="new-password" required></div>
+<div class="actions"><button type="submit">${first ? 'Set password' : 'Change password'}</button></div>`;
   return card(
     'password',
-    'Password',
+    title,
     markup`${lead}${errorIn(v, 'password')}${accountForm(ctx, '/password', fields)}`,
   );
 }

@@ -38,8 +38,12 @@ export class EmailVerification {
     };
   }
 
-  /** The registration hook: the first link goes out with the new account (after its transaction commits). */
-  async onRegistered(tx: Queryable, tenant: Tenant, user: UserRow): Promise<() => void> {
+  /**
+   * The registration hook: the first link goes out with the new account (after its transaction commits).
+   * None for an account whose address is verified already (a social sign-up: the provider verified it).
+   */
+  async onRegistered(tx: Queryable, tenant: Tenant, user: UserRow): Promise<(() => void) | void> {
+    if (user.email_verified) return;
     const message = await this.deps.emailLinks.message(tx, tenant, user, this.link);
     return () => this.deps.emailLinks.send(message);
   }

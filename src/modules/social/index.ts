@@ -24,6 +24,7 @@ export const socialModule = defineModule({
       secretboxMasterKey: core.secretboxMasterKey,
       identities: core.identities,
       limits: core.limits,
+      registration: core.registration,
     });
     return {
       routes: socialRoutes(social, core.login),

@@ -2,7 +2,6 @@
 // per provider account, one account of each provider per user), so two parallel first sign-ins cannot
 // both link; an exchange code is spent by the DELETE that reads it.
 import type { Queryable } from '../../db/database.js';
-import type { UserRow } from '../../db/repositories/users.js';
 
 export interface ProviderRow {
   tenant_id: string;
@@ -166,44 +165,6 @@ export async function deleteIdentity(
     `DELETE FROM social_identities WHERE tenant_id = $1 AND user_id = $2 AND provider = $3
      RETURNING ${IDENTITY_COLUMNS}`,
     [tenantId, userId, provider],
-  );
-  return result.rows[0] ?? null;
-}
-
-const USER_COLUMNS =
-  'id, tenant_id, email, email_normalized, email_verified, password_hash, name, profile, blocked, created_at, updated_at, last_login_at, sessions_revoked_at';
-
-/**
- * An account made by a social sign-up: no password, the address as the provider verified it, the name
- * and picture from the provider. Null when one of `keys` is taken (as insertUser).
- */
-export async function insertSocialUser(
-  db: Queryable,
-  user: {
-    tenantId: string;
-    email: string;
-    emailNormalized: string;
-    otherKeys: readonly string[];
-    emailVerified: boolean;
-    name: string | null;
-    profile: Record<string, unknown>;
-  },
-): Promise<UserRow | null> {
-  const result = await db.query<UserRow>(
-    `INSERT INTO users (tenant_id, email, email_normalized, email_verified, password_hash, name, profile)
-     SELECT $1, $2, $3, $4, NULL, $5, $6::jsonb
-     WHERE NOT EXISTS (SELECT 1 FROM users WHERE tenant_id = $1 AND email_normalized = ANY($7::text[]))
-     ON CONFLICT (tenant_id, email_normalized) DO NOTHING
-     RETURNING ${USER_COLUMNS}`,
-    [
-      user.tenantId,
-      user.email,
-      user.emailNormalized,
-      user.emailVerified,
-      user.name,
-      JSON.stringify(user.profile),
-      user.otherKeys,
-    ],
   );
   return result.rows[0] ?? null;
 }

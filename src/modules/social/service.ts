@@ -4,10 +4,10 @@
 // unlinking, and the one-time code an application exchanges for its tokens.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Identities } from '../../auth/identities.js';
+import type { Registration } from '../../auth/registration.js';
 import { accountKeys, parseEmailAddress } from '../../auth/email-address.js';
 import { auditMeta, type RequestMeta } from '../../auth/public.js';
 import { cleanName } from '../../auth/registration.js';
-import { auditEvents } from '../../audit/events.js';
 import type { SocialConfig } from '../../config.js';
 import { providerUrl } from '../../config/social.js';
 import { SealedState } from '../../crypto/sealed-state.js';
@@ -36,7 +36,6 @@ import {
   findProvider,
   insertExchangeCode,
   insertIdentity,
-  insertSocialUser,
   listIdentities,
   listProviders,
   saveProvider,
@@ -92,6 +91,8 @@ export interface SocialDeps {
   secretboxMasterKey: Buffer;
   identities: Identities;
   limits: RequestLimits;
+  /** Where a social sign-up makes its account (the core's one path, with the modules' hooks). */
+  registration: Pick<Registration, 'registerVouched'>;
 }
 
 const BINDING = /^[A-Za-z0-9_-]{43}$/;
@@ -417,8 +418,8 @@ export class Social {
       });
       return existing;
     }
-    const address = profile.email ? parseEmailAddress(profile.email) : null;
-    if (!address?.ok || !profile.emailVerified) {
+    const email = profile.email;
+    if (!email || !parseEmailAddress(email).ok || !profile.emailVerified) {
       await this.refused(tenant, setup.id, null, profile.email ? 'email_unverified' : 'no_email', meta);
       throw new HelloJohnError(
         'access_denied',
@@ -431,41 +432,46 @@ export class Social {
     } catch {
       name = null; // A provider's name we would refuse from a form is left out, not fatal.
     }
-    return db.transaction(async (tx) => {
-      const user = await insertSocialUser(tx, {
-        tenantId: tenant.id,
-        email: address.display,
-        emailNormalized: address.normalized,
-        otherKeys: accountKeys(profile.email).filter((k) => k !== address.normalized),
-        emailVerified: true,
-        name,
-        profile:
-          profile.picture && /^https:\/\//.test(profile.picture)
-            ? { picture: profile.picture.slice(0, 2000) }
-            : {},
-      });
+    // The core's registration: the user (no password, the address verified), its user.registered event,
+    // the identity, and every module's userRegistered hook, in one transaction.
+    try {
+      return await this.deps.registration.registerVouched(
+        tenant,
+        {
+          email,
+          name,
+          profile:
+            profile.picture && /^https:\/\//.test(profile.picture)
+              ? { picture: profile.picture.slice(0, 2000) }
+              : {},
+        },
+        setup.id,
+        meta,
+        async (tx, user) => {
+          const identity = await insertIdentity(tx, {
+            tenantId: tenant.id,
+            userId: user.id,
+            provider: setup.id,
+            subject: profile.subject,
+            email: profile.email,
+          });
+          if (!identity)
+            throw new HelloJohnError('conflict', `This ${setup.label} account was just linked; try again.`);
+          await this.audit(tx, tenant, socialEvents.linked, user.id, meta, {
+            provider: setup.id,
+            via: 'sign_up',
+          });
+        },
+      );
+    } catch (error) {
       // Made a moment ago by another request: the user tries again and finds it linked or existing.
-      if (!user)
+      if (error instanceof HelloJohnError && error.code === 'email_taken')
         throw new HelloJohnError(
           'conflict',
           'An account with this email address was just created; try again.',
         );
-      const identity = await insertIdentity(tx, {
-        tenantId: tenant.id,
-        userId: user.id,
-        provider: setup.id,
-        subject: profile.subject,
-        email: profile.email,
-      });
-      if (!identity)
-        throw new HelloJohnError('conflict', `This ${setup.label} account was just linked; try again.`);
-      await this.audit(tx, tenant, auditEvents.userRegistered, user.id, meta, { method: setup.id });
-      await this.audit(tx, tenant, socialEvents.linked, user.id, meta, {
-        provider: setup.id,
-        via: 'sign_up',
-      });
-      return user;
-    });
+      throw error;
+    }
   }
 
   /** Links a provider's user to a signed-in user (from the account page). */

@@ -3,17 +3,19 @@
 // Apple's form_post from another site (the provider on `localhost`, we on 127.0.0.1: a cross-site POST that
 // carries no SameSite=Lax cookie, relayed to a GET that does).
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { exportPKCS8, generateKeyPair } from 'jose';
 import {
+  SCREENSHOT_DIR,
   screenshot,
   sharedBrowser,
   startCallbackServer,
   unlessChromium,
   type CallbackServer,
 } from '../../../test/support/browser.js';
-import { uniqueEmail } from '../../../test/support/app.js';
+import { STRONG_PASSWORD, uniqueEmail } from '../../../test/support/app.js';
 import {
   authRequest,
   exchange,
@@ -177,5 +179,39 @@ describe('social sign-in in a browser', { skip }, () => {
     const tokens = await exchange(config, request, new URL(page.url()));
     assert.equal(tokens.claims()!.email, email);
     await context.close();
+  });
+
+  test('a Google sign-up lands on the account page and sets a password there (390 px)', async () => {
+    const context = await (
+      await browser.get()
+    ).newContext({ javaScriptEnabled: false, viewport: { width: 390, height: 900 } });
+    try {
+      const page = await context.newPage();
+      const email = uniqueEmail('set-password');
+      google.signIn({
+        sub: `g-${randomBytes(4).toString('hex')}`,
+        email,
+        email_verified: true,
+        name: 'Ana Lima',
+      });
+      await page.goto(`${t.base}/account`);
+      await page.click('a.button.alt:has-text("Google")');
+      await page.waitForURL((u) => u.pathname === '/account');
+      const card = page.locator('#password');
+      assert.equal(await card.locator('h2').innerText(), 'Set a password');
+      assert.equal(await card.locator('input[name="current_password"]').count(), 0, 'no current password');
+      // The card alone: the page is long (every module's card).
+      await card.screenshot({ path: path.join(SCREENSHOT_DIR, 'account-set-password-390.png') });
+
+      await page.fill('#new_password', STRONG_PASSWORD);
+      await page.fill('#confirm', STRONG_PASSWORD);
+      await page.click('#password button[type="submit"]');
+      await page.waitForURL((u) => u.search === '?notice=password_set');
+      assert.match(await page.locator('[role="status"]').innerText(), /Your password is set/);
+      assert.equal(await page.locator('#password h2').innerText(), 'Password');
+      assert.equal(await page.locator('#current_password').count(), 1, 'now it changes the password');
+    } finally {
+      await context.close();
+    }
   });
 });
