@@ -7,7 +7,7 @@ import { passkeyAdminRoutes } from './admin-routes.js';
 import { passkeyEvents } from './events.js';
 import { PasskeyAuthenticator, PasskeyFactor } from './methods.js';
 import { migration } from './migration.js';
-import { PASSKEY_NOTICES, passkeyPages } from './pages.js';
+import { PASSKEY_NOTICES, SIGN_UP_STEP, passkeyPages } from './pages.js';
 import { PASSKEY_SCRIPTS, PASSKEY_SIGN_IN } from './scripts.js';
 import { deleteExpiredChallenges } from './repository.js';
 import { passkeyRoutes } from './routes.js';
@@ -19,7 +19,12 @@ export const passkeysModule = defineModule({
   migrations: [migration],
   auditEvents: Object.values(passkeyEvents),
   setup(core) {
-    const passkeys = new Passkeys({ db: core.db, limits: core.limits, identities: core.identities });
+    const passkeys = new Passkeys({
+      db: core.db,
+      limits: core.limits,
+      identities: core.identities,
+      tenants: core.tenants,
+    });
     const authenticator = new PasskeyAuthenticator(passkeys);
     const factor = new PasskeyFactor({ db: core.db, passkeys, factors: () => core.secondFactors });
     return {
@@ -30,7 +35,9 @@ export const passkeysModule = defineModule({
       adminRoutes: passkeyAdminRoutes(passkeys, core.tenants),
       pageRoutes: passkeyPages(passkeys, authenticator, core.login, core.recentSignIn),
       pages: {
-        signInPage: () => PASSKEY_SIGN_IN,
+        // Only for a tenant that offers passkeys: no button, scripts or autofill otherwise.
+        signInPage: (tenant) => (passkeys.offered(tenant) ? PASSKEY_SIGN_IN : {}),
+        afterSignUp: { path: SIGN_UP_STEP, applies: (tenant) => passkeys.offered(tenant) },
         accountSections: [
           {
             id: 'passkeys',
@@ -38,7 +45,12 @@ export const passkeysModule = defineModule({
             notices: PASSKEY_NOTICES,
             scripts: PASSKEY_SCRIPTS,
             render: async (args) =>
-              passkeysCard(args, await passkeys.list(args.tenant, args.user.id), new Date()),
+              passkeysCard(
+                args,
+                await passkeys.list(args.tenant, args.user.id),
+                new Date(),
+                passkeys.offered(args.tenant),
+              ),
           },
         ],
       },
