@@ -392,7 +392,8 @@ export function passkeyPages(
           returnTo: form.returnTo,
           skipHref: goingOn(t, interaction?.id, form.returnTo),
         });
-        return sendHtml(reply, 200, html, { scripts: true });
+        // The add form's answer may redirect to the application: the pages' form-action must allow it.
+        return sendHtml(reply, 200, html, { scripts: true, formTarget: interaction?.params.redirect_uri });
       },
     );
 
@@ -474,7 +475,10 @@ export function passkeyPages(
             error:
               'No passkey was added: the request expired or could not be verified. Try again, or choose Not now.',
           });
-          return sendHtml(reply, error.code === 'conflict' ? 409 : 400, html, { scripts: true });
+          return sendHtml(reply, error.code === 'conflict' ? 409 : 400, html, {
+            scripts: true,
+            formTarget: interaction?.params.redirect_uri,
+          });
         }
         return kit.continueSignUp(request, reply, t, form, SIGN_UP_STEP);
       },

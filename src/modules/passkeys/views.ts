@@ -83,7 +83,7 @@ export interface SignUpPasskeyView {
 /** A passkey, drawn: a key in a rounded square of the tenant's colour (aria-hidden: the heading says it). */
 const KEY_ICON = markup`<div class="passkey-icon" aria-hidden="true"><svg viewBox="0 0 24 24" width="32" height="32" fill="none" stroke="currentColor" stroke-width="1.75" stroke-linecap="round" stroke-linejoin="round"><circle cx="8" cy="15" r="4"/><path d="M10.85 12.15 19 4"/><path d="m18 5 2 2"/><path d="m15 8 2 2"/></svg></div>`;
 
-const SIGN_UP_STYLE = markup`<style>.passkey-icon{display:flex;justify-content:center;margin:-.25rem 0 1rem}.passkey-icon svg{box-sizing:content-box;padding:.875rem;border-radius:16px;color:var(--primary);background:color-mix(in srgb,var(--primary) 12%,#fff)}.after-sign-up .intro{margin-bottom:1.5rem}.after-sign-up .actions{margin-top:0}.after-sign-up .actions+.actions{margin-top:.625rem}.after-sign-up .muted{text-align:center;margin:1.25rem 0 0}</style>`;
+const SIGN_UP_STYLE = markup`<style>.passkey-icon{display:flex;justify-content:center;margin:-.25rem 0 1.25rem}.passkey-icon svg{box-sizing:content-box;width:36px;height:36px;padding:.875rem;border-radius:16px;color:var(--primary);background:color-mix(in srgb,var(--primary) 12%,#fff)}.after-sign-up .intro{margin-bottom:1.5rem}.after-sign-up .actions{margin-top:0}.after-sign-up form+.actions{margin-top:.625rem}.after-sign-up .muted{text-align:center;margin:1.25rem 0 0}</style>`;
 
 /**
  * Right after a sign-up: add a passkey, or not now. The add form is hidden until /assets/passkeys.js
@@ -97,7 +97,7 @@ export function signUpPasskeyPage(ctx: PageContext, v: SignUpPasskeyView): strin
   const content = markup`${SIGN_UP_STYLE}<noscript><meta http-equiv="refresh" content="0; url=${v.skipHref}"></noscript>
 <div class="after-sign-up">
 ${KEY_ICON}
-<p class="intro">Next time, sign in to ${brandingOf(ctx.tenant).name} with your fingerprint, face or screen lock instead of your password. Passkeys can’t be phished or reused.</p>
+<p class="intro">Use your fingerprint, face or screen lock to sign in to ${brandingOf(ctx.tenant).name}: no password to type. Passkeys can’t be phished or reused.</p>
 ${alertBox(v.error)}
 <form method="post" action="${ctx.basePath}/signup/passkey" id="passkey-add" data-options="${ctx.basePath}/account/passkeys/options" data-failed="No passkey was added. Try again, or choose Not now." hidden>
 ${hidden('csrf_token', ctx.csrfToken)}${carried}
