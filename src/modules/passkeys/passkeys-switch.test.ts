@@ -114,6 +114,9 @@ describe('the passkeys switch, and the passkey offer after a sign-up', () => {
     const factors = async () => (await t.post('/v2/auth/login', { email, password: STRONG_PASSWORD })).body;
     assert.deepEqual((await factors()).factors, ['totp', 'webauthn', 'recovery_code']);
     const pending = authenticator.assert(await loginOptions());
+    // A sign-in whose second step started while passkeys were on (webauthn among its factors).
+    const started = await factors();
+    const secondAssertion = JSON.stringify(authenticator.assert(await loginOptions()));
 
     const off = await setSwitch({ enabled: false });
     assert.equal(off.status, 200);
@@ -159,6 +162,16 @@ describe('the passkeys switch, and the passkey offer after a sign-up', () => {
       code: JSON.stringify(pending),
     });
     assert.equal(answered.status, 400, JSON.stringify(answered.body));
+    const late = await t.post('/v2/mfa/challenge', {
+      mfa_token: started.mfa_token,
+      factor: 'webauthn',
+      code: secondAssertion,
+    });
+    assert.equal(
+      late.status,
+      401,
+      `a passkey no longer passes a started second step: ${JSON.stringify(late.body)}`,
+    );
 
     // The sign-in page: no button, no scripts, no autofill; the passkey pages do not exist.
     const agent = new HttpAgent();
