@@ -1,6 +1,8 @@
 // Passkeys (WebAuthn, @simplewebauthn/server): a way to sign in without a password and without typing an
 // email (usernameless, and as autofill on the sign-in page), a second factor for accounts with MFA, and
-// the account page's card, the account API and the admin API to list, rename and delete them.
+// the account page's card, the account API and the admin API to list, rename and delete them, and the
+// offer to add one right after a hosted sign-up (an afterSignUp step). On for every tenant unless an admin
+// turns it off (settings.passkeys): then none of it is offered, and passkeys are kept, unused.
 // See docs/passkeys.md.
 import { defineModule } from '../../kernel/module.js';
 import { passkeyAdminRoutes } from './admin-routes.js';
