@@ -4,14 +4,20 @@
 //   #passkey-sign-in  the sign-in page: "Sign in with a passkey", and passkeys offered as autofill in the
 //                     email field (conditional UI) where the browser can;
 //   #passkey-add      the account page: create a passkey;
-//   #factor-webauthn  the second-step page (/mfa): a passkey as the second factor.
+//   #factor-webauthn  the second-step page (/mfa): a passkey as the second factor;
+//   #passkey-add      also the page after a sign-up (/signup/passkey), whose only other way is "Not now"
+//                     (#passkey-sign-up-skip): a browser without passkeys follows it at once.
 // A form gets its options (a fresh single-use challenge) from `data-options`, or its action + /options
 // (the second step: the sign-in's, /login/passkey/options), runs the ceremony, and posts the browser's
 // answer as JSON in `response` (the second step: `code`).
 (function () {
   'use strict';
   var lib = window.SimpleWebAuthnBrowser;
-  if (!lib || !lib.browserSupportsWebAuthn()) return;
+  if (!lib || !lib.browserSupportsWebAuthn()) {
+    var skip = document.getElementById('passkey-sign-up-skip');
+    if (skip) window.location.replace(skip.href);
+    return;
+  }
   var FAILED = 'That didn\u2019t work. Try again, or use another way.';
 
   var FACTOR = 'factor-webauthn';
@@ -77,7 +83,7 @@
         if (button) button.disabled = false;
         // Autofill is cancelled whenever the button starts its own request: nothing to say then.
         if (autofill || (error && error.name === 'AbortError')) return;
-        showError(form, FAILED);
+        showError(form, form.dataset.failed || FAILED);
       });
   }
 

@@ -204,6 +204,7 @@ export async function buildApp(config: Config, appDeps: AppDeps): Promise<Fastif
       modulePages: parts.flatMap((p) => (p.pageRoutes ? [p.pageRoutes] : [])),
       signInPage: parts.flatMap((p) => (p.pages?.signInPage ? [p.pages.signInPage] : [])),
       accountSections: parts.flatMap((p) => p.pages?.accountSections ?? []),
+      afterSignUp: parts.flatMap((p) => (p.pages?.afterSignUp ? [p.pages.afterSignUp] : [])),
       factors: parts
         .flatMap((p) => p.secondFactors ?? [])
         .map((f) => ({

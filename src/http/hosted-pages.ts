@@ -43,7 +43,7 @@ import type { Login } from '../auth/login.js';
 import type { PasswordAuthenticator } from '../auth/password-authenticator.js';
 import type { Registration } from '../auth/registration.js';
 import type { Enrollment, LoginOutcome, SecondStepChallenge } from '../kernel/authentication.js';
-import type { AccountSection, PageKit, SignInPageParts } from '../kernel/module.js';
+import type { AccountSection, PageKit, SignInPageParts, SignUpStep } from '../kernel/module.js';
 
 /** A pending second step as the page shows it. */
 type ChallengeView = SecondStepChallenge & { stepUp: boolean };
@@ -64,6 +64,8 @@ export interface HostedPagesOptions extends FlowDeps {
   signInPage: readonly ((tenant: Tenant) => SignInPageParts)[];
   /** Feature modules' sections of the account page. */
   accountSections: readonly AccountSection[];
+  /** Feature modules' pages shown right after a sign-up (PageContributions.afterSignUp), in module order. */
+  afterSignUp: readonly SignUpStep[];
 }
 
 export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (plugin, options) => {
@@ -93,6 +95,57 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
     body: { csrf_token?: string; interaction?: string },
   ) => checkPageForm(options, request, reply, t, body);
 
+  /** The browser's session becomes `signedIn`'s (any earlier one in this browser is ended). */
+  const replaceSession = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    t: Tenant,
+    signedIn: BrowserLogin,
+  ) => {
+    const previous = await currentSession(options, request, t);
+    if (previous)
+      await options.sessionAccess.revokeSessions(t, { sessionId: previous.id }, 'replaced_by_login');
+    cookies.set(reply, 'session', t, signedIn.cookie, options.sessionTtlSeconds);
+  };
+
+  /** The first module step after a sign-up that the tenant shows, after the one at `from` (or the first). */
+  const signUpStepAfter = (t: Tenant, from?: string) => {
+    const steps = options.afterSignUp;
+    const start = from === undefined ? 0 : steps.findIndex((s) => s.path === from) + 1;
+    return steps.slice(start).find((s) => s.applies(t));
+  };
+  /** The step's page, carrying where the sign-up is going. */
+  const signUpStepHref = (
+    t: Tenant,
+    step: SignUpStep,
+    interaction: Interaction | null,
+    returnTo?: string,
+  ) => {
+    const query = interaction
+      ? `?interaction=${encodeURIComponent(interaction.id)}`
+      : returnTo
+        ? `?return_to=${encodeURIComponent(returnTo)}`
+        : '';
+    return `${basePath(t)}${step.path}${query}`;
+  };
+
+  /** PageKit.continueSignUp: the next step, or on with the browser's session to where the sign-up was going. */
+  const continueSignUp: PageKit['continueSignUp'] = async (request, reply, t, form, from) => {
+    const next = signUpStepAfter(t, from);
+    if (next) return reply.redirect(signUpStepHref(t, next, form.interaction, form.returnTo), 303);
+    const session = await currentSession(options, request, t);
+    if (!session) return reply.redirect(`${basePath(t)}/login`, 303);
+    const { interaction } = form;
+    if (!interaction) return continueTo(reply, t, `${basePath(t)}${form.returnTo ?? '/login'}`);
+    // A session that signed in during this authorization (the sign-up) satisfies prompt=login and max_age.
+    const fresh = session.auth_time.getTime() >= interaction.createdAt;
+    const outcome = await oauth.authorize(t, interaction.params, signedIn(session), {
+      ...interaction,
+      ...(fresh ? { loginSessionId: session.id } : {}),
+    });
+    return sendOutcome(options, reply, t, outcome);
+  };
+
   /**
    * A fresh browser session: replaces any earlier one in this browser, then continues the authorization, or
    * goes to `returnTo` (a page of ours, checked by its schema, ReturnPath) when none is in progress.
@@ -106,10 +159,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
     returnTo: string | undefined,
     first?: BeforeContinuing,
   ) => {
-    const previous = await currentSession(options, request, t);
-    if (previous)
-      await options.sessionAccess.revokeSessions(t, { sessionId: previous.id }, 'replaced_by_login');
-    cookies.set(reply, 'session', t, signedIn.cookie, options.sessionTtlSeconds);
+    await replaceSession(request, reply, t, signedIn);
     // No application to return to: /login shows who is signed in (a redirect, so a reload posts nothing).
     if (!interaction) return continueTo(reply, t, `${basePath(t)}${returnTo ?? '/login'}`, first);
     const session = {
@@ -594,7 +644,9 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
       schema: {
         ...form,
         summary: 'Create an account (the create-an-account form)',
-        description: 'Signs the new account in and continues the authorization in progress.',
+        description:
+          'Signs the new account in and continues the authorization in progress, first through a feature ' +
+          'module\u2019s after-sign-up page when one applies (a 303 to it; see PageContributions.afterSignUp).',
         body: RegisterForm,
         response: {
           ...pageAnswers(
@@ -621,6 +673,13 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
           metaOf(request),
         );
         const outcome = await login.browser(t, password, body, metaOf(request), 'page');
+        // Signed in at once: a module's after-sign-up page first, when one applies (PageKit.continueSignUp
+        // goes on from there); else on as after any sign-in.
+        const step = outcome.kind === 'signed_in' ? signUpStepAfter(t) : undefined;
+        if (step && outcome.kind === 'signed_in') {
+          await replaceSession(request, reply, t, outcome.result);
+          return reply.redirect(signUpStepHref(t, step, form.interaction), 303);
+        }
         return await continueLogin(request, reply, t, outcome, form.interaction, undefined);
       } catch (error) {
         if (!(error instanceof HelloJohnError) || error.code === 'service_unavailable') throw error;
@@ -649,6 +708,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
     csrf: options.csrf,
     accountSections: options.accountSections,
     finishSignIn,
+    continueSignUp,
   };
   for (const pages of options.modulePages) await app.register(pages, { kit });
 

@@ -117,6 +117,33 @@ export interface PageKit extends FlowDeps {
     signIn: () => Promise<LoginOutcome<BrowserLogin>>,
     refused?: (error: HelloJohnError) => FastifyReply | Promise<FastifyReply>,
   ): Promise<FastifyReply>;
+  /**
+   * Ends a module's after-sign-up step (SignUpStep) whose page is `from`: on to the next module's step
+   * that applies, else where the sign-up was going: the authorization in progress (`interaction`, with
+   * the browser's session, which counts as signed in during it), or `returnTo`, or /login. Without a
+   * session in this browser: to the sign-in page.
+   */
+  continueSignUp(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    tenant: Tenant,
+    form: { interaction: Interaction | null; returnTo?: string },
+    from: string,
+  ): Promise<FastifyReply>;
+}
+
+/**
+ * A page a module shows once, right after someone creates an account on the hosted pages and is signed
+ * in ("Sign in faster next time: add a passkey"), before the flow goes on. The core's sign-up sends the
+ * browser to the first step that applies, `GET <path>?interaction=<id>` (an authorization in progress)
+ * or `?return_to=<path>`; the page ends with PageKit.continueSignUp. With no step, the sign-up goes on
+ * as it always did.
+ */
+export interface SignUpStep {
+  /** The module's page (GET), a path under the tenant's base path. */
+  path: string;
+  /** Whether the tenant shows it (the module's feature is on there). */
+  applies(tenant: Tenant): boolean;
 }
 
 /** What a section of the account page is rendered from: the signed-in user of this browser, and the page. */
@@ -172,6 +199,8 @@ export interface PageContributions {
   signInPage?: (tenant: Tenant) => SignInPageParts;
   /** Sections of the account page, in this order (see AccountSection). */
   accountSections?: readonly AccountSection[];
+  /** A page shown right after a sign-up on the hosted pages (see SignUpStep). */
+  afterSignUp?: SignUpStep;
 }
 
 /** The core's command groups a module's commands join: `hellojohn <group> <name>`. */

@@ -415,6 +415,12 @@ export interface ParsedForm {
   buttons: FormField[];
 }
 
+/** The target of a page's immediate refresh (`<meta http-equiv="refresh" content="0; url=…">`), if any. */
+function refreshOf(html: string): string | null {
+  const meta = /<meta http-equiv="refresh" content="0; url=([^"]+)">/i.exec(html);
+  return meta ? meta[1]!.replace(/&amp;/g, '&') : null;
+}
+
 export class HttpAgent {
   readonly jar = new CookieJar();
   /** Every Set-Cookie line received, attributes included, in order (the jar keeps only name and value). */
@@ -435,25 +441,24 @@ export class HttpAgent {
 
   /**
    * Follows redirects from `url` until one leaves the provider (a redirect to a client: returned without
-   * being followed) or a page answers (returned with its HTML).
+   * being followed) or a page answers (returned with its HTML). Like a browser without JavaScript, it
+   * also follows a page's immediate refresh (`<meta http-equiv="refresh" content="0; url=…">`).
    */
   async walk(url: URL | string, init: RequestInit = {}, max = 10): Promise<Landing> {
     let target = new URL(url);
     let response = await this.request(target, init);
     for (let i = 0; i < max; i++) {
-      const location = response.headers.get('location');
+      let location = response.headers.get('location');
       if (response.status < 300 || response.status >= 400 || !location) {
-        return {
-          kind: 'page',
-          page: {
-            url: target,
-            status: response.status,
-            headers: response.headers,
-            html: await response.text(),
-          },
-        };
+        const html = await response.text();
+        location = response.status === 200 ? refreshOf(html) : null;
+        if (!location)
+          return {
+            kind: 'page',
+            page: { url: target, status: response.status, headers: response.headers, html },
+          };
       }
-      await response.body?.cancel();
+      if (!response.bodyUsed) await response.body?.cancel();
       const next = new URL(location, target);
       if (next.origin !== target.origin) return { kind: 'redirect', url: next, status: response.status };
       target = next;

@@ -11,4 +11,6 @@ export const passkeyEvents = defineAuditEvents({
   used: 'passkey.used',
   /** A genuine signature whose counter did not move forward: the key may have been copied. */
   cloneSuspected: 'passkey.clone_suspected',
+  /** An admin turned the tenant's passkeys on or off (settings.passkeys). */
+  settingsChanged: 'passkey.settings_changed',
 });

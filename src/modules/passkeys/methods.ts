@@ -38,11 +38,13 @@ export class PasskeyAuthenticator implements Authenticator<PasskeyCredentials> {
 
   constructor(private readonly passkeys: Passkeys) {}
 
-  enabled(): boolean {
-    return true;
+  /** The tenant's switch (settings.passkeys): /v2/auth/config `login_methods.passkey`. */
+  enabled(tenant: Tenant): boolean {
+    return this.passkeys.offered(tenant);
   }
 
   async verify(tenant: Tenant, input: PasskeyCredentials, meta: RequestMeta): Promise<SignInProof> {
+    this.passkeys.requireOffered(tenant);
     const assertion = await this.passkeys.verifyAssertion(tenant, input.response, meta);
     return { user: assertion.user, amr: amrOf(assertion) };
   }
@@ -70,6 +72,8 @@ export class PasskeyFactor implements SecondFactor {
   ) {}
 
   async enrolled(tenant: Tenant, user: UserRow): Promise<boolean> {
+    // A tenant with passkeys off: no one's passkey is a factor there (they are kept, unused, until it is on).
+    if (!this.deps.passkeys.offered(tenant)) return false;
     if (!(await hasPasskey(this.deps.db, tenant.id, user.id))) return false;
     for (const factor of this.others()) if (await factor.enrolled(tenant, user)) return true;
     return false;
@@ -87,6 +91,7 @@ export class PasskeyFactor implements SecondFactor {
   }
 
   async verify(tenant: Tenant, user: UserRow, code: string, meta: RequestMeta): Promise<FactorPassed | null> {
+    if (!this.deps.passkeys.offered(tenant)) return null;
     const response = parseAssertion(code);
     if (!response) return null;
     try {

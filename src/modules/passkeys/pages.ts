@@ -1,7 +1,8 @@
 // The passkeys on the hosted pages: the scripts (ours and @simplewebauthn/browser's bundle, served from
-// this origin so the pages' CSP allows 'self' and nothing else), sign-in from /login, and the account
-// page's card (add, rename, delete). JSON only where the script asks for options; every other answer is a
-// page or a 303, as for any form.
+// this origin so the pages' CSP allows 'self' and nothing else), sign-in from /login, the account page's
+// card (add, rename, delete), and the page after a sign-up that offers to add one (/signup/passkey, the
+// module's SignUpStep). JSON only where the script asks for options; every other answer is a page or a
+// 303, as for any form. A tenant with passkeys off has no passkey sign-in or adding pages (404).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -15,8 +16,12 @@ import {
   basePath,
   checkPageForm,
   csrfValid,
+  currentInteraction,
   currentSession,
+  interactionExpired,
+  pageContext,
   sendErrorPage,
+  sendHtml,
 } from '../../http/authorization-flow.js';
 import { metaOf, tenantOf } from '../../http/context.js';
 import { FORM, SECURITY, errors, redirect, tenantPath } from '../../http/schemas/common.js';
@@ -32,8 +37,14 @@ import {
   OptionsForm,
   RenamePasskeyForm,
   RequestOptions,
+  SignUpPasskeyForm,
+  SignUpStepQuery,
 } from './schemas.js';
 import type { Passkeys } from './service.js';
+import { signUpPasskeyPage } from './views.js';
+
+/** The page after a sign-up (PageContributions.afterSignUp): the module's SignUpStep path. */
+export const SIGN_UP_STEP = '/signup/passkey';
 
 /** The account page's confirmations (and refusals), by `?notice=` code. */
 export const PASSKEY_NOTICES = {
@@ -108,6 +119,10 @@ export function passkeyPages(
             .send(text),
       );
 
+    /** A page of a tenant with passkeys off: it does not exist there (as email sign-in's pages). */
+    const off = (reply: FastifyReply, t: Tenant) =>
+      sendErrorPage(reply, t, 'not_found', 'The tenant has passkeys off.');
+
     /** The options route's CSRF check: the error page (403) when it fails. */
     const checked = async (request: FastifyRequest, reply: FastifyReply, t: Tenant, token?: string) => {
       if (csrfValid(kit, request, t, token)) return true;
@@ -129,6 +144,7 @@ export function passkeyPages(
       },
       async (request, reply) => {
         const t = await tenant(request);
+        if (!passkeys.offered(t)) return off(reply, t);
         if (!(await checked(request, reply, t, request.body.csrf_token))) return reply;
         return passkeys.authenticationOptions(t, metaOf(request));
       },
@@ -160,6 +176,7 @@ export function passkeyPages(
       },
       async (request, reply) => {
         const t = await tenant(request);
+        if (!passkeys.offered(t)) return off(reply, t);
         const body = request.body;
         const checkedForm = checkPageForm(kit, request, reply, t, body);
         if (!checkedForm.ok) return reply;
@@ -236,6 +253,7 @@ export function passkeyPages(
       },
       async (request, reply) => {
         const t = await tenant(request);
+        if (!passkeys.offered(t)) return off(reply, t);
         const session = await accountSession(request, reply, t, request.body.csrf_token);
         if (!session) return reply;
         recentSignIn.require(session, 'add a passkey');
@@ -256,6 +274,7 @@ export function passkeyPages(
       },
       async (request, reply) => {
         const t = await tenant(request);
+        if (!passkeys.offered(t)) return off(reply, t);
         const body = request.body;
         const session = await accountSession(request, reply, t, body.csrf_token);
         if (!session) return reply;
@@ -318,6 +337,150 @@ export function passkeyPages(
             meta: metaOf(request),
           });
         });
+      },
+    );
+
+    // --- right after a sign-up: "Sign in faster next time" ---
+    /** Where the page goes on to, as its query and forms carry it (an authorization in progress wins). */
+    const goingOn = (t: Tenant, interaction: string | undefined, returnTo: string | undefined) => {
+      const query = interaction
+        ? `?interaction=${encodeURIComponent(interaction)}`
+        : returnTo
+          ? `?return_to=${encodeURIComponent(returnTo)}`
+          : '';
+      return `${basePath(t)}${SIGN_UP_STEP}/continue${query}`;
+    };
+    /** The interaction the query names, when it is still the browser's; false when it is gone. */
+    const interactionOf = (request: FastifyRequest, t: Tenant, id: string | undefined) => {
+      if (id === undefined) return null;
+      return currentInteraction(kit, request, t, id) ?? false;
+    };
+    const skipped = { 303: redirect('On to the authorization in progress, the return_to page, or /login.') };
+
+    app.get(
+      SIGN_UP_STEP,
+      {
+        schema: {
+          ...page,
+          security: SECURITY.sessionCookie,
+          summary: 'Offer a passkey right after a sign-up (the sign-up goes here first)',
+          description:
+            'Shown once, after the create-an-account form signed the user in, when the tenant has passkeys on ' +
+            'and the user has none: "Add a passkey" (the script, with a browser that supports passkeys) or ' +
+            '"Not now". Otherwise, and without JavaScript or passkeys, the browser goes straight on.',
+          querystring: SignUpStepQuery,
+          response: { ...pageAnswers(), ...skipped },
+        },
+      },
+      async (request, reply) => {
+        const t = await tenant(request);
+        const { interaction: id, return_to: returnTo } = request.query;
+        const interaction = interactionOf(request, t, id);
+        if (interaction === false) return interactionExpired(reply, t);
+        const session = await currentSession(kit, request, t);
+        if (!session) return reply.redirect(`${basePath(t)}/login`, 303);
+        const form = { interaction, returnTo: interaction ? undefined : returnTo };
+        // Nothing to offer: passkeys off, a sign-in no longer recent enough to add one, or one already there.
+        if (
+          !passkeys.offered(t) ||
+          !recentSignIn.isRecentSignIn(session) ||
+          (await passkeys.list(t, session.user_id)).length > 0
+        )
+          return kit.continueSignUp(request, reply, t, form, SIGN_UP_STEP);
+        const html = signUpPasskeyPage(pageContext(kit, request, reply, t), {
+          interaction: interaction?.id,
+          returnTo: form.returnTo,
+          skipHref: goingOn(t, interaction?.id, form.returnTo),
+        });
+        // The add form's answer may redirect to the application: the pages' form-action must allow it.
+        return sendHtml(reply, 200, html, { scripts: true, formTarget: interaction?.params.redirect_uri });
+      },
+    );
+
+    app.get(
+      `${SIGN_UP_STEP}/continue`,
+      {
+        schema: {
+          ...page,
+          security: SECURITY.sessionCookie,
+          summary: 'Not now: on from the page after a sign-up',
+          description: 'Where the sign-up was going: the authorization in progress, return_to, or /login.',
+          querystring: SignUpStepQuery,
+          response: { ...pageAnswers({ 200: 'The form_post page of the authorization.' }), ...skipped },
+        },
+      },
+      async (request, reply) => {
+        const t = await tenant(request);
+        const { interaction: id, return_to: returnTo } = request.query;
+        const interaction = interactionOf(request, t, id);
+        if (interaction === false) return interactionExpired(reply, t);
+        const form = { interaction, returnTo: interaction ? undefined : returnTo };
+        return kit.continueSignUp(request, reply, t, form, SIGN_UP_STEP);
+      },
+    );
+
+    app.post(
+      SIGN_UP_STEP,
+      {
+        schema: {
+          ...account,
+          summary: 'Add a passkey right after a sign-up',
+          description:
+            'The answer of navigator.credentials.create() (options from /account/passkeys/options) as JSON in ' +
+            '`response`; then on to where the sign-up was going. A passkey that could not be added: the page ' +
+            'again, saying so.',
+          body: SignUpPasskeyForm,
+          response: {
+            ...pageAnswers(
+              {
+                400: 'The page again: the passkey could not be added.',
+                409: 'The page again: that passkey is on the account already.',
+                ...expired,
+              },
+              [413, 415],
+            ),
+            ...skipped,
+          },
+        },
+      },
+      async (request, reply) => {
+        const t = await tenant(request);
+        if (!passkeys.offered(t)) return off(reply, t);
+        const body = request.body;
+        const checkedForm = checkPageForm(kit, request, reply, t, body);
+        if (!checkedForm.ok) return reply;
+        const session = await currentSession(kit, request, t);
+        if (!session) return reply.redirect(`${basePath(t)}/login`, 303);
+        const { interaction } = checkedForm;
+        const form = { interaction, returnTo: interaction ? undefined : body.return_to };
+        try {
+          recentSignIn.require(session, 'add a passkey');
+          const response = parseAttestation(body.response);
+          if (!response) throw new HelloJohnError('invalid_request', 'The passkey answer is not valid.');
+          await passkeys.register(t, session.user_id, response, undefined, {
+            via: 'sign_up',
+            meta: metaOf(request),
+          });
+        } catch (error) {
+          if (
+            !(error instanceof HelloJohnError) ||
+            error.code === 'service_unavailable' ||
+            error.code === 'rate_limited'
+          )
+            throw error;
+          const html = signUpPasskeyPage(pageContext(kit, request, reply, t), {
+            interaction: interaction?.id,
+            returnTo: form.returnTo,
+            skipHref: goingOn(t, interaction?.id, form.returnTo),
+            error:
+              'No passkey was added: the request expired or could not be verified. Try again, or choose Not now.',
+          });
+          return sendHtml(reply, error.code === 'conflict' ? 409 : 400, html, {
+            scripts: true,
+            formTarget: interaction?.params.redirect_uri,
+          });
+        }
+        return kit.continueSignUp(request, reply, t, form, SIGN_UP_STEP);
       },
     );
   };

@@ -3,7 +3,8 @@
 // party: add a passkey on /account, sign in with the button and with autofill (conditional UI: headless
 // Chromium's virtual authenticator answers a conditional request by itself, so the page signs in with no
 // click at all), a copied authenticator whose counter is behind (refused, audited), and a passkey as the
-// second step on /mfa. Screenshots of the sign-in page and the account card at 390 and 1280 px.
+// second step on /mfa, and the offer after a sign-up (add one, or not now). Screenshots of the sign-in
+// page, the account card and the offer at 390 and 1280 px.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Secret, TOTP } from 'otpauth';
@@ -198,5 +199,90 @@ describe('passkeys in Chromium', { skip: unlessChromium() }, () => {
     assert.ok(new URL(page.url()).pathname.startsWith('/login'));
     const clones = await t.db.query(`SELECT 1 FROM audit_events WHERE type = 'passkey.clone_suspected'`);
     assert.equal(clones.rowCount, 1);
+  });
+
+  /** Creates an account on the hosted pages inside an authorization; answers the flow and the email. */
+  async function signUpInAuthorization(page: Page) {
+    const flow = await authorize(page);
+    await page.getByRole('link', { name: 'Create an account' }).click();
+    await page.waitForURL((u) => u.pathname === '/register');
+    const email = `new.${Date.now()}.${Math.random().toString(36).slice(2)}@example.com`;
+    await page.fill('#name', 'Grace Hopper');
+    await page.fill('#email', email);
+    await page.fill('#password', 'Correct-Horse-Battery-Staple-42');
+    await page.click('form[action="/register"] button[type="submit"]');
+    await page.waitForURL((u) => u.pathname === '/signup/passkey');
+    return { flow, email };
+  }
+
+  test('after a sign-up inside an authorization: "Add a passkey", then on to the application', async () => {
+    const { context, page, credentials } = await browserWith({ autofill: false });
+    closeAll.push(context);
+    const { flow, email } = await signUpInAuthorization(page);
+    const add = page.locator('#passkey-add button[type="submit"]');
+    await add.waitFor();
+    assert.equal(await add.innerText(), 'Add a passkey');
+    assert.equal(await page.locator('h1').innerText(), 'Sign in faster next time');
+    await screenshot(page, 'passkeys-sign-up-1280');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await screenshot(page, 'passkeys-sign-up-390');
+    await add.click();
+    const claims = await flow.done();
+    assert.equal(claims.email, email);
+    assert.deepEqual(claims.amr, ['pwd'], 'signed in by the sign-up, not by the new passkey');
+    const made = await credentials();
+    assert.equal(made.length, 1);
+    assert.equal(made[0]!.isResidentCredential, true);
+    const added = await t.db.query<{ data: { via: string } }>(
+      `SELECT e.data FROM audit_events e JOIN users u ON u.id = e.user_id
+        WHERE e.type = 'passkey.registered' AND u.email = $1`,
+      [email],
+    );
+    assert.deepEqual(
+      added.rows.map((r) => r.data.via),
+      ['sign_up'],
+    );
+
+    // The new passkey signs in at once (the button), in a new authorization.
+    await page.context().clearCookies();
+    const again = await authorize(page);
+    await page.locator('#passkey-sign-in button').click();
+    assert.equal((await again.done()).email, email);
+  });
+
+  test('after a sign-up: "Not now" goes on to the application; no passkey is made', async () => {
+    const { context, page, credentials } = await browserWith({ autofill: false });
+    closeAll.push(context);
+    const { flow, email } = await signUpInAuthorization(page);
+    await page.locator('#passkey-add').waitFor();
+    await page.getByRole('link', { name: 'Not now' }).click();
+    const claims = await flow.done();
+    assert.equal(claims.email, email);
+    assert.equal((await credentials()).length, 0);
+  });
+
+  test('after a sign-up, a browser without passkeys or without JavaScript goes straight on', async () => {
+    const context = await (await browser.get()).newContext({ viewport: { width: 1280, height: 900 } });
+    closeAll.push(context);
+    // No WebAuthn at all (an old browser): the script sends it on without showing the page's offer.
+    await context.addInitScript({ content: 'delete window.PublicKeyCredential;' });
+    const page = await context.newPage();
+    const flow = await authorize(page);
+    await page.getByRole('link', { name: 'Create an account' }).click();
+    await page.fill('#email', `old.${Date.now()}@example.com`);
+    await page.fill('#password', 'Correct-Horse-Battery-Staple-42');
+    await page.click('form[action="/register"] button[type="submit"]');
+    assert.ok((await flow.done()).email);
+
+    // Nor does one without JavaScript: the page's refresh sends it on.
+    const noScript = await (await browser.get()).newContext({ javaScriptEnabled: false });
+    closeAll.push(noScript);
+    const plain = await noScript.newPage();
+    const plainFlow = await authorize(plain);
+    await plain.getByRole('link', { name: 'Create an account' }).click();
+    await plain.fill('#email', `plain.${Date.now()}@example.com`);
+    await plain.fill('#password', 'Correct-Horse-Battery-Staple-42');
+    await plain.click('form[action="/register"] button[type="submit"]');
+    assert.ok((await plainFlow.done()).email);
   });
 });

@@ -57,10 +57,10 @@ export function passkeyRoutes(
             'Options for `navigator.credentials.create()`: a discoverable credential (resident key required), ' +
             'user verification preferred, attestation `none`, for the RP ID of the tenant\u2019s issuer. The ' +
             'challenge works once, for 5 minutes, for this user. Needs a recent sign-in (SESSION_RECENT_LOGIN; ' +
-            'else 401 `login_required`).',
+            'else 401 `login_required`). 403 `access_denied` when the tenant has passkeys off.',
           params,
           querystring: TenantQuery,
-          response: { 200: CreationOptions, ...errors(400, 401, 404) },
+          response: { 200: CreationOptions, ...errors(400, 401, 403, 404) },
         },
       },
       async (request) => {
@@ -79,10 +79,11 @@ export function passkeyRoutes(
           summary: 'Finish adding a passkey',
           description:
             'The answer of `navigator.credentials.create()` to the options of register/begin, and a name. ' +
-            '400 `invalid_grant` when the challenge expired or was used; 409 when the passkey is registered already.',
+            '400 `invalid_grant` when the challenge expired or was used; 409 when the passkey is registered already. ' +
+            '403 `access_denied` when the tenant has passkeys off.',
           params,
           body: RegisterFinishBody,
-          response: { 201: PasskeyJson, ...errors(...BODY_ERRORS, 401, 404, 409) },
+          response: { 201: PasskeyJson, ...errors(...BODY_ERRORS, 401, 403, 404, 409) },
         },
       },
       async (request, reply) => {
@@ -107,10 +108,11 @@ export function passkeyRoutes(
           description:
             'Options for `navigator.credentials.get()` with an empty allowCredentials: no email needed, the ' +
             'browser offers the passkeys it holds for this site (also as autofill: conditional mediation). ' +
-            'The challenge works once, for 5 minutes. Counts against the address\u2019s sign-in limit.',
+            'The challenge works once, for 5 minutes. Counts against the address\u2019s sign-in limit. ' +
+            '403 `access_denied` when the tenant has passkeys off.',
           params,
           body: LoginBeginBody,
-          response: { 200: RequestOptions, ...errors(...BODY_ERRORS, 404, 429) },
+          response: { 200: RequestOptions, ...errors(...BODY_ERRORS, 403, 404, 429) },
         },
       },
       async (request) => passkeys.authenticationOptions(await kit.tenantOf(request), metaOf(request)),
@@ -126,7 +128,7 @@ export function passkeyRoutes(
             'The answer of `navigator.credentials.get()` to the options of login/begin. Tokens with amr ' +
             '`["hwk"|"swk", "user", "mfa"]` when the authenticator verified the user (this satisfies MFA), ' +
             'or `["hwk"|"swk", "user"]` without: then the tenant\u2019s MFA policy may answer the second step ' +
-            '(`mfa_required`), as after a password.',
+            '(`mfa_required`), as after a password. 403 `access_denied` when the tenant has passkeys off.',
           params,
           body: LoginFinishBody,
           response: {
@@ -139,6 +141,7 @@ export function passkeyRoutes(
       },
       async (request) => {
         const tenant = await kit.tenantOf(request);
+        passkeys.requireOffered(tenant);
         const input = { response: request.body.response };
         const outcome = await login.api(tenant, authenticator, input, metaOf(request));
         return outcome.kind === 'second_step' ? kit.secondStepResponse(outcome.challenge) : outcome.result;

@@ -181,3 +181,16 @@ export const RenamePasskeyForm = Type.Object({
 });
 
 export const DeletePasskeyForm = Type.Object({ passkey_id: Uuid, csrf_token: Type.Optional(Csrf) });
+
+/** Where the page after a sign-up goes on to: the authorization in progress, or a page of ours. */
+export const SignUpStepQuery = Type.Object({
+  interaction: Type.Optional(InteractionId),
+  return_to: Type.Optional(ReturnPath),
+});
+
+export const SignUpPasskeyForm = Type.Object({
+  response: ResponseField,
+  csrf_token: Type.Optional(Csrf),
+  interaction: Type.Optional(InteractionId),
+  return_to: Type.Optional(ReturnPath),
+});

@@ -29,7 +29,8 @@ import { findUserById, type UserRow } from '../../db/repositories/users.js';
 import { HelloJohnError } from '../../errors.js';
 import type { UserIdentity } from '../../kernel/authentication.js';
 import type { RequestLimits } from '../../security/request-limits.js';
-import type { Tenant } from '../../tenants/tenants.js';
+import type { Tenant, Tenants } from '../../tenants/tenants.js';
+import { Value } from '@sinclair/typebox/value';
 import { passkeyEvents } from './events.js';
 import {
   deletePasskey,
@@ -39,10 +40,12 @@ import {
   listPasskeys,
   recordUse,
   renamePasskey,
+  saveTenantPasskeySettings,
   takeChallenge,
   type ChallengePurpose,
   type PasskeyRow,
 } from './repository.js';
+import { PasskeySettings, passkeySettingsOf } from './settings.js';
 
 /** The Authenticator method name (login_methods, the session's audit event, identities). */
 export const PASSKEY_METHOD = 'passkey';
@@ -64,9 +67,10 @@ export function relyingPartyOf(tenant: Tenant): RelyingParty {
   return { id: issuer.hostname, origin: issuer.origin, name: tenant.name || tenant.slug };
 }
 
-/** Who asks for a change: the user on their account (page or API), or an admin. */
+/** Who asks for a change: the user on their account (page or API) or right after signing up, or an admin. */
 export type PasskeyActor =
-  { via: 'account'; meta: RequestMeta } | { via: 'admin_api'; adminId: string; meta: RequestMeta };
+  | { via: 'account' | 'sign_up'; meta: RequestMeta }
+  | { via: 'admin_api'; adminId: string; meta: RequestMeta };
 
 /** A passkey as the account page and the APIs show it. */
 export interface PasskeyView {
@@ -91,6 +95,13 @@ export interface PasskeysDeps {
   db: Database;
   limits: RequestLimits;
   identities: Identities;
+  tenants: Tenants;
+}
+
+/** Who turns the tenant's passkeys on or off, for the audit trail. */
+export interface SettingsActor {
+  adminId: string;
+  meta: RequestMeta;
 }
 
 const notVerified = () =>
@@ -101,10 +112,52 @@ const challengeGone = () =>
 export class Passkeys {
   constructor(private readonly deps: PasskeysDeps) {}
 
+  // --- the tenant's switch ---
+
+  /** Whether the tenant offers passkeys (settings.passkeys.enabled, on unless turned off). */
+  offered(tenant: Tenant): boolean {
+    return passkeySettingsOf(tenant.settings).enabled;
+  }
+
+  /** access_denied (403) when the tenant has passkeys off: said as such, it reveals no account. */
+  requireOffered(tenant: Tenant): void {
+    if (!this.offered(tenant))
+      throw new HelloJohnError('access_denied', 'Passkeys are not enabled for this tenant.');
+  }
+
+  settingsOf(tenant: Tenant): PasskeySettings {
+    return passkeySettingsOf(tenant.settings);
+  }
+
+  /** Validates and stores the switch (untrusted input), audited, then drops every instance's tenant cache. */
+  async setSettings(tenant: Tenant, input: unknown, actor: SettingsActor): Promise<PasskeySettings> {
+    if (!Value.Check(PasskeySettings, input)) {
+      const first = Value.Errors(PasskeySettings, input).First();
+      throw new HelloJohnError(
+        'invalid_request',
+        `Invalid passkey settings${first ? ` at ${first.path || '/'}: ${first.message}` : ''}.`,
+      );
+    }
+    const settings: PasskeySettings = { enabled: input.enabled };
+    await this.deps.db.transaction(async (tx) => {
+      if (!(await saveTenantPasskeySettings(tx, tenant.id, settings)))
+        throw new HelloJohnError('not_found', 'Unknown tenant.');
+      await insertAuditEvent(tx, {
+        tenantId: tenant.id,
+        type: passkeyEvents.settingsChanged,
+        ...auditMeta(actor.meta),
+        data: { via: 'admin_api', admin_id: actor.adminId, settings },
+      });
+    });
+    await this.deps.tenants.changed(tenant.id);
+    return settings;
+  }
+
   // --- registration ---
 
   /** Options for navigator.credentials.create(): a discoverable credential, for this user. */
   async registrationOptions(tenant: Tenant, userId: string): Promise<PublicKeyCredentialCreationOptionsJSON> {
+    this.requireOffered(tenant);
     const user = await findUserById(this.deps.db, tenant.id, userId);
     if (!user || user.blocked) throw new HelloJohnError('invalid_token', 'The session has ended.');
     const rp = relyingPartyOf(tenant);
@@ -137,6 +190,7 @@ export class Passkeys {
     name: string | undefined,
     actor: PasskeyActor,
   ): Promise<PasskeyView> {
+    this.requireOffered(tenant);
     const { db } = this.deps;
     const challenge = challengeOf(response.response.clientDataJSON);
     const taken = await takeChallenge(db, tenant.id, hashOf(challenge), 'register');
@@ -189,6 +243,7 @@ export class Passkeys {
     tenant: Tenant,
     meta: RequestMeta,
   ): Promise<PublicKeyCredentialRequestOptionsJSON> {
+    this.requireOffered(tenant);
     await this.deps.limits.checkIp('login', meta.ip);
     const options = await generateAuthenticationOptions({
       rpID: relyingPartyOf(tenant).id,
