@@ -416,7 +416,11 @@ export class Login {
         factors.map((f, i) => (slots[i] === undefined ? f.enrolled(tenant, user) : Promise.resolve(false))),
       ),
     ]);
-    return factors.filter((_, i) => (slots[i] === undefined ? asked[i] : queried[slots[i]])).map((f) => f.id);
+    return factors
+      .filter(
+        (f, i) => (slots[i] === undefined ? asked[i] : queried[slots[i]]) && (f.offered?.(tenant) ?? true),
+      )
+      .map((f) => f.id);
   }
 
   /** Made at the first sign-in, once every module has added its factors. */

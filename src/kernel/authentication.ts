@@ -71,7 +71,13 @@ export interface SecondFactor {
    * until the script shows it) whose button the script drives, posting the answer as `code`.
    */
   readonly browserScripts?: readonly string[];
-  /** Whether the user has this factor ready to use. */
+  /**
+   * Whether the tenant offers this factor at all (a module's own per-tenant switch); absent: always. A
+   * factor the tenant does not offer is nobody's there: the login and the MFA policy skip it, whatever
+   * `enrolled` says.
+   */
+  offered?(tenant: Pick<Tenant, 'settings'>): boolean;
+  /** Whether the user has this factor ready to use (where the tenant offers it: see `offered`). */
   enrolled(tenant: Tenant, user: UserRow): Promise<boolean>;
   /**
    * `enrolled` as a boolean SQL expression over $1 (the tenant's id) and $2 (the user's id), e.g.

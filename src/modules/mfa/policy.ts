@@ -65,12 +65,14 @@ export class MfaSecondStepPolicy implements SecondStepPolicy {
     this.devices = new SealedState(deps.secretboxMasterKey, TRUSTED_DEVICE_SEAL, 1024);
   }
 
-  /** The factors the tenant allows, in the module's order. */
+  /** The factors the tenant allows (and offers at all: SecondFactor.offered), in the module's order. */
   allowedFactors(
     tenant: Pick<Tenant, 'settings'>,
     policy: MfaPolicy = mfaPolicyOf(tenant.settings),
   ): SecondFactor[] {
-    return this.deps.factors().filter((f) => !policy.factors || policy.factors.includes(f.id));
+    return this.deps
+      .factors()
+      .filter((f) => (!policy.factors || policy.factors.includes(f.id)) && (f.offered?.(tenant) ?? true));
   }
 
   async decide(

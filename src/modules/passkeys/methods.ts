@@ -71,9 +71,12 @@ export class PasskeyFactor implements SecondFactor {
     },
   ) {}
 
+  /** A tenant with passkeys off: no one's passkey is a factor there (they are kept, unused, until it is on). */
+  offered(tenant: Pick<Tenant, 'settings'>): boolean {
+    return this.deps.passkeys.offered(tenant);
+  }
+
   async enrolled(tenant: Tenant, user: UserRow): Promise<boolean> {
-    // A tenant with passkeys off: no one's passkey is a factor there (they are kept, unused, until it is on).
-    if (!this.deps.passkeys.offered(tenant)) return false;
     if (!(await hasPasskey(this.deps.db, tenant.id, user.id))) return false;
     for (const factor of this.others()) if (await factor.enrolled(tenant, user)) return true;
     return false;
@@ -91,7 +94,7 @@ export class PasskeyFactor implements SecondFactor {
   }
 
   async verify(tenant: Tenant, user: UserRow, code: string, meta: RequestMeta): Promise<FactorPassed | null> {
-    if (!this.deps.passkeys.offered(tenant)) return null;
+    if (!this.offered(tenant)) return null;
     const response = parseAssertion(code);
     if (!response) return null;
     try {

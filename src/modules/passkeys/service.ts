@@ -115,7 +115,7 @@ export class Passkeys {
   // --- the tenant's switch ---
 
   /** Whether the tenant offers passkeys (settings.passkeys.enabled, on unless turned off). */
-  offered(tenant: Tenant): boolean {
+  offered(tenant: Pick<Tenant, 'settings'>): boolean {
     return passkeySettingsOf(tenant.settings).enabled;
   }
 
