@@ -150,6 +150,8 @@ export interface SignUpStep {
 export interface AccountSectionArgs {
   tenant: Tenant;
   user: { id: string; email: string; emailVerified: boolean; name: string | null };
+  /** Whether the user has a password (cards do not speak of one to an account without it). */
+  hasPassword: boolean;
   /** The browser session: its id, how and when the user signed in (RFC 8176 `amr`, `auth_time`). */
   session: { id: string; amr: readonly string[]; authTime: Date };
   /** For forms: `page.csrfToken` (post it as `csrf_token`) and `page.basePath` (the tenant's pages' prefix). */

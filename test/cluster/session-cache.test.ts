@@ -29,6 +29,7 @@ function session(id: string, userId: string, overrides: Partial<SessionWithUser>
     name: null,
     user_created_at: new Date(now),
     last_login_at: null,
+    has_password: true,
     ...overrides,
   };
 }

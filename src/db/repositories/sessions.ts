@@ -278,9 +278,12 @@ export interface SessionWithUser extends SessionRow {
   name: string | null;
   user_created_at: Date;
   last_login_at: Date | null;
+  /** Whether the user has a password (an account made by a provider, a passkey or a link may not). */
+  has_password: boolean;
 }
 
-const USER_COLUMNS = 'u.email, u.email_verified, u.name, u.created_at AS user_created_at, u.last_login_at';
+const USER_COLUMNS =
+  'u.email, u.email_verified, u.name, u.created_at AS user_created_at, u.last_login_at, u.password_hash IS NOT NULL AS has_password';
 /** The session columns, with the deadlines as extended by a `touched` CTE in the same statement. */
 const TOUCHED_SESSION_COLUMNS = SESSION_COLUMNS.replace(
   's.last_seen_at',

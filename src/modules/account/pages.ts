@@ -73,6 +73,7 @@ export const accountPageRoutes =
       const args: AccountSectionArgs = {
         tenant: t,
         user: overview.user,
+        hasPassword: session.has_password,
         session: { id: session.id, amr: session.amr, authTime: session.auth_time },
         page: ctx,
         recentSignIn: overview.recentSignIn,

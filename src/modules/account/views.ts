@@ -115,7 +115,7 @@ function sessionsCard(ctx: PageContext, v: AccountPageView): Html {
   return card(
     'sessions',
     'Where you\u2019re signed in',
-    markup`<p class="lead">Sign out of any session you don't recognise, then change your password.</p>
+    markup`<p class="lead">Sign out of any session you don't recognise${v.account.hasPassword ? ', then change your password' : ''}.</p>
 ${errorIn(v, 'sessions')}<ul class="rows">${rows}</ul>${signOutOthers}`,
   );
 }

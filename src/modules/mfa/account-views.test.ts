@@ -37,6 +37,7 @@ function args(text: string, recentSignIn = true): AccountSectionArgs {
   return {
     tenant: tenantNamed(text),
     user: { id: 'u1', email: `${text}@example.com`, emailVerified: true, name: text },
+    hasPassword: true,
     session: { id: 's1', amr: ['pwd'], authTime: now },
     page: ctxOf(text),
     recentSignIn,
@@ -120,6 +121,15 @@ describe('the two-step sign-in card', () => {
         assert.ok(f.inputs.some((i) => i.attrs['name'] === 'csrf_token' && i.attrs['value'] === 'csrf-123'));
       }
     }
+  });
+
+  test('an account without a password is not told about one', () => {
+    const passwordless = { ...args('Ada'), hasPassword: false };
+    const off = mfaSection(passwordless, view('Ada', { factors: [] })).value;
+    assert.match(off, /You sign in in one step only\./);
+    assert.match(mfaSection(passwordless, view('Ada')).value, /After you sign in, you confirm/);
+    assert.doesNotMatch(off + mfaSection(passwordless, view('Ada')).value, /your password/);
+    assert.match(mfaSection(args('Ada'), view('Ada', { factors: [] })).value, /with your password only/);
   });
 
   test('without a recent sign-in: "Confirm it’s you", and no form but "Make preferred"', () => {

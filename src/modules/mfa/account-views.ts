@@ -65,9 +65,11 @@ export function mfaSection(args: AccountSectionArgs, v: MfaSectionView): Html {
   const primary = v.factors.filter((f) => f.type !== RECOVERY);
   const recovery = v.factors.find((f) => f.type === RECOVERY);
   const on = primary.length > 0;
+  // An account without a password (a provider, a passkey, an emailed link) is not told about one.
+  const password = args.hasPassword;
   const state = on
-    ? markup`<p class="state"><span class="badge ok">On</span> After your password, you confirm it’s you with one of these.</p>`
-    : markup`<p class="state"><span class="badge warn">Off</span> You sign in with your password only.</p>`;
+    ? markup`<p class="state"><span class="badge ok">On</span> ${password ? 'After your password' : 'After you sign in'}, you confirm it’s you with one of these.</p>`
+    : markup`<p class="state"><span class="badge warn">Off</span> ${password ? 'You sign in with your password only.' : 'You sign in in one step only.'}</p>`;
   const policy = v.policyOff
     ? markup`<p class="muted">This organisation doesn’t ask for a second step at every sign-in, but apps that need more assurance may.</p>`
     : '';
@@ -76,7 +78,10 @@ export function mfaSection(args: AccountSectionArgs, v: MfaSectionView): Html {
     ...(on || recovery ? [recoveryRow(args, v, recovery)] : []),
   ];
   const list = rows.length > 0 ? markup`<ul class="rows wrap" id="mfa-methods">${rows}</ul>` : '';
-  return markup`<p class="lead">A second step after your password keeps your account safe, even if someone learns your password.</p>
+  const lead = password
+    ? 'A second step after your password keeps your account safe, even if someone learns your password.'
+    : 'A second step when you sign in keeps your account safe, even if someone gets into your email.';
+  return markup`<p class="lead">${lead}</p>
 ${state}${policy}${alertBox(v.error)}${list}${addMethods(args, v)}`;
 }
 

@@ -160,6 +160,7 @@ export class MfaPages {
         emailVerified: session.email_verified,
         name: session.name,
       },
+      hasPassword: session.has_password,
       session: { id: session.id, amr: session.amr, authTime: session.auth_time },
       page: ctx,
       recentSignIn: this.recentSignIn.isRecentSignIn(session),
