@@ -31,3 +31,21 @@ export async function createTenant(db: Queryable, slug: string, name: string): P
   );
   return result.rows[0] ?? null;
 }
+
+/**
+ * Stores one member of a tenant's settings (a module's own: `mfa`, `passkeys`, `social`…), leaving the
+ * others as they are; false when there is no such tenant.
+ */
+export async function saveTenantSetting(
+  db: Queryable,
+  tenantId: string,
+  member: string,
+  value: unknown,
+): Promise<boolean> {
+  const result = await db.query(
+    `UPDATE tenants SET settings = jsonb_set(COALESCE(settings, '{}'::jsonb), ARRAY[$2::text], $3::jsonb)
+      WHERE id = $1 RETURNING id`,
+    [tenantId, member, JSON.stringify(value)],
+  );
+  return result.rows.length === 1;
+}

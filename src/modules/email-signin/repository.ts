@@ -190,17 +190,3 @@ export async function deleteExpiredSignIns(db: Queryable, limit: number): Promis
   );
   return result.rowCount;
 }
-
-/** Stores the tenant's email sign-in settings (settings.email_sign_in); false when there is no such tenant. */
-export async function saveTenantEmailSignIn(
-  db: Queryable,
-  tenantId: string,
-  settings: Record<string, unknown>,
-): Promise<boolean> {
-  const result = await db.query(
-    `UPDATE tenants SET settings = jsonb_set(COALESCE(settings, '{}'::jsonb), '{email_sign_in}', $2::jsonb)
-      WHERE id = $1 RETURNING id`,
-    [tenantId, JSON.stringify(settings)],
-  );
-  return result.rows.length === 1;
-}

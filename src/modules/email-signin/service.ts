@@ -10,6 +10,7 @@
 // the S256 challenge of a verifier only that app instance keeps (RFC 7636): opened by the app itself (a
 // universal link), it is exchanged with the verifier; opened on a page (another device), it shows a short
 // code that the app exchanges, again with the verifier. The link alone never yields tokens.
+import { saveTenantSetting } from '../../db/repositories/tenants.js';
 import { createHash } from 'node:crypto';
 import { Value } from '@sinclair/typebox/value';
 import type { RequestMeta } from '../../auth/public.js';
@@ -48,7 +49,6 @@ import {
   consumeExchange,
   consumeLink,
   findLiveLink,
-  saveTenantEmailSignIn,
   storeSignIn,
   takeCodeAttempt,
   takeExchangeAttempts,
@@ -244,7 +244,7 @@ export class EmailSignIn {
   ): Promise<Required<EmailSignInSettings>> {
     const settings = validSettings(input);
     await this.deps.db.transaction(async (tx) => {
-      if (!(await saveTenantEmailSignIn(tx, tenant.id, settings)))
+      if (!(await saveTenantSetting(tx, tenant.id, 'email_sign_in', settings)))
         throw new HelloJohnError('not_found', 'Unknown tenant.');
       await insertAuditEvent(tx, {
         tenantId: tenant.id,

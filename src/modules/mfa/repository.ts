@@ -226,17 +226,3 @@ export async function countFailedSignIns(
   );
   return result.rows[0]!.n;
 }
-
-/** Stores a tenant's MFA policy (settings.mfa), leaving its other settings as they are. */
-export async function saveTenantMfaPolicy(
-  db: Queryable,
-  tenantId: string,
-  policy: Record<string, unknown>,
-): Promise<boolean> {
-  const result = await db.query(
-    `UPDATE tenants SET settings = jsonb_set(COALESCE(settings, '{}'::jsonb), '{mfa}', $2::jsonb)
-      WHERE id = $1 RETURNING id`,
-    [tenantId, JSON.stringify(policy)],
-  );
-  return result.rows.length === 1;
-}

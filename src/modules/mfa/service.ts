@@ -2,6 +2,7 @@
 // and the admin's (reset a user's MFA, the tenant's policy). Every change is audited; codes and secrets
 // never are.
 import type { RecentSignIn } from '../../auth/recent-sign-in.js';
+import { saveTenantSetting } from '../../db/repositories/tenants.js';
 import { Value } from '@sinclair/typebox/value';
 import { accountKeys } from '../../auth/email-address.js';
 import { auditMeta, type RequestMeta } from '../../auth/public.js';
@@ -15,12 +16,7 @@ import { mfaEvents } from './events.js';
 import type { FactorRecord, ManagedFactor } from './factors.js';
 import type { MfaSecondStepPolicy } from './policy.js';
 import type { RecoveryCodes } from './recovery-codes.js';
-import {
-  findUserMfaSettings,
-  resetUserMfaSettings,
-  saveTenantMfaPolicy,
-  setPreferredFactor,
-} from './repository.js';
+import { findUserMfaSettings, resetUserMfaSettings, setPreferredFactor } from './repository.js';
 import { MfaPolicySettings, mfaPolicyJson, mfaPolicyOf } from './settings.js';
 import type { TotpFactor } from './totp.js';
 
@@ -275,7 +271,7 @@ export class Mfa {
         );
     }
     await this.deps.db.transaction(async (tx) => {
-      if (!(await saveTenantMfaPolicy(tx, tenant.id, input)))
+      if (!(await saveTenantSetting(tx, tenant.id, 'mfa', input)))
         throw new HelloJohnError('not_found', 'Unknown tenant.');
       await insertAuditEvent(tx, {
         tenantId: tenant.id,

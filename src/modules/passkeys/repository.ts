@@ -181,17 +181,3 @@ export async function recordUse(
   );
   return result.rowCount > 0;
 }
-
-/** Writes the tenant's passkeys switch (settings.passkeys); false when there is no such tenant. */
-export async function saveTenantPasskeySettings(
-  db: Queryable,
-  tenantId: string,
-  settings: Record<string, unknown>,
-): Promise<boolean> {
-  const result = await db.query(
-    `UPDATE tenants SET settings = jsonb_set(COALESCE(settings, '{}'::jsonb), '{passkeys}', $2::jsonb)
-      WHERE id = $1 RETURNING id`,
-    [tenantId, JSON.stringify(settings)],
-  );
-  return result.rows.length === 1;
-}

@@ -8,6 +8,7 @@
 //   registration) this user. A second finish with the same challenge finds nothing.
 // - The signature counter must move forward (authenticators that keep none send 0 each time). A genuine
 //   signature whose counter does not is refused and audited as a suspected clone.
+import { saveTenantSetting } from '../../db/repositories/tenants.js';
 import { createHash } from 'node:crypto';
 import {
   generateAuthenticationOptions,
@@ -40,7 +41,6 @@ import {
   listPasskeys,
   recordUse,
   renamePasskey,
-  saveTenantPasskeySettings,
   takeChallenge,
   type ChallengePurpose,
   type PasskeyRow,
@@ -140,7 +140,7 @@ export class Passkeys {
     }
     const settings: PasskeySettings = { enabled: input.enabled };
     await this.deps.db.transaction(async (tx) => {
-      if (!(await saveTenantPasskeySettings(tx, tenant.id, settings)))
+      if (!(await saveTenantSetting(tx, tenant.id, 'passkeys', settings)))
         throw new HelloJohnError('not_found', 'Unknown tenant.');
       await insertAuditEvent(tx, {
         tenantId: tenant.id,

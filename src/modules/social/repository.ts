@@ -83,19 +83,6 @@ export async function deleteProvider(db: Queryable, tenantId: string, id: string
   return result.rowCount > 0;
 }
 
-/** What the hosted pages need of the tenant's enabled providers, kept in its settings (`social`). */
-export async function saveTenantSocialSettings(
-  db: Queryable,
-  tenantId: string,
-  providers: readonly { id: string; kind: string; label: string }[],
-): Promise<void> {
-  await db.query(
-    `UPDATE tenants SET settings = jsonb_set(COALESCE(settings, '{}'::jsonb), '{social}', $2::jsonb)
-      WHERE id = $1`,
-    [tenantId, JSON.stringify({ providers })],
-  );
-}
-
 export interface IdentityRow {
   id: string;
   user_id: string;

@@ -2,6 +2,7 @@
 // provider and comes back (sealed: PKCE verifier, nonce, this browser's binding), who a provider's user is
 // here (a linked account; an existing account only by auto-link; otherwise a new account), linking and
 // unlinking, and the one-time code an application exchanges for its tokens.
+import { saveTenantSetting } from '../../db/repositories/tenants.js';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Identities } from '../../auth/identities.js';
 import type { Registration } from '../../auth/registration.js';
@@ -39,7 +40,6 @@ import {
   listIdentities,
   listProviders,
   saveProvider,
-  saveTenantSocialSettings,
   takeExchangeCode,
   useIdentity,
   type ProviderRow,
@@ -277,13 +277,12 @@ export class Social {
 
   private async syncSettings(tx: Queryable, tenant: Tenant): Promise<void> {
     const rows = await listProviders(tx, tenant.id);
-    await saveTenantSocialSettings(
-      tx,
-      tenant.id,
-      rows
+    // What the hosted pages need of the enabled providers, in the tenant's settings (`social`).
+    await saveTenantSetting(tx, tenant.id, 'social', {
+      providers: rows
         .filter((r) => r.enabled)
         .map((r) => ({ id: r.id, kind: r.kind, label: r.label ?? PROVIDERS[r.kind as ProviderKind].label })),
-    );
+    });
   }
 
   private view(tenant: Tenant, row: ProviderRow): ProviderView {
