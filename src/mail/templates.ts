@@ -70,16 +70,9 @@ export function linkEmail(input: EmailTemplateInput, words: LinkEmailWording): R
   ].join('\n');
 
   const e = escapeHtml;
-  const html = `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${e(words.subject)}</title>
-</head>
-<body style="margin:0;padding:0;background:#f4f4f5;">
-<div role="article" aria-label="${e(words.subject)}" style="max-width:560px;margin:0 auto;padding:32px 24px;background:#ffffff;color:#18181b;font-family:Arial,Helvetica,sans-serif;font-size:16px;line-height:1.5;">
-<p style="margin:0 0 16px;">${e(greeting)}</p>
+  const html = mailPage(
+    words.subject,
+    `<p style="margin:0 0 16px;">${e(greeting)}</p>
 <p style="margin:0 0 24px;">${e(words.intro)}</p>
 <p style="margin:0 0 24px;"><a href="${e(link)}" style="display:inline-block;padding:12px 20px;background:#1d4ed8;color:#ffffff;text-decoration:none;border-radius:6px;font-weight:bold;">${e(words.action)}</a></p>
 <p style="margin:0 0 8px;">If the button does not work, copy this link into your browser:</p>
@@ -87,10 +80,8 @@ export function linkEmail(input: EmailTemplateInput, words: LinkEmailWording): R
 <p style="margin:0 0 16px;">${e(expiry)}</p>
 <p style="margin:0 0 16px;">${e(words.ignore)}</p>
 <p style="margin:0;color:#52525b;">— ${e(oneLine(input.tenantName))}</p>
-</div>
-</body>
-</html>
-`;
+`,
+  );
   return { subject: words.subject, text, html };
 }
 
@@ -125,26 +116,35 @@ export function codeEmail(
     '',
   ].join('\n');
   const e = escapeHtml;
-  const html = `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${e(words.subject)}</title>
-</head>
-<body style="margin:0;padding:0;background:#f4f4f5;">
-<div role="article" aria-label="${e(words.subject)}" style="max-width:560px;margin:0 auto;padding:32px 24px;background:#ffffff;color:#18181b;font-family:Arial,Helvetica,sans-serif;font-size:16px;line-height:1.5;">
-<p style="margin:0 0 16px;">Hello,</p>
+  const html = mailPage(
+    words.subject,
+    `<p style="margin:0 0 16px;">Hello,</p>
 <p style="margin:0 0 16px;">${e(words.intro)}</p>
 <p style="margin:0 0 24px;font-family:'Courier New',Courier,monospace;font-size:28px;font-weight:bold;letter-spacing:6px;">${e(input.code)}</p>
 <p style="margin:0 0 16px;">${e(expiry)}</p>
 <p style="margin:0 0 16px;">${e(words.ignore)}</p>
 <p style="margin:0;color:#52525b;">— ${e(tenant)}</p>
-</div>
+`,
+  );
+  return { subject: words.subject, text, html };
+}
+
+/** The HTML frame of every mail: one centred column; `body` is already escaped. */
+function mailPage(subject: string, body: string): string {
+  const title = escapeHtml(subject);
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title}</title>
+</head>
+<body style="margin:0;padding:0;background:#f4f4f5;">
+<div role="article" aria-label="${title}" style="max-width:560px;margin:0 auto;padding:32px 24px;background:#ffffff;color:#18181b;font-family:Arial,Helvetica,sans-serif;font-size:16px;line-height:1.5;">
+${body}</div>
 </body>
 </html>
 `;
-  return { subject: words.subject, text, html };
 }
 
 const HTML_ESCAPES: Record<string, string> = {
