@@ -275,14 +275,12 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
     error: HelloJohnError,
     returnTo: string | undefined,
   ) => {
-    const page = loginPage(ctxOf(request, reply, t), {
-      ...signInPageOf(t),
+    return sendLoginPage(request, reply, t, error.status, interaction, {
       interaction: interaction?.id,
       returnTo,
       ...(await loginFor(request, t, interaction)),
       error: error.description,
     });
-    return sendHtml(reply, error.status, page, loginSend(t, interaction));
   };
 
   /** After a step-up: the authorization goes on with the session, which counts as just signed in. */
@@ -354,16 +352,14 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
     } catch (error) {
       if (!(error instanceof HelloJohnError) || error.code === 'service_unavailable') throw error;
       if (refused) return refused(error);
-      const page = loginPage(ctxOf(request, reply, t), {
-        ...signInPageOf(t),
+      // The error's own status and headers (a rate limit's Retry-After), as the JSON API answers them.
+      return sendLoginPage(request, reply.headers(error.headers), t, error.status, form.interaction, {
         interaction: form.interaction?.id,
         returnTo: form.returnTo,
         ...(await loginFor(request, t, form.interaction)),
         ...(form.email !== undefined ? { email: form.email } : {}),
         error: error.description,
       });
-      // The error's own status and headers (a rate limit's Retry-After), as the JSON API answers them.
-      return sendHtml(reply.headers(error.headers), error.status, page, loginSend(t, form.interaction));
     }
   };
 
@@ -380,11 +376,25 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
       autocomplete: parts.flatMap((p) => p.autocomplete ?? []),
     };
   };
-  /** How the sign-in page goes out: its form-action, and scripts allowed when a module has some. */
-  const loginSend = (t: Tenant, interaction: ReturnType<typeof currentInteraction>) => ({
-    formTarget: targetOf(interaction),
-    scripts: options.signInPage.some((of) => (of(t).scripts ?? []).length > 0),
-  });
+  /**
+   * The sign-in page with what the modules add for the tenant, sent with its form-action and with scripts
+   * allowed only when a module has some.
+   */
+  const sendLoginPage = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    t: Tenant,
+    status: number,
+    interaction: Interaction | null,
+    view: Omit<Parameters<typeof loginPage>[1], keyof ReturnType<typeof signInPageOf>>,
+  ) => {
+    const parts = signInPageOf(t);
+    const page = loginPage(ctxOf(request, reply, t), { ...parts, ...view });
+    return sendHtml(reply, status, page, {
+      formTarget: targetOf(interaction),
+      scripts: parts.scripts.length > 0,
+    });
+  };
 
   /** The login form's email and the account an id_token_hint asks for (with who is signed in instead). */
   const loginFor = async (request: FastifyRequest, t: Tenant, interaction: Interaction | null) => {
@@ -420,30 +430,18 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
       const returnTo = interaction ? undefined : request.query.return_to;
       // Signed in and sent here to sign in again (a sensitive change wants a fresh sign-in): the form, for them.
       if (session && returnTo)
-        return sendHtml(
-          reply,
-          200,
-          loginPage(ctxOf(request, reply, t), {
-            ...signInPageOf(t),
-            returnTo,
-            email: session.email,
-            notice: 'Confirm it\u2019s you: sign in again to continue.',
-          }),
-          loginSend(t, null),
-        );
+        return sendLoginPage(request, reply, t, 200, null, {
+          returnTo,
+          email: session.email,
+          notice: 'Confirm it\u2019s you: sign in again to continue.',
+        });
       if (session)
         return sendHtml(reply, 200, signedInPage(ctxOf(request, reply, t), { email: session.email }));
-      return sendHtml(
-        reply,
-        200,
-        loginPage(ctxOf(request, reply, t), {
-          ...signInPageOf(t),
-          interaction: id,
-          returnTo,
-          ...(await loginFor(request, t, interaction)),
-        }),
-        loginSend(t, interaction),
-      );
+      return sendLoginPage(request, reply, t, 200, interaction, {
+        interaction: id,
+        returnTo,
+        ...(await loginFor(request, t, interaction)),
+      });
     },
   );
 

@@ -54,10 +54,7 @@ export class Account {
 
   /** Everything the page shows of the account of `session` (this browser's session). */
   async overview(tenant: Tenant, session: SessionWithUser, now = new Date()): Promise<AccountOverview> {
-    const [user, rows] = await Promise.all([
-      findUserById(this.deps.db, tenant.id, session.user_id),
-      listLiveSessions(this.deps.db, tenant.id, session.user_id),
-    ]);
+    const rows = await listLiveSessions(this.deps.db, tenant.id, session.user_id);
     return {
       user: {
         id: session.user_id,
@@ -65,7 +62,7 @@ export class Account {
         emailVerified: session.email_verified,
         name: session.name,
       },
-      hasPassword: Boolean(user?.password_hash),
+      hasPassword: session.has_password,
       recentSignIn: this.deps.recentSignIn.isRecentSignIn(session, now),
       // This browser first, then the most recently used.
       sessions: rows
