@@ -94,6 +94,7 @@ describe('hellojohn migrate on a fresh database', () => {
     assert.deepEqual(
       columns.map((c) => c.table_name),
       [
+        'admin_tokens',
         'audit_events',
         'authorization_codes',
         'client_assertion_jtis',

@@ -36,4 +36,5 @@ export const auditEvents = defineAuditEvents({
   tenantCreated: 'tenant.created',
   adminCreated: 'admin.created',
   adminTokenCreated: 'admin.token_created',
+  adminTokenRevoked: 'admin.token_revoked',
 });

@@ -3,7 +3,13 @@ import { Command, Option } from 'commander';
 import { featureModules } from '../modules/index.js';
 import { GRANT_TYPES } from '../oauth/grants/grant-types.js';
 import { VERSION } from '../version.js';
-import { adminCreateCommand, adminRevokeTokenCommand } from './admin.js';
+import { ADMIN_KEY_SCOPES } from '../admin/admins.js';
+import {
+  adminCreateCommand,
+  adminListTokensCommand,
+  adminRevokeTokenCommand,
+  type AdminCreateOptions,
+} from './admin.js';
 import {
   clientsCreateCommand,
   clientsListCommand,
@@ -197,21 +203,31 @@ usersCmd
 attachModuleCommands({ tenants: tenantsCmd, clients: clientsCmd, users: usersCmd }, featureModules);
 
 const adminCmd = usageErrorsExit2(
-  program.command('admin').description('operators of this installation and their admin API tokens'),
+  program.command('admin').description('operators of this installation and their admin API keys'),
 );
 adminCmd
   .command('create')
-  .description('create an admin (or reuse the one with this email) and a new admin API token, printed once')
+  .description('create an admin (or reuse the one with this email) and a new admin API key, printed once')
   .requiredOption('--email <email>', 'email address of the admin')
-  .option('--name <name>', 'a label for the token', 'cli')
+  .option('--name <name>', 'a label for the key', 'cli')
+  .addOption(
+    new Option('--scope <scope>', 'what the key may do: everything, read only, or one tenant')
+      .choices(ADMIN_KEY_SCOPES)
+      .default('admin'),
+  )
+  .option('--tenant <slug>', 'the tenant of a --scope tenant key')
+  .option('--expires-in <duration>', 'the key stops working after this long (90d, 12h); default: never')
   .option('--json', 'machine-readable output')
-  .action((options: { email: string; name?: string; json?: boolean }) =>
-    run(() => adminCreateCommand(options)),
-  );
+  .action((options: AdminCreateOptions) => run(() => adminCreateCommand(options)));
+adminCmd
+  .command('list-tokens')
+  .description('list the admin API keys that are not revoked (never the keys themselves)')
+  .option('--json', 'machine-readable output')
+  .action((options: { json?: boolean }) => run(() => adminListTokensCommand(options)));
 adminCmd
   .command('revoke-token')
-  .description('revoke an admin API token by its id')
-  .argument('<token_id>', 'the token id printed by `admin create`')
+  .description('revoke an admin API key by its id')
+  .argument('<token_id>', 'the key id printed by `admin create` or `admin list-tokens`')
   .option('--json', 'machine-readable output')
   .action((tokenId: string, options: { json?: boolean }) =>
     run(() => adminRevokeTokenCommand(tokenId, options)),

@@ -4,23 +4,28 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import type { Admin, AdminTokens } from '../admin/admins.js';
+import { refusal, type Admin, type AdminRequestTarget, type AdminTokens } from '../admin/admins.js';
 import { clientJson, type ClientActor, type Clients } from '../clients/clients.js';
 import { HelloJohnError } from '../errors.js';
 import type { AdminKit } from '../kernel/module.js';
 import type { Tenants } from '../tenants/tenants.js';
-import { bearerToken } from './context.js';
+import { adminKey } from './context.js';
 import {
+  AdminKeyJson,
+  AdminKeyParams,
+  AdminMeJson,
+  NewAdminKeyBody,
+  NewAdminKeyJson,
   ClientJson,
   ClientParams,
   ClientSettingsBody,
   NewClientBody,
   TenantParams,
 } from './schemas/admin.js';
-import { BODY_ERRORS, SECURITY, errors, type ErrorStatus } from './schemas/common.js';
+import { BODY_ERRORS, SECURITY, errors, noContent, type ErrorStatus } from './schemas/common.js';
 
 // Every admin route can be refused its token (401, checked before anything else).
-const adminErrors = (...more: ErrorStatus[]) => errors(401, 404, ...more);
+const adminErrors = (...more: ErrorStatus[]) => errors(401, 403, 404, ...more);
 
 export interface AdminRoutesOptions {
   admins: AdminTokens;
@@ -42,17 +47,46 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (
     reply.header('pragma', 'no-cache');
   });
 
-  // Every route here needs an admin: checked before the body is even validated, so an unauthenticated
-  // caller learns nothing but 401.
+  // Every route here needs an admin key: checked before the body is even validated, so an unauthenticated
+  // caller learns nothing but 401. Then the key's scope (read-only, one tenant) is held against the route:
+  // one check here covers the core's routes and every module's alike.
   const authenticated = new WeakMap<FastifyRequest, Admin>();
   app.addHook('onRequest', async (request) => {
-    const token = bearerToken(request);
-    if (!token)
-      throw new HelloJohnError('invalid_token', 'An admin token is required (Authorization: Bearer ...).');
-    const found = await admins.authenticate(token);
-    if (!found) throw new HelloJohnError('invalid_token', 'The admin token is unknown or revoked.');
+    const key = adminKey(request);
+    if (!key)
+      throw new HelloJohnError(
+        'invalid_token',
+        'An admin API key is required (X-API-Key: <key> or Authorization: Bearer <key>).',
+      );
+    const found = await admins.authenticate(key);
+    if (!found)
+      throw new HelloJohnError('invalid_token', 'The admin API key is unknown, expired or revoked.');
+    const why = refusal(found, await target(request, found));
+    if (why) throw new HelloJohnError('access_denied', why);
     authenticated.set(request, found);
   });
+  const target = async (request: FastifyRequest, who: Admin): Promise<AdminRequestTarget> => {
+    const route = request.routeOptions.url ?? '';
+    const slug = (request.params as { tenant?: unknown } | undefined)?.tenant;
+    let tenantId: string | null | undefined = null;
+    // Only a tenant key needs to know which tenant is addressed: no lookup for the others.
+    if (typeof slug === 'string' && who.scope === 'tenant') {
+      tenantId = await tenants.resolve(slug).then(
+        (tenant) => tenant.id,
+        () => undefined,
+      );
+    }
+    return {
+      reads: request.method === 'GET' || request.method === 'HEAD',
+      tenantId,
+      open: route === '/v2/admin/me',
+      // Keys, and creating or deleting whole tenants, belong to the installation's operators.
+      fullAdminOnly:
+        route.startsWith('/v2/admin/api-keys') ||
+        (route === '/v2/admin/tenants' && request.method === 'POST') ||
+        (route === '/v2/admin/tenants/:tenant' && request.method === 'DELETE'),
+    };
+  };
   const admin = (request: FastifyRequest): Admin => {
     const found = authenticated.get(request);
     if (!found) throw new HelloJohnError('invalid_token', 'An admin token is required.');
@@ -76,14 +110,21 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (
         ...common,
         summary: 'The admin the token belongs to',
         response: {
-          200: Type.Object({ admin_id: Type.String(), email: Type.String(), token_id: Type.String() }),
+          200: AdminMeJson,
           ...errors(401),
         },
       },
     },
     async (request) => {
       const who = admin(request);
-      return { admin_id: who.id, email: who.email, token_id: who.tokenId };
+      const tenant = who.tenantId ? await tenants.byId(who.tenantId) : null;
+      return {
+        admin_id: who.id,
+        email: who.email,
+        token_id: who.tokenId,
+        scope: who.scope,
+        tenant: tenant?.slug ?? null,
+      };
     },
   );
 
@@ -214,6 +255,68 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (
         actor(request, who),
       );
       return clientJson(client, tenant.slug, clientSecret);
+    },
+  );
+
+  app.get(
+    '/v2/admin/api-keys',
+    {
+      schema: {
+        ...common,
+        summary: 'The API keys that still work (or have expired), newest first',
+        description: 'No key is ever shown again: `hint` is its start, enough to recognise it.',
+        response: { 200: Type.Object({ api_keys: Type.Array(AdminKeyJson) }), ...adminErrors() },
+      },
+    },
+    async () => ({ api_keys: await admins.list() }),
+  );
+
+  app.post(
+    '/v2/admin/api-keys',
+    {
+      schema: {
+        ...common,
+        summary: 'Create an API key for the calling admin',
+        description:
+          'The key is in the answer, once. `scope`: `admin` (everything), `read_only` (GET only) or ' +
+          '`tenant` (the routes of one tenant, named by `tenant`). Only a full admin key may call this.',
+        body: NewAdminKeyBody,
+        response: { 201: NewAdminKeyJson, ...adminErrors(...BODY_ERRORS) },
+      },
+    },
+    async (request, reply) => {
+      const { body } = request;
+      const created = await admins.issue(admin(request), {
+        name: body.name ?? 'admin_api',
+        scope: body.scope,
+        tenant: body.tenant,
+        expiresIn: body.expires_in,
+      });
+      return reply.code(201).send({
+        id: created.tokenId,
+        key: created.token,
+        scope: created.scope,
+        tenant: created.tenant,
+        expires_at: created.expiresAt?.toISOString() ?? null,
+      });
+    },
+  );
+
+  app.delete(
+    '/v2/admin/api-keys/:id',
+    {
+      schema: {
+        ...common,
+        summary: 'Revoke an API key (it stops working at once)',
+        params: AdminKeyParams,
+        response: { 204: noContent('Revoked.'), ...adminErrors(400) },
+      },
+    },
+    async (request, reply) => {
+      const who = admin(request);
+      const revoked = await admins.revoke(request.params.id, { via: 'admin_api', adminId: who.id });
+      if (!revoked) throw new HelloJohnError('not_found', 'No live API key with this id.');
+      return reply.code(204).send();
     },
   );
 

@@ -62,6 +62,14 @@ export function metaOf(request: FastifyRequest): RequestMeta {
 }
 
 /** The bearer token of the Authorization header, or null when there is none. */
+/** The admin API key of a request: `X-API-Key: <key>`, else `Authorization: Bearer <key>`. */
+export function adminKey(request: FastifyRequest): string | null {
+  const header = request.headers['x-api-key'];
+  if (typeof header === 'string') return header.trim();
+  if (header !== undefined) throw new HelloJohnError('invalid_token', 'Send one X-API-Key header.');
+  return bearerToken(request);
+}
+
 export function bearerToken(request: FastifyRequest): string | null {
   const header = request.headers.authorization;
   if (!header) return null;

@@ -58,7 +58,15 @@ function securitySchemes(config: Config) {
     admin_token: {
       type: 'http',
       scheme: 'bearer',
-      description: 'An admin token (`hellojohn admin create`), sent as `Authorization: Bearer <token>`.',
+      description:
+        'An admin API key (`hellojohn admin create`, or POST /v2/admin/api-keys), sent as ' +
+        '`Authorization: Bearer <key>`.',
+    },
+    admin_api_key: {
+      type: 'apiKey',
+      in: 'header',
+      name: 'X-API-Key',
+      description: 'The same admin API key, sent as `X-API-Key: <key>`.',
     },
     client_basic: {
       type: 'http',

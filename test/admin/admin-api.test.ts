@@ -66,14 +66,20 @@ describe('admin API', () => {
   test('GET /v2/admin/me names the admin and records the use of the token', async () => {
     const me = await t.get('/v2/admin/me', bearer(token));
     assert.equal(me.status, 200, JSON.stringify(me.body));
-    assert.deepEqual(me.body, { admin_id: adminId, email: 'root@example.com', token_id: tokenId });
+    assert.deepEqual(me.body, {
+      admin_id: adminId,
+      email: 'root@example.com',
+      token_id: tokenId,
+      scope: 'admin',
+      tenant: null,
+    });
     assert.equal(me.headers.get('cache-control'), 'no-store');
     const row = (await t.db.query('SELECT last_used_at FROM admin_tokens WHERE id = $1', [tokenId])).rows[0]!;
     assert.ok(row.last_used_at instanceof Date);
   });
 
   test('admin create reuses the admin of an email and adds a token; only hashes are stored', async () => {
-    const again = await t.app.services.admins.create('root@example.com', 'second');
+    const again = await t.app.services.admins.create('root@example.com', { name: 'second' });
     assert.equal(again.adminId, adminId);
     assert.equal(again.created, false);
     assert.notEqual(again.token, token);
@@ -87,7 +93,7 @@ describe('admin API', () => {
   });
 
   test('a revoked token stops working at once; other tokens keep working', async () => {
-    const spare = await t.app.services.admins.create('root@example.com', 'spare');
+    const spare = await t.app.services.admins.create('root@example.com', { name: 'spare' });
     assert.equal((await t.get('/v2/admin/me', bearer(spare.token))).status, 200);
     assert.equal(await t.app.services.admins.revoke(spare.tokenId), true);
     assert.equal(await t.app.services.admins.revoke(spare.tokenId), false, 'already revoked');

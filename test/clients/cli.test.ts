@@ -374,8 +374,17 @@ describe('hellojohn clients / users / tenants / admin', () => {
     const created = await cli('admin', 'create', '--email', 'ops@example.com', '--json');
     assert.equal(created.code, 0, created.stderr);
     const json = JSON.parse(created.stdout) as Record<string, string>;
-    assert.deepEqual(Object.keys(json).sort(), ['admin_id', 'email', 'token', 'token_id']);
-    assert.match(json.token!, /^[A-Za-z0-9_-]{43}$/);
+    assert.deepEqual(Object.keys(json).sort(), [
+      'admin_id',
+      'email',
+      'expires_at',
+      'scope',
+      'tenant',
+      'token',
+      'token_id',
+    ]);
+    assert.match(json.token!, /^hj_admin_[A-Za-z0-9_-]{43}$/);
+    assert.equal(json.scope, 'admin');
     const again = await cli('admin', 'create', '--email', 'OPS@example.com');
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /existing admin: ops@example.com/);
@@ -411,6 +420,43 @@ describe('hellojohn clients / users / tenants / admin', () => {
       await app.close();
       await db.close();
     }
+
+    // A read-only key for a year, then the listing: hints and scopes, never a key.
+    const readOnly = await cli(
+      'admin',
+      'create',
+      '--email',
+      'ops@example.com',
+      '--scope',
+      'read_only',
+      '--expires-in',
+      '365d',
+      '--json',
+    );
+    assert.equal(readOnly.code, 0, readOnly.stderr);
+    const ro = JSON.parse(readOnly.stdout) as Record<string, string>;
+    assert.match(ro.token!, /^hj_ro_[A-Za-z0-9_-]{43}$/);
+    assert.ok(Date.parse(ro.expires_at!) > Date.now() + 364 * 86_400_000);
+    const listed = await cli('admin', 'list-tokens', '--json');
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.ok(!listed.stdout.includes(ro.token!) && !listed.stdout.includes(json.token!));
+    const keys = (JSON.parse(listed.stdout) as { api_keys: { id: string; scope: string; hint: string }[] })
+      .api_keys;
+    assert.deepEqual(keys.find((k) => k.id === ro.token_id)?.scope, 'read_only');
+    assert.equal(keys.find((k) => k.id === ro.token_id)?.hint, ro.token!.slice(0, 'hj_ro_'.length + 4));
+    const table = await cli('admin', 'list-tokens');
+    assert.match(table.stdout, /^ID\s+KEY\s+SCOPE/);
+    // Usage errors exit 2 with one line: a scope that does not exist, a duration that is not one.
+    for (const args of [
+      ['--scope', 'root'],
+      ['--expires-in', 'soon'],
+    ]) {
+      const refused = await cli('admin', 'create', '--email', 'ops@example.com', ...args);
+      assert.equal(refused.code, 2, `${args.join(' ')}: ${refused.stderr}`);
+    }
+    const noTenant = await cli('admin', 'create', '--email', 'ops@example.com', '--scope', 'tenant');
+    assert.equal(noTenant.code, 2, noTenant.stderr);
+    oneLineError(noTenant);
 
     const revoked = await cli('admin', 'revoke-token', json.token_id!);
     assert.equal(revoked.code, 0, revoked.stderr);

@@ -106,6 +106,7 @@ describe('OpenAPI document', () => {
     }
     const schemes = (served.components as { securitySchemes: Record<string, unknown> }).securitySchemes;
     assert.deepEqual(Object.keys(schemes).sort(), [
+      'admin_api_key',
       'admin_token',
       'bearer',
       'client_basic',

@@ -1,7 +1,7 @@
 // Schemas of the admin API (/v2/admin): the clients it creates, lists, changes and rotates secrets of.
 import { Type } from '@sinclair/typebox';
 import type { ClientType, GrantType, IdTokenAlg, TokenEndpointAuthMethod } from '../../clients/clients.js';
-import { TenantSlug } from './common.js';
+import { TenantSlug, Uuid } from './common.js';
 
 // Loose bounds here; the precise rules (and their invalid_client_metadata errors) live in the service,
 // so the CLI and the API refuse the same things with the same words. The enumerated fields are typed as
@@ -83,3 +83,51 @@ export const ClientJson = Type.Object({
   jwks: Type.Optional(Jwks),
   client_secret: Type.Optional(Type.String({ description: 'Shown once: at creation and rotation.' })),
 });
+
+const AdminKeyScope = Type.Union([Type.Literal('admin'), Type.Literal('read_only'), Type.Literal('tenant')]);
+
+export const AdminMeJson = Type.Object({
+  admin_id: Type.String(),
+  email: Type.String(),
+  token_id: Type.String({ description: 'The id of the API key this request used.' }),
+  scope: AdminKeyScope,
+  tenant: Type.Union([Type.String(), Type.Null()], { description: 'The one tenant of a `tenant` key.' }),
+});
+
+export const NewAdminKeyBody = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'A label for listings.' })),
+    scope: Type.Optional(AdminKeyScope),
+    tenant: Type.Optional(TenantSlug),
+    expires_in: Type.Optional(
+      Type.Integer({
+        minimum: 60,
+        maximum: 315_360_000,
+        description: 'Seconds; without it the key does not expire.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const NewAdminKeyJson = Type.Object({
+  id: Type.String(),
+  key: Type.String({ description: 'Shown only here: store it now.' }),
+  scope: AdminKeyScope,
+  tenant: Type.Union([Type.String(), Type.Null()]),
+  expires_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+});
+
+export const AdminKeyJson = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  scope: AdminKeyScope,
+  tenant: Type.Union([Type.String(), Type.Null()]),
+  hint: Type.Union([Type.String(), Type.Null()], { description: 'The start of the key.' }),
+  admin_email: Type.String(),
+  created_at: Type.String({ format: 'date-time' }),
+  expires_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  last_used_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+});
+
+export const AdminKeyParams = Type.Object({ id: Uuid });

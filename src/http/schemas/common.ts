@@ -126,7 +126,7 @@ export const SECURITY = {
   bearerOrNone: anyOf({ bearer: [] }, {}),
   sessionCookie: anyOf({ session_cookie: [] }),
   sessionCookieOrNone: anyOf({ session_cookie: [] }, {}),
-  adminToken: anyOf({ admin_token: [] }),
+  adminToken: anyOf({ admin_token: [] }, { admin_api_key: [] }),
   client: anyOf({ client_basic: [] }, {}),
   metricsToken: anyOf({ metrics_token: [] }, {}),
 };
