@@ -20,7 +20,11 @@ describe('admin API keys', () => {
   ): Promise<JsonResponse> => {
     const res = await fetch(t.base + path, { method, headers });
     const text = await res.text();
-    return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+    return {
+      status: res.status,
+      headers: res.headers,
+      body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+    };
   };
   const newKey = async (body: Record<string, unknown>, as = root) => {
     const res = await t.post('/v2/admin/api-keys', body, key(as));
