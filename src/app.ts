@@ -35,6 +35,7 @@ import { homePageRoutes } from './http/home-page.js';
 import { hostedPageRoutes } from './http/hosted-pages.js';
 import { oauthRoutes } from './http/oauth.js';
 import type { Mailer } from './mail/mailer.js';
+import { startKeyRotationSchedule } from './keys/rotation-schedule.js';
 import { startSweeper } from './maintenance/sweeper.js';
 import { connectRedis } from './infra/redis.js';
 import type { RateLimitStore } from './security/rate-limit.js';
@@ -175,6 +176,7 @@ export async function buildApp(config: Config, appDeps: AppDeps): Promise<Fastif
     admins: services.admins,
     clients: services.clients,
     tenants: services.tenants,
+    keys: services.keys,
     moduleRoutes: services.modules.flatMap(({ parts }) => (parts.adminRoutes ? [parts.adminRoutes] : [])),
   });
   const cookies = new Cookies(config.sessions);
@@ -236,6 +238,13 @@ export async function buildApp(config: Config, appDeps: AppDeps): Promise<Fastif
       parts.flatMap((p) => p.sweeperJobs ?? []),
     );
     app.addHook('onClose', async () => sweeper.stop());
+    const rotation = startKeyRotationSchedule(
+      deps.db,
+      services.keys,
+      { intervalMs: config.keys.rotationIntervalMs, checkEveryMs: config.sweeper.intervalMs },
+      deps.logger,
+    );
+    app.addHook('onClose', async () => rotation.stop());
   }
   for (const { close } of parts) if (close) app.addHook('onClose', close);
   app.addHook('onClose', async () => services.outbox.drain());

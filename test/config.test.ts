@@ -247,6 +247,14 @@ describe('configuration', () => {
     fails({ ...vonage, VONAGE_BASE_URL: 'https://rest.nexmo.com?x=1' }, 'VONAGE_BASE_URL', /query/);
   });
 
+  test('KEY_ROTATION_INTERVAL: 90 days by default, 0 turns the schedule off, under an hour is refused', () => {
+    assert.equal(loadConfig({}).keys.rotationIntervalMs, 90 * 86_400_000);
+    assert.equal(loadConfig({ KEY_ROTATION_INTERVAL: '0' }).keys.rotationIntervalMs, 0);
+    assert.equal(loadConfig({ KEY_ROTATION_INTERVAL: '720h' }).keys.rotationIntervalMs, 2_592_000_000);
+    for (const bad of ['5m', 'soon', '-1d'])
+      assert.throws(() => loadConfig({ KEY_ROTATION_INTERVAL: bad }), /KEY_ROTATION_INTERVAL/);
+  });
+
   test('durations read like Go durations', () => {
     assert.equal(parseDuration('500ms'), 500);
     assert.equal(parseDuration('10s'), 10_000);

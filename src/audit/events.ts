@@ -37,4 +37,5 @@ export const auditEvents = defineAuditEvents({
   adminCreated: 'admin.created',
   adminTokenCreated: 'admin.token_created',
   adminTokenRevoked: 'admin.token_revoked',
+  keysRotated: 'keys.rotated',
 });

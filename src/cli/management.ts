@@ -18,6 +18,8 @@ import { CliError, commandContext, withDatabase, type CommandContext } from './c
  */
 export async function withServices<T>(
   fn: (services: Services, context: CommandContext) => Promise<T>,
+  /** The command seals something with the master key (a new signing key): it needs the server's key. */
+  options: { seals?: boolean } = {},
 ): Promise<T> {
   const context = commandContext();
   return withDatabase(context, async (db) => {
@@ -36,9 +38,12 @@ export async function withServices<T>(
         db,
         logger,
         redis,
-        // The server's keys (configured, or its development key file); a command never creates the file,
-        // and none of them encrypts or signs anything.
-        masterKeys: resolveMasterKeys(config, quiet, { create: false }),
+        // The server's keys (configured, or its development key file). A command that seals something
+        // makes the file as the server would (with its warning), or the server could not open what it
+        // sealed; the others never write it.
+        masterKeys: options.seals
+          ? resolveMasterKeys(config, logger)
+          : resolveMasterKeys(config, quiet, { create: false }),
         // No command sends mail: the server's SMTP warning is not repeated here.
         mailer: createMailer(config, quiet),
       });

@@ -9,6 +9,8 @@ export interface KeysConfig {
   secretboxMasterKey: Buffer | undefined;
   /** How long a retired signing key stays in the JWKS (and keeps verifying tokens). */
   rotationGraceMs: number;
+  /** Keys older than this are rotated by the schedule; 0: only by hand. */
+  rotationIntervalMs: number;
 }
 
 export function keysConfig(read: Reader, appEnv: AppEnv): KeysConfig {
@@ -22,7 +24,16 @@ export function keysConfig(read: Reader, appEnv: AppEnv): KeysConfig {
     signingMasterKey,
     secretboxMasterKey,
     rotationGraceMs: duration(read, 'KEY_ROTATION_GRACE', '24h', 0),
+    rotationIntervalMs: rotationInterval(read),
   };
+}
+
+/** `0` turns the schedule off; otherwise at least an hour (a shorter one only grows the JWKS). */
+function rotationInterval(read: Reader): number {
+  const ms = duration(read, 'KEY_ROTATION_INTERVAL', '90d', 0);
+  if (ms !== 0 && ms < 3_600_000)
+    throw new ConfigError('KEY_ROTATION_INTERVAL', 'must be 0 (off) or at least 1h');
+  return ms;
 }
 
 export interface TokenConfig {

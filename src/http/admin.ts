@@ -8,6 +8,7 @@ import { refusal, type Admin, type AdminRequestTarget, type AdminTokens } from '
 import { clientJson, type ClientActor, type Clients } from '../clients/clients.js';
 import { HelloJohnError } from '../errors.js';
 import type { AdminKit } from '../kernel/module.js';
+import type { KeyStore } from '../keys/key-store.js';
 import type { Tenants } from '../tenants/tenants.js';
 import { adminKey } from './context.js';
 import {
@@ -16,6 +17,8 @@ import {
   AdminMeJson,
   NewAdminKeyBody,
   NewAdminKeyJson,
+  SigningKeyJson,
+  signingKeyJson,
   ClientJson,
   ClientParams,
   ClientSettingsBody,
@@ -31,13 +34,14 @@ export interface AdminRoutesOptions {
   admins: AdminTokens;
   clients: Clients;
   tenants: Tenants;
+  keys: KeyStore;
   /** Feature modules' admin routes, registered in this scope (behind the same token check). */
   moduleRoutes: readonly FastifyPluginAsync<{ kit: AdminKit }>[];
 }
 
 export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (
   plugin,
-  { admins, clients, tenants, moduleRoutes },
+  { admins, clients, tenants, keys, moduleRoutes },
 ) => {
   const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
   const common = { tags: ['admin'], security: SECURITY.adminToken };
@@ -255,6 +259,54 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (
         actor(request, who),
       );
       return clientJson(client, tenant.slug, clientSecret);
+    },
+  );
+
+  app.get(
+    '/v2/admin/tenants/:tenant/keys',
+    {
+      schema: {
+        ...common,
+        summary: "The tenant's signing keys",
+        description:
+          'Active keys, and retired ones (published in the JWKS until `expires_at`). No private parts.',
+        params: TenantParams,
+        response: { 200: Type.Object({ keys: Type.Array(SigningKeyJson) }), ...adminErrors(400) },
+      },
+    },
+    async (request) => {
+      const tenant = await tenants.resolve(request.params.tenant);
+      await keys.ensureKeys(tenant.id);
+      return { keys: (await keys.list(tenant.id)).map(signingKeyJson) };
+    },
+  );
+
+  app.post(
+    '/v2/admin/tenants/:tenant/keys/rotate',
+    {
+      schema: {
+        ...common,
+        summary: "Rotate the tenant's signing keys",
+        description:
+          'New keys sign from now on; the retired ones stay in the JWKS, and keep verifying, for ' +
+          'KEY_ROTATION_GRACE. Every instance is told at once.',
+        params: TenantParams,
+        response: {
+          200: Type.Object({ retired: Type.Array(Type.String()), created: Type.Array(Type.String()) }),
+          ...adminErrors(400),
+        },
+      },
+    },
+    async (request) => {
+      const who = admin(request);
+      const tenant = await tenants.resolve(request.params.tenant);
+      const agent = request.headers['user-agent'];
+      return keys.rotate(tenant.id, {
+        via: 'admin_api',
+        adminId: who.id,
+        ip: request.ip,
+        userAgent: typeof agent === 'string' ? agent : null,
+      });
     },
   );
 

@@ -15,9 +15,12 @@ import {
   findPublishedKeys,
   insertActiveKey,
   lockTenantKeys,
+  newestActiveKeyAt,
   retireActiveKeys,
   type SigningKeyRow,
 } from '../db/repositories/signing-keys.js';
+import { auditEvents } from '../audit/events.js';
+import { insertAuditEvent } from '../db/repositories/audit.js';
 import { open, seal } from '../crypto/secretbox.js';
 import type { Invalidation } from '../cache/invalidation.js';
 
@@ -36,6 +39,14 @@ export interface VerificationKey {
   publicKey: KeyObject;
   /** A retired key's end of grace (epoch ms); undefined while active. */
   expiresAt?: number;
+}
+
+/** Who rotated a tenant's keys, for the audit trail. */
+export interface KeyRotationActor {
+  via: 'cli' | 'admin_api' | 'schedule';
+  adminId?: string;
+  ip?: string;
+  userAgent?: string | null;
 }
 
 export interface KeyInfo {
@@ -136,15 +147,51 @@ export class KeyStore {
     await this.changed(tenantId);
   }
 
-  /** Retires the active keys (published for the grace period) and activates new ones. */
-  async rotate(tenantId: string): Promise<{ retired: string[]; created: string[] }> {
+  /** Retires the active keys (published for the grace period) and activates new ones, audited with who asked. */
+  async rotate(tenantId: string, by: KeyRotationActor): Promise<{ retired: string[]; created: string[] }> {
+    return (await this.rotateKeys(tenantId, by))!;
+  }
+
+  /**
+   * The schedule's rotation: only when the newest active key is older than `olderThanMs`, checked under
+   * the tenant's lock, so instances that find the same tenant due at once rotate it once. Null when not due.
+   */
+  rotateIfOlderThan(
+    tenantId: string,
+    olderThanMs: number,
+  ): Promise<{ retired: string[]; created: string[] } | null> {
+    return this.rotateKeys(tenantId, { via: 'schedule' }, olderThanMs);
+  }
+
+  private async rotateKeys(
+    tenantId: string,
+    by: KeyRotationActor,
+    ifOlderThanMs?: number,
+  ): Promise<{ retired: string[]; created: string[] } | null> {
     const fresh = await Promise.all(SIGNING_ALGS.map((alg) => this.generate(tenantId, alg)));
     const retired = await this.db.transaction(async (tx) => {
       await lockTenantKeys(tx, tenantId);
+      if (ifOlderThanMs !== undefined) {
+        const newest = await newestActiveKeyAt(tx, tenantId);
+        if (!newest || Date.now() - newest.getTime() < ifOlderThanMs) return null;
+      }
       const retiredKids = await retireActiveKeys(tx, tenantId, this.graceMs);
       for (const key of fresh) await insertActiveKey(tx, key);
+      await insertAuditEvent(tx, {
+        tenantId,
+        type: auditEvents.keysRotated,
+        ip: by.ip ?? null,
+        userAgent: by.userAgent ?? null,
+        data: {
+          retired: retiredKids,
+          created: fresh.map((k) => k.kid),
+          via: by.via,
+          admin_id: by.adminId ?? null,
+        },
+      });
       return retiredKids;
     });
+    if (!retired) return null;
     await this.changed(tenantId);
     return { retired, created: fresh.map((k) => k.kid) };
   }

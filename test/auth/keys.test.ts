@@ -22,7 +22,7 @@ test('a token signed before rotation verifies until KEY_ROTATION_GRACE ends, the
     );
 
     const tenant = await t.app.services.tenants.resolve('default');
-    const rotated = await t.app.services.keys.rotate(tenant.id);
+    const rotated = await t.app.services.keys.rotate(tenant.id, { via: 'cli' });
     assert.ok(rotated.retired.includes(oldKid));
 
     const during = (await t.get('/.well-known/jwks.json')).body as unknown as JSONWebKeySet;

@@ -61,3 +61,28 @@ export async function retireActiveKeys(db: Queryable, tenantId: string, graceMs:
 export async function lockTenantKeys(db: Queryable, tenantId: string): Promise<void> {
   await db.query('SELECT id FROM tenants WHERE id = $1 FOR UPDATE', [tenantId]);
 }
+
+/** The newest active key's creation time (null when the tenant has none yet). */
+export async function newestActiveKeyAt(db: Queryable, tenantId: string): Promise<Date | null> {
+  const result = await db.query<{ at: Date | null }>(
+    `SELECT max(created_at) AS at FROM signing_keys WHERE tenant_id = $1 AND status = 'active'`,
+    [tenantId],
+  );
+  return result.rows[0]?.at ?? null;
+}
+
+/** Tenants whose active keys are all older than `ageMs`: due for a scheduled rotation. */
+export async function tenantsWithKeysOlderThan(
+  db: Queryable,
+  ageMs: number,
+  limit: number,
+): Promise<string[]> {
+  const result = await db.query<{ tenant_id: string }>(
+    `SELECT tenant_id FROM signing_keys WHERE status = 'active'
+      GROUP BY tenant_id
+     HAVING max(created_at) < now() - make_interval(secs => $1::double precision / 1000)
+      LIMIT $2`,
+    [ageMs, limit],
+  );
+  return result.rows.map((r) => r.tenant_id);
+}

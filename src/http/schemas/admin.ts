@@ -1,5 +1,6 @@
 // Schemas of the admin API (/v2/admin): the clients it creates, lists, changes and rotates secrets of.
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
+import type { KeyInfo } from '../../keys/key-store.js';
 import type { ClientType, GrantType, IdTokenAlg, TokenEndpointAuthMethod } from '../../clients/clients.js';
 import { TenantSlug, Uuid } from './common.js';
 
@@ -131,3 +132,25 @@ export const AdminKeyJson = Type.Object({
 });
 
 export const AdminKeyParams = Type.Object({ id: Uuid });
+
+export const SigningKeyJson = Type.Object({
+  kid: Type.String(),
+  alg: Type.String(),
+  status: Type.Union([Type.Literal('active'), Type.Literal('retired')]),
+  created_at: Type.String({ format: 'date-time' }),
+  retired_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  expires_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+    description: 'When a retired key leaves the JWKS.',
+  }),
+});
+
+export function signingKeyJson(key: KeyInfo): Static<typeof SigningKeyJson> {
+  return {
+    kid: key.kid,
+    alg: key.alg,
+    status: key.status,
+    created_at: key.createdAt.toISOString(),
+    retired_at: key.retiredAt?.toISOString() ?? null,
+    expires_at: key.expiresAt?.toISOString() ?? null,
+  };
+}
