@@ -2,7 +2,7 @@
 // schema (and its OpenAPI) and the check the service runs on whatever reaches it (the CLI's JSON too).
 // Members these do not name are refused, not dropped: a misspelled switch (`sign_up.enable`) silently
 // ignored would leave sign-up on while the operator thinks it off.
-import { Type, type TProperties } from '@sinclair/typebox';
+import { Type, type TProperties, type TSchema } from '@sinclair/typebox';
 
 /** An object refusing members it does not name (a 400), whatever ajv's removeAdditional does elsewhere. */
 export const Strict = <P extends TProperties>(properties: P, description?: string) =>
@@ -78,4 +78,12 @@ export const SettingsBody = Strict(
     ),
   },
   'The core’s settings. A member given replaces the stored one, null resets it to the default, an absent one is kept.',
+);
+
+/** Each member's own schema (not null), for errors that name the member's field. */
+export const SETTINGS_MEMBERS: Record<string, TSchema> = Object.fromEntries(
+  Object.entries(SettingsBody.properties).map(([key, schema]) => [
+    key,
+    (schema as unknown as { anyOf: TSchema[] }).anyOf[0]!,
+  ]),
 );

@@ -14,7 +14,7 @@ import { Value } from '@sinclair/typebox/value';
 import { HelloJohnError } from '../errors.js';
 import { hasControlOrBidi } from '../text-rules.js';
 import { checkCustomCss } from './branding-css.js';
-import { SettingsBody } from './settings-schema.js';
+import { SETTINGS_MEMBERS } from './settings-schema.js';
 
 export const CORE_SETTINGS = ['branding', 'password_policy', 'sign_up', 'sign_in', 'cors', 'audit'] as const;
 export type CoreSetting = (typeof CORE_SETTINGS)[number];
@@ -33,13 +33,21 @@ const invalid = (description: string) => new HelloJohnError('invalid_request', d
  * then the service's rules; answers the values to store.
  */
 export function validateSettingsPatch(input: unknown): SettingsPatch {
-  if (!Value.Check(SettingsBody, input)) {
-    const first = Value.Errors(SettingsBody, input).First();
-    const where = first?.path ? `settings${first.path.replace(/\//g, '.')}` : 'settings';
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    throw invalid('settings must be an object.');
+  for (const [key, value] of Object.entries(input)) {
+    const schema = SETTINGS_MEMBERS[key];
+    if (!schema) throw invalid(`settings.${key.slice(0, 60)} is not a known setting.`);
+    if (value === null) continue;
+    // An unknown field first (a misspelling explains the missing one next to it).
+    const problems = [...Value.Errors(schema, value)];
+    const first = problems.find((p) => 'not' in p.schema) ?? problems[0];
+    if (!first) continue;
+    const where = `settings.${key}${first.path.replace(/\//g, '.')}`;
     throw invalid(
-      first?.schema && 'not' in first.schema
+      'not' in first.schema
         ? `${where} is not a known setting.`
-        : `${where}: ${first?.message ?? 'not valid'}.`,
+        : `${where}: ${first.message.toLowerCase()}.`,
     );
   }
   const patch = input as SettingsPatch;

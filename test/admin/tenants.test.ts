@@ -13,7 +13,12 @@ describe('admin API: tenants', () => {
   let adminId: string;
   const auth = () => ({ authorization: `Bearer ${token}` });
 
-  const call = async (method: string, path: string, body?: unknown, headers = auth()) => {
+  const call = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = auth(),
+  ) => {
     const response = await fetch(`${t.base}${path}`, {
       method,
       headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
@@ -49,7 +54,7 @@ describe('admin API: tenants', () => {
   after(() => t.close());
 
   test('every tenant route answers 401 without a valid admin token, before looking at the body', async () => {
-    for (const headers of [{}, { authorization: 'Bearer nope' }]) {
+    for (const headers of [{}, { authorization: 'Bearer nope' }] as Record<string, string>[]) {
       const cases: [string, string, unknown?][] = [
         ['GET', '/v2/admin/tenants'],
         ['POST', '/v2/admin/tenants', { slug: 'x', name: 1 }],

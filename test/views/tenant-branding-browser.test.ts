@@ -54,7 +54,15 @@ describe('tenant branding in Chromium', { skip: unlessChromium() }, () => {
         const response = await page.goto(`${t.base}/t/acme/login`);
         assert.equal(response?.status(), 200);
         // A string, not a function: the test transpiler's helpers (__name) do not exist in the page.
-        const look = (await page.evaluate(`(() => {
+        const look = await page.evaluate<{
+          background: string;
+          button: string;
+          radius: string;
+          brandCase: string;
+          logoLoaded: boolean;
+          overflow: number;
+        }>(
+          `(() => {
           const style = (selector) => getComputedStyle(document.querySelector(selector));
           const logo = document.querySelector('.brand img');
           return {
@@ -65,14 +73,8 @@ describe('tenant branding in Chromium', { skip: unlessChromium() }, () => {
             logoLoaded: Boolean(logo && logo.complete && logo.naturalWidth > 0),
             overflow: document.documentElement.scrollWidth - window.innerWidth,
           };
-        })()`)) as {
-          background: string;
-          button: string;
-          radius: string;
-          brandCase: string;
-          logoLoaded: boolean;
-          overflow: number;
-        };
+        })()`,
+        );
         assert.equal(look.background, 'rgb(236, 253, 245)', 'background_color');
         assert.equal(look.button, 'rgb(15, 118, 110)', 'primary_color on the button');
         assert.equal(look.radius, '20px', 'custom CSS');
