@@ -39,6 +39,10 @@ import { startKeyRotationSchedule } from './keys/rotation-schedule.js';
 import { startSweeper } from './maintenance/sweeper.js';
 import { connectRedis } from './infra/redis.js';
 import type { RateLimitStore } from './security/rate-limit.js';
+import { AuditLog } from './admin/audit.js';
+import { TenantAdmin } from './admin/tenants.js';
+import { adminTenantRoutes } from './http/admin-tenants.js';
+import { corsDelegator } from './http/cors.js';
 
 export interface AppDeps {
   db: Database;
@@ -150,9 +154,12 @@ export async function buildApp(config: Config, appDeps: AppDeps): Promise<Fastif
   addSharedSchemas(app);
   // Before any route: the document is collected from the routes as they are added.
   await registerOpenApi(app, config);
-  if (config.http.corsOrigins.length > 0) {
-    await app.register(cors, { origin: config.http.corsOrigins, credentials: true });
-  }
+  // CORS_ORIGINS, plus each tenant's own (settings.cors) on its routes: src/http/cors.ts.
+  await app.register(cors, {
+    delegator: corsDelegator(config.http.corsOrigins, () =>
+      app.hasDecorator('services') ? app.services.tenants : undefined,
+    ),
+  });
   await app.register(cookie);
   const health = { db: deps.db, migrations: deps.migrations ?? migrationSequence(appDeps.modules) };
   // Probes reach the pod's address, so /health and /ready stay on the main port; /metrics only on request
@@ -177,7 +184,14 @@ export async function buildApp(config: Config, appDeps: AppDeps): Promise<Fastif
     clients: services.clients,
     tenants: services.tenants,
     keys: services.keys,
-    moduleRoutes: services.modules.flatMap(({ parts }) => (parts.adminRoutes ? [parts.adminRoutes] : [])),
+    moduleRoutes: [
+      adminTenantRoutes({
+        tenants: services.tenants,
+        tenantAdmin: new TenantAdmin(services.db, services.tenants),
+        auditLog: new AuditLog(services.db),
+      }),
+      ...services.modules.flatMap(({ parts }) => (parts.adminRoutes ? [parts.adminRoutes] : [])),
+    ],
   });
   const cookies = new Cookies(config.sessions);
   const flow: FlowDeps = {

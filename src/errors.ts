@@ -36,6 +36,8 @@ const ERROR_CODES = {
   invalid_credentials: { status: 401 },
   mfa_required: { status: 401 },
   csrf_failed: { status: 403 },
+  // The tenant turned sign-up off (settings.sign_up.enabled = false).
+  signup_disabled: { status: 403 },
   not_found: { status: 404 },
   email_taken: { status: 409 },
   conflict: { status: 409 },

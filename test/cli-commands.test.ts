@@ -14,6 +14,8 @@ test('an unknown command is refused with the nearest command suggested, and noth
     [['user', 'create', '--email', 'a@example.com'], 'users'],
     [['srve'], 'serve'],
     [['migrat', 'status'], 'migrate'],
+    [['audt', 'list'], 'audit'],
+    [['tenant', 'get', 'acme'], 'tenants'],
   ] as const) {
     // A database that cannot be reached: had the command fallen through to `serve`, it would say so.
     const result = await runCli([...args], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' }, 20_000);

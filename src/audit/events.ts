@@ -34,6 +34,8 @@ export const auditEvents = defineAuditEvents({
   clientUpdated: 'client.updated',
   clientSecretRotated: 'client.secret_rotated',
   tenantCreated: 'tenant.created',
+  tenantUpdated: 'tenant.updated',
+  tenantDeleted: 'tenant.deleted',
   adminCreated: 'admin.created',
   adminTokenCreated: 'admin.token_created',
   adminTokenRevoked: 'admin.token_revoked',

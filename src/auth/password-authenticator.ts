@@ -11,6 +11,7 @@ import type { AuthEvents } from '../observability/metrics.js';
 import { RateLimitedError, type LoginAttempt, type LoginLockout } from '../security/rate-limit.js';
 import type { RequestLimits } from '../security/request-limits.js';
 import type { Tenant } from '../tenants/tenants.js';
+import { passwordSignInEnabled } from '../tenants/settings.js';
 import type { EmailFingerprint } from './audit-fingerprint.js';
 import { accountKeys, normalizedEmail } from './email-address.js';
 import { auditMeta, type RequestMeta } from './public.js';
@@ -38,8 +39,8 @@ export class PasswordAuthenticator implements Authenticator<PasswordCredentials>
 
   constructor(private readonly deps: PasswordAuthenticatorDeps) {}
 
-  enabled(): boolean {
-    return true;
+  enabled(tenant: Tenant): boolean {
+    return passwordSignInEnabled(tenant);
   }
 
   /**
@@ -49,6 +50,12 @@ export class PasswordAuthenticator implements Authenticator<PasswordCredentials>
    */
   async verify(tenant: Tenant, input: PasswordCredentials, meta: RequestMeta): Promise<UserRow> {
     const { db, limits, lockout, hasher, events } = this.deps;
+    // Nothing typed is looked at when the tenant turned passwords off (settings.sign_in.password).
+    if (!passwordSignInEnabled(tenant))
+      throw new HelloJohnError(
+        'access_denied',
+        'This tenant does not use passwords (password sign-in is off).',
+      );
     await limits.checkIp('login', meta.ip);
     // A refused address can match no account: its attempts share one key, and nothing typed is kept.
     const normalized = normalizedEmail(input.email);

@@ -15,6 +15,7 @@ import { auditEvents } from '../audit/events.js';
 import type { Authenticator, SecondStepChallenge, UserRegisteredHook } from '../kernel/authentication.js';
 import type { RequestLimits } from '../security/request-limits.js';
 import type { Tenant } from '../tenants/tenants.js';
+import { passwordSignInEnabled, signUpDisabled, signUpEnabled } from '../tenants/settings.js';
 import { accountKeys, parseEmailAddress } from './email-address.js';
 import { PASSWORD_METHOD } from './identities.js';
 import type { Login } from './login.js';
@@ -59,6 +60,24 @@ export interface VouchedAccount {
 export class Registration {
   constructor(private readonly deps: RegistrationDeps) {}
 
+  /**
+   * Whether people may create their own accounts here (settings.sign_up; with a password also
+   * settings.sign_in.password): the registration page and its link follow it.
+   */
+  signUpOpen(tenant: Pick<Tenant, 'settings'>, withPassword = true): boolean {
+    return signUpEnabled(tenant) && (!withPassword || passwordSignInEnabled(tenant));
+  }
+
+  /** signup_disabled when sign-up is off; access_denied for a password account when passwords are off. */
+  private checkOpen(tenant: Tenant, withPassword: boolean): void {
+    if (!signUpEnabled(tenant)) throw signUpDisabled();
+    if (withPassword && !passwordSignInEnabled(tenant))
+      throw new HelloJohnError(
+        'access_denied',
+        'This tenant does not use passwords (password sign-in is off).',
+      );
+  }
+
   /** The tenant's active password policy (its settings over the configured defaults). */
   passwordPolicy(tenant: Tenant): PasswordPolicy {
     return policyFor(tenant.settings, defaultPolicy(this.deps.passwords));
@@ -70,6 +89,7 @@ export class Registration {
     meta: RequestMeta,
   ): Promise<{ user: PublicUser; tokens: TokenResponse | null; secondStep: SecondStepChallenge | null }> {
     const { db, login } = this.deps;
+    this.checkOpen(tenant, true);
     await this.deps.limits.checkIp('register', meta.ip);
     const prepared = await prepareNewUser(this.deps, this.passwordPolicy(tenant), input);
     // One transaction: a failure part-way (the database going away) leaves no account without its audit
@@ -118,6 +138,7 @@ export class Registration {
     meta: RequestMeta,
     within?: (tx: Queryable, user: UserRow) => Promise<void>,
   ): Promise<UserRow> {
+    this.checkOpen(tenant, false);
     const address = parseEmailAddress(input.email);
     if (!address.ok) throw new HelloJohnError('invalid_request', address.reason);
     const row = {

@@ -26,7 +26,17 @@ import { migrateCommand, migrateStatusCommand } from './migrate.js';
 import { collect, usageErrorsExit2 } from './management.js';
 import { attachModuleCommands } from './module-commands.js';
 import { serveCommand } from './serve.js';
-import { tenantsCreateCommand, tenantsListCommand } from './tenants.js';
+import {
+  auditExportCommand,
+  auditListCommand,
+  tenantsCreateCommand,
+  tenantsDeleteCommand,
+  tenantsGetCommand,
+  tenantsListCommand,
+  tenantsUpdateCommand,
+  type AuditOptions,
+  type TenantsUpdateOptions,
+} from './tenants.js';
 import { usersCreateCommand, type UsersCreateOptions } from './users.js';
 
 const program = new Command('hellojohn')
@@ -92,8 +102,12 @@ tenantsCmd
   .description('create a tenant; its issuer is BASE_URL/t/SLUG')
   .requiredOption('--slug <slug>', 'lowercase letters, digits and hyphens')
   .requiredOption('--name <name>', 'display name')
+  .option(
+    '--settings <json>',
+    'settings as JSON (docs/admin.md, Tenants); `-` reads them from standard input',
+  )
   .option('--json', 'machine-readable output')
-  .action((options: { slug: string; name: string; json?: boolean }) =>
+  .action((options: { slug: string; name: string; settings?: string; json?: boolean }) =>
     run(() => tenantsCreateCommand(options)),
   );
 tenantsCmd
@@ -101,6 +115,53 @@ tenantsCmd
   .description('list tenants')
   .option('--json', 'machine-readable output')
   .action((options: { json?: boolean }) => run(() => tenantsListCommand(options)));
+tenantsCmd
+  .command('get')
+  .description('a tenant and its settings')
+  .argument('<tenant>', 'tenant slug or id')
+  .option('--json', 'machine-readable output')
+  .action((tenant: string, options: { json?: boolean }) => run(() => tenantsGetCommand(tenant, options)));
+tenantsCmd
+  .command('update')
+  .description("change a tenant's name or settings (each settings member given replaces the stored one)")
+  .argument('<tenant>', 'tenant slug or id')
+  .option('--name <name>', 'display name')
+  .option(
+    '--settings <json>',
+    'settings as JSON (docs/admin.md, Tenants); `-` reads them from standard input',
+  )
+  .option('--sign-up <on|off>', 'whether people may create their own accounts')
+  .option('--password-sign-in <on|off>', 'whether people may sign in with a password')
+  .option('--json', 'machine-readable output')
+  .action((tenant: string, options: TenantsUpdateOptions) =>
+    run(() => tenantsUpdateCommand(tenant, options)),
+  );
+tenantsCmd
+  .command('delete')
+  .description('delete a tenant and everything of it (one with users only with --force)')
+  .argument('<tenant>', 'tenant slug or id')
+  .option('--force', 'also when it has users: they are deleted with it')
+  .option('--json', 'machine-readable output')
+  .action((tenant: string, options: { force?: boolean; json?: boolean }) =>
+    run(() => tenantsDeleteCommand(tenant, options)),
+  );
+
+const auditCmd = usageErrorsExit2(program.command('audit').description("a tenant's audit log"));
+const auditFilters = (command: ReturnType<typeof auditCmd.command>) =>
+  command
+    .option('--tenant <slug>', 'tenant slug or id', 'default')
+    .option('--type <type>', 'an event type (user.login) or a prefix (user. or user.*)')
+    .option('--user <id>', 'events of this user id')
+    .option('--from <time>', 'from this RFC 3339 date or instant (inclusive)')
+    .option('--to <time>', 'until this RFC 3339 date or instant (exclusive)')
+    .option('--json', 'machine-readable output');
+auditFilters(auditCmd.command('list').description('audit events, newest first, a page at a time'))
+  .option('--cursor <cursor>', 'the next page (printed after a page)')
+  .option('--limit <n>', 'events per page (1 to 200)', '50')
+  .action((options: AuditOptions) => run(() => auditListCommand(options)));
+auditFilters(
+  auditCmd.command('export').description('every matching audit event as NDJSON on standard output'),
+).action((options: AuditOptions) => run(() => auditExportCommand(options)));
 
 const clientsCmd = usageErrorsExit2(
   program.command('clients').description('OAuth 2.0 / OpenID Connect clients of a tenant'),

@@ -74,7 +74,8 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (plugin, 
         summary: 'Create an account',
         description:
           'Answers with tokens too when auto-login is on, or with the second step (`mfa_required`) when the ' +
-          'tenant requires a second factor.',
+          'tenant requires a second factor. 403 `signup_disabled` when the tenant turned sign-up off ' +
+          '(`access_denied` when it turned passwords off).',
         tags,
         params,
         body: Type.Object(
@@ -87,7 +88,7 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (plugin, 
             ...Type.Partial(TokenResponse).properties,
             ...Type.Partial(SecondStepRequired).properties,
           }),
-          ...errors(...BODY_ERRORS, 404, 409, 429),
+          ...errors(...BODY_ERRORS, 403, 404, 409, 429),
         },
       },
     },

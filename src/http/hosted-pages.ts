@@ -612,6 +612,8 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
   );
 
   // --- create an account ---
+  // A tenant with sign-up (or passwords) off has no such page.
+  const signUpPageGone = () => new HelloJohnError('not_found', 'There is no sign-up here.');
   const passwordHints = (t: Tenant) => passwordHintsOf(registration.passwordPolicy(t));
 
   app.get(
@@ -626,6 +628,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
     },
     async (request, reply) => {
       const t = await tenant(request);
+      if (!registration.signUpOpen(t)) throw signUpPageGone();
       const id = request.query.interaction;
       const interaction = id ? currentInteraction(options, request, t, id) : null;
       const page = registerPage(ctxOf(request, reply, t), {
@@ -661,6 +664,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
     },
     async (request, reply) => {
       const t = await tenant(request);
+      if (!registration.signUpOpen(t)) throw signUpPageGone();
       const body = request.body;
       const form = checkForm(request, reply, t, body);
       if (!form.ok) return reply;

@@ -4,7 +4,13 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
-import { SWEEP_TARGETS, deleteExpiredBatch, deleteOldAuditEventsBatch } from '../db/repositories/sweeper.js';
+import {
+  SWEEP_TARGETS,
+  deleteExpiredBatch,
+  deleteOldAuditEventsBatch,
+  deleteOldTenantAuditEventsBatch,
+  tenantsWithOwnAuditRetention,
+} from '../db/repositories/sweeper.js';
 
 const MAX_BATCHES_PER_TARGET = 50;
 
@@ -13,7 +19,10 @@ export interface SweepResult {
   deleted: Record<string, number>;
 }
 
-/** One pass; `auditRetentionMs` 0 keeps audit events forever. */
+/**
+ * One pass; `auditRetentionMs` 0 keeps audit events forever, except in tenants with a retention of their
+ * own (settings.audit.retention_days; 0 there keeps theirs forever whatever AUDIT_RETENTION says).
+ */
 export async function sweepOnce(
   db: Database,
   batchSize: number,
@@ -39,6 +48,13 @@ export async function sweepOnce(
     const count = await deleteOldAuditEventsBatch(db, auditRetentionMs, batchSize);
     core.audit_events += count;
     if (count < batchSize) break;
+  }
+  for (const { id, days } of await tenantsWithOwnAuditRetention(db)) {
+    for (let batch = 0; days > 0 && batch < MAX_BATCHES_PER_TARGET; batch++) {
+      const count = await deleteOldTenantAuditEventsBatch(db, id, days, batchSize);
+      core.audit_events += count;
+      if (count < batchSize) break;
+    }
   }
   const deleted: Record<string, number> = { ...core };
   for (const job of jobs) {

@@ -9,6 +9,7 @@ import { migration as m0007 } from './0007_offline_grants.js';
 import { migration as m0008 } from './0008_audit_retention.js';
 import { migration as m0009 } from './0009_sessions_revoked_at.js';
 import { migration as m0012 } from './0012_default_acr_values.js';
+import { migration as m0019 } from './0019_audit_by_id.js';
 import { migration as m0020 } from './0020_api_keys.js';
 import type { Migration } from './types.js';
 
@@ -25,5 +26,6 @@ export const migrations: readonly Migration[] = [
   m0008,
   m0009,
   m0012,
+  m0019,
   m0020,
 ];

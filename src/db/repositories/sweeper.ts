@@ -23,6 +23,10 @@ export const SWEEP_TARGETS = {
  * Deletes up to `limit` audit events older than `retentionMs`, oldest first. The created_at index of
  * migration 0008 makes both the search and the "nothing to delete" answer an index probe.
  */
+// A tenant's own retention (settings.audit.retention_days) overrides the installation's: the
+// installation-wide pass skips those tenants, and each of them gets its own pass (by its index).
+const OWN_RETENTION = `SELECT id FROM tenants WHERE jsonb_typeof(settings->'audit'->'retention_days') = 'number'`;
+
 export async function deleteOldAuditEventsBatch(
   db: Queryable,
   retentionMs: number,
@@ -31,8 +35,34 @@ export async function deleteOldAuditEventsBatch(
   const result = await db.query(
     `DELETE FROM audit_events WHERE id IN (
        SELECT id FROM audit_events WHERE created_at < now() - make_interval(secs => $1::double precision / 1000)
+          AND tenant_id NOT IN (${OWN_RETENTION})
         ORDER BY created_at LIMIT $2)`,
     [retentionMs, limit],
+  );
+  return result.rowCount;
+}
+
+/** The tenants with a retention of their own, in days (0: keep for ever). */
+export async function tenantsWithOwnAuditRetention(db: Queryable): Promise<{ id: string; days: number }[]> {
+  const result = await db.query<{ id: string; days: string | number }>(
+    `SELECT id, (settings->'audit'->>'retention_days')::numeric AS days FROM tenants
+      WHERE id IN (${OWN_RETENTION})`,
+  );
+  return result.rows.map((r) => ({ id: r.id, days: Number(r.days) }));
+}
+
+export async function deleteOldTenantAuditEventsBatch(
+  db: Queryable,
+  tenantId: string,
+  retentionDays: number,
+  limit: number,
+): Promise<number> {
+  const result = await db.query(
+    `DELETE FROM audit_events WHERE id IN (
+       SELECT id FROM audit_events WHERE tenant_id = $1
+          AND created_at < now() - make_interval(days => $2::int)
+        ORDER BY created_at LIMIT $3)`,
+    [tenantId, retentionDays, limit],
   );
   return result.rowCount;
 }

@@ -49,3 +49,56 @@ export async function saveTenantSetting(
   );
   return result.rows.length === 1;
 }
+
+export interface TenantDetailRow extends TenantRow {
+  created_at: Date;
+  updated_at: Date;
+}
+
+export async function findTenantDetail(db: Queryable, id: string): Promise<TenantDetailRow | null> {
+  const result = await db.query<TenantDetailRow>(
+    'SELECT id, slug, name, settings, created_at, updated_at FROM tenants WHERE id = $1',
+    [id],
+  );
+  return result.rows[0] ?? null;
+}
+
+export async function listTenantDetails(db: Queryable): Promise<TenantDetailRow[]> {
+  return (
+    await db.query<TenantDetailRow>(
+      'SELECT id, slug, name, settings, created_at, updated_at FROM tenants ORDER BY created_at, id',
+    )
+  ).rows;
+}
+
+/**
+ * Changes a tenant's name (when given) and members of its settings: `set` members replace theirs, `remove`
+ * members are dropped, the others stay. One statement, so concurrent changes to other members are kept.
+ */
+export async function updateTenant(
+  db: Queryable,
+  id: string,
+  change: { name?: string; set: Record<string, unknown>; remove: string[] },
+): Promise<TenantDetailRow | null> {
+  const result = await db.query<TenantDetailRow>(
+    `UPDATE tenants SET name = COALESCE($2, name),
+            settings = (COALESCE(settings, '{}'::jsonb) - $4::text[]) || $3::jsonb,
+            updated_at = now()
+      WHERE id = $1 RETURNING id, slug, name, settings, created_at, updated_at`,
+    [id, change.name ?? null, JSON.stringify(change.set), change.remove],
+  );
+  return result.rows[0] ?? null;
+}
+
+export async function countTenantUsers(db: Queryable, id: string): Promise<number> {
+  const result = await db.query<{ n: string | number }>(
+    'SELECT count(*) AS n FROM users WHERE tenant_id = $1',
+    [id],
+  );
+  return Number(result.rows[0]?.n ?? 0);
+}
+
+/** Deletes the tenant and, by cascade, every row of it; false when there was none. */
+export async function deleteTenantRow(db: Queryable, id: string): Promise<boolean> {
+  return (await db.query('DELETE FROM tenants WHERE id = $1 RETURNING id', [id])).rows.length === 1;
+}

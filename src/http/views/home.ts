@@ -1,6 +1,7 @@
 // The start page of an issuer (GET / for the default tenant, /t/{slug}/ for the others): what this service is,
 // the way in for people (sign in, create an account), and for developers the issuer, the documents a relying
 // party reads, and how to create a first client. Pure function, like the other views.
+import { passwordSignInEnabled, signUpEnabled } from '../../tenants/settings.js';
 import { brandingOf, layout, markup, type PageContext } from './layout.js';
 
 export interface HomeLink {
@@ -33,7 +34,13 @@ export const HOME_LINKS: readonly HomeLink[] = [
 export function homePage(ctx: PageContext, v: { issuer: string; adminApiBase: string }): string {
   const name = brandingOf(ctx.tenant).name;
   const href = (l: HomeLink) => `${ctx.basePath}${l.path}`;
-  const account = HOME_LINKS.filter((l) => l.section === 'account');
+  // No link to a page the tenant turned off (sign-up, settings.sign_up; passwords, settings.sign_in).
+  const passwords = passwordSignInEnabled(ctx.tenant);
+  const off = new Set([
+    ...(passwords && signUpEnabled(ctx.tenant) ? [] : ['/register']),
+    ...(passwords ? [] : ['/forgot']),
+  ]);
+  const account = HOME_LINKS.filter((l) => l.section === 'account' && !off.has(l.path));
   const buttons = account
     .filter((l) => l.style)
     .map(

@@ -7,6 +7,7 @@
 // (The tag is deliberately not called `html`: Prettier would reformat such templates, whitespace and all.)
 import { escapeHtml } from '../../mail/templates.js';
 import type { Tenant } from '../../tenants/tenants.js';
+import { checkCustomCss } from '../../tenants/branding-css.js';
 
 export interface PageContext {
   tenant: Tenant;
@@ -57,6 +58,10 @@ export interface Branding {
   logoUrl?: string;
   /** The button colour (#rgb or #rrggbb), or undefined for the default. */
   primaryColor?: string;
+  /** The page background behind the card (#rgb or #rrggbb), or undefined for the default. */
+  backgroundColor?: string;
+  /** The tenant's custom CSS, as checkCustomCss wrote it out (the safe subset), or undefined. */
+  customCss?: string;
 }
 
 export const DEFAULT_PRODUCT_NAME = 'HelloJohn';
@@ -77,6 +82,12 @@ export function brandingOf(tenant: Tenant | null): Branding {
   if (typeof b['primary_color'] === 'string' && COLOR.test(b['primary_color'])) {
     branding.primaryColor = b['primary_color'];
   }
+  if (typeof b['background_color'] === 'string' && COLOR.test(b['background_color'])) {
+    branding.backgroundColor = b['background_color'];
+  }
+  // Checked again here, not only when stored: a row edited by hand must not reach the page.
+  const css = typeof b['custom_css'] === 'string' ? checkCustomCss(b['custom_css']) : undefined;
+  if (css?.ok && css.css) branding.customCss = css.css;
   return branding;
 }
 
@@ -291,7 +302,7 @@ export function layout(
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex, nofollow">
 <title>${title} – ${brand.name}</title>
-<style>:root{--primary:${colors.primary};--on-primary:${colors.onPrimary};--link:${colors.link}}${trustedHtml(STYLE)}</style>
+<style>:root{--primary:${colors.primary};--on-primary:${colors.onPrimary};--link:${colors.link}}${trustedHtml(STYLE)}${brand.backgroundColor ? trustedHtml(`body{background:${brand.backgroundColor}}`) : ''}${brand.customCss ? trustedHtml(brand.customCss) : ''}</style>
 ${(options.scripts ?? []).map((src) => markup`<script src="${src}" defer></script>`)}
 </head>
 <body>

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { PasswordPolicy } from '../../auth/password-policy.js';
 import { STANDARD_SCOPES } from '../../oauth/scope-registry.js';
 import type { Tenant } from '../../tenants/tenants.js';
+import { passwordSignInEnabled, signUpEnabled } from '../../tenants/settings.js';
 import {
   alertBox,
   form,
@@ -118,10 +119,13 @@ export function loginPage(
 <div class="field"><label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required></div>
 ${v.returnTo ? hidden('return_to', v.returnTo) : ''}
 <div class="actions"><button type="submit">Sign in</button></div>`;
+  // The tenant's switches (settings.sign_in.password, settings.sign_up): no form or link that would refuse.
+  const passwords = passwordSignInEnabled(ctx.tenant);
+  const signUp = passwords && signUpEnabled(ctx.tenant);
   const content = markup`${alertBox(v.error)}${noticeBox(v.notice)}${loginAs}
 ${loginButtons(ctx, v.buttons ?? [], v.interaction, v.returnTo)}
-${form(ctx, `${ctx.basePath}/login`, v.interaction, fields)}
-<p class="links row">${(v.links ?? []).map((l) => markup`<a href="${link(ctx, l.href, v.interaction)}">${l.label}</a> `)}<a href="${link(ctx, '/register', v.interaction)}">Create an account</a></p>`;
+${passwords ? form(ctx, `${ctx.basePath}/login`, v.interaction, fields) : ''}
+<p class="links row">${(v.links ?? []).map((l) => markup`<a href="${link(ctx, l.href, v.interaction)}">${l.label}</a> `)}${signUp ? markup`<a href="${link(ctx, '/register', v.interaction)}">Create an account</a>` : ''}</p>`;
   return layout(ctx.tenant, 'Sign in', content, { scripts: v.scripts });
 }
 
