@@ -11,6 +11,7 @@ import { insertAuditEvent, type AuditEventType } from '../../db/repositories/aud
 import { revokeSessions, listLiveSessions } from '../../db/repositories/sessions.js';
 import { findUserById, updatePasswordHash } from '../../db/repositories/users.js';
 import { HelloJohnError } from '../../errors.js';
+import { hasControlOrBidi } from '../../text-rules.js';
 import type { CoreServices } from '../../kernel/module.js';
 import type { Tenant } from '../../tenants/tenants.js';
 import { usersAdminEvents } from './events.js';
@@ -437,10 +438,10 @@ function applyClaims(
           'phone_number must be a valid number in E.164 format, e.g. +14155550123.',
         );
     }
-    if (claim === 'zoneinfo' && !validTimeZone(String(value)))
+    if (claim === 'zoneinfo' && typeof value === 'string' && !validTimeZone(value))
       throw new HelloJohnError('invalid_request', 'zoneinfo must be an IANA time zone, e.g. Europe/Paris.');
-    if (typeof value === 'string' && /[\u0000-\u001f\u007f]/.test(value))
-      throw new HelloJohnError('invalid_request', `${claim} contains control characters.`);
+    if (typeof value === 'string' && hasControlOrBidi(value))
+      throw new HelloJohnError('invalid_request', `${claim} contains control or text-direction characters.`);
     next[claim] = value;
   }
   // A verified flag without its number means nothing.
