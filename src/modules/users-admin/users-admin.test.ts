@@ -449,6 +449,11 @@ describe('admin API: users', () => {
       count('SELECT count(*) AS n FROM refresh_tokens WHERE session_id = ANY($1::uuid[])', [sessionIds]);
     assert.ok((await rowsOf('sessions')) > 0 && (await rowsOf('consents')) > 0 && (await refreshRows()) > 0);
     assert.ok(await client.fetchUserInfo(config, tokens.access_token, id));
+    // Both tokens in use (and in the session caches) before the deletion.
+    assert.equal(
+      (await t.get('/v2/me', { authorization: `Bearer ${api.body.access_token as string}` })).status,
+      200,
+    );
 
     const deleted = await call('DELETE', `${base}/${id}`);
     assert.equal(deleted.status, 204);
