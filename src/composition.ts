@@ -30,7 +30,7 @@ import type {
   SecondStepPolicy,
   UserRegisteredHook,
 } from './kernel/authentication.js';
-import type { CoreServices, FeatureModule, ModuleParts } from './kernel/module.js';
+import type { CoreServices, FeatureModule, ModuleParts, UserExport } from './kernel/module.js';
 import { KeyStore } from './keys/key-store.js';
 import { EmailLinks } from './mail/email-links.js';
 import { createMailer, type Mailer } from './mail/mailer.js';
@@ -160,6 +160,8 @@ export function buildServices(config: Config, deps: ServiceDeps): Services {
   const secondStepPolicy: { current?: SecondStepPolicy } = {};
   const userRegistered: UserRegisteredHook[] = [];
   const identitySources: IdentitySource[] = [];
+  const userExports: { module: string; export: UserExport }[] = [];
+  const emailChanged: UserRegisteredHook[] = [];
   const login = new Login({
     db,
     sessions: config.sessions,
@@ -217,9 +219,11 @@ export function buildServices(config: Config, deps: ServiceDeps): Services {
     identities: new Identities(db, identitySources),
     rateLimitStore: store,
     secretboxMasterKey: masterKeys.secretbox,
+    userExports,
+    emailChanged,
   };
   const parts = modules.map((module) => ({ module, parts: module.setup(core) }));
-  for (const { parts: p } of parts) {
+  for (const { module, parts: p } of parts) {
     secondFactors.push(...(p.secondFactors ?? []));
     if (p.secondStepPolicy) {
       if (secondStepPolicy.current) throw new Error('Two feature modules set the second-step policy.');
@@ -227,6 +231,8 @@ export function buildServices(config: Config, deps: ServiceDeps): Services {
     }
     if (p.hooks?.userRegistered) userRegistered.push(p.hooks.userRegistered);
     if (p.identities) identitySources.push(p.identities);
+    if (p.userExport) userExports.push({ module: module.id, export: p.userExport });
+    if (p.hooks?.emailChanged) emailChanged.push(p.hooks.emailChanged);
   }
 
   const oauth = new OAuthService({
@@ -257,7 +263,7 @@ export function buildServices(config: Config, deps: ServiceDeps): Services {
     accessTokens,
     clients,
     admins: new AdminTokens(db),
-    users: new UsersAdmin({ db, config, hasher, passwordChecker }),
+    users: new UsersAdmin({ registration }),
     refreshTokens,
     oauth,
     invalidation,

@@ -26,7 +26,7 @@ import {
   type PasswordPolicyChecker,
   WeakPasswordError,
 } from './password-policy.js';
-import { auditMeta, publicUser, type PublicUser, type RequestMeta, type TokenResponse } from './public.js';
+import { publicUser, type PublicUser, type RequestMeta, type TokenResponse } from './public.js';
 
 export interface RegistrationDeps {
   db: Database;
@@ -157,22 +157,60 @@ export class Registration {
     return user;
   }
 
+  /**
+   * An account an operator makes (the admin API, `hellojohn users create`): the same checks as a sign-up
+   * (email, name, and the tenant's password policy when a password is given; none: the user signs in
+   * another way or resets it), the same transaction with every module's userRegistered hook (an address
+   * not marked verified gets its verification link), audited as `user.created` with the actor. `within`
+   * writes the caller's own rows (metadata) in that transaction. `email_taken`, `weak_password`,
+   * `invalid_request` as `register`.
+   */
+  async registerByAdmin(
+    tenant: Tenant,
+    input: AdminAccount,
+    actor: AdminActor,
+    within?: (tx: Queryable, user: UserRow) => Promise<void>,
+  ): Promise<UserRow> {
+    const policy = this.passwordPolicy(tenant);
+    const prepared =
+      input.password === undefined || input.password === null
+        ? { ...prepareAddress(input.email), name: cleanName(input.name), passwordHash: null }
+        : await prepareNewUser(this.deps, policy, { ...input, password: input.password });
+    const row = { ...prepared, emailVerified: input.emailVerified === true, profile: input.profile ?? {} };
+    const meta = actor.meta ?? { ip: null, userAgent: null };
+    const { user, afterCommit } = await this.deps.db.transaction((tx) =>
+      this.create(
+        tx,
+        tenant,
+        row,
+        meta,
+        { via: actor.via, admin_id: actor.adminId ?? null, verified: row.emailVerified },
+        within,
+        auditEvents.userCreated,
+      ),
+    );
+    for (const then of afterCommit) then();
+    return user;
+  }
+
   /** The user, its event, the caller's rows, then the modules' hooks: inside the caller's transaction. */
   private async create(
     tx: Queryable,
     tenant: Tenant,
     row: Omit<Parameters<typeof insertUser>[1], 'tenantId'>,
-    meta: RequestMeta,
-    data: { method: string },
+    meta: RequestMeta | { ip: null; userAgent: null },
+    data: Record<string, unknown>,
     within?: (tx: Queryable, user: UserRow) => Promise<void>,
+    event = auditEvents.userRegistered,
   ): Promise<{ user: UserRow; afterCommit: (() => void)[] }> {
     const user = await insertUser(tx, { tenantId: tenant.id, ...row });
     if (!user) throw new HelloJohnError('email_taken', 'An account with this email address already exists.');
     await insertAuditEvent(tx, {
       tenantId: tenant.id,
-      type: auditEvents.userRegistered,
+      type: event,
       userId: user.id,
-      ...auditMeta(meta),
+      ip: meta.ip,
+      userAgent: meta.userAgent,
       data,
     });
     if (within) await within(tx, user);
@@ -183,6 +221,36 @@ export class Registration {
     }
     return { user, afterCommit };
   }
+}
+
+/** An account an operator makes (Registration.registerByAdmin). */
+export interface AdminAccount {
+  email: string;
+  /** Checked against the tenant's policy and hashed; absent or null: no password. */
+  password?: string | null;
+  name?: string | null;
+  /** The operator vouches for the address (no verification mail). */
+  emailVerified?: boolean;
+  /** Standard claims (users.profile). */
+  profile?: Record<string, unknown>;
+}
+
+/** Who made a change from the operator's side: the admin API (with the admin) or the CLI. */
+export interface AdminActor {
+  via: 'admin_api' | 'cli';
+  adminId?: string | null;
+  meta?: RequestMeta;
+}
+
+/** A new account's address: parsed, normalised, with the other keys it may be stored under. */
+function prepareAddress(email: string): { email: string; emailNormalized: string; otherKeys: string[] } {
+  const address = parseEmailAddress(email);
+  if (!address.ok) throw new HelloJohnError('invalid_request', address.reason);
+  return {
+    email: address.display,
+    emailNormalized: address.normalized,
+    otherKeys: accountKeys(email).filter((key) => key !== address.normalized),
+  };
 }
 
 /**

@@ -18,7 +18,7 @@ import type { Authenticated, SessionAccess } from '../auth/session-access.js';
 import type { Config } from '../config.js';
 import type { HelloJohnError } from '../errors.js';
 import type { PasswordHasher } from '../crypto/passwords.js';
-import type { Database } from '../db/database.js';
+import type { Database, Queryable } from '../db/database.js';
 import type { Migration } from '../db/migrations/types.js';
 import type { EmailLinks } from '../mail/email-links.js';
 import type { MailOutbox } from '../mail/outbox.js';
@@ -78,7 +78,21 @@ export interface CoreServices {
   rateLimitStore: RateLimitStore;
   /** Seals a module's secrets at rest (src/crypto/secretbox.ts) and its sealed state; MAC keys derive from it. */
   secretboxMasterKey: Buffer;
+  /**
+   * Every module's part of a user's data export (ModuleParts.userExport), by module id, in module order
+   * (filled once every module is set up).
+   */
+  userExports: readonly { module: string; export: UserExport }[];
+  /** Every module's emailChanged hook (ModuleParts.hooks), in module order (filled once every module is set up). */
+  emailChanged: readonly UserRegisteredHook[];
 }
+
+/**
+ * A module's part of one user's data export (GDPR Art. 15 and 20: `GET …/users/{id}/export`): the rows
+ * it holds about the user, as JSON, WITHOUT secrets (no hashes, no sealed secrets, no TOTP seeds, no
+ * tokens): what the person may read about themselves. Runs in the export's read transaction.
+ */
+export type UserExport = (db: Queryable, tenant: Tenant, userId: string) => Promise<Record<string, unknown>>;
 
 /** What the HTTP layer hands a module's JSON routes: the shared request helpers, bound to this app. */
 export interface RouteKit {
@@ -266,8 +280,14 @@ export interface ModuleParts {
   authorizationChecks?: readonly Check[];
   /** Reasons an authorization sends the user to sign in again (the login prompt's checks). */
   loginChecks?: readonly LoginCheck[];
-  /** Hooks into the core's use cases. */
-  hooks?: { userRegistered?: UserRegisteredHook };
+  /**
+   * Hooks into the core's use cases. `emailChanged`: an admin changed the user's address (`user` is the
+   * row after the change; inside its transaction, like userRegistered; the verification mail when the new
+   * address is not verified).
+   */
+  hooks?: { userRegistered?: UserRegisteredHook; emailChanged?: UserRegisteredHook };
+  /** The module's part of a user's data export (see UserExport): never a secret. */
+  userExport?: UserExport;
   /** Scopes the module adds, with the claims each releases (ID token, UserInfo, discovery). */
   scopes?: readonly ScopeDefinition[];
   /** Members added to the OpenID Provider metadata (discovery). */

@@ -8,7 +8,7 @@ import { emailSignInAdminRoutes } from './admin-routes.js';
 import { emailSignInEvents } from './events.js';
 import { emailSignInMigration } from './migration.js';
 import { emailSignInPages } from './pages.js';
-import { deleteExpiredSignIns } from './repository.js';
+import { deleteExpiredSignIns, exportEmailSignInData } from './repository.js';
 import { emailSignInRoutes } from './routes.js';
 import { EMAIL_METHODS, EmailSignIn } from './service.js';
 import { METHOD_PAGES } from './views.js';
@@ -42,6 +42,7 @@ export const emailSignInModule = defineModule({
         }),
       },
       sweeperJobs: [{ name: 'email_sign_ins', run: deleteExpiredSignIns }],
+      userExport: (tx, tenant, userId) => exportEmailSignInData(tx, tenant.id, userId),
     };
   },
 });

@@ -190,3 +190,16 @@ export async function deleteExpiredSignIns(db: Queryable, limit: number): Promis
   );
   return result.rowCount;
 }
+
+/**
+ * The user's pending sign-in links and codes for a data export (ModuleParts.userExport): where and when
+ * they were sent, never their hashes.
+ */
+export async function exportEmailSignInData(db: Queryable, tenantId: string, userId: string) {
+  const rows = await db.query(
+    `SELECT kind, email, created_at, expires_at, consumed_at
+       FROM email_sign_ins WHERE tenant_id = $1 AND user_id = $2 ORDER BY kind`,
+    [tenantId, userId],
+  );
+  return { sign_ins: rows.rows };
+}

@@ -11,7 +11,11 @@ export const emailVerificationModule = defineModule({
     const verification = new EmailVerification({ ...core, auth: core.config.auth });
     return {
       routes: verificationRoutes(verification),
-      hooks: { userRegistered: (tx, tenant, user) => verification.onRegistered(tx, tenant, user) },
+      hooks: {
+        userRegistered: (tx, tenant, user) => verification.onRegistered(tx, tenant, user),
+        // An admin changed the address without vouching for it: a link to the new one.
+        emailChanged: (tx, tenant, user) => verification.onRegistered(tx, tenant, user),
+      },
     };
   },
 });

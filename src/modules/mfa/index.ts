@@ -13,6 +13,7 @@ import { migration } from './migration.js';
 import { mfaPageRoutes } from './pages.js';
 import { MfaSecondStepPolicy } from './policy.js';
 import { RecoveryCodes } from './recovery-codes.js';
+import { exportMfaData } from './repository.js';
 import { mfaRoutes } from './routes.js';
 import { Mfa } from './service.js';
 import { TotpFactor } from './totp.js';
@@ -65,6 +66,7 @@ export const mfaModule = defineModule({
       sweeperJobs: codes.sweeperJobs,
       adminRoutes: mfaAdminRoutes(mfa, core.tenants),
       commands: mfaCommandHandlers(mfa),
+      userExport: (tx, tenant, userId) => exportMfaData(tx, tenant.id, userId),
     };
   },
 });

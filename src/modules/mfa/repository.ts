@@ -226,3 +226,41 @@ export async function countFailedSignIns(
   );
   return result.rows[0]!.n;
 }
+
+/**
+ * The user's part of a data export (ModuleParts.userExport): which factors they have and when they were
+ * set up and used, and how many recovery codes are left. Never a seed, a code or a code's hash.
+ */
+export async function exportMfaData(db: Queryable, tenantId: string, userId: string) {
+  const [totp, codes, recovery, settings] = await Promise.all([
+    db.query(
+      `SELECT id, digits, period, created_at, confirmed_at, last_used_at
+         FROM mfa_totp WHERE tenant_id = $1 AND user_id = $2`,
+      [tenantId, userId],
+    ),
+    db.query(
+      `SELECT id, channel, phone_number, confirmed_at, last_used_at
+         FROM mfa_code_factors WHERE tenant_id = $1 AND user_id = $2 ORDER BY channel`,
+      [tenantId, userId],
+    ),
+    db.query<{ total: string; unused: string }>(
+      `SELECT count(*) AS total, count(*) FILTER (WHERE used_at IS NULL) AS unused
+         FROM mfa_recovery_codes WHERE tenant_id = $1 AND user_id = $2`,
+      [tenantId, userId],
+    ),
+    db.query(
+      `SELECT preferred_factor, devices_revoked_at, updated_at
+         FROM mfa_user_settings WHERE tenant_id = $1 AND user_id = $2`,
+      [tenantId, userId],
+    ),
+  ]);
+  return {
+    totp: totp.rows,
+    code_factors: codes.rows,
+    recovery_codes: {
+      total: Number(recovery.rows[0]?.total ?? 0),
+      unused: Number(recovery.rows[0]?.unused ?? 0),
+    },
+    settings: settings.rows[0] ?? null,
+  };
+}

@@ -11,7 +11,7 @@ import { PasskeyAuthenticator, PasskeyFactor } from './methods.js';
 import { migration } from './migration.js';
 import { PASSKEY_NOTICES, SIGN_UP_STEP, passkeyPages } from './pages.js';
 import { PASSKEY_SCRIPTS, PASSKEY_SIGN_IN } from './scripts.js';
-import { deleteExpiredChallenges } from './repository.js';
+import { deleteExpiredChallenges, exportPasskeyData } from './repository.js';
 import { passkeyRoutes } from './routes.js';
 import { Passkeys } from './service.js';
 import { passkeysCard } from './views.js';
@@ -57,6 +57,7 @@ export const passkeysModule = defineModule({
         ],
       },
       sweeperJobs: [{ name: 'passkey_challenges', run: deleteExpiredChallenges }],
+      userExport: (tx, tenant, userId) => exportPasskeyData(tx, tenant.id, userId),
     };
   },
 });

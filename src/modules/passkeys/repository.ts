@@ -181,3 +181,13 @@ export async function recordUse(
   );
   return result.rowCount > 0;
 }
+
+/** The user's passkeys for a data export (ModuleParts.userExport): never the public key or a challenge. */
+export async function exportPasskeyData(db: Queryable, tenantId: string, userId: string) {
+  const rows = await db.query(
+    `SELECT id, name, aaguid, transports, backup_eligible, backed_up, created_at, last_used_at
+       FROM passkeys WHERE tenant_id = $1 AND user_id = $2 ORDER BY created_at`,
+    [tenantId, userId],
+  );
+  return { passkeys: rows.rows };
+}

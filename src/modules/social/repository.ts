@@ -219,3 +219,13 @@ export async function deleteExpiredExchangeCodes(db: Queryable, limit: number): 
   );
   return result.rowCount;
 }
+
+/** The user's linked accounts for a data export (ModuleParts.userExport): never an exchange code's hash. */
+export async function exportSocialData(db: Queryable, tenantId: string, userId: string) {
+  const rows = await db.query(
+    `SELECT id, provider, subject, email, created_at, last_used_at
+       FROM social_identities WHERE tenant_id = $1 AND user_id = $2 ORDER BY created_at`,
+    [tenantId, userId],
+  );
+  return { identities: rows.rows };
+}
