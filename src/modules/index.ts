@@ -9,6 +9,7 @@ import { mfaModule } from './mfa/index.js';
 import { passkeysModule } from './passkeys/index.js';
 import { passwordResetModule } from './password-reset/index.js';
 import { socialModule } from './social/index.js';
+import { webhooksModule } from './webhooks/index.js';
 
 export const featureModules: readonly FeatureModule[] = [
   emailVerificationModule,
@@ -19,4 +20,5 @@ export const featureModules: readonly FeatureModule[] = [
   emailSignInModule,
   passkeysModule,
   socialModule,
+  webhooksModule,
 ];
