@@ -31,6 +31,10 @@ export interface Receiver {
   stop(hard?: boolean): Promise<void>;
   /** Starts it again on the same port. */
   start(): Promise<void>;
+  /** Freezes the process (SIGSTOP): connections are accepted by the kernel and never answered. */
+  pause(): void;
+  /** Lets a paused process go on (SIGCONT). */
+  resume(): void;
   close(): Promise<void>;
 }
 
@@ -64,6 +68,7 @@ export async function startReceiver(): Promise<Receiver> {
     const proc = child;
     if (!proc || proc.exitCode !== null) return;
     const exited = new Promise((done) => proc.once('exit', done));
+    proc.kill('SIGCONT');
     proc.kill(hard ? 'SIGKILL' : 'SIGTERM');
     await exited;
   };
@@ -85,6 +90,8 @@ export async function startReceiver(): Promise<Receiver> {
     },
     stop,
     start: launch,
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
     close: async () => {
       await stop();
       rmSync(dir, { recursive: true, force: true });

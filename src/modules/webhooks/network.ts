@@ -66,9 +66,9 @@ export function forbiddenAddress(address: string): string | null {
   return FORBIDDEN.check(address, 'ipv6') ? `${address} is not a public address` : null;
 }
 
-/** The URL's host as an address or a name (IPv6 without its brackets). */
+/** The URL's host as an address or a name (IPv6 without its brackets, a name without its final dot). */
 function hostOf(url: URL): string {
-  return url.hostname.replace(/^\[(.*)\]$/, '$1');
+  return url.hostname.replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
 }
 
 export interface ResolvedAddress {
@@ -82,6 +82,9 @@ export interface ResolvedAddress {
  */
 export async function resolveTarget(url: URL, allowPrivate: boolean): Promise<ResolvedAddress[]> {
   const host = hostOf(url);
+  // RFC 6761: localhost names are loopback, whatever a resolver says (or fails to say) of them.
+  if (!allowPrivate && (host === 'localhost' || host.endsWith('.localhost')))
+    throw new UnsafeTargetError(`${host} is a loopback name`);
   const literal = isIP(host);
   const addresses: ResolvedAddress[] = literal
     ? [{ address: host, family: literal as 4 | 6 }]
