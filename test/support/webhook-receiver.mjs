@@ -5,6 +5,7 @@
 // SECRETS_FILE (read on each request): {"<name>": {"secret": "whsec_…", "status": 200}} for the paths
 // /hook/<name>. It prints `listening <port>` once it listens.
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { Buffer } from 'node:buffer';
 import { appendFileSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 
