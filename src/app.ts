@@ -54,6 +54,8 @@ export interface AppDeps {
   rateLimitStore?: RateLimitStore;
   /** Run the periodic sweeper of expired rows (default true). */
   sweeper?: boolean;
+  /** Run the feature modules' background workers (ModuleParts.workers; default true: `serve`). */
+  workers?: boolean;
   /** The feature modules to set up; defaults to the ones this build ships (tests add their own). */
   modules?: readonly FeatureModule[];
 }
@@ -259,6 +261,11 @@ export async function buildApp(config: Config, appDeps: AppDeps): Promise<Fastif
       deps.logger,
     );
     app.addHook('onClose', async () => rotation.stop());
+  }
+  if (deps.workers !== false) {
+    // Once the routes are in place; stopped on close, before the modules' own close and the database's.
+    const running = parts.flatMap((p) => p.workers ?? []).map((worker) => worker.start());
+    app.addHook('onClose', async () => void (await Promise.all(running.map((r) => r.stop()))));
   }
   for (const { close } of parts) if (close) app.addHook('onClose', close);
   app.addHook('onClose', async () => services.outbox.drain());

@@ -48,6 +48,7 @@ import { emailSignInConfig, type EmailSignInConfig } from './config/email-sign-i
 import { boolean, oneOf, optionalUrl, readerOf, type Env } from './config/parse.js';
 import { smsConfig, type SmsConfig } from './config/sms.js';
 import { socialConfig, type SocialConfig } from './config/social.js';
+import { webhookConfig, type WebhookConfig } from './config/webhooks.js';
 
 export { ConfigError, parseDuration } from './config/parse.js';
 export { parseDatabaseUrl, type PgliteConfig, type PostgresConfig, type SslMode } from './config/database.js';
@@ -76,6 +77,7 @@ export type { MfaCodesConfig, OneTimeCodeConfig } from './config/mfa-codes.js';
 export type { EmailSignInConfig } from './config/email-sign-in.js';
 export type { SmsConfig, SmsProvider, TwilioSmsConfig, VonageSmsConfig } from './config/sms.js';
 export type { SocialConfig } from './config/social.js';
+export type { WebhookConfig } from './config/webhooks.js';
 
 export interface Config extends MailConfig {
   env: AppEnv;
@@ -106,6 +108,8 @@ export interface Config extends MailConfig {
   emailSignIn: EmailSignInConfig;
   /** Social sign-in: provider addresses and time limits. */
   social: SocialConfig;
+  /** Signed webhooks: SSRF rules, delivery timeouts, retries and retention. */
+  webhooks: WebhookConfig;
 }
 
 /** Reads `.env` from `cwd` (if present) under the real environment: real variables win, as with dotenv. */
@@ -145,6 +149,7 @@ export function loadConfig(env: Env = readEnvironment()): Config {
     mfaCodes: mfaCodesConfig(read),
     emailSignIn: emailSignInConfig(read),
     social: socialConfig(read),
+    webhooks: webhookConfig(read),
     metrics: metricsConfig(read),
     management: managementConfig(read),
     sweeper: sweeperConfig(read),

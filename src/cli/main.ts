@@ -260,8 +260,16 @@ usersCmd
   .option('--json', 'machine-readable output')
   .action((options: UsersCreateOptions) => run(() => usersCreateCommand(options)));
 
+// A group only modules fill (src/modules/webhooks/).
+const webhooksCmd = usageErrorsExit2(
+  program.command('webhooks').description('signed webhooks of a tenant: endpoints that receive its events'),
+);
+
 // The feature modules' commands join these groups, after the core's.
-attachModuleCommands({ tenants: tenantsCmd, clients: clientsCmd, users: usersCmd }, featureModules);
+attachModuleCommands(
+  { tenants: tenantsCmd, clients: clientsCmd, users: usersCmd, webhooks: webhooksCmd },
+  featureModules,
+);
 
 const adminCmd = usageErrorsExit2(
   program.command('admin').description('operators of this installation and their admin API keys'),

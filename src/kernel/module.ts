@@ -220,7 +220,7 @@ export interface PageContributions {
 }
 
 /** The core's command groups a module's commands join: `hellojohn <group> <name>`. */
-export type CommandGroup = 'tenants' | 'clients' | 'users';
+export type CommandGroup = 'tenants' | 'clients' | 'users' | 'webhooks';
 
 /**
  * A command a module adds to the CLI. Declared on the module (the command line is built before any
@@ -260,6 +260,20 @@ export type CommandHandler = (
   options: Readonly<Record<string, string | true>>,
 ) => Promise<CommandOutput>;
 
+/**
+ * A background loop a module runs on every serving instance (`hellojohn serve`): started once the app is
+ * built, stopped when it closes (before the database is). Never started by CLI commands, nor by test apps
+ * unless they ask. Every instance runs it at once, so it shares its work through the database (claim rows
+ * with `FOR UPDATE SKIP LOCKED` in short transactions, poll on an interval) and keeps no session state: no
+ * LISTEN, no advisory session locks, nothing PgBouncer's transaction mode would break.
+ */
+export interface ModuleWorker {
+  /** snake_case, for logs. */
+  name: string;
+  /** Starts the loop; `stop` resolves once the work in flight has ended. */
+  start(): { stop(): Promise<void> };
+}
+
 /** Everything a module adds once it is set up. Every member is optional. */
 export interface ModuleParts {
   /** Tenant-scoped routes, registered at the root (default tenant) and under /t/{tenant}. */
@@ -296,6 +310,8 @@ export interface ModuleParts {
   authConfig?: (tenant: Tenant) => Record<string, unknown>;
   pages?: PageContributions;
   sweeperJobs?: readonly SweeperJob[];
+  /** Background loops run on every serving instance (see ModuleWorker). */
+  workers?: readonly ModuleWorker[];
   /** The handlers of the module's commands (FeatureModule.commands), by `<group> <name>`. */
   commands?: Readonly<Record<string, CommandHandler>>;
   /** Called when the app closes (after the server stopped taking requests). */

@@ -10,6 +10,7 @@ import { passkeysModule } from './passkeys/index.js';
 import { passwordResetModule } from './password-reset/index.js';
 import { socialModule } from './social/index.js';
 import { usersAdminModule } from './users-admin/index.js';
+import { webhooksModule } from './webhooks/index.js';
 
 export const featureModules: readonly FeatureModule[] = [
   emailVerificationModule,
@@ -21,4 +22,5 @@ export const featureModules: readonly FeatureModule[] = [
   passkeysModule,
   socialModule,
   usersAdminModule,
+  webhooksModule,
 ];

@@ -42,6 +42,8 @@ export async function startTestApp(
      * passkey's RP ID cannot be an IP address.
      */
     hostname?: string;
+    /** Run the modules' background workers (ModuleParts.workers), as `serve` does (default false). */
+    workers?: boolean;
   } = {},
 ): Promise<TestApp> {
   const testDb = await createTestDatabase();
@@ -52,7 +54,13 @@ export async function startTestApp(
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const db = await openDatabase(config, logger);
   await migrate(db, migrationSequence(options.modules), { appVersion: 'test', allowNewerSchema: false });
-  const app = await buildApp(config, { db, logger, sweeper: false, modules: options.modules });
+  const app = await buildApp(config, {
+    db,
+    logger,
+    sweeper: false,
+    workers: options.workers ?? false,
+    modules: options.modules,
+  });
   await app.listen({ host: '127.0.0.1', port });
   const base = origin;
   const managementBase = await app.management.listen({ host: '127.0.0.1', port: 0 });
