@@ -229,6 +229,8 @@ export function buildServices(config: Config, deps: ServiceDeps): Services {
     if (p.identities) identitySources.push(p.identities);
   }
 
+  const tokenPolicies = parts.flatMap(({ parts: p }) => (p.accessTokenPolicy ? [p.accessTokenPolicy] : []));
+  if (tokenPolicies.length > 1) throw new Error('Two feature modules set the access token policy.');
   const oauth = new OAuthService({
     db,
     config,
@@ -248,6 +250,7 @@ export function buildServices(config: Config, deps: ServiceDeps): Services {
       loginChecks: [...CORE_LOGIN_CHECKS, ...parts.flatMap(({ parts: p }) => p.loginChecks ?? [])],
       requestChecks: parts.flatMap(({ parts: p }) => p.authorizationChecks ?? []),
     },
+    ...(tokenPolicies[0] ? { tokenPolicy: tokenPolicies[0] } : {}),
     logger,
     events: deps.events,
   });

@@ -193,8 +193,17 @@ usersCmd
   .option('--json', 'machine-readable output')
   .action((options: UsersCreateOptions) => run(() => usersCreateCommand(options)));
 
+// Groups only feature modules fill (access control: roles, API resources).
+const rolesCmd = usageErrorsExit2(program.command('roles').description("roles of a tenant's users"));
+const resourcesCmd = usageErrorsExit2(
+  program.command('resources').description('APIs (resources) access tokens are issued for'),
+);
+
 // The feature modules' commands join these groups, after the core's.
-attachModuleCommands({ tenants: tenantsCmd, clients: clientsCmd, users: usersCmd }, featureModules);
+attachModuleCommands(
+  { tenants: tenantsCmd, clients: clientsCmd, users: usersCmd, roles: rolesCmd, resources: resourcesCmd },
+  featureModules,
+);
 
 const adminCmd = usageErrorsExit2(
   program.command('admin').description('operators of this installation and their admin API tokens'),

@@ -8,6 +8,7 @@ import { emailVerificationModule } from './email-verification/index.js';
 import { mfaModule } from './mfa/index.js';
 import { passkeysModule } from './passkeys/index.js';
 import { passwordResetModule } from './password-reset/index.js';
+import { rbacModule } from './rbac/index.js';
 import { socialModule } from './social/index.js';
 
 export const featureModules: readonly FeatureModule[] = [
@@ -19,4 +20,5 @@ export const featureModules: readonly FeatureModule[] = [
   emailSignInModule,
   passkeysModule,
   socialModule,
+  rbacModule,
 ];
