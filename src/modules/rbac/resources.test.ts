@@ -114,7 +114,7 @@ describe('API resources (RFC 8707) and roles in access tokens', () => {
     }
     user = await t.createUser();
     const me = await t.get('/v2/me', { authorization: `Bearer ${user.accessToken!}` });
-    userId = (me.body.user as { id: string } | undefined)?.id ?? (me.body.id as string);
+    userId = me.body.id as string;
     assert.ok(userId, JSON.stringify(me.body));
     assert.equal((await adminCall('POST', `/users/${userId}/roles`, { roles: ['billing'] })).status, 200);
   });
