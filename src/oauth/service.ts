@@ -288,8 +288,7 @@ export class OAuthService {
     if (!client.grantTypes.includes(grantType))
       throw new HelloJohnError('unauthorized_client', `This client may not use the ${grantType} grant.`);
     // RFC 8707 §2: one resource per token here; several are a target this server does not issue for.
-    if (Array.isArray(params.resource))
-      throw new InvalidTarget('Ask for one resource per token request.');
+    if (Array.isArray(params.resource)) throw new InvalidTarget('Ask for one resource per token request.');
     await this.deps.limits.checkTokenRequest({
       tenantId: tenant.id,
       clientId: client.clientId,

@@ -31,7 +31,7 @@ export interface AccessTokenShape {
   scopes?: readonly string[];
   /** Claims added to the token; the core's own claims (iss, sub, aud, scope, …) always win. */
   claims?: Readonly<Record<string, unknown>>;
-  /** The token's lifetime in seconds; absent: ACCESS_TOKEN_TTL. */
+  /** The token's lifetime in seconds; absent: ACCESS_TTL. */
   ttlSeconds?: number;
 }
 

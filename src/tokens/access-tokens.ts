@@ -33,7 +33,7 @@ export interface IssueAccessToken {
   audience?: string;
   /** Extra claims (roles, permissions…); the claims above always win over them. */
   claims?: Readonly<Record<string, unknown>>;
-  /** Lifetime in seconds; absent: ACCESS_TOKEN_TTL. */
+  /** Lifetime in seconds; absent: ACCESS_TTL. */
   ttlSeconds?: number;
 }
 

@@ -332,7 +332,10 @@ describe('RBAC and API resources: admin API', () => {
       ['DELETE', `/resources/${resourceId}/clients/${appClient.clientId}`],
     ];
     for (const [method, path, body] of routes) {
-      for (const headers of [{}, { authorization: 'Bearer not-an-admin-token' }]) {
+      for (const headers of [{}, { authorization: 'Bearer not-an-admin-token' }] as Record<
+        string,
+        string
+      >[]) {
         const answer = await call(method, path, body, headers);
         assert.equal(answer.status, 401, `${method} ${path}: ${JSON.stringify(answer.body)}`);
       }

@@ -25,7 +25,7 @@ const Permissions = Type.Array(Permission, { maxItems: MAX_PERMISSIONS });
 const Ttl = Type.Integer({
   minimum: MIN_TTL_SECONDS,
   maximum: MAX_TTL_SECONDS,
-  description: "Access tokens for this API live this many seconds (default: the server's ACCESS_TOKEN_TTL).",
+  description: "Access tokens for this API live this many seconds (default: the server's ACCESS_TTL).",
 });
 
 export const RoleParams = Type.Object({ tenant: TenantSlug, name: RoleName });
