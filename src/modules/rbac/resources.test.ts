@@ -137,6 +137,9 @@ describe('API resources (RFC 8707) and roles in access tokens', () => {
     const info = await userinfo(t.issuer(), tokens.access_token);
     assert.equal(info.status, 401, info.text);
     assert.equal(info.body.error, 'invalid_token');
+    const account = await t.get('/v2/me', { authorization: `Bearer ${tokens.access_token}` });
+    assert.equal(account.status, 401, JSON.stringify(account.body));
+    assert.equal(account.body.error, 'invalid_token');
     // The ID token and UserInfo's scopes are untouched.
     assert.equal(tokens.claims()?.email, user.email);
     // Introspection answers for every audience, and names it.
