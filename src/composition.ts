@@ -235,6 +235,8 @@ export function buildServices(config: Config, deps: ServiceDeps): Services {
     if (p.hooks?.emailChanged) emailChanged.push(p.hooks.emailChanged);
   }
 
+  const tokenPolicies = parts.flatMap(({ parts: p }) => (p.accessTokenPolicy ? [p.accessTokenPolicy] : []));
+  if (tokenPolicies.length > 1) throw new Error('Two feature modules set the access token policy.');
   const oauth = new OAuthService({
     db,
     config,
@@ -254,6 +256,7 @@ export function buildServices(config: Config, deps: ServiceDeps): Services {
       loginChecks: [...CORE_LOGIN_CHECKS, ...parts.flatMap(({ parts: p }) => p.loginChecks ?? [])],
       requestChecks: parts.flatMap(({ parts: p }) => p.authorizationChecks ?? []),
     },
+    ...(tokenPolicies[0] ? { tokenPolicy: tokenPolicies[0] } : {}),
     logger,
     events: deps.events,
   });

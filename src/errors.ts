@@ -29,6 +29,8 @@ const ERROR_CODES = {
   request_uri_not_supported: { status: 400 },
   registration_not_supported: { status: 400 },
   unsupported_token_type: { status: 400 },
+  // RFC 8707 §2: the resource a token is asked for is unknown, or not this client's to ask for.
+  invalid_target: { status: 400 },
   // RFC 6750 §3: a failed bearer authentication says so in WWW-Authenticate.
   invalid_token: { status: 401, challenge: 'Bearer error="invalid_token"' },
   insufficient_scope: { status: 403, challenge: 'Bearer error="insufficient_scope"' },

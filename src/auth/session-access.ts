@@ -37,9 +37,16 @@ export interface Authenticated {
 export class SessionAccess {
   constructor(private readonly deps: SessionAccessDeps) {}
 
-  /** Verifies a bearer access token and that its session is still live. */
-  async authenticate(tenant: Tenant, accessToken: string): Promise<Authenticated> {
-    const claims = await this.deps.accessTokens.verify(accessToken, tenant);
+  /**
+   * Verifies a bearer access token and that its session is still live. Only tokens for our own APIs
+   * (AccessTokens.verify) unless `anyAudience` (introspection, which answers for every resource).
+   */
+  async authenticate(
+    tenant: Tenant,
+    accessToken: string,
+    options: { anyAudience?: boolean } = {},
+  ): Promise<Authenticated> {
+    const claims = await this.deps.accessTokens.verify(accessToken, tenant, options);
     if (!claims.sid) throw new InvalidTokenError('The access token is not tied to a user session.');
     const { sid, sub } = claims;
     const read = () => findLiveSession(this.deps.db, tenant.id, sid, sub);

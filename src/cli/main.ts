@@ -260,14 +260,25 @@ usersCmd
   .option('--json', 'machine-readable output')
   .action((options: UsersCreateOptions) => run(() => usersCreateCommand(options)));
 
-// A group only modules fill (src/modules/webhooks/).
+// Groups only feature modules fill: webhooks (src/modules/webhooks/), roles and API resources (src/modules/rbac/).
 const webhooksCmd = usageErrorsExit2(
   program.command('webhooks').description('signed webhooks of a tenant: endpoints that receive its events'),
+);
+const rolesCmd = usageErrorsExit2(program.command('roles').description("roles of a tenant's users"));
+const resourcesCmd = usageErrorsExit2(
+  program.command('resources').description('APIs (resources) access tokens are issued for'),
 );
 
 // The feature modules' commands join these groups, after the core's.
 attachModuleCommands(
-  { tenants: tenantsCmd, clients: clientsCmd, users: usersCmd, webhooks: webhooksCmd },
+  {
+    tenants: tenantsCmd,
+    clients: clientsCmd,
+    users: usersCmd,
+    webhooks: webhooksCmd,
+    roles: rolesCmd,
+    resources: resourcesCmd,
+  },
   featureModules,
 );
 

@@ -26,6 +26,7 @@ import type { Check } from '../oauth/authorize/index.js';
 import type { Interaction } from '../oauth/interaction.js';
 import type { LoginCheck } from '../oauth/interaction-policy.js';
 import type { ScopeDefinition } from '../oauth/scope-registry.js';
+import type { AccessTokenPolicy } from '../oauth/token-policy.js';
 import type { SweeperJob } from '../maintenance/sweeper.js';
 import type { LoginLockout, RateLimitStore } from '../security/rate-limit.js';
 import type { RequestLimits } from '../security/request-limits.js';
@@ -220,7 +221,7 @@ export interface PageContributions {
 }
 
 /** The core's command groups a module's commands join: `hellojohn <group> <name>`. */
-export type CommandGroup = 'tenants' | 'clients' | 'users' | 'webhooks';
+export type CommandGroup = 'tenants' | 'clients' | 'users' | 'webhooks' | 'roles' | 'resources';
 
 /**
  * A command a module adds to the CLI. Declared on the module (the command line is built before any
@@ -290,8 +291,20 @@ export interface ModuleParts {
   secondFactors?: readonly SecondFactor[];
   /** Decides when a sign-in needs its second step (at most one module in a build sets it). */
   secondStepPolicy?: SecondStepPolicy;
-  /** Rules the authorization endpoint adds to its request checks (throw an OAuthError to refuse). */
+  /**
+   * Rules the authorization endpoint adds to its request checks (throw an OAuthError to refuse). They run
+   * after the core's and may narrow or add to `request.scopes` (scopes of an API resource the request
+   * names, which the core's scope check does not know).
+   */
   authorizationChecks?: readonly Check[];
+  /**
+   * What the token endpoint's access tokens carry beyond the core's claims (at most one module in a build
+   * sets it): RFC 8707 resource indicators (the `resource` of a token request: its audience, the scope
+   * that API allows, its lifetime) and extra claims (roles…). Told of every code issued (the OAuth session
+   * id its later token requests name), and asked for every access token the endpoint issues. Without
+   * one, tokens are for our own APIs and any `resource` is `invalid_target`. See src/oauth/token-policy.ts.
+   */
+  accessTokenPolicy?: AccessTokenPolicy;
   /** Reasons an authorization sends the user to sign in again (the login prompt's checks). */
   loginChecks?: readonly LoginCheck[];
   /**

@@ -8,6 +8,7 @@ import { emailVerificationModule } from './email-verification/index.js';
 import { mfaModule } from './mfa/index.js';
 import { passkeysModule } from './passkeys/index.js';
 import { passwordResetModule } from './password-reset/index.js';
+import { rbacModule } from './rbac/index.js';
 import { socialModule } from './social/index.js';
 import { usersAdminModule } from './users-admin/index.js';
 import { webhooksModule } from './webhooks/index.js';
@@ -23,4 +24,5 @@ export const featureModules: readonly FeatureModule[] = [
   socialModule,
   usersAdminModule,
   webhooksModule,
+  rbacModule,
 ];

@@ -30,6 +30,7 @@ export const RequestUriNotSupported = define('request_uri_not_supported');
 export const RegistrationNotSupported = define('registration_not_supported');
 export const UnsupportedTokenType = define('unsupported_token_type');
 export const InsufficientScope = define('insufficient_scope');
+export const InvalidTarget = define('invalid_target');
 
 /** Client authentication failed (RFC 6749 §5.2): 401 with a WWW-Authenticate challenge (src/errors.ts). */
 export class InvalidClient extends OAuthError {

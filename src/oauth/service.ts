@@ -40,6 +40,7 @@ import {
   InteractionRequired,
   InvalidClient,
   InvalidRequest,
+  InvalidTarget,
   LoginRequired,
   OAuthError,
 } from './errors.js';
@@ -51,6 +52,7 @@ import { discoveryDocument } from './discovery.js';
 import { EndSessions, type LogoutOutcome } from './end-session.js';
 import { TokenIntrospection } from './token-introspection.js';
 import type { ScopeRegistry } from './scope-registry.js';
+import { CORE_TOKEN_POLICY, type AccessTokenPolicy } from './token-policy.js';
 import { formatScope } from './scopes.js';
 
 export type AuthorizeOutcome =
@@ -81,6 +83,8 @@ export interface OAuthServiceDeps {
   discovery: readonly ((tenant: Tenant) => Record<string, unknown>)[];
   /** The checks of the authorization endpoint that feature modules add to the core's. */
   policy: { loginChecks: readonly LoginCheck[]; requestChecks: readonly Check[] };
+  /** What access tokens carry beyond the core's claims (RFC 8707 resources); default: our own APIs only. */
+  tokenPolicy?: AccessTokenPolicy;
   logger: Logger;
   events?: AuthEvents;
 }
@@ -88,12 +92,14 @@ export interface OAuthServiceDeps {
 export class OAuthService {
   private readonly events: AuthEvents;
   private readonly checkDeps: CheckDeps;
+  private readonly tokenPolicy: AccessTokenPolicy;
 
   private readonly introspection: TokenIntrospection;
   private readonly endSessions: EndSessions;
 
   constructor(private readonly deps: OAuthServiceDeps) {
     this.events = deps.events ?? noAuthEvents;
+    this.tokenPolicy = deps.tokenPolicy ?? CORE_TOKEN_POLICY;
     this.introspection = new TokenIntrospection(deps);
     this.endSessions = new EndSessions(deps);
     this.checkDeps = {
@@ -215,13 +221,15 @@ export class OAuthService {
 
   private async issueCode(request: AuthorizationRequest, session: SignedIn): Promise<AuthorizeOutcome> {
     const code = newOpaqueToken();
+    const sessionId = randomUUID();
+    await this.tokenPolicy.codeIssued(request.tenant, sessionId, request.params);
     await insertAuthorizationCode(this.deps.db, {
       codeHash: hashToken(code),
       tenantId: request.tenant.id,
       clientId: request.client!.clientId,
       userId: session.userId,
       browserSessionId: session.sessionId,
-      sessionId: randomUUID(),
+      sessionId,
       // Stored in the form the token endpoint compares (an empty path is "/").
       redirectUri: comparableUri(request.redirectUri!),
       scope: formatScope(request.scopes),
@@ -279,6 +287,8 @@ export class OAuthService {
     const grant = GRANTS[grantType];
     if (!client.grantTypes.includes(grantType))
       throw new HelloJohnError('unauthorized_client', `This client may not use the ${grantType} grant.`);
+    // RFC 8707 §2: one resource per token here; several are a target this server does not issue for.
+    if (Array.isArray(params.resource)) throw new InvalidTarget('Ask for one resource per token request.');
     await this.deps.limits.checkTokenRequest({
       tenantId: tenant.id,
       clientId: client.clientId,
@@ -297,6 +307,8 @@ export class OAuthService {
       accessTokens: this.deps.accessTokens,
       idTokens: this.deps.idTokens,
       scopes: this.deps.scopes,
+      tokenPolicy: this.tokenPolicy,
+      grant: grantType,
       logger: this.deps.logger,
     };
     const response = await grant(context);

@@ -53,9 +53,9 @@ export class TokenIntrospection {
       };
     }
     try {
-      const claims = await this.deps.accessTokens.verify(token, tenant);
+      const claims = await this.deps.accessTokens.verify(token, tenant, { anyAudience: true });
       if (!mayIntrospect(client, claims.client_id)) return inactive;
-      if (claims.sid) await this.deps.sessionAccess.authenticate(tenant, token);
+      if (claims.sid) await this.deps.sessionAccess.authenticate(tenant, token, { anyAudience: true });
       return {
         active: true,
         token_type: 'Bearer',
@@ -81,7 +81,7 @@ export class TokenIntrospection {
       return refresh && refresh.client_id === client.clientId ? refresh.session_id : null;
     }
     try {
-      const claims = await this.deps.accessTokens.verify(token, tenant);
+      const claims = await this.deps.accessTokens.verify(token, tenant, { anyAudience: true });
       return claims.client_id === client.clientId && claims.sid ? claims.sid : null;
     } catch (error) {
       if (error instanceof InvalidTokenError) return null;

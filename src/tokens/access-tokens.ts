@@ -1,5 +1,9 @@
 // Access tokens: JWTs in the RFC 9068 shape (typ at+jwt; iss, sub, aud, exp, iat, jti, client_id, scope)
 // plus HelloJohn's top-level tid, sid, amr, and the acr that amr achieved (src/oauth/acr.ts). Signed with the tenant's active key (EdDSA by default).
+// The audience: an API resource's identifier (RFC 8707, src/oauth/token-policy.ts) or, without one, our
+// own APIs only (UserInfo and the account API), named by the tenant's UserInfo endpoint URL. `verify`
+// accepts only the latter unless told otherwise (introspection), so a token for an API never opens ours,
+// and a token for ours verifies nowhere else.
 import { randomUUID } from 'node:crypto';
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { signCompactJws } from '../crypto/jws.js';
@@ -25,7 +29,17 @@ export interface IssueAccessToken {
   scope?: string;
   amr?: string[];
   clientId?: string;
+  /** An API resource's identifier; absent: our own APIs (ownAudience). */
   audience?: string;
+  /** Extra claims (roles, permissions…); the claims above always win over them. */
+  claims?: Readonly<Record<string, unknown>>;
+  /** Lifetime in seconds; absent: ACCESS_TTL. */
+  ttlSeconds?: number;
+}
+
+/** The audience of a token for our own APIs: the tenant's UserInfo endpoint (as discovery names it). */
+export function ownAudience(tenant: Pick<Tenant, 'issuer'>): string {
+  return `${tenant.issuer}/userinfo`;
 }
 
 export class InvalidTokenError extends HelloJohnError {
@@ -71,11 +85,12 @@ export class AccessTokens {
     const key = await this.keys.signingKey(input.tenant.id, this.alg);
     const now = Math.floor(Date.now() / 1000);
     const claims: Record<string, unknown> = {
+      ...input.claims,
       iss: input.tenant.issuer,
       sub: input.subject,
-      aud: input.audience ?? input.tenant.issuer,
+      aud: input.audience ?? ownAudience(input.tenant),
       iat: now,
-      exp: now + this.ttlSeconds,
+      exp: now + (input.ttlSeconds ?? this.ttlSeconds),
       jti: randomUUID(),
       tid: input.tenant.id,
     };
@@ -89,8 +104,24 @@ export class AccessTokens {
     return signCompactJws({ alg: key.alg, kid: key.kid, typ: 'at+jwt' }, claims, key.privateKey);
   }
 
-  /** Verifies signature, algorithm, issuer, type, expiry and tenant; throws InvalidTokenError otherwise. */
-  async verify(token: string, tenant: Tenant): Promise<AccessTokenClaims> {
+  /**
+   * Verifies signature, algorithm, issuer, type, expiry, tenant and audience (our own APIs', unless
+   * `anyAudience`: introspection and revocation take tokens of every resource); throws InvalidTokenError
+   * otherwise. The audience is checked on every call, cached or not: the cache holds what jose verified,
+   * whatever the audience, and each caller applies its own.
+   */
+  async verify(
+    token: string,
+    tenant: Tenant,
+    options: { anyAudience?: boolean } = {},
+  ): Promise<AccessTokenClaims> {
+    const claims = await this.verifyCached(token, tenant);
+    if (!options.anyAudience && !hasAudience(claims, ownAudience(tenant)))
+      throw new InvalidTokenError('The access token is for another audience.');
+    return claims;
+  }
+
+  private async verifyCached(token: string, tenant: Tenant): Promise<AccessTokenClaims> {
     const known = this.verified.get(token);
     if (known && known.tenantId === tenant.id) {
       if (known.exp <= Math.floor(Date.now() / 1000)) {
@@ -132,6 +163,7 @@ export class AccessTokens {
       if (payload.tid !== tenant.id) throw new InvalidTokenError();
       // Shared by every request that presents this token: nobody may change it.
       if (Array.isArray(payload.amr)) Object.freeze(payload.amr);
+      if (Array.isArray(payload.aud)) Object.freeze(payload.aud);
       return { kid, alg, exp: payload.exp!, claims: Object.freeze(payload) };
     } catch (error) {
       if (error instanceof InvalidTokenError) throw error;
@@ -140,4 +172,8 @@ export class AccessTokens {
       throw new InvalidTokenError();
     }
   }
+}
+
+function hasAudience(claims: AccessTokenClaims, audience: string): boolean {
+  return Array.isArray(claims.aud) ? claims.aud.includes(audience) : claims.aud === audience;
 }

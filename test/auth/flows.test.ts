@@ -76,7 +76,8 @@ describe('first-party auth endpoints', () => {
       createLocalJWKSet(jwks),
       {
         issuer: t.base,
-        audience: t.base,
+        // For our own APIs only (UserInfo, the account API): never the issuer, which no API should take.
+        audience: `${t.base}/userinfo`,
         typ: 'at+jwt',
       },
     );

@@ -54,6 +54,7 @@ export const AuthorizeParameters = protocolParameters({
   max_age: 'Maximum authentication age in seconds.',
   login_hint: 'An email address to pre-fill.',
   id_token_hint: 'An ID token naming the expected user.',
+  resource: 'RFC 8707: the API (its identifier) the access tokens are for; one value.',
 });
 
 export const LogoutParameters = protocolParameters({
@@ -65,7 +66,7 @@ export const LogoutParameters = protocolParameters({
   csrf_token: 'The confirmation form\u2019s CSRF token.',
 });
 
-export const TokenRequest = formParameters({
+const TOKEN_REQUEST = formParameters({
   grant_type: '`authorization_code`, `refresh_token` or `client_credentials`.',
   code: 'authorization_code: the code.',
   redirect_uri: 'authorization_code: the redirect URI of the authorization request.',
@@ -73,6 +74,17 @@ export const TokenRequest = formParameters({
   refresh_token: 'refresh_token: the refresh token.',
   scope: 'Space-separated scopes (a subset of those granted).',
   ...CLIENT_AUTH,
+});
+/** `resource` (RFC 8707) may arrive repeated: the endpoint answers that with `invalid_target` itself. */
+export const TokenRequest = Type.Unsafe<Record<string, string>>({
+  ...TOKEN_REQUEST,
+  properties: {
+    ...(TOKEN_REQUEST as unknown as { properties: Record<string, unknown> }).properties,
+    resource: {
+      anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
+      description: 'RFC 8707: the API (its identifier) the access token is for; one value.',
+    },
+  },
 });
 
 export const TokenParameter = formParameters({

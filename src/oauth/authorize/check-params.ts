@@ -5,6 +5,7 @@
 //   (OIDC Core §6 and §7.2.1): this provider does not support request objects or dynamic registration.
 import {
   InvalidRequest,
+  InvalidTarget,
   RegistrationNotSupported,
   RequestNotSupported,
   RequestUriNotSupported,
@@ -23,6 +24,9 @@ export function singleValued(raw: Record<string, string | string[] | undefined>)
   const params: Record<string, string> = {};
   for (const [name, value] of Object.entries(raw)) {
     if (value === undefined) continue;
+    // RFC 8707 §2: one resource per authorization here (several: a target we do not issue for).
+    if (Array.isArray(value) && name === 'resource')
+      throw new InvalidTarget('Ask for one resource per authorization request.');
     if (Array.isArray(value)) throw new InvalidRequest(`The ${name} parameter is repeated.`);
     if (value.length > (Object.hasOwn(MAX_LENGTH, name) ? MAX_LENGTH[name]! : 256))
       throw new InvalidRequest(`The ${name} parameter is too long.`);

@@ -18,6 +18,7 @@ import { startOfflineGrant } from '../../db/repositories/sessions.js';
 import { InvalidGrant, InvalidRequest } from '../errors.js';
 import { comparableUri } from '../redirect-uris.js';
 import { OFFLINE_ACCESS } from '../scope-registry.js';
+import { issueAccessToken } from './access-token.js';
 import { idTokenFor } from './id-token.js';
 import type { Grant } from './grant.js';
 
@@ -79,14 +80,14 @@ export const authorizationCodeGrant: Grant = async (ctx) => {
     const lifetime = { ttlMs: config.tokens.offlineSessionTtlMs, refreshTtlMs: config.tokens.refreshTtlMs };
     if (!(await startOfflineGrant(db, tenant.id, row.session_id, lifetime))) throw sessionEnded();
   }
-  const accessToken = await ctx.accessTokens.issue({
-    tenant,
+  const issued = await issueAccessToken(ctx, {
     subject: row.user_id,
+    userId: row.user_id,
     sessionId: row.session_id,
-    scope: row.scope,
+    scopes,
     amr: row.amr,
-    clientId: client.clientId,
   });
+  const accessToken = issued.accessToken;
   const idToken = scopes.includes('openid')
     ? await idTokenFor(ctx, {
         userId: row.user_id,
@@ -102,8 +103,8 @@ export const authorizationCodeGrant: Grant = async (ctx) => {
   return {
     access_token: accessToken,
     token_type: 'Bearer',
-    expires_in: ctx.accessTokens.ttlSeconds,
-    scope: row.scope,
+    expires_in: issued.expiresIn,
+    scope: issued.scope,
     ...(refreshToken ? { refresh_token: refreshToken } : {}),
     ...(idToken ? { id_token: idToken } : {}),
   };

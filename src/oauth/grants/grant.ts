@@ -11,6 +11,8 @@ import type { Tenant } from '../../tenants/tenants.js';
 import type { AccessTokens } from '../../tokens/access-tokens.js';
 import type { IdTokens } from '../id-tokens.js';
 import type { ScopeRegistry } from '../scope-registry.js';
+import type { AccessTokenPolicy } from '../token-policy.js';
+import type { GrantType } from './grant-types.js';
 
 /** The first-party token response, with what OAuth adds: the granted scope, an ID token, no refresh token for some grants. */
 export type TokenResponse = Omit<FirstPartyTokens, 'refresh_token'> & {
@@ -32,6 +34,10 @@ export interface GrantContext {
   idTokens: IdTokens;
   /** The scopes this build knows (standard, plus feature modules') and the claims each releases. */
   scopes: ScopeRegistry;
+  /** What the access token carries beyond the core's claims (audience of a `resource`, scope, claims). */
+  tokenPolicy: AccessTokenPolicy;
+  /** The grant being run. */
+  grant: GrantType;
   logger: Logger;
 }
 

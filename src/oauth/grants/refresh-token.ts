@@ -4,11 +4,14 @@
 // - `scope` may narrow the access token's scope, never widen it; the refresh token keeps the original.
 // - an error changes nothing: too wide a scope is refused before the token is spent, and a token of
 //   another client is refused without counting as reuse (the reuse check is its own client's).
+// - `resource` (RFC 8707 §2.2) may name the resource of the grant again, nothing else (the token policy
+//   decides; checked before the rotation too, so a refused resource leaves the token unspent).
 // With `openid` in scope a fresh ID token is returned too (OIDC Core §12.2).
 import { hashToken, looksLikeOpaqueToken } from '../../crypto/tokens.js';
 import { findRefreshToken } from '../../db/repositories/oauth.js';
 import { InvalidRequest, InvalidScope } from '../errors.js';
-import { formatScope, parseScope } from '../scopes.js';
+import { parseScope } from '../scopes.js';
+import { issueAccessToken } from './access-token.js';
 import { idTokenFor } from './id-token.js';
 import type { Grant, GrantContext } from './grant.js';
 
@@ -18,7 +21,8 @@ export const refreshTokenGrant: Grant = async (ctx) => {
   const requested = params.scope === undefined ? null : parseScope(params.scope);
   // Checked before the rotation: an error must leave the token unspent (RFC 6749 §5.2). A token's scope
   // never changes along its family, so the rotated token has the scope read here.
-  if (requested) await checkNotWidened(ctx, params.refresh_token, requested);
+  if (requested || params.resource !== undefined)
+    await checkBeforeRotation(ctx, params.refresh_token, requested);
   const { rotated, refreshToken } = await ctx.refreshTokens.rotate(
     tenant,
     params.refresh_token,
@@ -26,15 +30,14 @@ export const refreshTokenGrant: Grant = async (ctx) => {
     client.clientId,
   );
   const scopes = requested ?? rotated.scope.split(' ').filter((s) => s !== '');
-  const scope = formatScope(scopes);
-  const accessToken = await ctx.accessTokens.issue({
-    tenant,
+  const issued = await issueAccessToken(ctx, {
     subject: rotated.user_id,
+    userId: rotated.user_id,
     sessionId: rotated.session_id,
-    scope,
+    scopes,
     amr: rotated.amr,
-    clientId: client.clientId,
   });
+  const accessToken = issued.accessToken;
   const idToken = scopes.includes('openid')
     ? await idTokenFor(ctx, {
         userId: rotated.user_id,
@@ -48,22 +51,39 @@ export const refreshTokenGrant: Grant = async (ctx) => {
   return {
     access_token: accessToken,
     token_type: 'Bearer',
-    expires_in: ctx.accessTokens.ttlSeconds,
-    scope,
+    expires_in: issued.expiresIn,
+    scope: issued.scope,
     refresh_token: refreshToken,
     ...(idToken ? { id_token: idToken } : {}),
   };
 };
 
 /**
- * Refuses (invalid_scope) a requested scope wider than the live token's, when the token is this client's.
- * Any other token is left to the rotation, which refuses it (and recognises reuse).
+ * Refuses (invalid_scope) a requested scope wider than the live token's, and (invalid_target, by the token
+ * policy) a resource the grant was not for, when the token is this client's. Any other token is left to
+ * the rotation, which refuses it (and recognises reuse).
  */
-async function checkNotWidened(ctx: GrantContext, token: string, requested: string[]): Promise<void> {
+async function checkBeforeRotation(
+  ctx: GrantContext,
+  token: string,
+  requested: string[] | null,
+): Promise<void> {
   if (!looksLikeOpaqueToken(token)) return;
   const current = await findRefreshToken(ctx.db, ctx.tenant.id, hashToken(token));
   if (!current?.active || current.client_id !== ctx.client.clientId) return;
-  const granted = current.scope.split(' ');
-  const widened = requested.filter((s) => !granted.includes(s));
-  if (widened.length > 0) throw new InvalidScope(`Scope not granted originally: ${widened.join(' ')}.`);
+  const granted = current.scope.split(' ').filter((s) => s !== '');
+  if (requested) {
+    const widened = requested.filter((s) => !granted.includes(s));
+    if (widened.length > 0) throw new InvalidScope(`Scope not granted originally: ${widened.join(' ')}.`);
+  }
+  if (ctx.params.resource !== undefined)
+    await ctx.tokenPolicy.accessToken({
+      tenant: ctx.tenant,
+      client: ctx.client,
+      grant: ctx.grant,
+      userId: current.user_id,
+      sessionId: current.session_id,
+      scopes: requested ?? granted,
+      resource: ctx.params.resource,
+    });
 }

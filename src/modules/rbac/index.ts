@@ -1,0 +1,32 @@
+// Access control: API resources (RFC 8707 resource indicators: a token is for one API, its `aud` that
+// API's identifier, its scope that API's permissions the user's roles or the client's grant give), roles
+// with their permissions, users' roles (the `roles`, `permissions` and `perms` claims of access tokens),
+// and the admin API and CLI to manage them. See docs/admin.md (RBAC and API resources) and docs/oauth.md.
+import { defineModule } from '../../kernel/module.js';
+import { rbacAdminRoutes } from './admin-routes.js';
+import { rbacCommandHandlers, rbacCommands } from './cli.js';
+import { rbacEvents } from './events.js';
+import { migration } from './migration.js';
+import { deleteStaleGrantResources } from './repository.js';
+import { ResourceIndicators } from './resource-indicators.js';
+import { Rbac } from './service.js';
+
+export { usersWithRole, userIdsWithRole } from './repository.js';
+
+export const rbacModule = defineModule({
+  id: 'rbac',
+  migrations: [migration],
+  auditEvents: Object.values(rbacEvents),
+  commands: rbacCommands,
+  setup(core) {
+    const rbac = new Rbac({ db: core.db, baseUrl: core.config.http.baseUrl });
+    const indicators = new ResourceIndicators(core.db);
+    return {
+      adminRoutes: rbacAdminRoutes(rbac, core.tenants),
+      authorizationChecks: [indicators.check],
+      accessTokenPolicy: indicators,
+      commands: rbacCommandHandlers(rbac),
+      sweeperJobs: [{ name: 'rbac_grant_resources', run: deleteStaleGrantResources }],
+    };
+  },
+});
