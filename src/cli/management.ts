@@ -39,13 +39,15 @@ export async function withServices<T>(
         // The server's keys (configured, or its development key file); a command never creates the file,
         // and none of them encrypts or signs anything.
         masterKeys: resolveMasterKeys(config, quiet, { create: false }),
-        // No command sends mail: the server's SMTP warning is not repeated here.
+        // Mail a command causes (the verification link of a user it creates) goes out through the
+        // configured mailer before the command exits; the server's SMTP warning is not repeated here.
         mailer: createMailer(config, quiet),
       });
       try {
         // Changes are announced to running servers' caches: wait (briefly) for Redis to take them.
         if (redis) await readyWithin(redis, 3_000);
         const result = await fn(services, context);
+        await services.outbox.drain();
         if (!(await services.invalidation.flush()))
           logger.warn(
             'Redis is unreachable: running servers were not told of this change; their caches expire it within SESSION_CACHE_TTL',
