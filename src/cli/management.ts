@@ -18,8 +18,6 @@ import { CliError, commandContext, withDatabase, type CommandContext } from './c
  */
 export async function withServices<T>(
   fn: (services: Services, context: CommandContext) => Promise<T>,
-  /** The command seals something with the master key (a new signing key): it needs the server's key. */
-  options: { seals?: boolean } = {},
 ): Promise<T> {
   const context = commandContext();
   return withDatabase(context, async (db) => {
@@ -38,19 +36,19 @@ export async function withServices<T>(
         db,
         logger,
         redis,
-        // The server's keys (configured, or its development key file). A command that seals something
-        // makes the file as the server would (with its warning), or the server could not open what it
-        // sealed; the others never write it.
-        masterKeys: options.seals
-          ? resolveMasterKeys(config, logger)
-          : resolveMasterKeys(config, quiet, { create: false }),
-        // No command sends mail: the server's SMTP warning is not repeated here.
+        // The server's keys (configured, or its development key file, made here as the server would make
+        // it): commands seal secrets too (a new signing key, a webhook's secret), and the server must be
+        // able to open them.
+        masterKeys: resolveMasterKeys(config, quiet),
+        // Mail a command causes (the verification link of a user it creates) goes out through the
+        // configured mailer before the command exits; the server's SMTP warning is not repeated here.
         mailer: createMailer(config, quiet),
       });
       try {
         // Changes are announced to running servers' caches: wait (briefly) for Redis to take them.
         if (redis) await readyWithin(redis, 3_000);
         const result = await fn(services, context);
+        await services.outbox.drain();
         if (!(await services.invalidation.flush()))
           logger.warn(
             'Redis is unreachable: running servers were not told of this change; their caches expire it within SESSION_CACHE_TTL',
