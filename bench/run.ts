@@ -25,9 +25,10 @@ import { Resources } from './lib/resources.js';
 import { authSuite } from './suites/auth.js';
 import { clusterSuite } from './suites/cluster.js';
 import { oidcSuite } from './suites/oidc.js';
+import { webhooksSuite } from './suites/webhooks.js';
 
 /** Later suites are added here. */
-const SUITES: Suite[] = [authSuite, oidcSuite, clusterSuite];
+const SUITES: Suite[] = [authSuite, oidcSuite, clusterSuite, webhooksSuite];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DOC = path.join(root, 'docs', 'benchmarks.md');
