@@ -115,6 +115,8 @@ describe('hellojohn migrate on a fresh database', () => {
         'social_identities',
         'social_providers',
         'users',
+        'webhook_deliveries',
+        'webhook_endpoints',
       ],
     );
   });
