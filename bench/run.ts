@@ -26,9 +26,10 @@ import { authSuite } from './suites/auth.js';
 import { clusterSuite } from './suites/cluster.js';
 import { oidcSuite } from './suites/oidc.js';
 import { usersSuite } from './suites/users.js';
+import { webhooksSuite } from './suites/webhooks.js';
 
 /** Later suites are added here. */
-const SUITES: Suite[] = [authSuite, oidcSuite, clusterSuite, usersSuite];
+const SUITES: Suite[] = [authSuite, oidcSuite, clusterSuite, usersSuite, webhooksSuite];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DOC = path.join(root, 'docs', 'benchmarks.md');
