@@ -39,8 +39,6 @@ import { startKeyRotationSchedule } from './keys/rotation-schedule.js';
 import { startSweeper } from './maintenance/sweeper.js';
 import { connectRedis } from './infra/redis.js';
 import type { RateLimitStore } from './security/rate-limit.js';
-import { AuditLog } from './admin/audit.js';
-import { TenantAdmin } from './admin/tenants.js';
 import { adminTenantRoutes } from './http/admin-tenants.js';
 import { corsDelegator } from './http/cors.js';
 
@@ -189,8 +187,8 @@ export async function buildApp(config: Config, appDeps: AppDeps): Promise<Fastif
     moduleRoutes: [
       adminTenantRoutes({
         tenants: services.tenants,
-        tenantAdmin: new TenantAdmin(services.db, services.tenants),
-        auditLog: new AuditLog(services.db),
+        tenantAdmin: services.tenantAdmin,
+        auditLog: services.auditLog,
       }),
       ...services.modules.flatMap(({ parts }) => (parts.adminRoutes ? [parts.adminRoutes] : [])),
     ],

@@ -15,6 +15,8 @@ import { RecentSignIn } from './auth/recent-sign-in.js';
 import { Registration } from './auth/registration.js';
 import { SessionAccess } from './auth/session-access.js';
 import { AdminTokens } from './admin/admins.js';
+import { AuditLog } from './admin/audit.js';
+import { TenantAdmin } from './admin/tenants.js';
 import { InvalidationBus, type Invalidation } from './cache/invalidation.js';
 import { SessionCache } from './cache/session-cache.js';
 import { Clients } from './clients/clients.js';
@@ -80,6 +82,10 @@ export interface Services extends CoreServices {
   accessTokens: AccessTokens;
   clients: Clients;
   admins: AdminTokens;
+  /** Tenants and their settings, for the admin API and the CLI alike. */
+  tenantAdmin: TenantAdmin;
+  /** The audit trail as operators read it (pages, NDJSON export). */
+  auditLog: AuditLog;
   users: UsersAdmin;
   refreshTokens: RefreshTokens;
   oauth: OAuthService;
@@ -266,6 +272,8 @@ export function buildServices(config: Config, deps: ServiceDeps): Services {
     accessTokens,
     clients,
     admins: new AdminTokens(db),
+    tenantAdmin: new TenantAdmin(db, core.tenants),
+    auditLog: new AuditLog(db),
     users: new UsersAdmin({ registration }),
     refreshTokens,
     oauth,

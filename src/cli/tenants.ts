@@ -1,14 +1,14 @@
 // `hellojohn tenants create|list|get|update|delete` and `hellojohn audit list|export`: the admin API's
 // tenants and audit log (src/admin/tenants.ts, src/admin/audit.ts), from the command line.
 import { readFileSync } from 'node:fs';
-import { AuditLog, type AuditQuery } from '../admin/audit.js';
-import { TenantAdmin, type TenantChange, type TenantDetailJson } from '../admin/tenants.js';
+import type { AuditQuery } from '../admin/audit.js';
+import type { TenantChange, TenantDetailJson } from '../admin/tenants.js';
 import type { Services } from '../composition.js';
 import { CliError } from './context.js';
 import { printJson, resolveTenant, withServices } from './management.js';
 import { formatTable } from './table.js';
 
-const admin = (services: Services) => new TenantAdmin(services.db, services.tenants);
+const admin = (services: Services) => services.tenantAdmin;
 
 /** `--settings '{"sign_up":{"enabled":false}}'`, or `-` to read the JSON from standard input. */
 function parseSettings(text: string | undefined): unknown {
@@ -161,7 +161,7 @@ function auditQuery(options: AuditOptions): AuditQuery {
 export function auditListCommand(options: AuditOptions): Promise<number> {
   return withServices(async (services) => {
     const tenant = await resolveTenant(services, options.tenant);
-    const page = await new AuditLog(services.db).page(tenant, auditQuery(options));
+    const page = await services.auditLog.page(tenant, auditQuery(options));
     if (options.json) {
       printJson(page);
       return 0;
@@ -178,7 +178,7 @@ export function auditExportCommand(options: AuditOptions): Promise<number> {
   return withServices(async (services) => {
     const tenant = await resolveTenant(services, options.tenant);
     const { type, userId, from, to } = auditQuery(options);
-    for await (const event of new AuditLog(services.db).export(tenant, { type, userId, from, to })) {
+    for await (const event of services.auditLog.export(tenant, { type, userId, from, to })) {
       if (!process.stdout.write(`${JSON.stringify(event)}\n`))
         await new Promise((resolve) => process.stdout.once('drain', resolve));
     }

@@ -279,9 +279,15 @@ export class Clients {
   }
 }
 
-/** 16 random bytes, base64url: 22 characters. */
+/**
+ * 16 random bytes, base64url: 22 characters, never starting with `-` or `_`, so an id is never taken for
+ * an option when it is typed on a command line (`hellojohn clients update <client_id>`).
+ */
 export function newClientId(): string {
-  return randomBytes(16).toString('base64url');
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (/^[A-Za-z0-9]/.test(id)) return id;
+  }
 }
 
 function secretHashOf(row: ClientRow): Buffer | null {

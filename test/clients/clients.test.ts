@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { Clients, clientJson, type Client } from '../../src/clients/clients.js';
+import { Clients, clientJson, newClientId, type Client } from '../../src/clients/clients.js';
 import { hashToken } from '../../src/crypto/tokens.js';
 import { HelloJohnError } from '../../src/errors.js';
 import type { Tenant } from '../../src/tenants/tenants.js';
@@ -534,4 +534,9 @@ describe('client secrets, cache and tenants', () => {
     assert.equal(byId.status, 200);
     assert.equal(byId.body.tenant, 'acme');
   });
+});
+
+test('generated client ids are 22 base64url characters and never look like a command-line option', () => {
+  // 1 in 32 ids would start with - or _ if drawn plainly: 2,000 draws all but surely include such a draw.
+  for (let i = 0; i < 2_000; i++) assert.match(newClientId(), /^[A-Za-z0-9][A-Za-z0-9_-]{21}$/);
 });
