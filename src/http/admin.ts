@@ -97,7 +97,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (
     return found;
   };
 
-  const actor = (request: FastifyRequest, who: Admin): ClientActor => {
+  const actor = (request: FastifyRequest, who: Admin): ClientActor & { via: 'admin_api' } => {
     const agent = request.headers['user-agent'];
     return {
       via: 'admin_api',
@@ -300,13 +300,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (
     async (request) => {
       const who = admin(request);
       const tenant = await tenants.resolve(request.params.tenant);
-      const agent = request.headers['user-agent'];
-      return keys.rotate(tenant.id, {
-        via: 'admin_api',
-        adminId: who.id,
-        ip: request.ip,
-        userAgent: typeof agent === 'string' ? agent : null,
-      });
+      return keys.rotate(tenant.id, actor(request, who));
     },
   );
 

@@ -44,8 +44,8 @@ export interface VerificationKey {
 /** Who rotated a tenant's keys, for the audit trail. */
 export interface KeyRotationActor {
   via: 'cli' | 'admin_api' | 'schedule';
-  adminId?: string;
-  ip?: string;
+  adminId?: string | null;
+  ip?: string | null;
   userAgent?: string | null;
 }
 
