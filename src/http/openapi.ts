@@ -6,8 +6,7 @@
 // HEAD twins of GET routes (Fastify adds them) are left out: they answer like their GET without a body.
 import { createHash } from 'node:crypto';
 import swagger from '@fastify/swagger';
-import apiReference from '@scalar/fastify-api-reference';
-import type { FastifyInstance, FastifyPluginAsync, RouteOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type RouteOptions } from 'fastify';
 import type { Config } from '../config.js';
 import { DEFAULT_TENANT } from '../tenants/tenants.js';
 import { VERSION } from '../version.js';
@@ -169,10 +168,6 @@ const DOCS_SCHEMAS: Record<string, RouteOptions['schema']> = {
 };
 
 const docsRoutes: FastifyPluginAsync = async (app) => {
-  app.addHook('onRoute', (route) => {
-    const schema = DOCS_SCHEMAS[route.url];
-    if (schema) route.schema = schema;
-  });
   // The page runs one inline script (the reference's configuration) besides its own file: allowed by hash.
   const scriptHashes = new Map<string, string>();
   app.addHook('onSend', (request, reply, payload, done) => {
@@ -209,7 +204,33 @@ const docsRoutes: FastifyPluginAsync = async (app) => {
     request.log.debug('api reference page');
     done(null, payload);
   });
-  await app.register(apiReference, {
+  // The reference's package holds its ~5 MB script as a string from the moment it is imported (about a
+  // fifth of an idle server's heap): it is imported at the first request for /docs, into a Fastify app
+  // of its own that these routes answer from.
+  let reference: Promise<FastifyInstance> | undefined;
+  const load = () =>
+    (reference ??= loadReference().catch((error: unknown) => {
+      reference = undefined;
+      throw error;
+    }));
+  for (const [url, schema] of Object.entries(DOCS_SCHEMAS)) {
+    app.get(url, { schema }, async (request, reply) => {
+      const answer = await (await load()).inject({ method: 'GET', url: request.url });
+      for (const name of ['content-type', 'location'] as const) {
+        const value = answer.headers[name];
+        if (value !== undefined) reply.header(name, value);
+      }
+      reply.code(answer.statusCode);
+      // HTML as a string: the onSend hook above hashes its inline script for the CSP.
+      return reply.send(url === '/docs/' ? answer.payload : answer.rawPayload);
+    });
+  }
+};
+
+async function loadReference(): Promise<FastifyInstance> {
+  const { default: apiReference } = await import('@scalar/fastify-api-reference');
+  const reference = Fastify({ logger: false });
+  await reference.register(apiReference, {
     routePrefix: '/docs',
     configuration: {
       url: '../openapi.json',
@@ -223,4 +244,6 @@ const docsRoutes: FastifyPluginAsync = async (app) => {
       agent: { disabled: true },
     },
   });
-};
+  await reference.ready();
+  return reference;
+}
