@@ -2,7 +2,6 @@
 // and its QR code (SVG, `qrcode`) to enrol, the first code to confirm. A code is accepted once: the
 // time step it proves is recorded in the same UPDATE that accepts it, and no step at or before it passes.
 import { Secret, TOTP } from 'otpauth';
-import QRCode from 'qrcode';
 import type { MfaConfig } from '../../config.js';
 import { open, seal } from '../../crypto/secretbox.js';
 import type { Database, Queryable } from '../../db/database.js';
@@ -87,7 +86,9 @@ export class TotpFactor implements SecondFactor, ManagedFactor {
     });
     return {
       uri,
-      qrSvg: await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }),
+      qrSvg: await (
+        await import('qrcode')
+      ).default.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }),
       secret: secret.base32,
       ...(recoveryCodes ? { recoveryCodes } : {}),
     };

@@ -10,16 +10,12 @@
 //   signature whose counter does not is refused and audited as a suspected clone.
 import { saveTenantSetting } from '../../db/repositories/tenants.js';
 import { createHash } from 'node:crypto';
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
-  type VerifiedAuthenticationResponse,
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
+  VerifiedAuthenticationResponse,
 } from '@simplewebauthn/server';
 import { auditEvents } from '../../audit/events.js';
 import type { Identities } from '../../auth/identities.js';
@@ -52,6 +48,11 @@ export const PASSKEY_METHOD = 'passkey';
 /** How long a ceremony may take, and how long its challenge lives. */
 const CEREMONY_MS = 5 * 60_000;
 export const MAX_NAME = 100;
+
+// @simplewebauthn/server and its X.509/ASN.1 stack (some 220 modules) load at the first ceremony, not
+// at start: most servers hold no passkey ceremony for hours, and every CLI command would load them too.
+let webauthnLibrary: Promise<typeof import('@simplewebauthn/server')> | undefined;
+const webauthn = () => (webauthnLibrary ??= import('@simplewebauthn/server'));
 
 export interface RelyingParty {
   /** The RP ID: the issuer's host name. */
@@ -162,7 +163,9 @@ export class Passkeys {
     if (!user || user.blocked) throw new HelloJohnError('invalid_token', 'The session has ended.');
     const rp = relyingPartyOf(tenant);
     const existing = await listPasskeys(this.deps.db, tenant.id, user.id);
-    const options = await generateRegistrationOptions({
+    const options = await (
+      await webauthn()
+    ).generateRegistrationOptions({
       rpName: rp.name,
       rpID: rp.id,
       userName: user.email,
@@ -198,7 +201,9 @@ export class Passkeys {
     const rp = relyingPartyOf(tenant);
     let info;
     try {
-      const verified = await verifyRegistrationResponse({
+      const verified = await (
+        await webauthn()
+      ).verifyRegistrationResponse({
         response,
         expectedChallenge: challenge,
         expectedOrigin: rp.origin,
@@ -245,7 +250,9 @@ export class Passkeys {
   ): Promise<PublicKeyCredentialRequestOptionsJSON> {
     this.requireOffered(tenant);
     await this.deps.limits.checkIp('login', meta.ip);
-    const options = await generateAuthenticationOptions({
+    const options = await (
+      await webauthn()
+    ).generateAuthenticationOptions({
       rpID: relyingPartyOf(tenant).id,
       allowCredentials: [],
       userVerification: 'preferred',
@@ -323,6 +330,7 @@ export class Passkeys {
       throw await failed('other_user', expectedUser);
 
     const rp = relyingPartyOf(tenant);
+    const { verifyAuthenticationResponse } = await webauthn();
     const verify = (counter: number) =>
       verifyAuthenticationResponse({
         response,
