@@ -19,7 +19,7 @@ import { AuditLog } from './admin/audit.js';
 import { TenantAdmin } from './admin/tenants.js';
 import { InvalidationBus, type Invalidation } from './cache/invalidation.js';
 import { SessionCache } from './cache/session-cache.js';
-import { Clients } from './clients/clients.js';
+import { Clients, type ClientDeletedHook } from './clients/clients.js';
 import type { Config } from './config.js';
 import { resolveMasterKeys, type MasterKeys } from './crypto/master-keys.js';
 import { PasswordHasher } from './crypto/passwords.js';
@@ -125,7 +125,9 @@ export function buildServices(config: Config, deps: ServiceDeps): Services {
   const hasher = new PasswordHasher(config.passwords.argon2, config.passwords.hashThreads);
   deps.watchHashing?.(() => hasher.stats());
   const passwordChecker = new PasswordPolicyChecker({ breached });
-  const clients = new Clients(db, { invalidation });
+  // Filled with the modules' hooks once they are set up (below), before any request is served.
+  const clientDeleted: ClientDeletedHook[] = [];
+  const clients = new Clients(db, { invalidation, deleted: clientDeleted });
   const sessionCache = new SessionCache({
     invalidation,
     ttlMs: config.cache.sessionTtlMs,
@@ -239,6 +241,7 @@ export function buildServices(config: Config, deps: ServiceDeps): Services {
     if (p.identities) identitySources.push(p.identities);
     if (p.userExport) userExports.push({ module: module.id, export: p.userExport });
     if (p.hooks?.emailChanged) emailChanged.push(p.hooks.emailChanged);
+    if (p.hooks?.clientDeleted) clientDeleted.push(p.hooks.clientDeleted);
   }
 
   const tokenPolicies = parts.flatMap(({ parts: p }) => (p.accessTokenPolicy ? [p.accessTokenPolicy] : []));

@@ -1,4 +1,4 @@
-// The command line itself: a mistyped command is an error with a suggestion, never a server started by
+// The command line itself: a mistyped command (or subcommand) is an error with a suggestion, never a server started by
 // accident; `hellojohn` alone serves; `serve --port` overrides PORT.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -25,6 +25,22 @@ test('an unknown command is refused with the nearest command suggested, and noth
     if (suggestion) assert.match(result.stderr, new RegExp(`Did you mean ${suggestion}\\?`), line);
     assert.doesNotMatch(result.stderr, /too many arguments/, line);
     assert.match(result.stderr, /run .hellojohn --help. for the list of commands/, line);
+    assert.equal(result.stdout, '', line);
+  }
+});
+
+test('a mistyped subcommand is refused with the nearest one suggested, in a group with an action too', async () => {
+  // `migrate` runs by itself and has subcommands: commander alone would say "too many arguments".
+  for (const [args, suggestion] of [
+    [['migrate', 'stats'], 'status'],
+    [['clients', 'delet', 'some-client'], 'delete'],
+  ] as const) {
+    const result = await runCli([...args], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' }, 20_000);
+    const line = args.join(' ');
+    assert.notEqual(result.code, 0, line);
+    assert.match(result.stderr, new RegExp(`^error: unknown command '${args[1]}'`, 'm'), line);
+    assert.match(result.stderr, new RegExp(`Did you mean ${suggestion}\\?`), line);
+    assert.doesNotMatch(result.stderr, /too many arguments|ECONNREFUSED/, line);
     assert.equal(result.stdout, '', line);
   }
 });

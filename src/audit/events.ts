@@ -33,6 +33,7 @@ export const auditEvents = defineAuditEvents({
   clientCreated: 'client.created',
   clientUpdated: 'client.updated',
   clientSecretRotated: 'client.secret_rotated',
+  clientDeleted: 'client.deleted',
   tenantCreated: 'tenant.created',
   tenantUpdated: 'tenant.updated',
   tenantDeleted: 'tenant.deleted',

@@ -1,4 +1,4 @@
-// `hellojohn clients create|list|update|rotate-secret`: OAuth clients of a tenant.
+// `hellojohn clients create|list|update|rotate-secret|delete`: OAuth clients of a tenant.
 import {
   clientJson,
   type Client,
@@ -126,6 +126,22 @@ export function clientsUpdateCommand(clientId: string, options: ClientsUpdateOpt
       return 0;
     }
     process.stdout.write(`client updated in tenant "${tenant.slug}"\n${describe(client)}`);
+    return 0;
+  });
+}
+
+export function clientsDeleteCommand(
+  clientId: string,
+  options: { tenant: string; json?: boolean },
+): Promise<number> {
+  return withServices(async (services) => {
+    const tenant = await resolveTenant(services, options.tenant);
+    await services.clients.delete(tenant, clientId, { via: 'cli' });
+    if (options.json) printJson({ client_id: clientId, tenant: tenant.slug, deleted: true });
+    else
+      process.stdout.write(
+        `client ${clientId} deleted from tenant "${tenant.slug}", with its sessions, tokens and consents\n`,
+      );
     return 0;
   });
 }

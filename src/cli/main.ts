@@ -12,6 +12,7 @@ import {
 } from './admin.js';
 import {
   clientsCreateCommand,
+  clientsDeleteCommand,
   clientsListCommand,
   clientsRotateSecretCommand,
   clientsUpdateCommand,
@@ -23,7 +24,7 @@ import { dbCheckCommand } from './db-check.js';
 import { dbSqlCommand } from './db-sql.js';
 import { keysListCommand, keysRotateCommand } from './keys.js';
 import { migrateCommand, migrateStatusCommand } from './migrate.js';
-import { collect, usageErrorsExit2 } from './management.js';
+import { collect, refuseUnknownCommand, usageErrorsExit2 } from './management.js';
 import { attachModuleCommands } from './module-commands.js';
 import { serveCommand } from './serve.js';
 import {
@@ -56,7 +57,12 @@ program
 const migrateCmd = program
   .command('migrate')
   .description('apply pending database migrations; safe to run many times and from many hosts at once')
-  .action(() => run(migrateCommand));
+  // A command with both an action and subcommands takes a mistyped subcommand (`migrate stats`) for an
+  // argument ("too many arguments"): let it through, and refuse it as commander refuses unknown commands.
+  .allowExcessArguments()
+  .action((_options: unknown, command: Command) =>
+    command.args.length > 0 ? refuseUnknownCommand(command) : run(migrateCommand),
+  );
 
 migrateCmd
   .command('status')
@@ -246,6 +252,15 @@ clientsCmd
   .option('--json', 'machine-readable output')
   .action((clientId: string, options: { tenant: string; json?: boolean }) =>
     run(() => clientsRotateSecretCommand(clientId, options)),
+  );
+clientsCmd
+  .command('delete')
+  .description('delete a client and everything issued to it (sessions, tokens, consents)')
+  .argument('<client_id>', 'the client')
+  .option('--tenant <slug>', 'tenant slug or id', 'default')
+  .option('--json', 'machine-readable output')
+  .action((clientId: string, options: { tenant: string; json?: boolean }) =>
+    run(() => clientsDeleteCommand(clientId, options)),
   );
 
 const usersCmd = usageErrorsExit2(program.command('users').description('user accounts of a tenant'));

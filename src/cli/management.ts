@@ -92,6 +92,16 @@ export function usageErrorsExit2(command: Command): Command {
   });
 }
 
+/**
+ * "error: unknown command 'x' (Did you mean …?)" for a command that has an action as well as
+ * subcommands, where commander itself would only say "too many arguments". Commander's own refusal,
+ * through its (untyped) method.
+ */
+export function refuseUnknownCommand(command: Command): never {
+  (command as unknown as { unknownCommand(): never }).unknownCommand();
+  throw new Error('unreachable');
+}
+
 /** `--opt a --opt b` → ['a', 'b']. */
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];

@@ -4,10 +4,11 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { hashToken, newOpaqueToken } from '../crypto/tokens.js';
 import type { Invalidation } from '../cache/invalidation.js';
-import type { Database } from '../db/database.js';
+import type { Database, Queryable } from '../db/database.js';
 import { auditEvents } from '../audit/events.js';
 import { insertAuditEvent } from '../db/repositories/audit.js';
 import {
+  deleteClient,
   findClient,
   findClientAnyTenant,
   insertClient,
@@ -56,7 +57,12 @@ export interface ClientsOptions {
    * message, and messages from other instances drop the entry here.
    */
   invalidation?: Invalidation;
+  /** Feature modules' part of a deletion (ModuleParts.hooks.clientDeleted), filled once they are set up. */
+  deleted?: readonly ClientDeletedHook[];
 }
+
+/** Drops a module's rows about a client being deleted, inside the deletion's transaction. */
+export type ClientDeletedHook = (tx: Queryable, tenant: Tenant, clientId: string) => Promise<void>;
 
 const MAX_CACHE_TTL_MS = 30_000;
 const MAX_CACHE_ENTRIES = 10_000;
@@ -218,6 +224,37 @@ export class Clients {
     });
     await this.changed(tenant, clientId);
     return this.remember(row);
+  }
+
+  /**
+   * Deletes a client and everything issued to it (see deleteClient), with the modules' rows about it,
+   * audited. Its refresh tokens stop at once; its access tokens too wherever they are checked against
+   * their session (UserInfo, introspection, the account API), on every instance (the sessions' and the
+   * client's cache entries are invalidated). A client_credentials token has no session: it lives out its
+   * short lifetime at resource servers that only verify the signature, as any JWT does.
+   */
+  async delete(tenant: Tenant, clientId: string, actor: ClientActor = { via: 'internal' }): Promise<void> {
+    const sessionIds = await this.db.transaction(async (tx) => {
+      const ended = CLIENT_ID.test(clientId) ? await deleteClient(tx, tenant.id, clientId) : null;
+      if (!ended)
+        throw new HelloJohnError('not_found', `No client "${clientId}" in tenant "${tenant.slug}".`);
+      for (const hook of this.options.deleted ?? []) await hook(tx, tenant, clientId);
+      await insertAuditEvent(tx, {
+        tenantId: tenant.id,
+        type: auditEvents.clientDeleted,
+        ip: actor.ip ?? null,
+        userAgent: actor.userAgent ?? null,
+        data: {
+          client_id: clientId,
+          sessions_ended: ended.length,
+          via: actor.via,
+          admin_id: actor.adminId ?? null,
+        },
+      });
+      return ended;
+    });
+    await this.changed(tenant, clientId);
+    if (sessionIds.length > 0) await this.options.invalidation?.publish('session', tenant.id, sessionIds);
   }
 
   /**

@@ -166,22 +166,23 @@ export function adminTenantRoutes(services: AdminTenantRoutesOptions): FastifyPl
       },
     );
 
-    app.patch(
-      '/v2/admin/tenants/:tenant',
-      {
-        schema: {
-          ...common,
-          summary: 'Change a tenant’s name or settings',
-          description:
-            'A partial update: each settings member given replaces the stored one, null resets it, absent ' +
-            'ones are kept. Every instance applies the change at once (the invalidation bus).',
-          params: TenantParams,
-          body: TenantChangeBody,
-          response: { 200: TenantJson, ...adminErrors(...BODY_ERRORS) },
-        },
+    // PUT is the documented method, PATCH its synonym: one partial update.
+    app.route({
+      method: ['PUT', 'PATCH'],
+      url: '/v2/admin/tenants/:tenant',
+      schema: {
+        ...common,
+        summary: 'Change a tenant’s name or settings',
+        description:
+          'A partial update: each settings member given replaces the stored one, null resets it, absent ' +
+          'ones are kept. Every instance applies the change at once (the invalidation bus). PATCH is a ' +
+          'synonym.',
+        params: TenantParams,
+        body: TenantChangeBody,
+        response: { 200: TenantJson, ...adminErrors(...BODY_ERRORS) },
       },
-      async (request) => tenantAdmin.update(request.params.tenant, request.body, actor(request)),
-    );
+      handler: async (request) => tenantAdmin.update(request.params.tenant, request.body, actor(request)),
+    });
 
     app.delete(
       '/v2/admin/tenants/:tenant',

@@ -209,18 +209,19 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (
     },
   );
 
-  app.patch(
-    '/v2/admin/tenants/:tenant/clients/:client_id',
-    {
-      schema: {
-        ...common,
-        summary: "Change a client's settings",
-        params: ClientParams,
-        body: ClientSettingsBody,
-        response: { 200: ClientJson, ...adminErrors(...BODY_ERRORS) },
-      },
+  // PUT is the documented method, PATCH its synonym: one partial update (members absent keep their value).
+  app.route({
+    method: ['PUT', 'PATCH'],
+    url: '/v2/admin/tenants/:tenant/clients/:client_id',
+    schema: {
+      ...common,
+      summary: "Change a client's settings",
+      description: 'A partial update: the members sent change, absent ones are kept. PATCH is a synonym.',
+      params: ClientParams,
+      body: ClientSettingsBody,
+      response: { 200: ClientJson, ...adminErrors(...BODY_ERRORS) },
     },
-    async (request) => {
+    handler: async (request) => {
       const who = admin(request);
       const { params, body } = request;
       const tenant = await tenants.resolve(params.tenant);
@@ -235,6 +236,29 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (
         actor(request, who),
       );
       return clientJson(client, tenant.slug);
+    },
+  });
+
+  app.delete(
+    '/v2/admin/tenants/:tenant/clients/:client_id',
+    {
+      schema: {
+        ...common,
+        summary: 'Delete a client and everything issued to it',
+        description:
+          'Its sessions and refresh tokens, authorization codes, consents and API resource grants go ' +
+          'with it: its refresh tokens are refused at once, its access tokens at UserInfo and ' +
+          'introspection. Every instance forgets it at once. Audited (`client.deleted`).',
+        params: ClientParams,
+        response: { 204: noContent('Deleted.'), ...adminErrors(400) },
+      },
+    },
+    async (request, reply) => {
+      const who = admin(request);
+      const { params } = request;
+      const tenant = await tenants.resolve(params.tenant);
+      await clients.delete(tenant, params.client_id, actor(request, who));
+      return reply.code(204).send();
     },
   );
 

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Admin } from '../admin/admins.js';
 import type { AuditEventType } from '../audit/events.js';
 import type { BrowserLogin, BrowserSessions } from '../auth/browser-sessions.js';
+import type { ClientDeletedHook } from '../clients/clients.js';
 import type { Identities } from '../auth/identities.js';
 import type { Login } from '../auth/login.js';
 import type { PasswordAuthenticator } from '../auth/password-authenticator.js';
@@ -310,9 +311,15 @@ export interface ModuleParts {
   /**
    * Hooks into the core's use cases. `emailChanged`: an admin changed the user's address (`user` is the
    * row after the change; inside its transaction, like userRegistered; the verification mail when the new
-   * address is not verified).
+   * address is not verified). `clientDeleted`: an OAuth client is being deleted; drop the module's rows
+   * about it (inside the deletion's transaction), so a client later registered with the same id inherits
+   * nothing.
    */
-  hooks?: { userRegistered?: UserRegisteredHook; emailChanged?: UserRegisteredHook };
+  hooks?: {
+    userRegistered?: UserRegisteredHook;
+    emailChanged?: UserRegisteredHook;
+    clientDeleted?: ClientDeletedHook;
+  };
   /** The module's part of a user's data export (see UserExport): never a secret. */
   userExport?: UserExport;
   /** Scopes the module adds, with the claims each releases (ID token, UserInfo, discovery). */

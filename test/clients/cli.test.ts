@@ -1,4 +1,4 @@
-// The management commands through the real `hellojohn` binary: clients create/list/rotate-secret (text
+// The management commands through the real `hellojohn` binary: clients create/list/rotate-secret/delete (text
 // and --json, the secret printed once and stored only hashed), users create, tenants create/list and
 // admin create; bad input exits 2 (usage) or 1 (refused) with one line on stderr and no stack trace.
 // The server is not running while the CLI works (PGlite allows one process at a time); afterwards an
@@ -168,7 +168,7 @@ describe('hellojohn clients / users / tenants / admin', () => {
     assert.match(oneLineError(missing), /No client "no-such-client"/);
   });
 
-  test('clients create --resource-server --token-endpoint-auth-strict; clients update changes them', async () => {
+  test('clients create --resource-server --token-endpoint-auth-strict; clients update changes them; clients delete removes it', async () => {
     const created = await cli(
       'clients',
       'create',
@@ -223,6 +223,19 @@ describe('hellojohn clients / users / tenants / admin', () => {
     const missing = await cli('clients', 'update', 'no-such-client', '--resource-server', 'true');
     assert.equal(missing.code, 1);
     assert.match(oneLineError(missing), /No client "no-such-client"/);
+
+    // Deleted: gone from the database, audited as done by the command line.
+    const deleted = await cli('clients', 'delete', clientId, '--json');
+    assert.equal(deleted.code, 0, deleted.stderr);
+    assert.deepEqual(JSON.parse(deleted.stdout), { client_id: clientId, tenant: 'default', deleted: true });
+    assert.deepEqual(await testDb.sql('SELECT id FROM clients WHERE client_id = $1', [clientId]), []);
+    const audit = await testDb.sql<{ data: Record<string, unknown> }>(
+      "SELECT data FROM audit_events WHERE type = 'client.deleted'",
+    );
+    assert.deepEqual(
+      audit.map((a) => [a.data.client_id, a.data.via]),
+      [[clientId, 'cli']],
+    );
   });
 
   test('refused client metadata exits 1 with one line; usage errors exit 2', async () => {

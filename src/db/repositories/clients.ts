@@ -144,3 +144,33 @@ export async function updateClientSecret(
   );
   return result.rows[0] ?? null;
 }
+
+/**
+ * Deletes a client and what was issued to it: its OAuth sessions (their refresh tokens go with them, and
+ * so do the access tokens, which name their session), its authorization codes and the consents given
+ * to it. Null when no such client; else the ids of the sessions deleted, for the caches. Spent assertion
+ * ids (client_assertion_jtis) stay until they expire: a client recreated with the same id and keys must
+ * not accept an old assertion again.
+ */
+export async function deleteClient(
+  db: Queryable,
+  tenantId: string,
+  clientId: string,
+): Promise<string[] | null> {
+  const deleted = await db.query('DELETE FROM clients WHERE tenant_id = $1 AND client_id = $2 RETURNING id', [
+    tenantId,
+    clientId,
+  ]);
+  if (deleted.rows.length === 0) return null;
+  const sessions = await db.query<{ id: string }>(
+    'DELETE FROM sessions WHERE tenant_id = $1 AND client_id = $2 RETURNING id',
+    [tenantId, clientId],
+  );
+  await db.query('DELETE FROM refresh_tokens WHERE tenant_id = $1 AND client_id = $2', [tenantId, clientId]);
+  await db.query('DELETE FROM authorization_codes WHERE tenant_id = $1 AND client_id = $2', [
+    tenantId,
+    clientId,
+  ]);
+  await db.query('DELETE FROM consents WHERE tenant_id = $1 AND client_id = $2', [tenantId, clientId]);
+  return sessions.rows.map((row) => row.id);
+}

@@ -7,7 +7,7 @@ import { rbacAdminRoutes } from './admin-routes.js';
 import { rbacCommandHandlers, rbacCommands } from './cli.js';
 import { rbacEvents } from './events.js';
 import { migration } from './migration.js';
-import { deleteStaleGrantResources } from './repository.js';
+import { deleteClientGrants, deleteStaleGrantResources } from './repository.js';
 import { ResourceIndicators } from './resource-indicators.js';
 import { Rbac } from './service.js';
 
@@ -27,6 +27,7 @@ export const rbacModule = defineModule({
       accessTokenPolicy: indicators,
       commands: rbacCommandHandlers(rbac),
       sweeperJobs: [{ name: 'rbac_grant_resources', run: deleteStaleGrantResources }],
+      hooks: { clientDeleted: (tx, tenant, clientId) => deleteClientGrants(tx, tenant.id, clientId) },
     };
   },
 });

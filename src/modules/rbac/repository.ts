@@ -163,6 +163,15 @@ export async function deleteResourceClient(
   return result.rowCount > 0;
 }
 
+/** A deleted client's grants on the tenant's resources (ModuleParts.hooks.clientDeleted). */
+export async function deleteClientGrants(db: Queryable, tenantId: string, clientId: string): Promise<void> {
+  await db.query(
+    `DELETE FROM rbac_resource_clients c USING rbac_resources s
+      WHERE s.id = c.resource_id AND s.tenant_id = $1 AND c.client_id = $2`,
+    [tenantId, clientId],
+  );
+}
+
 export async function clientExists(db: Queryable, tenantId: string, clientId: string): Promise<boolean> {
   const result = await db.query(`SELECT 1 FROM clients WHERE tenant_id = $1 AND client_id = $2`, [
     tenantId,

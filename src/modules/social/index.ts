@@ -7,7 +7,12 @@ import { socialEvents } from './events.js';
 import { migration } from './migration.js';
 import { socialPageRoutes } from './pages.js';
 import { PROVIDER_KINDS } from './providers.js';
-import { deleteExpiredExchangeCodes, exportSocialData, listIdentities } from './repository.js';
+import {
+  deleteClientExchangeCodes,
+  deleteExpiredExchangeCodes,
+  exportSocialData,
+  listIdentities,
+} from './repository.js';
 import { socialRoutes } from './routes.js';
 import { Social } from './service.js';
 import { ACCOUNT_NOTICES, connectedAccountsCard, loginButtons } from './views.js';
@@ -62,6 +67,7 @@ export const socialModule = defineModule({
         ],
       },
       userExport: (tx, tenant, userId) => exportSocialData(tx, tenant.id, userId),
+      hooks: { clientDeleted: (tx, tenant, clientId) => deleteClientExchangeCodes(tx, tenant.id, clientId) },
       sweeperJobs: [
         { name: 'social_exchange_codes', run: (db, batch) => deleteExpiredExchangeCodes(db, batch) },
       ],

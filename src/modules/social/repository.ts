@@ -211,6 +211,18 @@ export async function takeExchangeCode(
 }
 
 /** Removes up to `limit` expired codes (the sweeper). */
+/** A deleted client's unspent exchange codes (ModuleParts.hooks.clientDeleted). */
+export async function deleteClientExchangeCodes(
+  db: Queryable,
+  tenantId: string,
+  clientId: string,
+): Promise<void> {
+  await db.query('DELETE FROM social_exchange_codes WHERE tenant_id = $1 AND client_id = $2', [
+    tenantId,
+    clientId,
+  ]);
+}
+
 export async function deleteExpiredExchangeCodes(db: Queryable, limit: number): Promise<number> {
   const result = await db.query(
     `DELETE FROM social_exchange_codes WHERE code_hash IN (

@@ -126,28 +126,28 @@ export function usersAdminRoutes(
       },
     );
 
-    app.patch(
-      USER,
-      {
-        schema: {
-          ...common,
-          summary: 'Change a user',
-          description:
-            'A partial update: only the members sent change (null removes a claim or the name). A new ' +
-            '`email` is unverified and sent a verification link, unless `email_verified: true` comes with ' +
-            'it. A new `phone_number` is unverified unless `phone_number_verified` comes with it. ' +
-            'Audited (`user.updated`, with the names of the fields changed).',
-          params: UserParams,
-          body: UserUpdateBody,
-          response: { 200: AdminUser, ...errors(...BODY_ERRORS, 401, 404, 409) },
-        },
+    // PUT is the documented method, PATCH its synonym: one partial update (as Keycloak's PUT on users).
+    app.route({
+      method: ['PUT', 'PATCH'],
+      url: USER,
+      schema: {
+        ...common,
+        summary: 'Change a user',
+        description:
+          'A partial update: only the members sent change (null removes a claim or the name). A new ' +
+          '`email` is unverified and sent a verification link, unless `email_verified: true` comes with ' +
+          'it. A new `phone_number` is unverified unless `phone_number_verified` comes with it. ' +
+          'Audited (`user.updated`, with the names of the fields changed). PATCH is a synonym.',
+        params: UserParams,
+        body: UserUpdateBody,
+        response: { 200: AdminUser, ...errors(...BODY_ERRORS, 401, 404, 409) },
       },
-      async (request) => {
+      handler: async (request) => {
         const who = actor(request);
         const tenant = await tenants.resolve(request.params.tenant);
         return userJson(await users.update(tenant, request.params.id, fieldsOf(request.body), who));
       },
-    );
+    });
 
     app.delete(
       USER,
