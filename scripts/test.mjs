@@ -10,6 +10,8 @@
 //                                   through PgBouncer; creating, dropping and inspecting stay direct
 //   TEST_REQUIRE_ALL=1            → a test whose prerequisites are missing fails instead of skipping
 //   TEST_BROWSER=off              → skips the Chromium suites (CI runs them in one pass only)
+//   TEST_CLI=core                 → skips the features' command suites (CI runs them in one pass only)
+//   TEST_BUILD=done               → does not build first (the caller did)
 //   npm test -- test/config.test.ts   → only the files named
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -19,8 +21,12 @@ import path from 'node:path';
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 process.chdir(root);
 
-const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
-if (build.status !== 0) process.exit(build.status ?? 1);
+// TEST_BUILD=done: the caller built it (CI's passes run side by side, and one tsc rewriting dist/ while
+// another pass's child processes load it could hand them a half-written file).
+if (process.env.TEST_BUILD !== 'done') {
+  const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+}
 
 if (!process.env.TEST_DATABASE_URL) {
   const { PGlite } = await import('@electric-sql/pglite');

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { FAST_ARGON2, STRONG_PASSWORD } from '../support/app.js';
-import { runCli, type CliResult } from '../support/cli.js';
+import { runCli, type CliResult, unlessFeatureCommands } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
 function oneLineError(result: CliResult): string {
@@ -14,7 +14,7 @@ function oneLineError(result: CliResult): string {
   return lines[0]!;
 }
 
-describe('hellojohn tenants / audit', () => {
+describe('hellojohn tenants / audit', { skip: unlessFeatureCommands() }, () => {
   let testDb: TestDatabase;
   let env: Record<string, string>;
   const cli = (...args: string[]) => runCli(args, env);

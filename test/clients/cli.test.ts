@@ -10,7 +10,7 @@ import { buildApp } from '../../src/app.js';
 import { hashToken } from '../../src/crypto/tokens.js';
 import { openDatabase } from '../../src/db/open.js';
 import { FAST_ARGON2, STRONG_PASSWORD } from '../support/app.js';
-import { runCli, type CliResult } from '../support/cli.js';
+import { runCli, type CliResult, unlessFeatureCommands } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 
 /** Exactly one line on stderr besides PGlite's development warning, and no stack trace. */
@@ -21,7 +21,7 @@ function oneLineError(result: CliResult): string {
   return lines[0]!;
 }
 
-describe('hellojohn clients / users / tenants / admin', () => {
+describe('hellojohn clients / users / tenants / admin', { skip: unlessFeatureCommands() }, () => {
   let testDb: TestDatabase;
   let env: Record<string, string>;
   const cli = (...args: string[]) => runCli(args, env);

@@ -11,6 +11,17 @@ export interface CliResult {
 }
 
 /** The child's environment: ours without any database or config variables, plus `env`. */
+/**
+ * For node:test's `skip`: the reason a feature's command suite does not run in this pass, or false. Those
+ * suites drive a resource's commands (clients, users, roles, tenants…) through the binary, each command a
+ * new process, and what they test (arguments, output, exit codes, the services behind them) does not
+ * depend on the database; CI runs them once, in its PostgreSQL pass, with TEST_CLI=core elsewhere. The
+ * commands whose work is the database itself (migrate, backup, db check, the PGlite lock) run in every pass.
+ */
+export function unlessFeatureCommands(): string | false {
+  return process.env.TEST_CLI === 'core' ? 'TEST_CLI=core (the command suites run in another pass)' : false;
+}
+
 export function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   const clean: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {

@@ -6,7 +6,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Secret, TOTP } from 'otpauth';
 import { FAST_ARGON2, STRONG_PASSWORD, uniqueEmail } from '../../../test/support/app.js';
-import { runCli, startServerProcess, type CliResult } from '../../../test/support/cli.js';
+import {
+  runCli,
+  startServerProcess,
+  type CliResult,
+  unlessFeatureCommands,
+} from '../../../test/support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/db.js';
 import { MFA_MODES } from './settings.js';
 
@@ -18,7 +23,7 @@ function oneLineError(result: CliResult): string {
   return lines[0]!;
 }
 
-describe('hellojohn users reset-mfa / tenants mfa-policy', () => {
+describe('hellojohn users reset-mfa / tenants mfa-policy', { skip: unlessFeatureCommands() }, () => {
   let testDb: TestDatabase;
   let env: Record<string, string>;
   const cli = (...args: string[]) => runCli(args, env);

@@ -10,6 +10,7 @@
 //   signature whose counter does not is refused and audited as a suspected clone.
 import { saveTenantSetting } from '../../db/repositories/tenants.js';
 import { createHash } from 'node:crypto';
+import type * as WebAuthnLibrary from '@simplewebauthn/server';
 import type {
   AuthenticationResponseJSON,
   PublicKeyCredentialCreationOptionsJSON,
@@ -51,7 +52,7 @@ export const MAX_NAME = 100;
 
 // @simplewebauthn/server and its X.509/ASN.1 stack (some 220 modules) load at the first ceremony, not
 // at start: most servers hold no passkey ceremony for hours, and every CLI command would load them too.
-let webauthnLibrary: Promise<typeof import('@simplewebauthn/server')> | undefined;
+let webauthnLibrary: Promise<typeof WebAuthnLibrary> | undefined;
 const webauthn = () => (webauthnLibrary ??= import('@simplewebauthn/server'));
 
 export interface RelyingParty {

@@ -4,10 +4,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { FAST_ARGON2, STRONG_PASSWORD } from '../../../test/support/app.js';
-import { runCli } from '../../../test/support/cli.js';
+import { runCli, unlessFeatureCommands } from '../../../test/support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/db.js';
 
-describe('hellojohn users (admin commands)', () => {
+describe('hellojohn users (admin commands)', { skip: unlessFeatureCommands() }, () => {
   let testDb: TestDatabase;
   let env: Record<string, string>;
   const cli = (...args: string[]) => runCli(args, env);
