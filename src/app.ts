@@ -216,7 +216,6 @@ export async function buildApp(config: Config, appDeps: AppDeps): Promise<Fastif
       login: services.login,
       password: services.passwordAuthenticator,
       registration: services.registration,
-      sessionTtlSeconds: Math.floor(config.sessions.ttlMs / 1000),
       modulePages: parts.flatMap((p) => (p.pageRoutes ? [p.pageRoutes] : [])),
       signInPage: parts.flatMap((p) => (p.pages?.signInPage ? [p.pages.signInPage] : [])),
       accountSections: parts.flatMap((p) => p.pages?.accountSections ?? []),

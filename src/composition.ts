@@ -37,6 +37,7 @@ import { KeyStore } from './keys/key-store.js';
 import { EmailLinks } from './mail/email-links.js';
 import { createMailer, type Mailer } from './mail/mailer.js';
 import { MailOutbox } from './mail/outbox.js';
+import { TenantMailers } from './mail/tenant-mailers.js';
 import { featureModules } from './modules/index.js';
 import { noAuthEvents, type AuthEvents } from './observability/metrics.js';
 import { IdTokens } from './oauth/id-tokens.js';
@@ -51,6 +52,7 @@ import {
   type RateLimitStore,
 } from './security/rate-limit.js';
 import { RequestLimits } from './security/request-limits.js';
+import { TenantLifetimes } from './tenants/lifetimes.js';
 import { Tenants } from './tenants/tenants.js';
 import { AccessTokens } from './tokens/access-tokens.js';
 import { UsersAdmin } from './users/service.js';
@@ -105,8 +107,12 @@ export function buildServices(config: Config, deps: ServiceDeps): Services {
   const invalidation = new InvalidationBus({ redis: deps.redis, logger, events: deps.events });
   const tenants = new Tenants(db, config.http.baseUrl, invalidation);
   const keys = new KeyStore(db, masterKeys.secretbox, config.keys.rotationGraceMs, invalidation);
-  const accessTokens = new AccessTokens(keys, config.tokens.accessTtlMs);
-  const outbox = new MailOutbox(deps.mailer ?? createMailer(config, logger), logger);
+  const lifetimes = new TenantLifetimes(config);
+  const accessTokens = new AccessTokens(keys, lifetimes);
+  const outbox = new MailOutbox(
+    new TenantMailers(deps.mailer ?? createMailer(config, logger), masterKeys.secretbox, invalidation),
+    logger,
+  );
   const store =
     deps.rateLimitStore ?? (deps.redis ? redisRateLimitStore(deps.redis) : memoryRateLimitStore());
   const limits = new RequestLimits(store, config.rateLimits);
@@ -137,7 +143,7 @@ export function buildServices(config: Config, deps: ServiceDeps): Services {
   const sessionAccess = new SessionAccess({ db, accessTokens, sessionCache, invalidation, clients });
   const browserSessions = new BrowserSessions({
     db,
-    sessions: config.sessions,
+    lifetimes,
     accessTokens,
     sessionAccess,
     sessionCache,
@@ -154,7 +160,7 @@ export function buildServices(config: Config, deps: ServiceDeps): Services {
   const refreshTokens = new RefreshTokens({
     db,
     tokens: config.tokens,
-    sessions: config.sessions,
+    lifetimes,
     limits,
     accessTokens,
     sessionAccess,
@@ -172,8 +178,7 @@ export function buildServices(config: Config, deps: ServiceDeps): Services {
   const emailChanged: UserRegisteredHook[] = [];
   const login = new Login({
     db,
-    sessions: config.sessions,
-    tokens: config.tokens,
+    lifetimes,
     accessTokens,
     sessionAccess,
     browserSessions,
@@ -254,7 +259,8 @@ export function buildServices(config: Config, deps: ServiceDeps): Services {
     refreshTokens,
     limits,
     accessTokens,
-    idTokens: new IdTokens(keys, config.tokens.idTokenTtlMs),
+    idTokens: new IdTokens(keys, lifetimes),
+    lifetimes,
     interactions: new InteractionSealer(masterKeys.secretbox, config.tokens.interactionTtlMs),
     scopes: new ScopeRegistry([
       ...STANDARD_SCOPE_DEFINITIONS,
@@ -275,7 +281,7 @@ export function buildServices(config: Config, deps: ServiceDeps): Services {
     accessTokens,
     clients,
     admins: new AdminTokens(db),
-    tenantAdmin: new TenantAdmin(db, core.tenants),
+    tenantAdmin: new TenantAdmin(db, core.tenants, masterKeys.secretbox),
     auditLog: new AuditLog(db),
     users: new UsersAdmin({ registration }),
     refreshTokens,

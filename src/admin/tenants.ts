@@ -11,6 +11,7 @@ import {
   findTenantDetail,
   listTenantDetails,
   listTenants,
+  lockTenantSettings,
   updateTenant,
   type TenantDetailRow,
   type TenantRow,
@@ -25,6 +26,7 @@ import {
   validateSettingsPatch,
   type SettingsPatch,
 } from '../tenants/settings.js';
+import { smtpJson, smtpToStore } from '../tenants/smtp.js';
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -81,6 +83,11 @@ function checkedName(value: unknown): string {
 
 export interface TenantActor {
   via: 'cli' | 'admin_api';
+  /**
+   * Whether the installation's operator acts (a full admin key, or the CLI): only they may point a tenant's
+   * mail at a server (smtp), since the server connects wherever it names, internal relays included.
+   */
+  operator?: boolean;
   adminId?: string | null;
   ip?: string | null;
   userAgent?: string | null;
@@ -112,6 +119,8 @@ export class TenantAdmin {
   constructor(
     private readonly db: Database,
     private readonly tenants: Tenants,
+    /** Seals the secrets settings carry (the SMTP password). */
+    private readonly secretboxMasterKey: Buffer,
   ) {}
 
   async list(): Promise<TenantDetailJson[]> {
@@ -127,9 +136,10 @@ export class TenantAdmin {
     actor: TenantActor,
   ): Promise<TenantDetailJson> {
     const settings = input.settings ? validateSettingsPatch(input.settings) : undefined;
+    if (settings) operatorOnly(settings, actor);
     const created = await createTenantChecked(this.db, input, actor);
     if (settings && Object.keys(settings).length > 0) {
-      const row = await updateTenant(this.db, created.id, split(settings));
+      const row = await updateTenant(this.db, created.id, split(this.sealed(created.id, settings, {})));
       if (row) {
         await this.tenants.changed(row.id);
         return this.json(row);
@@ -142,11 +152,15 @@ export class TenantAdmin {
     const tenant = await this.tenants.resolve(slugOrId);
     const name = change.name === undefined ? undefined : checkedName(change.name);
     const settings = validateSettingsPatch(change.settings ?? {});
+    operatorOnly(settings, actor);
     const changed = Object.keys(settings);
     if (name === undefined && changed.length === 0)
       throw new HelloJohnError('invalid_request', 'Nothing to change: give a name or settings.');
     const row = await this.db.transaction(async (tx) => {
-      const row = await updateTenant(tx, tenant.id, { ...split(settings), name });
+      // The stored SMTP password is kept when the change leaves it out: read under the row's lock.
+      const stored = settings.smtp ? ((await lockTenantSettings(tx, tenant.id)) ?? {}) : {};
+      const toStore = this.sealed(tenant.id, settings, stored);
+      const row = await updateTenant(tx, tenant.id, { ...split(toStore), name });
       if (!row) throw new HelloJohnError('not_found', 'Unknown tenant.');
       // The names of what changed, not the values: a CSS text or a list of origins says nothing about a
       // person, but the trail should stay small and the values are in the tenant's row.
@@ -198,6 +212,15 @@ export class TenantAdmin {
     return { id: tenant.id, slug: tenant.slug, users_deleted: users };
   }
 
+  /** The patch as stored: the SMTP password sealed (or the stored one kept). */
+  private sealed(tenantId: string, settings: SettingsPatch, stored: Record<string, unknown>): SettingsPatch {
+    if (!settings.smtp) return settings;
+    return {
+      ...settings,
+      smtp: smtpToStore(this.secretboxMasterKey, tenantId, settings.smtp, stored.smtp),
+    };
+  }
+
   private async detail(tenant: Tenant): Promise<TenantDetailRow> {
     const row = await findTenantDetail(this.db, tenant.id);
     if (!row) throw new HelloJohnError('not_found', 'Unknown tenant.');
@@ -209,7 +232,9 @@ export class TenantAdmin {
     const settings: TenantDetailJson['settings'] = {};
     for (const key of CORE_SETTINGS) {
       const value = stored[key];
-      if (typeof value === 'object' && value !== null) settings[key] = value as Record<string, unknown>;
+      if (typeof value !== 'object' || value === null) continue;
+      settings[key] =
+        key === 'smtp' ? smtpJson(value as Record<string, unknown>) : (value as Record<string, unknown>);
     }
     const core = new Set<string>(CORE_SETTINGS);
     return {
@@ -229,6 +254,14 @@ export class TenantAdmin {
       updated_at: new Date(row.updated_at).toISOString(),
     };
   }
+}
+
+function operatorOnly(settings: SettingsPatch, actor: TenantActor): void {
+  if (settings.smtp !== undefined && actor.via === 'admin_api' && actor.operator !== true)
+    throw new HelloJohnError(
+      'access_denied',
+      "Only the installation's operators (a full admin key) may change a tenant's SMTP server.",
+    );
 }
 
 function split(settings: SettingsPatch): { set: Record<string, unknown>; remove: string[] } {

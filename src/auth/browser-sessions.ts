@@ -1,7 +1,6 @@
 // Browser sessions: the cookie a sign-in sets, read back on every page and API call of the same site,
 // extended while in use, ended on logout. The hosted pages, the OpenID provider and /v2/session share it.
 import type { SessionCache } from '../cache/session-cache.js';
-import type { Config } from '../config.js';
 import { hashToken, looksLikeOpaqueToken, newOpaqueToken } from '../crypto/tokens.js';
 import type { Database } from '../db/database.js';
 import { insertAuditEvent } from '../db/repositories/audit.js';
@@ -14,6 +13,7 @@ import {
 import type { UserRow } from '../db/repositories/users.js';
 import { auditEvents } from '../audit/events.js';
 import type { AuthEvents } from '../observability/metrics.js';
+import type { Lifetimes, TenantLifetimes } from '../tenants/lifetimes.js';
 import type { Tenant } from '../tenants/tenants.js';
 import type { AccessTokens } from '../tokens/access-tokens.js';
 import { auditMeta, publicUser, type PublicUser, type RequestMeta } from './public.js';
@@ -21,7 +21,7 @@ import type { SessionAccess } from './session-access.js';
 
 export interface BrowserSessionsDeps {
   db: Database;
-  sessions: Pick<Config['sessions'], 'ttlMs' | 'idleTtlMs'>;
+  lifetimes: Pick<TenantLifetimes, 'of'>;
   accessTokens: AccessTokens;
   sessionAccess: SessionAccess;
   sessionCache?: SessionCache;
@@ -41,7 +41,7 @@ export function newSession(
   user: UserRow,
   signIn: { amr: readonly string[] },
   meta: RequestMeta,
-  sessions: Pick<Config['sessions'], 'ttlMs' | 'idleTtlMs'>,
+  lifetimes: Lifetimes,
 ) {
   return {
     tenantId: tenant.id,
@@ -49,9 +49,14 @@ export function newSession(
     amr: [...signIn.amr],
     ip: meta.ip,
     userAgent: meta.userAgent?.slice(0, 512) ?? null,
-    ttlMs: sessions.ttlMs,
-    idleTtlMs: sessions.idleTtlMs,
+    ttlMs: lifetimes.sessionTtlMs,
+    idleTtlMs: lifetimes.sessionIdleTtlMs,
   };
+}
+
+/** The session cookie's Max-Age: as long as its session can live (the tenant's session lifetime). */
+export function cookieMaxAgeSeconds(session: Pick<SessionRow, 'expires_at'>): number {
+  return Math.max(0, Math.floor((session.expires_at.getTime() - Date.now()) / 1000));
 }
 
 /** How often a browser session's idle deadline is extended (the repository's "once a minute"). */
@@ -70,7 +75,7 @@ export class BrowserSessions {
     const session = await createSession(
       this.deps.db,
       {
-        ...newSession(tenant, user, signIn, meta, this.deps.sessions),
+        ...newSession(tenant, user, signIn, meta, this.deps.lifetimes.of(tenant)),
         kind: 'browser',
         cookieHash: hashToken(cookie),
       },
@@ -86,7 +91,8 @@ export class BrowserSessions {
   async current(tenant: Tenant, cookie: string | undefined): Promise<SessionWithUser | null> {
     if (!looksLikeOpaqueToken(cookie)) return null;
     const cookieHash = hashToken(cookie);
-    const read = () => findBrowserSession(this.deps.db, tenant.id, cookieHash, this.deps.sessions.idleTtlMs);
+    const idleTtlMs = this.deps.lifetimes.of(tenant).sessionIdleTtlMs;
+    const read = () => findBrowserSession(this.deps.db, tenant.id, cookieHash, idleTtlMs);
     const cache = this.deps.sessionCache;
     // The read extends the idle deadline at most once a minute; a cached session older than that is read
     // again so the extension still happens.
@@ -113,7 +119,11 @@ export class BrowserSessions {
       scope: '',
     });
     this.deps.events.tokenIssued('session');
-    return { access_token: accessToken, token_type: 'Bearer', expires_in: this.deps.accessTokens.ttlSeconds };
+    return {
+      access_token: accessToken,
+      token_type: 'Bearer',
+      expires_in: this.deps.accessTokens.ttlSecondsFor(tenant),
+    };
   }
 
   async end(tenant: Tenant, session: SessionWithUser, meta: RequestMeta): Promise<void> {

@@ -2,7 +2,6 @@
 // (API tokens, or a browser cookie), or, when a registered second factor applies to the user, the login
 // stops at a sealed short-lived challenge that /v2/mfa/challenge (or the hosted page) completes.
 import { createHash, randomBytes } from 'node:crypto';
-import type { Config } from '../config.js';
 import { hashToken, newOpaqueToken } from '../crypto/tokens.js';
 import { SealedState } from '../crypto/sealed-state.js';
 import type { Database, Queryable } from '../db/database.js';
@@ -32,6 +31,7 @@ import {
   type RateLimiter,
 } from '../security/rate-limit.js';
 import type { RequestLimits } from '../security/request-limits.js';
+import type { TenantLifetimes } from '../tenants/lifetimes.js';
 import type { Tenant } from '../tenants/tenants.js';
 import type { AccessTokens } from '../tokens/access-tokens.js';
 import { newSession, type BrowserLogin, type BrowserSessions } from './browser-sessions.js';
@@ -40,8 +40,7 @@ import type { SessionAccess } from './session-access.js';
 
 export interface LoginDeps {
   db: Database;
-  sessions: Pick<Config['sessions'], 'ttlMs' | 'idleTtlMs'>;
-  tokens: Pick<Config['tokens'], 'refreshTtlMs'>;
+  lifetimes: Pick<TenantLifetimes, 'of'>;
   accessTokens: AccessTokens;
   sessionAccess: SessionAccess;
   browserSessions: BrowserSessions;
@@ -365,10 +364,11 @@ export class Login {
     meta: RequestMeta,
     refreshToken: string,
   ): Promise<SessionRow> {
+    const lifetimes = this.deps.lifetimes.of(tenant);
     return createSession(
       db,
-      { ...newSession(tenant, user, signIn, meta, this.deps.sessions), kind: 'api' },
-      { tokenHash: hashToken(refreshToken), ttlMs: this.deps.tokens.refreshTtlMs },
+      { ...newSession(tenant, user, signIn, meta, lifetimes), kind: 'api' },
+      { tokenHash: hashToken(refreshToken), ttlMs: lifetimes.refreshTtlMs },
       { type: auditEvents.userLogin, data: { method: signIn.method, kind: 'api' } },
     );
   }
@@ -387,7 +387,7 @@ export class Login {
       scope: '',
     });
     this.deps.events.tokenIssued('password');
-    return tokenResponse(accessToken, refreshToken, this.deps.accessTokens.ttlSeconds);
+    return tokenResponse(accessToken, refreshToken, this.deps.accessTokens.ttlSecondsFor(tenant));
   }
 
   private async startApiSession(

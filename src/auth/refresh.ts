@@ -15,6 +15,7 @@ import { HelloJohnError } from '../errors.js';
 import { auditEvents } from '../audit/events.js';
 import type { AuthEvents } from '../observability/metrics.js';
 import type { RequestLimits } from '../security/request-limits.js';
+import type { TenantLifetimes } from '../tenants/lifetimes.js';
 import type { Tenant } from '../tenants/tenants.js';
 import type { AccessTokenClaims, AccessTokens } from '../tokens/access-tokens.js';
 import { auditMeta, tokenResponse, type RequestMeta, type TokenResponse } from './public.js';
@@ -22,8 +23,8 @@ import type { SessionAccess } from './session-access.js';
 
 export interface RefreshTokensDeps {
   db: Database;
-  tokens: Pick<Config['tokens'], 'refreshTtlMs' | 'refreshReuseDetection'>;
-  sessions: Pick<Config['sessions'], 'idleTtlMs'>;
+  tokens: Pick<Config['tokens'], 'refreshReuseDetection'>;
+  lifetimes: Pick<TenantLifetimes, 'of'>;
   limits: RequestLimits;
   accessTokens: AccessTokens;
   sessionAccess: SessionAccess;
@@ -52,7 +53,7 @@ export class RefreshTokens {
       clientId: rotated.client_id ?? undefined,
     });
     this.deps.events.tokenIssued('refresh_token');
-    return tokenResponse(accessToken, next, this.deps.accessTokens.ttlSeconds);
+    return tokenResponse(accessToken, next, this.deps.accessTokens.ttlSecondsFor(tenant));
   }
 
   /**
@@ -70,13 +71,14 @@ export class RefreshTokens {
     if (!looksLikeOpaqueToken(refreshToken)) throw invalidRefreshToken();
     const oldHash = hashToken(refreshToken);
     const next = newOpaqueToken();
+    const lifetimes = this.deps.lifetimes.of(tenant);
     const rotated = await rotateRefreshToken(
       this.deps.db,
       tenant.id,
       oldHash,
       hashToken(next),
-      this.deps.tokens.refreshTtlMs,
-      this.deps.sessions.idleTtlMs,
+      lifetimes.refreshTtlMs,
+      lifetimes.sessionIdleTtlMs,
       clientId,
     );
     if (!rotated) {

@@ -44,6 +44,16 @@ const TenantJson = Type.Object({
       sign_in: Type.Optional(OpenMember),
       cors: Type.Optional(OpenMember),
       audit: Type.Optional(OpenMember),
+      lifetimes: Type.Optional(OpenMember),
+      smtp: Type.Optional(
+        Type.Object(
+          {},
+          {
+            additionalProperties: true,
+            description: 'Never the password: `password_set` says whether one is stored.',
+          },
+        ),
+      ),
     },
     { description: 'The core’s settings as stored.' },
   ),
@@ -111,9 +121,11 @@ export function adminTenantRoutes(services: AdminTenantRoutesOptions): FastifyPl
     const common = { tags: ['admin'], security: SECURITY.adminToken };
     const actor = (request: FastifyRequest): TenantActor => {
       const agent = request.headers['user-agent'];
+      const who = kit.admin(request);
       return {
         via: 'admin_api',
-        adminId: kit.admin(request).id,
+        adminId: who.id,
+        operator: who.scope === 'admin',
         ip: request.ip,
         userAgent: typeof agent === 'string' ? agent : null,
       };
@@ -179,7 +191,7 @@ export function adminTenantRoutes(services: AdminTenantRoutesOptions): FastifyPl
           'synonym.',
         params: TenantParams,
         body: TenantChangeBody,
-        response: { 200: TenantJson, ...adminErrors(...BODY_ERRORS) },
+        response: { 200: TenantJson, ...adminErrors(...BODY_ERRORS, 403) },
       },
       handler: async (request) => tenantAdmin.update(request.params.tenant, request.body, actor(request)),
     });

@@ -2,6 +2,7 @@
 // with the account routes (account.ts) in this plugin's scope. Routes parse and validate, call the
 // services, and shape the response. Feature modules add their own routes (email verification, password
 // reset, /v2/session…).
+import { cookieMaxAgeSeconds } from '../auth/browser-sessions.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
@@ -177,7 +178,7 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (plugin, 
       if (done.kind === 'api') return { ...done.tokens, ...usesLeft };
       if (done.kind !== 'browser') throw new HelloJohnError('invalid_grant', 'Not a sign-in of this API.');
       const { cookie, session, user } = done.login;
-      kit.cookies.set(reply, 'session', t, cookie, Math.floor(services.config.sessions.ttlMs / 1000));
+      kit.cookies.set(reply, 'session', t, cookie, cookieMaxAgeSeconds(session));
       return { user, session: { id: session.id, expires_at: session.expires_at.toISOString() }, ...usesLeft };
     },
   );

@@ -38,7 +38,7 @@ import {
 } from './schemas/pages.js';
 import { signedInPage } from './views/next-steps.js';
 import { loginPage, mfaPage, passwordHintsOf, registerPage, type FactorView } from './views/pages.js';
-import type { BrowserLogin } from '../auth/browser-sessions.js';
+import { cookieMaxAgeSeconds, type BrowserLogin } from '../auth/browser-sessions.js';
 import type { Login } from '../auth/login.js';
 import type { PasswordAuthenticator } from '../auth/password-authenticator.js';
 import type { Registration } from '../auth/registration.js';
@@ -53,7 +53,6 @@ export interface HostedPagesOptions extends FlowDeps {
   login: Login;
   password: PasswordAuthenticator;
   registration: Registration;
-  sessionTtlSeconds: number;
   /** Feature modules' pages, registered in this scope (form bodies, errors as pages). */
   modulePages: readonly FastifyPluginAsync<{ kit: PageKit }>[];
   /** What the second-step page shows of each registered factor. */
@@ -105,7 +104,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
     const previous = await currentSession(options, request, t);
     if (previous)
       await options.sessionAccess.revokeSessions(t, { sessionId: previous.id }, 'replaced_by_login');
-    cookies.set(reply, 'session', t, signedIn.cookie, options.sessionTtlSeconds);
+    cookies.set(reply, 'session', t, signedIn.cookie, cookieMaxAgeSeconds(signedIn.session));
   };
 
   /** The first module step after a sign-up that the tenant shows, after the one at `from` (or the first). */

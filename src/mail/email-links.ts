@@ -53,7 +53,7 @@ export class EmailLinks {
       link: `${tenant.issuer}${kind.path}?token=${token}`,
       expiresInMinutes: Math.round(kind.ttlMs / 60_000),
     });
-    return { to: user.email_normalized, kind: kind.purpose, ...rendered };
+    return { to: user.email_normalized, kind: kind.purpose, tenant, ...rendered };
   }
 
   /** Queues a message built by `message` (after the transaction that stored its token commits). */

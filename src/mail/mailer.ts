@@ -17,6 +17,11 @@ export interface EmailMessage {
   html: string;
   /** What the message is for, e.g. `verify_email`, `reset_password`: the only field that is always logged. */
   kind: string;
+  /**
+   * The tenant the message is sent for, as read when it was made: its own SMTP server (settings.smtp) sends
+   * it when it has one (src/mail/tenant-mailers.ts). Null: the installation's server.
+   */
+  tenant: { id: string; settings: Record<string, unknown> } | null;
 }
 
 export interface Mailer {

@@ -7,6 +7,7 @@ import type { IdTokenAlg } from '../clients/clients.js';
 import { acrOf } from './acr.js';
 import { signCompactJws } from '../crypto/jws.js';
 import type { KeyStore } from '../keys/key-store.js';
+import type { TenantLifetimes } from '../tenants/lifetimes.js';
 import type { Tenant } from '../tenants/tenants.js';
 
 /** The claims every ID token may carry besides the user claims its scopes release (discovery lists them). */
@@ -48,7 +49,7 @@ export function leftHalfHash(value: string, alg: IdTokenAlg): string {
 export class IdTokens {
   constructor(
     private readonly keys: KeyStore,
-    private readonly ttlMs: number,
+    private readonly lifetimes: Pick<TenantLifetimes, 'of'>,
   ) {}
 
   async issue(input: IdTokenInput): Promise<string> {
@@ -69,7 +70,7 @@ export class IdTokens {
       sub: input.subject,
       aud: input.clientId,
       iat: now,
-      exp: now + Math.floor(this.ttlMs / 1000),
+      exp: now + this.lifetimes.of(input.tenant).idTokenSeconds,
     };
     return signCompactJws({ alg: key.alg, kid: key.kid, typ: 'JWT' }, claims, key.privateKey);
   }

@@ -18,6 +18,7 @@ import { findUserById } from '../db/repositories/users.js';
 import { HelloJohnError } from '../errors.js';
 import { noAuthEvents, type AuthEvents } from '../observability/metrics.js';
 import type { RequestLimits } from '../security/request-limits.js';
+import type { TenantLifetimes } from '../tenants/lifetimes.js';
 import type { Tenant } from '../tenants/tenants.js';
 import type { AccessTokens } from '../tokens/access-tokens.js';
 import { InvalidTokenError } from '../tokens/access-tokens.js';
@@ -76,6 +77,8 @@ export interface OAuthServiceDeps {
   limits: RequestLimits;
   accessTokens: AccessTokens;
   idTokens: IdTokens;
+  /** The tenant's token and session lifetimes. */
+  lifetimes: Pick<TenantLifetimes, 'of'>;
   interactions: InteractionSealer;
   /** The scopes this build knows (standard, plus feature modules') and the claims each releases. */
   scopes: ScopeRegistry;
@@ -306,6 +309,7 @@ export class OAuthService {
       refreshTokens: this.deps.refreshTokens,
       accessTokens: this.deps.accessTokens,
       idTokens: this.deps.idTokens,
+      lifetimes: this.deps.lifetimes,
       scopes: this.deps.scopes,
       tokenPolicy: this.tokenPolicy,
       grant: grantType,

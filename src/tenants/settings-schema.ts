@@ -3,6 +3,7 @@
 // Members these do not name are refused, not dropped: a misspelled switch (`sign_up.enable`) silently
 // ignored would leave sign-up on while the operator thinks it off.
 import { Type, type TProperties, type TSchema } from '@sinclair/typebox';
+import { LIFETIME_BOUNDS, type LifetimeMember } from './lifetimes.js';
 
 /** An object refusing members it does not name (a 400), whatever ajv's removeAdditional does elsewhere. */
 export const Strict = <P extends TProperties>(properties: P, description?: string) =>
@@ -46,6 +47,59 @@ const PasswordPolicy = Strict(
   'Overrides of the installation’s password rules (absent members: the defaults).',
 );
 
+const Seconds = (member: LifetimeMember, description: string) =>
+  Type.Optional(
+    Type.Integer({
+      minimum: LIFETIME_BOUNDS[member].min,
+      maximum: LIFETIME_BOUNDS[member].max,
+      description: `${description} Seconds.`,
+    }),
+  );
+
+const Lifetimes = Strict(
+  {
+    access_token: Seconds('access_token', 'Access tokens (expires_in, exp); overrides ACCESS_TTL.'),
+    id_token: Seconds('id_token', 'ID tokens (exp); overrides ID_TOKEN_TTL.'),
+    refresh_token: Seconds('refresh_token', 'Each refresh token; overrides REFRESH_TTL.'),
+    session: Seconds('session', 'A session’s absolute lifetime (row and cookie); overrides SESSION_TTL.'),
+    session_idle: Seconds(
+      'session_idle',
+      'A session unused this long ends; at most `session`. Overrides SESSION_IDLE_TTL.',
+    ),
+  },
+  'How long this tenant’s tokens and sessions live (absent members: the installation’s defaults).',
+);
+
+const Smtp = Strict(
+  {
+    host: Type.String({
+      minLength: 1,
+      maxLength: 253,
+      description: 'A host name or IP address (no scheme, no port). Internal relays are allowed.',
+    }),
+    port: Type.Integer({ minimum: 1, maximum: 65_535 }),
+    secure: Type.Optional(Type.Boolean({ description: 'TLS from the start (port 465); default false.' })),
+    user: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    password: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 1024,
+        writeOnly: true,
+        description:
+          'Sealed at rest, never shown (GET says password_set). Left out: the stored one is kept ' +
+          '(while `user` is given).',
+      }),
+    ),
+    from: Type.String({
+      minLength: 3,
+      maxLength: 320,
+      description: 'The sender: an address, or "Name <address>".',
+    }),
+  },
+  'The tenant’s own SMTP server for all its mail; absent: the installation’s (SMTP_*). Only a full admin ' +
+    'key (or the CLI) may change it.',
+);
+
 const nullable = <T extends ReturnType<typeof Strict>>(schema: T) =>
   Type.Optional(Type.Union([schema, Type.Null()]));
 
@@ -67,6 +121,8 @@ export const SettingsBody = Strict(
         }),
       }),
     ),
+    lifetimes: nullable(Lifetimes),
+    smtp: nullable(Smtp),
     audit: nullable(
       Strict({
         retention_days: Type.Integer({

@@ -8,15 +8,29 @@
 //   sign_in          { password }: the password sign-in (API and page) when false
 //   cors             { allowed_origins }: added to CORS_ORIGINS for this tenant's routes
 //   audit            { retention_days }: overrides AUDIT_RETENTION for this tenant's events (0 = keep)
+//   lifetimes        { access_token, id_token, refresh_token, session, session_idle } in seconds: over
+//                    ACCESS_TTL etc. (lifetimes.ts, read wherever tokens and sessions are made)
+//   smtp             { host, port, secure, user, password, from }: the tenant's mail server (smtp.ts: the
+//                    password is sealed before it is stored, and never shown)
 // Readers are lenient (a value of the wrong shape means the default, as if absent); writers are strict
 // (validateSettingsPatch throws invalid_request naming the problem).
+import { isIP } from 'node:net';
 import { Value } from '@sinclair/typebox/value';
 import { HelloJohnError } from '../errors.js';
 import { hasControlOrBidi } from '../text-rules.js';
 import { checkCustomCss } from './branding-css.js';
 import { SETTINGS_MEMBERS } from './settings-schema.js';
 
-export const CORE_SETTINGS = ['branding', 'password_policy', 'sign_up', 'sign_in', 'cors', 'audit'] as const;
+export const CORE_SETTINGS = [
+  'branding',
+  'password_policy',
+  'sign_up',
+  'sign_in',
+  'cors',
+  'audit',
+  'lifetimes',
+  'smtp',
+] as const;
 export type CoreSetting = (typeof CORE_SETTINGS)[number];
 
 /** A change to the core's settings: a member given replaces the stored one; null removes it. */
@@ -25,6 +39,12 @@ export type SettingsPatch = Partial<Record<CoreSetting, Record<string, unknown> 
 const COLOR = /^#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?$/;
 const MAX_ORIGINS = 50;
 const MAX_RETENTION_DAYS = 3650;
+
+const HOST_NAME =
+  /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+// One bare address as the mailer accepts it (src/mail/mailer.ts), optionally behind a plain display name.
+const ADDRESS = /^[^\s@,;<>"()[\]\\]+@[^\s@,;<>"()[\]\\]+$/;
+const NAMED_ADDRESS = /^([^<>"\\]{1,100}?)\s*<([^<>]+)>$/;
 
 const invalid = (description: string) => new HelloJohnError('invalid_request', description);
 
@@ -101,6 +121,36 @@ const RULES: Record<CoreSetting, (value: Record<string, unknown>) => Record<stri
     const origins = (c.allowed_origins as string[] | undefined) ?? [];
     if (origins.length > MAX_ORIGINS) throw invalid(`cors.allowed_origins: at most ${MAX_ORIGINS}.`);
     return { allowed_origins: [...new Set(origins.map(origin))] };
+  },
+  lifetimes(l) {
+    // Shaped and bounded by the schema: whole numbers of seconds.
+    const session = l.session as number | undefined;
+    const idle = l.session_idle as number | undefined;
+    if (session !== undefined && idle !== undefined && idle > session)
+      throw invalid('lifetimes.session_idle must not be greater than lifetimes.session.');
+    return { ...l };
+  },
+  smtp(m) {
+    const host = String(m.host).toLowerCase();
+    if (!(HOST_NAME.test(host) || isIP(host) !== 0))
+      throw invalid('smtp.host must be a host name or an IP address, without a scheme, port or path.');
+    const from = String(m.from).normalize('NFC').trim();
+    const named = NAMED_ADDRESS.exec(from);
+    const address = named ? named[2]! : from;
+    if (!ADDRESS.test(address) || hasControlOrBidi(from))
+      throw invalid('smtp.from must be an address (no-reply@example.com) or "Name <address>".');
+    if (m.password !== undefined && m.user === undefined) throw invalid('smtp.password needs smtp.user.');
+    const user = m.user as string | undefined;
+    if (user !== undefined && hasControlOrBidi(user))
+      throw invalid('smtp.user may not contain control characters.');
+    return {
+      host,
+      port: m.port,
+      secure: m.secure === true,
+      ...(user !== undefined ? { user } : {}),
+      ...(m.password !== undefined ? { password: m.password } : {}),
+      from,
+    };
   },
   audit(a) {
     const days = a.retention_days as number;

@@ -10,6 +10,7 @@ import { signCompactJws } from '../crypto/jws.js';
 import { HelloJohnError } from '../errors.js';
 import type { KeyStore, SigningAlg } from '../keys/key-store.js';
 import { acrOf } from '../oauth/acr.js';
+import type { TenantLifetimes } from '../tenants/lifetimes.js';
 import type { Tenant } from '../tenants/tenants.js';
 
 export interface AccessTokenClaims extends JWTPayload {
@@ -33,7 +34,7 @@ export interface IssueAccessToken {
   audience?: string;
   /** Extra claims (roles, permissions…); the claims above always win over them. */
   claims?: Readonly<Record<string, unknown>>;
-  /** Lifetime in seconds; absent: ACCESS_TTL. */
+  /** Lifetime in seconds; absent: the tenant's (its `lifetimes` setting, else ACCESS_TTL). */
   ttlSeconds?: number;
 }
 
@@ -73,12 +74,13 @@ export class AccessTokens {
 
   constructor(
     private readonly keys: KeyStore,
-    private readonly ttlMs: number,
+    private readonly lifetimes: Pick<TenantLifetimes, 'of'>,
     private readonly alg: SigningAlg = 'EdDSA',
   ) {}
 
-  get ttlSeconds(): number {
-    return Math.floor(this.ttlMs / 1000);
+  /** The lifetime of the tenant's access tokens, in seconds (what `expires_in` says). */
+  ttlSecondsFor(tenant: Tenant): number {
+    return this.lifetimes.of(tenant).accessTokenSeconds;
   }
 
   async issue(input: IssueAccessToken): Promise<string> {
@@ -90,7 +92,7 @@ export class AccessTokens {
       sub: input.subject,
       aud: input.audience ?? ownAudience(input.tenant),
       iat: now,
-      exp: now + (input.ttlSeconds ?? this.ttlSeconds),
+      exp: now + (input.ttlSeconds ?? this.ttlSecondsFor(input.tenant)),
       jti: randomUUID(),
       tid: input.tenant.id,
     };

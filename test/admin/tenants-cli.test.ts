@@ -53,15 +53,48 @@ describe('hellojohn tenants / audit', { skip: unlessFeatureCommands() }, () => {
     assert.equal(got.code, 0, got.stderr);
     assert.match(got.stdout, /sign-up:\s+off/);
 
+    // Lifetimes and an SMTP server (the CLI is the operator: allowed); the password never printed.
+    const mail = await cli(
+      'tenants',
+      'update',
+      'acme',
+      '--settings',
+      JSON.stringify({
+        lifetimes: { access_token: 300, session: 3600 },
+        smtp: {
+          host: 'smtp.acme.example',
+          port: 587,
+          user: 'acme',
+          password: 'cli-smtp-secret',
+          from: 'no-reply@acme.example',
+        },
+      }),
+      '--json',
+    );
+    assert.equal(mail.code, 0, mail.stderr);
+    const withMail = JSON.parse(mail.stdout) as {
+      settings: { lifetimes: Record<string, number>; smtp: Record<string, unknown> };
+    };
+    assert.deepEqual(withMail.settings.lifetimes, { access_token: 300, session: 3600 });
+    assert.equal(withMail.settings.smtp.password_set, true);
+    assert.ok(!mail.stdout.includes('cli-smtp-secret'), 'the password is not printed');
+    const shown = await cli('tenants', 'get', 'acme');
+    assert.ok(!shown.stdout.includes('cli-smtp-secret') && !shown.stdout.includes('password_sealed'));
+
     for (const settings of [
       '{"branding":{"custom_css":"@import url(https://evil.example/x.css)"}}',
       '{"branding":{"logo_url":"http://cdn.example.com/l.png"}}',
       '{"sign_up":{"enable":false}}',
       '{"smtp":{}}',
+      '{"lifetimes":{"session":600,"session_idle":900}}',
     ]) {
       const bad = await cli('tenants', 'update', 'acme', '--settings', settings);
       assert.equal(bad.code, 1, `${settings}: ${bad.stderr}`);
-      assert.match(oneLineError(bad), /custom_css|logo_url|not a known setting/, settings);
+      assert.match(
+        oneLineError(bad),
+        /custom_css|logo_url|not a known setting|smtp\.host|session_idle/,
+        settings,
+      );
     }
     const notJson = await cli('tenants', 'update', 'acme', '--settings', '{nope');
     assert.equal(notJson.code, 2);

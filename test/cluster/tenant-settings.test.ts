@@ -1,6 +1,7 @@
 // Tenant settings changed through the admin API of one instance apply on another at once: two `hellojohn
 // serve` processes on one PostgreSQL (directly and through PgBouncer) and one Redis. Instance B has the
-// tenant cached (for 30 s) when A changes it; B must follow within the invalidation bound (1 s).
+// tenant cached (for 30 s) when A changes it; B must follow within the invalidation bound (1 s): switches,
+// branding, token lifetimes.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
@@ -117,6 +118,37 @@ for (const via of ['direct', 'pgbouncer'] as const) {
           5_000,
         );
         assert.ok(elapsed <= PROPAGATION_LIMIT_MS, `A followed after ${elapsed} ms`);
+      });
+
+      test("an access token lifetime set on A: B's tokens follow within 1 s", async () => {
+        assert.equal(
+          (await a.post('/v2/admin/tenants', { slug: 'timed', name: 'Timed' }, admin)).status,
+          201,
+        );
+        const email = uniqueEmail();
+        const registered = await b.post('/t/timed/v2/auth/register', { email, password: STRONG_PASSWORD });
+        assert.equal(registered.status, 201, JSON.stringify(registered.body));
+        const login = await b.post('/t/timed/v2/auth/login', { email, password: STRONG_PASSWORD });
+        assert.equal(login.body.expires_in, 900, 'ACCESS_TTL by default; B has the tenant cached');
+        let refreshToken = String(login.body.refresh_token);
+        const since = Date.now();
+        const res = await a.request(
+          'PATCH',
+          '/v2/admin/tenants/timed',
+          { settings: { lifetimes: { access_token: 120 } } },
+          admin,
+        );
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        const elapsed = await timeUntil(
+          since,
+          async () => {
+            const refreshed = await b.post('/t/timed/v2/auth/refresh', { refresh_token: refreshToken });
+            refreshToken = String(refreshed.body.refresh_token);
+            return refreshed.body.expires_in === 120;
+          },
+          5_000,
+        );
+        assert.ok(elapsed <= PROPAGATION_LIMIT_MS, `B followed after ${elapsed} ms`);
       });
     },
   );

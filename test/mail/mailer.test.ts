@@ -50,7 +50,7 @@ function message(to: string, overrides: Partial<EmailMessage> = {}): EmailMessag
     link: LINK,
     expiresInMinutes: 48 * 60,
   });
-  return { to, kind: 'verify_email', ...rendered, ...overrides };
+  return { to, kind: 'verify_email', tenant: null, ...rendered, ...overrides };
 }
 
 /** A mailer whose sends wait until `open()` is called. */

@@ -4,6 +4,7 @@
 // ({ from, fromName, to, headerTo, subject, text, html, authUser }) and {"rejected": true} per refused one.
 //
 // SMTP_TEST_REJECT_FIRST=N  → the first N messages are refused with a temporary 451 error (retry tests).
+// SMTP_TEST_USER, SMTP_TEST_PASSWORD → only this login is accepted (535 otherwise), and a login is required.
 // The process exits on SIGTERM/SIGINT or when its stdin closes (the test process went away).
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
@@ -12,13 +13,18 @@ let rejectRemaining = Number(process.env.SMTP_TEST_REJECT_FIRST ?? '0') || 0;
 
 const emit = (event) => process.stdout.write(`${JSON.stringify(event)}\n`);
 
+const requiredUser = process.env.SMTP_TEST_USER;
+const requiredPassword = process.env.SMTP_TEST_PASSWORD;
+
 const server = new SMTPServer({
-  authOptional: true,
+  authOptional: requiredUser === undefined,
   allowInsecureAuth: true,
   disabledCommands: ['STARTTLS'],
   logger: false,
   disableReverseLookup: true,
   onAuth(auth, _session, callback) {
+    if (requiredUser !== undefined && (auth.username !== requiredUser || auth.password !== requiredPassword))
+      return callback(new Error('Invalid username or password'));
     callback(null, { user: auth.username ?? 'anonymous' });
   },
   onData(stream, session, callback) {

@@ -27,6 +27,8 @@ export interface SmtpServerOptions {
   rejectFirst?: number;
   /** How long to wait for the server to listen. */
   startTimeoutMs?: number;
+  /** The only login accepted (a login is then required). */
+  credentials?: { user: string; password: string };
 }
 
 export interface TestSmtpServer {
@@ -47,7 +49,13 @@ export interface TestSmtpServer {
 export function startSmtpServer(options: SmtpServerOptions = {}): Promise<TestSmtpServer> {
   const startTimeoutMs = options.startTimeoutMs ?? 10_000;
   const child = spawn(process.execPath, [SCRIPT], {
-    env: { ...process.env, SMTP_TEST_REJECT_FIRST: String(options.rejectFirst ?? 0) },
+    env: {
+      ...process.env,
+      SMTP_TEST_REJECT_FIRST: String(options.rejectFirst ?? 0),
+      ...(options.credentials
+        ? { SMTP_TEST_USER: options.credentials.user, SMTP_TEST_PASSWORD: options.credentials.password }
+        : {}),
+    },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const received: ReceivedMail[] = [];

@@ -90,6 +90,15 @@ export async function updateTenant(
   return result.rows[0] ?? null;
 }
 
+/** A tenant's settings, its row locked until the transaction ends (a change that keeps stored members). */
+export async function lockTenantSettings(db: Queryable, id: string): Promise<Record<string, unknown> | null> {
+  const result = await db.query<{ settings: Record<string, unknown> | null }>(
+    'SELECT settings FROM tenants WHERE id = $1 FOR UPDATE',
+    [id],
+  );
+  return result.rows[0] ? (result.rows[0].settings ?? {}) : null;
+}
+
 export async function countTenantUsers(db: Queryable, id: string): Promise<number> {
   const result = await db.query<{ n: string | number }>(
     'SELECT count(*) AS n FROM users WHERE tenant_id = $1',

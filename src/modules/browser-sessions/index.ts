@@ -11,7 +11,6 @@ export const browserSessionsModule = defineModule({
         login: core.login,
         password: core.passwordAuthenticator,
         browserSessions: core.browserSessions,
-        sessionTtlSeconds: Math.floor(core.config.sessions.ttlMs / 1000),
       }),
     };
   },

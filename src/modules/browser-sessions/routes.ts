@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type {} from '@fastify/cookie';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { BrowserSessions } from '../../auth/browser-sessions.js';
+import { cookieMaxAgeSeconds, type BrowserSessions } from '../../auth/browser-sessions.js';
 import type { Login } from '../../auth/login.js';
 import type { PasswordAuthenticator } from '../../auth/password-authenticator.js';
 import { HelloJohnError } from '../../errors.js';
@@ -31,7 +31,6 @@ export interface SessionRoutesDeps {
   login: Login;
   password: PasswordAuthenticator;
   browserSessions: BrowserSessions;
-  sessionTtlSeconds: number;
 }
 
 const SessionUser = Type.Object({
@@ -81,7 +80,7 @@ export const sessionRoutes =
         const outcome = await login.browser(t, password, request.body, metaOf(request), 'session');
         if (outcome.kind === 'second_step') return kit.secondStepResponse(outcome.challenge);
         const { cookie, session, user } = outcome.result;
-        cookies.set(reply, 'session', t, cookie, deps.sessionTtlSeconds);
+        cookies.set(reply, 'session', t, cookie, cookieMaxAgeSeconds(session));
         return { user, session: { id: session.id, expires_at: session.expires_at.toISOString() } };
       },
     );

@@ -280,7 +280,7 @@ export class EmailSignIn {
     outbox.enqueueFrom(method, async () => {
       const user = await findUserByEmail(db, tenant.id, keys);
       if (!user || user.blocked) return null;
-      return { to: user.email_normalized, kind: method, ...(await prepare(user)) };
+      return { to: user.email_normalized, kind: method, tenant, ...(await prepare(user)) };
     });
   }
 

@@ -24,7 +24,7 @@ export async function issueAccessToken(
     ...(ctx.params.resource !== undefined ? { resource: ctx.params.resource } : {}),
   });
   const scope = formatScope(shape.scopes ?? input.scopes);
-  const ttlSeconds = shape.ttlSeconds ?? ctx.accessTokens.ttlSeconds;
+  const ttlSeconds = shape.ttlSeconds ?? ctx.accessTokens.ttlSecondsFor(ctx.tenant);
   const accessToken = await ctx.accessTokens.issue({
     tenant: ctx.tenant,
     subject: input.subject,

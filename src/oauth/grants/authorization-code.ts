@@ -26,6 +26,7 @@ const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
 
 export const authorizationCodeGrant: Grant = async (ctx) => {
   const { tenant, client, params, db, config } = ctx;
+  const lifetimes = ctx.lifetimes.of(tenant);
   const { code, redirect_uri: redirectUri, code_verifier: verifier } = params;
   if (!code) throw new InvalidRequest('The code parameter is missing.');
   if (!redirectUri) throw new InvalidRequest('The redirect_uri parameter is missing.');
@@ -43,10 +44,10 @@ export const authorizationCodeGrant: Grant = async (ctx) => {
     session: {
       ip: ctx.meta.ip,
       userAgent: ctx.meta.userAgent?.slice(0, 512) ?? null,
-      ttlMs: config.sessions.ttlMs,
-      idleTtlMs: config.sessions.idleTtlMs,
+      ttlMs: lifetimes.sessionTtlMs,
+      idleTtlMs: lifetimes.sessionIdleTtlMs,
     },
-    refresh: refreshToken ? { tokenHash: hashToken(refreshToken), ttlMs: config.tokens.refreshTtlMs } : null,
+    refresh: refreshToken ? { tokenHash: hashToken(refreshToken), ttlMs: lifetimes.refreshTtlMs } : null,
   });
   if (!row) throw invalidCode();
   // Only a presentation that proves it is the code's own request (client, redirect URI, verifier) may
@@ -77,7 +78,7 @@ export const authorizationCodeGrant: Grant = async (ctx) => {
 
   const scopes = row.scope.split(' ').filter((s) => s !== '');
   if (refreshToken && scopes.includes(OFFLINE_ACCESS)) {
-    const lifetime = { ttlMs: config.tokens.offlineSessionTtlMs, refreshTtlMs: config.tokens.refreshTtlMs };
+    const lifetime = { ttlMs: config.tokens.offlineSessionTtlMs, refreshTtlMs: lifetimes.refreshTtlMs };
     if (!(await startOfflineGrant(db, tenant.id, row.session_id, lifetime))) throw sessionEnded();
   }
   const issued = await issueAccessToken(ctx, {

@@ -7,6 +7,7 @@ import type { SessionAccess } from '../../auth/session-access.js';
 import type { Client } from '../../clients/clients.js';
 import type { Config } from '../../config.js';
 import type { Database } from '../../db/database.js';
+import type { TenantLifetimes } from '../../tenants/lifetimes.js';
 import type { Tenant } from '../../tenants/tenants.js';
 import type { AccessTokens } from '../../tokens/access-tokens.js';
 import type { IdTokens } from '../id-tokens.js';
@@ -32,6 +33,8 @@ export interface GrantContext {
   refreshTokens: RefreshTokens;
   accessTokens: AccessTokens;
   idTokens: IdTokens;
+  /** The tenant's token and session lifetimes. */
+  lifetimes: Pick<TenantLifetimes, 'of'>;
   /** The scopes this build knows (standard, plus feature modules') and the claims each releases. */
   scopes: ScopeRegistry;
   /** What the access token carries beyond the core's claims (audience of a `resource`, scope, claims). */

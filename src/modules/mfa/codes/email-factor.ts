@@ -150,6 +150,7 @@ export class EmailCodeFactor implements SecondFactor, ManagedFactor {
     outbox.enqueue({
       to: user.email_normalized,
       kind: purpose === 'enroll' ? 'mfa_email_enroll' : 'mfa_email_code',
+      tenant,
       ...codeEmail({
         tenantName: tenant.name,
         code: issued.code,
