@@ -10,8 +10,7 @@ import { migration } from './migration.js';
 import { deleteStaleGrantResources } from './repository.js';
 import { ResourceIndicators } from './resource-indicators.js';
 import { Rbac } from './service.js';
-
-export { usersWithRole, userIdsWithRole } from './repository.js';
+import { userRoles } from './user-roles.js';
 
 export const rbacModule = defineModule({
   id: 'rbac',
@@ -27,6 +26,7 @@ export const rbacModule = defineModule({
       accessTokenPolicy: indicators,
       commands: rbacCommandHandlers(rbac),
       sweeperJobs: [{ name: 'rbac_grant_resources', run: deleteStaleGrantResources }],
+      userRoles,
     };
   },
 });
