@@ -57,8 +57,8 @@ describe('an invitation accepted in Chromium', { skip: unlessChromium() }, () =>
         assert.equal(await page.locator('#email').inputValue(), email);
         assert.equal(await page.locator('#email').getAttribute('readonly'), '');
         // The page fits the narrow screen: nothing scrolls sideways.
-        const overflow = await page.evaluate(
-          () => document.documentElement.scrollWidth > document.documentElement.clientWidth,
+        const overflow = await page.evaluate<boolean>(
+          'document.documentElement.scrollWidth > document.documentElement.clientWidth',
         );
         assert.equal(overflow, false);
         await page.fill('#name', 'Ana Browser');

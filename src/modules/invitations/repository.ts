@@ -38,6 +38,7 @@ export async function revokePendingFor(
   return result.rows[0] ?? null;
 }
 
+/** Null when the address has a pending invitation (one made at the same moment: see revokePendingFor). */
 export async function insertInvitation(
   db: Queryable,
   row: {
@@ -49,14 +50,15 @@ export async function insertInvitation(
     tokenHash: Buffer;
     ttlSeconds: number;
   },
-): Promise<InvitationRow> {
+): Promise<InvitationRow | null> {
   const result = await db.query<InvitationRow>(
     `INSERT INTO invitations (tenant_id, email, email_normalized, name, roles, token_hash, expires_at)
      VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7))
+     ON CONFLICT (tenant_id, email_normalized) WHERE status = 'pending' DO NOTHING
      RETURNING ${COLUMNS}`,
     [row.tenantId, row.email, row.emailNormalized, row.name, [...row.roles], row.tokenHash, row.ttlSeconds],
   );
-  return result.rows[0]!;
+  return result.rows[0] ?? null;
 }
 
 export async function findInvitation(

@@ -81,6 +81,8 @@ export class Invitations {
         tokenHash: hashToken(token),
         ttlSeconds: ttl,
       });
+      // Another invitation to the address committed in between (two requests at once): one wins.
+      if (!row) throw new HelloJohnError('conflict', 'Another invitation to this address was just made.');
       await this.audit(tx, tenant, actor, invitationEvents.created, row, { roles, expires_in: ttl });
       return row;
     });
