@@ -2,7 +2,8 @@
 // conflicts, replacement, audit with the admin and never the token), and the link's page without a
 // browser: the mail from a real SMTP server, the account made with its roles and signed in, single use
 // (also two submissions at once), expiry, revocation, resend killing the old link, a tenant with sign-up
-// off. Real HTTP on PostgreSQL or PGlite. The Chromium run is in invitations-browser.test.ts.
+// off, a tenant without passwords. Real HTTP on PostgreSQL or PGlite. The Chromium run is in
+// invitations-browser.test.ts.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
@@ -373,5 +374,24 @@ describe('invitations: the link', () => {
       (await call('GET', `/invitations/${created.id}`, undefined, admin, 'closed')).body.status,
       'accepted',
     );
+  });
+  test('a tenant without passwords: no password field, the account has none, on to sign in', async () => {
+    await t.createTenant('nopw');
+    const off = await call('PATCH', '', { settings: { sign_in: { password: false } } }, admin, 'nopw');
+    assert.equal(off.status, 200, JSON.stringify(off.body));
+    const email = uniqueEmail('nopw');
+    const created = await invite({ email, send_email: false }, 'nopw');
+    const agent = new HttpAgent();
+    const page = await open(agent, created.url);
+    assert.doesNotMatch(page.html, /type="password"/);
+    const done = expectPage(await agent.submit(page, { name: 'No Password' }), 'account created');
+    assert.equal(done.status, 200);
+    assert.match(done.html, /Account created/);
+    const row = await t.db.query<{ password_hash: string | null; email_verified: boolean }>(
+      'SELECT password_hash, email_verified FROM users WHERE email_normalized = $1',
+      [email],
+    );
+    assert.deepEqual(row.rows[0], { password_hash: null, email_verified: true });
+    assert.equal((await open(new HttpAgent(), created.url)).status, 410);
   });
 });
