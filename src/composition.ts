@@ -234,6 +234,7 @@ export function buildServices(config: Config, deps: ServiceDeps): Services {
     secretboxMasterKey: masterKeys.secretbox,
     userExports,
     emailChanged,
+    userRoles: null,
   };
   const parts = modules.map((module) => ({ module, parts: module.setup(core) }));
   for (const { module, parts: p } of parts) {
@@ -247,6 +248,10 @@ export function buildServices(config: Config, deps: ServiceDeps): Services {
     if (p.userExport) userExports.push({ module: module.id, export: p.userExport });
     if (p.hooks?.emailChanged) emailChanged.push(p.hooks.emailChanged);
     if (p.hooks?.clientDeleted) clientDeleted.push(p.hooks.clientDeleted);
+    if (p.userRoles) {
+      if (core.userRoles) throw new Error('Two feature modules provide user roles.');
+      core.userRoles = p.userRoles;
+    }
   }
 
   const tokenPolicies = parts.flatMap(({ parts: p }) => (p.accessTokenPolicy ? [p.accessTokenPolicy] : []));

@@ -102,6 +102,7 @@ describe('hellojohn migrate on a fresh database', () => {
         'consents',
         'email_sign_ins',
         'email_tokens',
+        'invitations',
         'mfa_code_factors',
         'mfa_one_time_codes',
         'mfa_recovery_codes',

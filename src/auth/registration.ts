@@ -158,6 +158,41 @@ export class Registration {
   }
 
   /**
+   * An account the person makes through a door an operator opened for their address (an invitation whose
+   * emailed link proved it): the address counts as verified, the tenant's sign-up setting does not apply
+   * (the operator vouched), and the person's own password passes the tenant's policy (none: they sign in
+   * another way; refused when the tenant does not use passwords). Audited `user.registered` with
+   * `method`; `within` and the hooks run in its transaction, as `registerVouched`. `email_taken`,
+   * `weak_password`, `invalid_request` as `register`.
+   */
+  async registerVouchedByOperator(
+    tenant: Tenant,
+    input: { email: string; password: string | null; name?: string | null },
+    method: string,
+    meta: RequestMeta,
+    within?: (tx: Queryable, user: UserRow) => Promise<void>,
+  ): Promise<UserRow> {
+    if (input.password !== null && !passwordSignInEnabled(tenant))
+      throw new HelloJohnError(
+        'access_denied',
+        'This tenant does not use passwords (password sign-in is off).',
+      );
+    const prepared =
+      input.password === null
+        ? { ...prepareAddress(input.email), name: cleanName(input.name), passwordHash: null }
+        : await prepareNewUser(this.deps, this.passwordPolicy(tenant), {
+            ...input,
+            password: input.password,
+          });
+    const row = { ...prepared, emailVerified: true, profile: {} };
+    const { user, afterCommit } = await this.deps.db.transaction((tx) =>
+      this.create(tx, tenant, row, meta, { method }, within),
+    );
+    for (const then of afterCommit) then();
+    return user;
+  }
+
+  /**
    * An account an operator makes (the admin API, `hellojohn users create`): the same checks as a sign-up
    * (email, name, and the tenant's password policy when a password is given; none: the user signs in
    * another way or resets it), the same transaction with every module's userRegistered hook (an address

@@ -275,13 +275,17 @@ usersCmd
   .option('--json', 'machine-readable output')
   .action((options: UsersCreateOptions) => run(() => usersCreateCommand(options)));
 
-// Groups only feature modules fill: webhooks (src/modules/webhooks/), roles and API resources (src/modules/rbac/).
+// Groups only feature modules fill: webhooks (src/modules/webhooks/), roles and API resources (src/modules/rbac/),
+// invitations (src/modules/invitations/).
 const webhooksCmd = usageErrorsExit2(
   program.command('webhooks').description('signed webhooks of a tenant: endpoints that receive its events'),
 );
 const rolesCmd = usageErrorsExit2(program.command('roles').description("roles of a tenant's users"));
 const resourcesCmd = usageErrorsExit2(
   program.command('resources').description('APIs (resources) access tokens are issued for'),
+);
+const invitationsCmd = usageErrorsExit2(
+  program.command('invitations').description('invitations to create an account, sent by email'),
 );
 
 // The feature modules' commands join these groups, after the core's.
@@ -293,6 +297,7 @@ attachModuleCommands(
     webhooks: webhooksCmd,
     roles: rolesCmd,
     resources: resourcesCmd,
+    invitations: invitationsCmd,
   },
   featureModules,
 );

@@ -87,6 +87,27 @@ export interface CoreServices {
   userExports: readonly { module: string; export: UserExport }[];
   /** Every module's emailChanged hook (ModuleParts.hooks), in module order (filled once every module is set up). */
   emailChanged: readonly UserRegisteredHook[];
+  /**
+   * The build's user roles (ModuleParts.userRoles), null when no module provides them. Set once every
+   * module is set up: read it when a request needs it, not in `setup`.
+   */
+  userRoles: UserRoles | null;
+}
+
+/**
+ * Roles users hold, for modules that are not the one keeping them (filter users by role, give an invited
+ * user the roles of the invitation). At most one module in a build provides it; names are the roles'.
+ */
+export interface UserRoles {
+  /** Of `names`, those the tenant has no role by (empty: all exist). */
+  unknown(db: Queryable, tenantId: string, names: readonly string[]): Promise<string[]>;
+  /** Gives the user these roles inside the caller's transaction; a name the tenant no longer has is skipped. */
+  assign(tx: Queryable, tenantId: string, userId: string, names: readonly string[]): Promise<void>;
+  /**
+   * An SQL condition true for the rows of users alias `alias` holding the role whose name is parameter
+   * `$roleParam` in the tenant `$tenantParam`: only the alias and the indexes go into the text.
+   */
+  userHasRole: (alias: string, tenantParam: number, roleParam: number) => string;
 }
 
 /**
@@ -222,7 +243,8 @@ export interface PageContributions {
 }
 
 /** The core's command groups a module's commands join: `hellojohn <group> <name>`. */
-export type CommandGroup = 'tenants' | 'clients' | 'users' | 'webhooks' | 'roles' | 'resources';
+export type CommandGroup =
+  'tenants' | 'clients' | 'users' | 'webhooks' | 'roles' | 'resources' | 'invitations';
 
 /**
  * A command a module adds to the CLI. Declared on the module (the command line is built before any
@@ -322,6 +344,8 @@ export interface ModuleParts {
   };
   /** The module's part of a user's data export (see UserExport): never a secret. */
   userExport?: UserExport;
+  /** The roles users hold (see UserRoles; at most one module in a build sets it). */
+  userRoles?: UserRoles;
   /** Scopes the module adds, with the claims each releases (ID token, UserInfo, discovery). */
   scopes?: readonly ScopeDefinition[];
   /** Members added to the OpenID Provider metadata (discovery). */

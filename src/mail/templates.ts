@@ -182,6 +182,8 @@ export function formatMinutes(total: number): string {
   const minutes = Math.max(1, Math.round(total));
   const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
   if (minutes < 60) return plural(minutes, 'minute');
+  // Long-lived links (invitations: days) in days, when whole; up to 48 hours in hours, as people say it.
+  if (minutes > 2880 && minutes % 1440 === 0) return plural(minutes / 1440, 'day');
   const hours = Math.floor(minutes / 60);
   const rest = minutes % 60;
   return rest === 0 ? plural(hours, 'hour') : `${plural(hours, 'hour')} ${plural(rest, 'minute')}`;

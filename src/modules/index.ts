@@ -5,6 +5,7 @@ import { accountModule } from './account/index.js';
 import { browserSessionsModule } from './browser-sessions/index.js';
 import { emailSignInModule } from './email-signin/index.js';
 import { emailVerificationModule } from './email-verification/index.js';
+import { invitationsModule } from './invitations/index.js';
 import { mfaModule } from './mfa/index.js';
 import { passkeysModule } from './passkeys/index.js';
 import { passwordResetModule } from './password-reset/index.js';
@@ -25,4 +26,5 @@ export const featureModules: readonly FeatureModule[] = [
   usersAdminModule,
   webhooksModule,
   rbacModule,
+  invitationsModule,
 ];

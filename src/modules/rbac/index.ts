@@ -10,8 +10,7 @@ import { migration } from './migration.js';
 import { deleteClientGrants, deleteStaleGrantResources } from './repository.js';
 import { ResourceIndicators } from './resource-indicators.js';
 import { Rbac } from './service.js';
-
-export { usersWithRole, userIdsWithRole } from './repository.js';
+import { userRoles } from './user-roles.js';
 
 export const rbacModule = defineModule({
   id: 'rbac',
@@ -28,6 +27,7 @@ export const rbacModule = defineModule({
       commands: rbacCommandHandlers(rbac),
       sweeperJobs: [{ name: 'rbac_grant_resources', run: deleteStaleGrantResources }],
       hooks: { clientDeleted: (tx, tenant, clientId) => deleteClientGrants(tx, tenant.id, clientId) },
+      userRoles,
     };
   },
 });

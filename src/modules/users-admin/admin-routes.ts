@@ -104,6 +104,7 @@ export function usersAdminRoutes(
           createdBefore: q.created_before === undefined ? undefined : new Date(q.created_before),
           blocked: q.blocked === undefined ? undefined : q.blocked === 'true',
           verified: q.verified === undefined ? undefined : q.verified === 'true',
+          role: q.role,
         });
         return { users: page.map(userJson), next_cursor: nextCursor };
       },

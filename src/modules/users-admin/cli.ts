@@ -56,6 +56,7 @@ export const usersAdminCommands: readonly ModuleCommand[] = [
       },
       { flags: '--created-after <iso>', description: 'created at or after (ISO 8601)' },
       { flags: '--created-before <iso>', description: 'created before (ISO 8601)' },
+      { flags: '--role <name>', description: 'only users holding this role' },
     ],
   },
   { group: 'users', name: 'get', description: 'show a user', options: WHO },
@@ -148,6 +149,7 @@ export function usersAdminCommandHandlers(
         verified: bool(o.verified),
         createdAfter: date(o['created-after'], '--created-after'),
         createdBefore: date(o['created-before'], '--created-before'),
+        role: o.role === undefined ? undefined : String(o.role),
       });
       const list = page.users.map(userJson);
       return {

@@ -1,5 +1,6 @@
 // The SQL of user administration. Every statement names the tenant: a user id of another tenant is no user.
 import type { Queryable } from '../../db/database.js';
+import type { UserRoles } from '../../kernel/module.js';
 
 /** A user as the admin API shows it: the row without its password hash, with its metadata. */
 export interface AdminUserRow {
@@ -31,7 +32,8 @@ export interface UserListFilter {
   createdBefore?: Date;
   blocked?: boolean;
   verified?: boolean;
-  // A role filter (RBAC) joins here: one more optional member and one more AND below.
+  /** Only holders of the role `name`; `condition` is the roles provider's (UserRoles.userHasRole). */
+  role?: { name: string; condition: UserRoles['userHasRole'] };
 }
 
 /** One page, newest first, after the keyset position `after` (exclusive); `limit` rows at most. */
@@ -52,6 +54,7 @@ export async function listUsers(
         AND ($6::timestamptz IS NULL OR created_at < $6::timestamptz)
         AND ($7::boolean IS NULL OR blocked = $7::boolean)
         AND ($8::boolean IS NULL OR email_verified = $8::boolean)
+        ${filter.role ? `AND ${filter.role.condition('users', 1, 10)}` : ''}
       ORDER BY created_at DESC, id DESC
       LIMIT $9`,
     [
@@ -64,6 +67,7 @@ export async function listUsers(
       filter.blocked ?? null,
       filter.verified ?? null,
       limit,
+      ...(filter.role ? [filter.role.name] : []),
     ],
   );
   return result.rows;

@@ -130,6 +130,13 @@ export const UserListQuery = strict({
   created_before: Type.Optional(Type.String({ format: 'date-time', description: 'Created before.' })),
   blocked: trueFalse('Only blocked (true) or not blocked (false) users.'),
   verified: trueFalse('Only users whose address is verified (true) or not (false).'),
+  role: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 64,
+      description: 'Only the users holding the role of this name (400 when the server has no roles).',
+    }),
+  ),
 });
 
 const ClaimAnswers = Object.fromEntries(

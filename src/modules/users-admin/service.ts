@@ -33,7 +33,14 @@ import {
 
 export type UsersAdminDeps = Pick<
   CoreServices,
-  'db' | 'registration' | 'hasher' | 'passwordChecker' | 'sessionAccess' | 'userExports' | 'emailChanged'
+  | 'db'
+  | 'registration'
+  | 'hasher'
+  | 'passwordChecker'
+  | 'sessionAccess'
+  | 'userExports'
+  | 'emailChanged'
+  | 'userRoles'
 >;
 
 /** The standard OIDC claims an operator sets (OIDC Core §5.1), kept in users.profile. */
@@ -66,7 +73,9 @@ export interface UserFields {
   claims?: Partial<Record<ProfileClaim, unknown>>;
 }
 
-export interface ListQuery extends UserListFilter {
+export interface ListQuery extends Omit<UserListFilter, 'role'> {
+  /** Only the holders of this role (a build without roles refuses it). */
+  role?: string;
   cursor?: string;
   limit?: number;
 }
@@ -120,11 +129,23 @@ export class UsersDirectory {
       createdBefore: query.createdBefore,
       blocked: query.blocked,
       verified: query.verified,
+      role: query.role === undefined ? undefined : this.roleFilter(query.role),
     };
     const rows = await listUsers(this.deps.db, tenant.id, filter, after, limit + 1);
     const users = rows.slice(0, limit);
     const last = users.at(-1);
     return { users, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+  }
+
+  private roleFilter(name: string): UserListFilter['role'] {
+    // Read now, not in the constructor: the roles provider is known once every module is set up.
+    const roles = this.deps.userRoles;
+    if (!roles)
+      throw new HelloJohnError(
+        'invalid_request',
+        'role: this server has no roles (no module provides them).',
+      );
+    return { name, condition: roles.userHasRole };
   }
 
   async get(tenant: Tenant, id: string): Promise<AdminUserRow> {
