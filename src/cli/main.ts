@@ -275,32 +275,8 @@ usersCmd
   .option('--json', 'machine-readable output')
   .action((options: UsersCreateOptions) => run(() => usersCreateCommand(options)));
 
-// Groups only feature modules fill: webhooks (src/modules/webhooks/), roles and API resources (src/modules/rbac/),
-// invitations (src/modules/invitations/).
-const webhooksCmd = usageErrorsExit2(
-  program.command('webhooks').description('signed webhooks of a tenant: endpoints that receive its events'),
-);
-const rolesCmd = usageErrorsExit2(program.command('roles').description("roles of a tenant's users"));
-const resourcesCmd = usageErrorsExit2(
-  program.command('resources').description('APIs (resources) access tokens are issued for'),
-);
-const invitationsCmd = usageErrorsExit2(
-  program.command('invitations').description('invitations to create an account, sent by email'),
-);
-
-// The feature modules' commands join these groups, after the core's.
-attachModuleCommands(
-  {
-    tenants: tenantsCmd,
-    clients: clientsCmd,
-    users: usersCmd,
-    webhooks: webhooksCmd,
-    roles: rolesCmd,
-    resources: resourcesCmd,
-    invitations: invitationsCmd,
-  },
-  featureModules,
-);
+// The feature modules' commands join the core's groups, or groups of their own, after the core's commands.
+attachModuleCommands(program, { tenants: tenantsCmd, clients: clientsCmd, users: usersCmd }, featureModules);
 
 const adminCmd = usageErrorsExit2(
   program.command('admin').description('operators of this installation and their admin API keys'),

@@ -1,23 +1,34 @@
-// The commands feature modules add (FeatureModule.commands), under the core's groups: declared from the
-// modules' lists, run with the handlers their setup returned (ModuleParts.commands) on the services the
+// The commands feature modules add (FeatureModule.commands), under the core's groups or the modules' own
+// (FeatureModule.commandGroups): declared from the modules' lists, run with the handlers their setup returned (ModuleParts.commands) on the services the
 // composition root builds, as every management command is.
 import { Option, type Command } from 'commander';
 import { HelloJohnError } from '../errors.js';
 import type { CommandGroup, FeatureModule, ModuleCommand } from '../kernel/module.js';
 import { CliError, run } from './context.js';
-import { printJson, resolveTenant, withServices } from './management.js';
+import { printJson, resolveTenant, usageErrorsExit2, withServices } from './management.js';
 
 export function attachModuleCommands(
-  groups: Readonly<Record<CommandGroup, Command>>,
+  program: Command,
+  coreGroups: Readonly<Record<CommandGroup, Command>>,
   modules: readonly FeatureModule[],
 ): void {
+  const groups = new Map(Object.entries(coreGroups));
+  for (const module of modules) {
+    for (const { name, description } of module.commandGroups ?? []) {
+      if (groups.has(name) || program.commands.some((c) => c.name() === name))
+        throw new Error(`Module ${module.id}: the command group "${name}" exists already.`);
+      groups.set(name, usageErrorsExit2(program.command(name).description(description)));
+    }
+  }
   for (const module of modules) {
     for (const spec of module.commands ?? []) {
+      const group = groups.get(spec.group);
+      if (!group) throw new Error(`Module ${module.id}: no command group "${spec.group}".`);
       const options = (spec.options ?? []).map((o) => {
         const option = new Option(o.flags, o.description);
         return o.choices ? option.choices(o.choices) : option;
       });
-      const command = groups[spec.group]
+      const command = group
         .command(spec.name)
         .description(spec.description)
         .option('--tenant <slug>', 'tenant slug or id', 'default');

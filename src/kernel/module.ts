@@ -242,9 +242,19 @@ export interface PageContributions {
   afterSignUp?: SignUpStep;
 }
 
-/** The core's command groups a module's commands join: `hellojohn <group> <name>`. */
-export type CommandGroup =
-  'tenants' | 'clients' | 'users' | 'webhooks' | 'roles' | 'resources' | 'invitations';
+/**
+ * The group a module command joins, `hellojohn <group> <name>`: one of the core's (`tenants`, `clients`,
+ * `users`) or one a module declares (FeatureModule.commandGroups).
+ */
+export type CommandGroup = string;
+
+/** A command group a module owns (`hellojohn webhooks …`): declared once, by that module. */
+export interface ModuleCommandGroup {
+  /** kebab-case; not a core command's name. */
+  name: string;
+  /** One line, for `hellojohn --help`. */
+  description: string;
+}
 
 /**
  * A command a module adds to the CLI. Declared on the module (the command line is built before any
@@ -369,6 +379,8 @@ export interface FeatureModule {
   readonly migrations?: readonly Migration[];
   /** The audit event types the module writes (declared with defineAuditEvents). */
   readonly auditEvents?: readonly AuditEventType[];
+  /** The command groups the module owns; its commands and other modules' may join them. */
+  readonly commandGroups?: readonly ModuleCommandGroup[];
   /** The module's CLI commands (their handlers: ModuleParts.commands). */
   readonly commands?: readonly ModuleCommand[];
   setup(core: CoreServices): ModuleParts;

@@ -18,6 +18,7 @@ export const invitationsModule = defineModule({
   id: 'invitations',
   migrations: [migration],
   auditEvents: Object.values(invitationEvents),
+  commandGroups: [{ name: 'invitations', description: 'invitations to create an account, sent by email' }],
   commands: invitationCommands,
   setup(core) {
     const invitations = new Invitations(core);

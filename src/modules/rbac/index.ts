@@ -16,6 +16,10 @@ export const rbacModule = defineModule({
   id: 'rbac',
   migrations: [migration],
   auditEvents: Object.values(rbacEvents),
+  commandGroups: [
+    { name: 'roles', description: "roles of a tenant's users" },
+    { name: 'resources', description: 'APIs (resources) access tokens are issued for' },
+  ],
   commands: rbacCommands,
   setup(core) {
     const rbac = new Rbac({ db: core.db, baseUrl: core.config.http.baseUrl });

@@ -16,6 +16,9 @@ export const webhooksModule = defineModule({
   id: 'webhooks',
   migrations: [migration],
   auditEvents: Object.values(webhookEvents),
+  commandGroups: [
+    { name: 'webhooks', description: 'signed webhooks of a tenant: endpoints that receive its events' },
+  ],
   commands: webhookCommands,
   setup(core) {
     const config = core.config.webhooks;
