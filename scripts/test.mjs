@@ -21,8 +21,7 @@ import path from 'node:path';
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 process.chdir(root);
 
-// TEST_BUILD=done: the caller built it (CI's passes run side by side, and one tsc rewriting dist/ while
-// another pass's child processes load it could hand them a half-written file).
+// TEST_BUILD=done: the caller built it already (CI builds once for its three passes).
 if (process.env.TEST_BUILD !== 'done') {
   const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
