@@ -6,7 +6,7 @@ import { defineModule } from '../../kernel/module.js';
 import { rbacAdminRoutes } from './admin-routes.js';
 import { rbacCommandHandlers, rbacCommands } from './cli.js';
 import { rbacEvents } from './events.js';
-import { migration } from './migration.js';
+import { migration, tokenContextFunction } from './migration.js';
 import { deleteClientGrants, deleteStaleGrantResources } from './repository.js';
 import { ResourceIndicators } from './resource-indicators.js';
 import { Rbac } from './service.js';
@@ -14,7 +14,7 @@ import { userRoles } from './user-roles.js';
 
 export const rbacModule = defineModule({
   id: 'rbac',
-  migrations: [migration],
+  migrations: [migration, tokenContextFunction],
   auditEvents: Object.values(rbacEvents),
   commandGroups: [
     { name: 'roles', description: "roles of a tenant's users" },

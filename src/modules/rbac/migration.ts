@@ -71,3 +71,36 @@ CREATE TABLE rbac_grant_resources (
 CREATE INDEX rbac_grant_resources_by_age ON rbac_grant_resources (created_at);
 `,
 };
+
+// What a user's access token needs from this module, in one call (ResourceIndicators.accessToken, at
+// every token of a user grant): a function, so that each connection plans it once.
+export const tokenContextFunction: Migration = {
+  version: 22,
+  name: 'rbac_user_token_context',
+  sql: `
+CREATE FUNCTION rbac_user_token_context(p_tenant uuid, p_session uuid, p_user uuid, p_client text)
+RETURNS TABLE (granted text, target json, roles text[], permissions text[])
+LANGUAGE plpgsql STABLE AS $$
+#variable_conflict use_column
+BEGIN
+  RETURN QUERY
+  WITH g AS (SELECT r.resource FROM rbac_grant_resources r WHERE r.session_id = p_session AND r.tenant_id = p_tenant),
+       t AS (SELECT s.id, s.identifier, s.permissions, s.access_token_ttl_seconds,
+                    c.permissions AS client_permissions
+               FROM rbac_resources s JOIN g ON g.resource = s.identifier
+               LEFT JOIN rbac_resource_clients c ON c.resource_id = s.id AND c.client_id = p_client
+              WHERE s.tenant_id = p_tenant)
+  SELECT (SELECT g.resource FROM g),
+         (SELECT json_build_object('identifier', t.identifier, 'permissions', t.permissions,
+                   'access_token_ttl_seconds', t.access_token_ttl_seconds,
+                   'client_permissions', t.client_permissions) FROM t),
+         ARRAY(SELECT r.name FROM rbac_user_roles u JOIN rbac_roles r ON r.id = u.role_id
+                WHERE u.tenant_id = p_tenant AND u.user_id = p_user ORDER BY r.name),
+         ARRAY(SELECT DISTINCT p.permission FROM rbac_user_roles u
+                 JOIN rbac_role_permissions p ON p.role_id = u.role_id
+                 JOIN t ON t.id = p.resource_id
+                WHERE u.tenant_id = p_tenant AND u.user_id = p_user);
+END
+$$;
+`,
+};
