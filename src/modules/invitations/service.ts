@@ -8,6 +8,7 @@ import { hashToken, looksLikeOpaqueToken, newOpaqueToken } from '../../crypto/to
 import type { Queryable } from '../../db/database.js';
 import { insertAuditEvent } from '../../db/repositories/audit.js';
 import { findUserByEmail, type UserRow } from '../../db/repositories/users.js';
+import { decodeListCursor, encodeListCursor } from '../../admin/list-cursor.js';
 import { HelloJohnError } from '../../errors.js';
 import type { CoreServices } from '../../kernel/module.js';
 import { linkEmail, oneLine } from '../../mail/templates.js';
@@ -98,11 +99,11 @@ export class Invitations {
     const limit = query.limit ?? DEFAULT_LIMIT;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT)
       throw new HelloJohnError('invalid_request', `limit must be between 1 and ${MAX_LIMIT}.`);
-    const after = query.cursor === undefined ? null : decodeCursor(query.cursor);
+    const after = query.cursor === undefined ? null : decodeListCursor(query.cursor);
     const rows = await listInvitations(this.deps.db, tenant.id, query.status, after, limit + 1);
     const page = rows.slice(0, limit);
     const last = page.at(-1);
-    return { invitations: page, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+    return { invitations: page, nextCursor: rows.length > limit && last ? encodeListCursor(last) : null };
   }
 
   async get(tenant: Tenant, id: string): Promise<InvitationRow> {
@@ -275,23 +276,6 @@ const notPending = (row: InvitationRow) =>
 /** The same words for every dead link: unknown, expired, revoked or used. */
 export const deadLink = () =>
   new HelloJohnError('invalid_grant', 'This invitation link is invalid, expired or already used.');
-
-// The cursor: the last row's keyset position (created_at to the microsecond, id), base64url, opaque.
-const CURSOR =
-  /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)\|([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
-
-function encodeCursor(row: InvitationRow): string {
-  return Buffer.from(`${row.cursor_at}|${row.id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: string; id: string } {
-  const match = /^[A-Za-z0-9_-]{1,200}$/.test(cursor)
-    ? CURSOR.exec(Buffer.from(cursor, 'base64url').toString('utf8'))
-    : null;
-  if (!match || Number.isNaN(Date.parse(match[1]!)))
-    throw new HelloJohnError('invalid_request', 'The cursor is not one this list gave.');
-  return { createdAt: match[1]!, id: match[2]! };
-}
 
 /** The API's view of an invitation (never a token). */
 export function invitationJson(row: InvitationRow) {

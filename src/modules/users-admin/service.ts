@@ -10,6 +10,7 @@ import { cleanName, type AdminActor } from '../../auth/registration.js';
 import { insertAuditEvent, type AuditEventType } from '../../db/repositories/audit.js';
 import { revokeSessions, listLiveSessions } from '../../db/repositories/sessions.js';
 import { findUserById, updatePasswordHash } from '../../db/repositories/users.js';
+import { decodeListCursor, encodeListCursor } from '../../admin/list-cursor.js';
 import { HelloJohnError } from '../../errors.js';
 import { hasControlOrBidi } from '../../text-rules.js';
 import type { CoreServices } from '../../kernel/module.js';
@@ -122,7 +123,7 @@ export class UsersDirectory {
     const limit = query.limit ?? DEFAULT_LIMIT;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT)
       throw new HelloJohnError('invalid_request', `limit must be between 1 and ${MAX_LIMIT}.`);
-    const after = query.cursor === undefined ? null : decodeCursor(query.cursor);
+    const after = query.cursor === undefined ? null : decodeListCursor(query.cursor);
     const filter: UserListFilter = {
       emailPrefix: query.emailPrefix?.normalize('NFC').trim().toLowerCase() || undefined,
       createdAfter: query.createdAfter,
@@ -134,7 +135,7 @@ export class UsersDirectory {
     const rows = await listUsers(this.deps.db, tenant.id, filter, after, limit + 1);
     const users = rows.slice(0, limit);
     const last = users.at(-1);
-    return { users, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+    return { users, nextCursor: rows.length > limit && last ? encodeListCursor(last) : null };
   }
 
   private roleFilter(name: string): UserListFilter['role'] {
@@ -405,24 +406,6 @@ export function consentJson(row: ConsentRow) {
 const notFound = () => new HelloJohnError('not_found', 'No such user in this tenant.');
 const emailTaken = () =>
   new HelloJohnError('email_taken', 'An account with this email address already exists.');
-
-// The cursor: the last row's keyset position (created_at to the microsecond, id), base64url. Opaque to
-// clients; anything else than what encodeCursor made is a 400.
-const CURSOR =
-  /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)\|([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
-
-function encodeCursor(row: AdminUserRow): string {
-  return Buffer.from(`${row.cursor_at}|${row.id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: string; id: string } {
-  const match = /^[A-Za-z0-9_-]{1,200}$/.test(cursor)
-    ? CURSOR.exec(Buffer.from(cursor, 'base64url').toString('utf8'))
-    : null;
-  if (!match || Number.isNaN(Date.parse(match[1]!)))
-    throw new HelloJohnError('invalid_request', 'The cursor is not one this list gave.');
-  return { createdAt: match[1]!, id: match[2]! };
-}
 
 function checkMetadata(value: Record<string, unknown> | undefined, field: string) {
   if (value !== undefined && Buffer.byteLength(JSON.stringify(value)) > MAX_METADATA_BYTES)
