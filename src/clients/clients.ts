@@ -6,7 +6,7 @@ import { hashToken, newOpaqueToken } from '../crypto/tokens.js';
 import type { Invalidation } from '../cache/invalidation.js';
 import type { Database, Queryable } from '../db/database.js';
 import { auditEvents } from '../audit/events.js';
-import { insertAuditEvent } from '../db/repositories/audit.js';
+import { insertAuditEvent, type AuditEventType } from '../db/repositories/audit.js';
 import {
   deleteClient,
   findClient,
@@ -119,12 +119,9 @@ export class Clients {
         defaultAcrValues: valid.defaultAcrValues,
       });
       if (!inserted) throw new HelloJohnError('conflict', `The client_id "${clientId}" is already taken.`);
-      await insertAuditEvent(tx, {
-        tenantId: tenant.id,
-        type: auditEvents.clientCreated,
-        ip: actor.ip ?? null,
-        userAgent: actor.userAgent ?? null,
-        data: { client_id: clientId, type: valid.type, via: actor.via, admin_id: actor.adminId ?? null },
+      await auditClientChange(tx, tenant, auditEvents.clientCreated, actor, {
+        client_id: clientId,
+        type: valid.type,
       });
       return inserted;
     });
@@ -179,13 +176,7 @@ export class Clients {
       const updated = await updateClientSecret(tx, tenant.id, clientId, hashToken(clientSecret));
       if (!updated)
         throw new HelloJohnError('not_found', `No client "${clientId}" in tenant "${tenant.slug}".`);
-      await insertAuditEvent(tx, {
-        tenantId: tenant.id,
-        type: auditEvents.clientSecretRotated,
-        ip: actor.ip ?? null,
-        userAgent: actor.userAgent ?? null,
-        data: { client_id: clientId, via: actor.via, admin_id: actor.adminId ?? null },
-      });
+      await auditClientChange(tx, tenant, auditEvents.clientSecretRotated, actor, { client_id: clientId });
       return updated;
     });
     await this.changed(tenant, clientId);
@@ -206,19 +197,11 @@ export class Clients {
         : null;
       if (!updated)
         throw new HelloJohnError('not_found', `No client "${clientId}" in tenant "${tenant.slug}".`);
-      await insertAuditEvent(tx, {
-        tenantId: tenant.id,
-        type: auditEvents.clientUpdated,
-        ip: actor.ip ?? null,
-        userAgent: actor.userAgent ?? null,
-        data: {
-          client_id: clientId,
-          resource_server: valid.resourceServer,
-          token_endpoint_auth_strict: valid.tokenEndpointAuthStrict,
-          default_acr_values: valid.defaultAcrValues,
-          via: actor.via,
-          admin_id: actor.adminId ?? null,
-        },
+      await auditClientChange(tx, tenant, auditEvents.clientUpdated, actor, {
+        client_id: clientId,
+        resource_server: valid.resourceServer,
+        token_endpoint_auth_strict: valid.tokenEndpointAuthStrict,
+        default_acr_values: valid.defaultAcrValues,
       });
       return updated;
     });
@@ -239,17 +222,9 @@ export class Clients {
       if (!ended)
         throw new HelloJohnError('not_found', `No client "${clientId}" in tenant "${tenant.slug}".`);
       for (const hook of this.options.deleted ?? []) await hook(tx, tenant, clientId);
-      await insertAuditEvent(tx, {
-        tenantId: tenant.id,
-        type: auditEvents.clientDeleted,
-        ip: actor.ip ?? null,
-        userAgent: actor.userAgent ?? null,
-        data: {
-          client_id: clientId,
-          sessions_ended: ended.length,
-          via: actor.via,
-          admin_id: actor.adminId ?? null,
-        },
+      await auditClientChange(tx, tenant, auditEvents.clientDeleted, actor, {
+        client_id: clientId,
+        sessions_ended: ended.length,
       });
       return ended;
     });
@@ -400,4 +375,21 @@ export interface ClientJson {
   created_at: string;
   jwks?: { keys: object[] };
   client_secret?: string;
+}
+
+/** A change to a client, audited with who made it (never a secret in `data`). */
+function auditClientChange(
+  tx: Queryable,
+  tenant: Tenant,
+  type: AuditEventType,
+  actor: ClientActor,
+  data: Record<string, unknown>,
+): Promise<void> {
+  return insertAuditEvent(tx, {
+    tenantId: tenant.id,
+    type,
+    ip: actor.ip ?? null,
+    userAgent: actor.userAgent ?? null,
+    data: { ...data, via: actor.via, admin_id: actor.adminId ?? null },
+  });
 }
