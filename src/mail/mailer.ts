@@ -33,7 +33,7 @@ export type SmtpConfig = NonNullable<Config['smtp']>;
 const SMTP_TIMEOUT_MS = 10_000;
 
 // A single address, nothing a parser could read as a list, a display name or a header break.
-const SINGLE_ADDRESS = /^[^\s@,;<>"()[\]\\]+@[^\s@,;<>"()[\]\\]+$/;
+export const SINGLE_ADDRESS = /^[^\s@,;<>"()[\]\\]+@[^\s@,;<>"()[\]\\]+$/;
 
 export class SmtpMailer implements Mailer {
   readonly #transport: ReturnType<typeof nodemailer.createTransport>;

@@ -17,6 +17,7 @@
 import { isIP } from 'node:net';
 import { Value } from '@sinclair/typebox/value';
 import { HelloJohnError } from '../errors.js';
+import { SINGLE_ADDRESS } from '../mail/mailer.js';
 import { hasControlOrBidi } from '../text-rules.js';
 import { checkCustomCss } from './branding-css.js';
 import { SETTINGS_MEMBERS } from './settings-schema.js';
@@ -42,8 +43,7 @@ const MAX_RETENTION_DAYS = 3650;
 
 const HOST_NAME =
   /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
-// One bare address as the mailer accepts it (src/mail/mailer.ts), optionally behind a plain display name.
-const ADDRESS = /^[^\s@,;<>"()[\]\\]+@[^\s@,;<>"()[\]\\]+$/;
+// A From: one address as the mailer accepts it (SINGLE_ADDRESS), optionally behind a plain display name.
 const NAMED_ADDRESS = /^([^<>"\\]{1,100}?)\s*<([^<>]+)>$/;
 
 const invalid = (description: string) => new HelloJohnError('invalid_request', description);
@@ -137,7 +137,7 @@ const RULES: Record<CoreSetting, (value: Record<string, unknown>) => Record<stri
     const from = String(m.from).normalize('NFC').trim();
     const named = NAMED_ADDRESS.exec(from);
     const address = named ? named[2]! : from;
-    if (!ADDRESS.test(address) || hasControlOrBidi(from))
+    if (!SINGLE_ADDRESS.test(address) || hasControlOrBidi(from))
       throw invalid('smtp.from must be an address (no-reply@example.com) or "Name <address>".');
     if (m.password !== undefined && m.user === undefined) throw invalid('smtp.password needs smtp.user.');
     const user = m.user as string | undefined;
