@@ -139,12 +139,8 @@ export class Registration {
     within?: (tx: Queryable, user: UserRow) => Promise<void>,
   ): Promise<UserRow> {
     this.checkOpen(tenant, false);
-    const address = parseEmailAddress(input.email);
-    if (!address.ok) throw new HelloJohnError('invalid_request', address.reason);
     const row = {
-      email: address.display,
-      emailNormalized: address.normalized,
-      otherKeys: accountKeys(input.email).filter((key) => key !== address.normalized),
+      ...prepareAddress(input.email),
       name: cleanName(input.name),
       passwordHash: null,
       emailVerified: true,
@@ -177,14 +173,7 @@ export class Registration {
         'access_denied',
         'This tenant does not use passwords (password sign-in is off).',
       );
-    const prepared =
-      input.password === null
-        ? { ...prepareAddress(input.email), name: cleanName(input.name), passwordHash: null }
-        : await prepareNewUser(this.deps, this.passwordPolicy(tenant), {
-            ...input,
-            password: input.password,
-          });
-    const row = { ...prepared, emailVerified: true, profile: {} };
+    const row = { ...(await this.prepareAccount(tenant, input)), emailVerified: true, profile: {} };
     const { user, afterCommit } = await this.deps.db.transaction((tx) =>
       this.create(tx, tenant, row, meta, { method }, within),
     );
@@ -206,11 +195,7 @@ export class Registration {
     actor: AdminActor,
     within?: (tx: Queryable, user: UserRow) => Promise<void>,
   ): Promise<UserRow> {
-    const policy = this.passwordPolicy(tenant);
-    const prepared =
-      input.password === undefined || input.password === null
-        ? { ...prepareAddress(input.email), name: cleanName(input.name), passwordHash: null }
-        : await prepareNewUser(this.deps, policy, { ...input, password: input.password });
+    const prepared = await this.prepareAccount(tenant, input);
     const row = { ...prepared, emailVerified: input.emailVerified === true, profile: input.profile ?? {} };
     const meta = actor.meta ?? { ip: null, userAgent: null };
     const { user, afterCommit } = await this.deps.db.transaction((tx) =>
@@ -229,6 +214,19 @@ export class Registration {
   }
 
   /** The user, its event, the caller's rows, then the modules' hooks: inside the caller's transaction. */
+  /**
+   * An account's address, name and, when a password is given, its hash after the tenant's policy (none:
+   * the person signs in another way).
+   */
+  private async prepareAccount(
+    tenant: Tenant,
+    input: { email: string; name?: string | null; password?: string | null },
+  ) {
+    return input.password === undefined || input.password === null
+      ? { ...prepareAddress(input.email), name: cleanName(input.name), passwordHash: null }
+      : await prepareNewUser(this.deps, this.passwordPolicy(tenant), { ...input, password: input.password });
+  }
+
   private async create(
     tx: Queryable,
     tenant: Tenant,
