@@ -78,6 +78,19 @@ export function publicSession(row: ListedSessionRow, currentSessionId?: string):
   };
 }
 
+/** Who made a change through the operator's tools: an admin API key's holder (with the request), or the CLI. */
+export type OperatorActor = { via: 'admin_api'; adminId: string; meta: RequestMeta } | { via: 'cli' };
+
+/** An operator's change as its audit event records it: the request's fields, and `via` and `admin_id` in data. */
+export function operatorAudit(actor: OperatorActor): {
+  meta: { ip?: string; userAgent?: string | null };
+  data: { via: 'admin_api'; admin_id: string } | { via: 'cli' };
+} {
+  return actor.via === 'admin_api'
+    ? { meta: auditMeta(actor.meta), data: { via: 'admin_api', admin_id: actor.adminId } }
+    : { meta: {}, data: { via: 'cli' } };
+}
+
 /** The request fields an audit event keeps. */
 export function auditMeta(meta: RequestMeta): { ip: string; userAgent: string | null } {
   return { ip: meta.ip, userAgent: meta.userAgent };

@@ -2,7 +2,7 @@
 // revocable; its token stored only as SHA-256) opens a page where the person creates their account, the
 // address verified by the link. A new invitation to the same address replaces the pending one.
 import { accountKeys, parseEmailAddress } from '../../auth/email-address.js';
-import { auditMeta, type RequestMeta } from '../../auth/public.js';
+import { auditMeta, operatorAudit, type OperatorActor, type RequestMeta } from '../../auth/public.js';
 import { cleanName } from '../../auth/registration.js';
 import { hashToken, looksLikeOpaqueToken, newOpaqueToken } from '../../crypto/tokens.js';
 import type { Queryable } from '../../db/database.js';
@@ -27,7 +27,7 @@ import {
   type InvitationStatus,
 } from './repository.js';
 
-export type Actor = { via: 'admin_api'; adminId: string; meta: RequestMeta } | { via: 'cli' };
+export type Actor = OperatorActor;
 
 export interface NewInvitation {
   email: string;
@@ -228,16 +228,12 @@ export class Invitations {
     row: InvitationRow,
     data: Record<string, unknown>,
   ): Promise<void> {
+    const { meta, data: by } = operatorAudit(actor);
     await insertAuditEvent(tx, {
       tenantId: tenant.id,
       type,
-      ...(actor.via === 'admin_api' ? auditMeta(actor.meta) : {}),
-      data: {
-        invitation_id: row.id,
-        email: row.email,
-        ...data,
-        ...(actor.via === 'admin_api' ? { via: 'admin_api', admin_id: actor.adminId } : { via: 'cli' }),
-      },
+      ...meta,
+      data: { invitation_id: row.id, email: row.email, ...data, ...by },
     });
   }
 }

@@ -1,6 +1,6 @@
 // Roles, API resources and who holds what: the rules of the admin API and the CLI. Every change is one
 // transaction with its audit event (the actor: admin_api with the admin's id, or cli).
-import { auditMeta, type RequestMeta } from '../../auth/public.js';
+import { operatorAudit, type OperatorActor } from '../../auth/public.js';
 import type { Database, Queryable } from '../../db/database.js';
 import { insertAuditEvent } from '../../db/repositories/audit.js';
 import { HelloJohnError } from '../../errors.js';
@@ -35,7 +35,7 @@ import {
 } from './repository.js';
 import * as rules from './rules.js';
 
-export type Actor = { via: 'admin_api'; adminId: string; meta: RequestMeta } | { via: 'cli' };
+export type Actor = OperatorActor;
 
 export interface RoleInput {
   name: string;
@@ -189,12 +189,13 @@ export class Rbac {
       const ids = wanted.map((n) => known.get(n)!.id);
       if (change === 'add') await assignRoles(tx, tenant.id, userId, ids);
       else await unassignRoles(tx, tenant.id, userId, ids);
+      const { meta, data: by } = operatorAudit(actor);
       await insertAuditEvent(tx, {
         tenantId: tenant.id,
         type: change === 'add' ? rbacEvents.userRolesAdded : rbacEvents.userRolesRemoved,
         userId,
-        ...(actor.via === 'admin_api' ? auditMeta(actor.meta) : {}),
-        data: { roles: wanted, ...actorData(actor) },
+        ...meta,
+        data: { roles: wanted, ...by },
       });
       return rolesOfUser(tx, tenant.id, userId);
     });
@@ -354,17 +355,9 @@ export class Rbac {
     type: (typeof rbacEvents)[keyof typeof rbacEvents],
     data: Record<string, unknown>,
   ): Promise<void> {
-    await insertAuditEvent(tx, {
-      tenantId: tenant.id,
-      type,
-      ...(actor.via === 'admin_api' ? auditMeta(actor.meta) : {}),
-      data: { ...data, ...actorData(actor) },
-    });
+    const { meta, data: by } = operatorAudit(actor);
+    await insertAuditEvent(tx, { tenantId: tenant.id, type, ...meta, data: { ...data, ...by } });
   }
-}
-
-function actorData(actor: Actor): Record<string, string> {
-  return actor.via === 'admin_api' ? { via: 'admin_api', admin_id: actor.adminId } : { via: 'cli' };
 }
 
 function notFoundRole(name: string): never {
