@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: builds the package (the CLI tests run the real `hellojohn` binary), prepares a PGlite
+// `npm test`: builds the package (the CLI tests run the real `hellojohn` binary, the console tests the built console), prepares a PGlite
 // template when no PostgreSQL is configured, then runs every test/**/*.test.ts with node's test runner.
 //
 //   npm test                      → the whole suite on embedded PGlite
@@ -23,7 +23,7 @@ process.chdir(root);
 
 // TEST_BUILD=done: the caller built it already (CI builds once for its three passes).
 if (process.env.TEST_BUILD !== 'done') {
-  const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  const build = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
 

@@ -1,0 +1,29 @@
+// Every screen of the console, one line each; screens load on first visit (smaller first download).
+import { createBrowserRouter, type RouteObject } from 'react-router';
+import { Shell } from './Shell';
+import { Callback, Gate, Home } from './session';
+import { NotFound } from './pages/NotFound';
+
+const screen = (path: string, load: () => Promise<{ default: React.ComponentType }>): RouteObject => ({
+  path,
+  lazy: async () => ({ Component: (await load()).default }),
+});
+
+export const router = createBrowserRouter(
+  [
+    { path: '/callback', Component: Callback },
+    {
+      element: (
+        <Gate>
+          <Shell />
+        </Gate>
+      ),
+      children: [
+        { index: true, Component: Home },
+        screen('/t/:tenant/users', () => import('./pages/Users')),
+        { path: '*', Component: NotFound },
+      ],
+    },
+  ],
+  { basename: '/admin' },
+);

@@ -1,0 +1,162 @@
+// Who is signed in to the console, and the gate every screen is behind: first run (no admin yet),
+// sign-in, and an account without the admin role.
+import {
+  Alert,
+  Anchor,
+  Button,
+  Center,
+  Code,
+  Container,
+  Loader,
+  Paper,
+  Stack,
+  Text,
+  Title,
+} from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { useEffect, useState, type ReactNode } from 'react';
+import { Navigate, useNavigate } from 'react-router';
+import { ApiError, api, unwrap } from './api/client';
+import { completeSignIn, consoleConfig, forget, signIn, signOut, signedIn } from './auth';
+import { ErrorAlert } from './components/QueryState';
+
+export function useMe() {
+  return useQuery({ queryKey: ['me'], queryFn: () => unwrap(api.GET('/v2/admin/me')), staleTime: 60_000 });
+}
+
+function Card({ title, children }: { title: string; children: ReactNode }) {
+  return (
+    <Container size={480} py={64}>
+      <Paper withBorder shadow="sm" p="xl" radius="lg">
+        <Stack>
+          <Text fw={700} c="indigo">
+            HelloJohn
+          </Text>
+          <Title order={1} size="h3">
+            {title}
+          </Title>
+          {children}
+        </Stack>
+      </Paper>
+    </Container>
+  );
+}
+
+function Waiting({ label }: { label: string }) {
+  return (
+    <Center h="100vh">
+      <Loader aria-label={label} />
+    </Center>
+  );
+}
+
+/** Renders the console once an operator with the admin role is signed in. */
+export function Gate({ children }: { children: ReactNode }) {
+  const config = useQuery({ queryKey: ['console-config'], queryFn: consoleConfig, staleTime: Infinity });
+  const ready = config.data?.admin_exists === true && signedIn();
+  const me = useQuery({
+    queryKey: ['me'],
+    queryFn: () => unwrap(api.GET('/v2/admin/me')),
+    enabled: ready,
+    staleTime: 60_000,
+  });
+  useEffect(() => {
+    if (config.data?.admin_exists && !signedIn()) void signIn(location.pathname + location.search);
+  }, [config.data]);
+
+  if (config.isError)
+    return (
+      <Card title="The console cannot start">
+        <ErrorAlert error={config.error} onRetry={() => void config.refetch()} />
+      </Card>
+    );
+  if (!config.data) return <Waiting label="Loading the console" />;
+  if (!config.data.admin_exists) return <FirstRun />;
+  if (!ready || me.isPending) return <Waiting label="Signing in" />;
+  if (me.isError) {
+    if (me.error instanceof ApiError && me.error.status === 403)
+      return (
+        <Card title="This account is not an administrator">
+          <Text size="sm">{me.error.message}</Text>
+          <Text size="sm" c="dimmed">
+            Ask an administrator to give your account the admin role, then sign in again.
+          </Text>
+          <Button onClick={() => void signOut()}>Sign out</Button>
+        </Card>
+      );
+    return (
+      <Card title="The console cannot reach the admin API">
+        <ErrorAlert error={me.error} onRetry={() => void me.refetch()} />
+        <Button
+          variant="default"
+          onClick={() => {
+            forget();
+            void signIn();
+          }}
+        >
+          Sign in again
+        </Button>
+      </Card>
+    );
+  }
+  return <>{children}</>;
+}
+
+function FirstRun() {
+  return (
+    <Card title="Create the first administrator">
+      <Text size="sm">
+        Nobody can sign in to this console yet. Create the first administrator on the machine that runs
+        HelloJohn, then reload this page:
+      </Text>
+      <Code block>npx hellojohn admin create you@example.com --console</Code>
+      <Text size="sm">
+        It asks for a password (or reads it from standard input). Alternatively, start the server once with{' '}
+        <Code>HELLOJOHN_ADMIN_EMAIL</Code> and <Code>HELLOJOHN_ADMIN_PASSWORD</Code> set.
+      </Text>
+      <Text size="sm" c="dimmed">
+        Administrators sign in through HelloJohn's own hosted login, in the <Code>admin</Code> tenant, so
+        multi-factor authentication and passkeys apply to them too.{' '}
+        <Anchor href="/docs" target="_blank">
+          API reference
+        </Anchor>
+      </Text>
+      <Button onClick={() => location.reload()}>I have created it — reload</Button>
+    </Card>
+  );
+}
+
+/** /admin/callback: the end of the sign-in redirect. */
+export function Callback() {
+  const navigate = useNavigate();
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    let cancelled = false;
+    completeSignIn(new URL(location.href)).then(
+      (to) => {
+        if (!cancelled) void navigate(to.replace(/^\/admin/, '') || '/', { replace: true });
+      },
+      (e: unknown) => {
+        if (!cancelled) setError(e);
+      },
+    );
+    return () => {
+      cancelled = true;
+    };
+    // Runs once: the code in the URL can be redeemed only once.
+  }, []);
+  if (error !== null)
+    return (
+      <Card title="Sign-in did not complete">
+        <Alert color="red" role="alert">
+          {error instanceof Error ? error.message : 'The sign-in response was not valid.'}
+        </Alert>
+        <Button onClick={() => void signIn()}>Sign in again</Button>
+      </Card>
+    );
+  return <Waiting label="Finishing sign-in" />;
+}
+
+export function Home() {
+  return <Navigate to="/t/default" replace />;
+}
