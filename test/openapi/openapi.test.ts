@@ -7,7 +7,7 @@ import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { OPENAPI_FILE } from '../../scripts/openapi.js';
+import { CONSOLE_SCHEMA_FILE, OPENAPI_FILE, consoleSchema } from '../../scripts/openapi.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { SCREENSHOT_DIR, sharedBrowser, unlessChromium } from '../support/browser.js';
 
@@ -62,6 +62,13 @@ describe('OpenAPI document', () => {
     assert.ok(
       isDeepStrictEqual(served, committed),
       'docs/openapi.json differs from the document the server generates: run `npm run openapi` and commit it',
+    );
+  });
+
+  test("the console's typed API client is generated from the served document", async () => {
+    assert.ok(
+      (await consoleSchema(served)) === readFileSync(CONSOLE_SCHEMA_FILE, 'utf8'),
+      'console/src/api/schema.d.ts differs from the types of the served document: run `npm run openapi` and commit it',
     );
   });
 
