@@ -46,7 +46,8 @@ export async function startTestApp(
     workers?: boolean;
   } = {},
 ): Promise<TestApp> {
-  const testDb = await createTestDatabase();
+  // The shipped modules' schema comes ready-made; a test's own module list migrates from empty.
+  const testDb = await createTestDatabase({ migrated: options.modules === undefined });
   // The issuer (and the links in emails) must be the address the server really listens on.
   const port = await freePort();
   const origin = `http://${options.hostname ?? '127.0.0.1'}:${port}`;
