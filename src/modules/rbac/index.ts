@@ -22,7 +22,7 @@ export const rbacModule = defineModule({
   ],
   commands: rbacCommands,
   setup(core) {
-    const rbac = new Rbac({ db: core.db, baseUrl: core.config.http.baseUrl });
+    const rbac = new Rbac({ db: core.db, baseUrl: core.config.http.baseUrl, tenants: core.tenants });
     const indicators = new ResourceIndicators(core.db);
     return {
       adminRoutes: rbacAdminRoutes(rbac, core.tenants),

@@ -394,3 +394,13 @@ export async function deleteStaleGrantResources(db: Queryable, limit: number): P
   );
   return result.rowCount;
 }
+
+/** Whether the tenant has any role or API resource (else no token of it can carry either). */
+export async function tenantUsesRbac(db: Queryable, tenantId: string): Promise<boolean> {
+  const result = await db.query<{ used: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM rbac_roles WHERE tenant_id = $1)
+         OR EXISTS (SELECT 1 FROM rbac_resources WHERE tenant_id = $1) AS used`,
+    [tenantId],
+  );
+  return result.rows[0]?.used === true;
+}

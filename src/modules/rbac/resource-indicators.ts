@@ -13,12 +13,35 @@ import type { Check } from '../../oauth/authorize/request.js';
 import { InvalidTarget } from '../../oauth/errors.js';
 import { parseScope } from '../../oauth/scopes.js';
 import type { AccessTokenPolicy, AccessTokenRequest, AccessTokenShape } from '../../oauth/token-policy.js';
-import { findTarget, insertGrantResource, userTokenContext, type TargetRow } from './repository.js';
+import type { Tenant } from '../../tenants/tenants.js';
+import {
+  findTarget,
+  insertGrantResource,
+  tenantUsesRbac,
+  userTokenContext,
+  type TargetRow,
+} from './repository.js';
 
 const notAllowed = () => new InvalidTarget('The resource is unknown, or not one this client may ask for.');
 
 export class ResourceIndicators implements AccessTokenPolicy {
+  // Whether a tenant has any role or resource, asked once per cached tenant object: a tenant that does not
+  // use RBAC (most) pays no query per token. Creating a role or a resource calls Tenants.changed (see
+  // Rbac), so every instance drops its tenant objects and asks again.
+  private readonly inUse = new WeakMap<Tenant, Promise<boolean>>();
+
   constructor(private readonly db: Database) {}
+
+  private usesRbac(tenant: Tenant): Promise<boolean> {
+    let known = this.inUse.get(tenant);
+    if (!known) {
+      known = tenantUsesRbac(this.db, tenant.id);
+      // A failed read is not remembered: the next token asks again.
+      known.catch(() => this.inUse.delete(tenant));
+      this.inUse.set(tenant, known);
+    }
+    return known;
+  }
 
   /** The authorization endpoint's check (ModuleParts.authorizationChecks). */
   readonly check: Check = async (request) => {
@@ -43,6 +66,13 @@ export class ResourceIndicators implements AccessTokenPolicy {
 
   async accessToken(request: AccessTokenRequest): Promise<AccessTokenShape> {
     if (request.userId === undefined || request.sessionId === undefined) return this.forClient(request);
+    // No role and no resource in the tenant: no grant can name a resource (the authorization check found
+    // none), and the user holds no role.
+    if (!(await this.usesRbac(request.tenant))) {
+      if (request.resource !== undefined)
+        throw new InvalidTarget('This grant is for no resource: name it in the authorization request.');
+      return { claims: { roles: [] } };
+    }
     const context = await userTokenContext(this.db, {
       tenantId: request.tenant.id,
       sessionId: request.sessionId,

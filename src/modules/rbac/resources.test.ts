@@ -200,6 +200,59 @@ describe('API resources (RFC 8707) and roles in access tokens', () => {
     );
   });
 
+  test("a tenant's first role and first resource work at once (tenants without either skip the role query)", async () => {
+    const call = async (tenant: string, method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${t.base}/v2/admin/tenants/${tenant}${path}`, {
+        method,
+        headers: { ...admin, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      assert.ok(response.ok, `${method} ${path}: ${response.status} ${await response.clone().text()}`);
+      return (await response.json()) as Record<string, unknown>;
+    };
+    for (const first of ['role', 'resource'] as const) {
+      const tenant = `first-${first}`;
+      await t.createTenant(tenant);
+      const c = await t.createClient({ tenant, scopes: ['openid'] });
+      const someone = await t.createUser(tenant);
+      const flow = async (params: Record<string, string>) => {
+        const config = await t.rp(c);
+        const req = await authRequest(config, c, params);
+        const landing = await authorize(new HttpAgent(), req.url, someone, { consent: 'allow' });
+        const tokens = await client.authorizationCodeGrant(config, callbackOf(landing, req.redirectUri), {
+          pkceCodeVerifier: req.verifier,
+          expectedState: req.state,
+          expectedNonce: req.nonce,
+        });
+        return { config, tokens };
+      };
+      // A token while the tenant has neither: the tenant is now known (and cached) as not using RBAC.
+      const before = await flow({ scope: 'openid' });
+      assert.deepEqual(decodeJwt(before.tokens.access_token).roles, []);
+      if (first === 'role') {
+        await call(tenant, 'POST', '/roles', { name: 'pioneer' });
+        const id = (await call(tenant, 'GET', `/users?email=${encodeURIComponent(someone.email)}`)).users as {
+          id: string;
+        }[];
+        await call(tenant, 'POST', `/users/${id[0]!.id}/roles`, { roles: ['pioneer'] });
+        const refreshed = await client.refreshTokenGrant(before.config, before.tokens.refresh_token!);
+        assert.deepEqual(decodeJwt(refreshed.access_token).roles, ['pioneer']);
+      } else {
+        const identifier = 'urn:example:first';
+        const resource = await call(tenant, 'POST', '/resources', {
+          identifier,
+          name: 'First API',
+          permissions: ['read:first'],
+        });
+        await call(tenant, 'PUT', `/resources/${resource.id as string}/clients/${c.clientId}`, {
+          permissions: [],
+        });
+        const { tokens } = await flow({ resource: identifier, scope: 'openid read:first' });
+        assert.equal(decodeJwt(tokens.access_token).aud, identifier);
+      }
+    }
+  });
+
   test('a client not allowed a resource gets invalid_target at the authorization and token endpoints', async () => {
     const config = await t.rp(other);
     const req = await authRequest(config, other, { resource: INVOICES, scope: 'openid read:invoices' });

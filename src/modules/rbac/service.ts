@@ -4,7 +4,7 @@ import { operatorAudit, type OperatorActor } from '../../auth/public.js';
 import type { Database, Queryable } from '../../db/database.js';
 import { insertAuditEvent } from '../../db/repositories/audit.js';
 import { HelloJohnError } from '../../errors.js';
-import type { Tenant } from '../../tenants/tenants.js';
+import type { Tenant, Tenants } from '../../tenants/tenants.js';
 import { rbacEvents } from './events.js';
 import {
   addRolePermissions,
@@ -61,7 +61,14 @@ export interface Resource extends ResourceRow {
 const notFound = (what: string) => new HelloJohnError('not_found', `No such ${what} in this tenant.`);
 
 export class Rbac {
-  constructor(private readonly deps: { db: Database; baseUrl: URL }) {}
+  constructor(
+    private readonly deps: {
+      db: Database;
+      baseUrl: URL;
+      /** Told when a tenant gets a role or resource: token issuing skips RBAC for tenants without any. */
+      tenants: Pick<Tenants, 'changed'>;
+    },
+  ) {}
 
   // --- roles -------------------------------------------------------------------------------------------
 
@@ -80,7 +87,7 @@ export class Rbac {
   async createRole(tenant: Tenant, input: RoleInput & { system?: boolean }, actor: Actor): Promise<RoleRow> {
     const name = rules.roleName(input.name);
     const description = rules.description(input.description);
-    return this.deps.db.transaction(async (tx) => {
+    const role = await this.deps.db.transaction(async (tx) => {
       const id = await insertRole(tx, tenant.id, { name, description, system: input.system === true });
       if (!id) throw new HelloJohnError('conflict', `The tenant already has a role named ${name}.`);
       await this.audit(tx, tenant, actor, rbacEvents.roleCreated, {
@@ -89,6 +96,8 @@ export class Rbac {
       });
       return (await findRole(tx, tenant.id, name))!;
     });
+    await this.deps.tenants.changed(tenant.id);
+    return role;
   }
 
   async updateRole(tenant: Tenant, name: string, input: RoleInput, actor: Actor): Promise<RoleRow> {
@@ -220,7 +229,7 @@ export class Rbac {
       permissions: rules.permissions(input.permissions ?? []),
       ttlSeconds: rules.ttlSeconds(input.accessTokenTtl),
     };
-    return this.deps.db.transaction(async (tx) => {
+    const resource = await this.deps.db.transaction(async (tx) => {
       const row = await insertResource(tx, tenant.id, values);
       if (!row) throw new HelloJohnError('conflict', `The tenant already has a resource ${identifier}.`);
       await this.audit(tx, tenant, actor, rbacEvents.resourceCreated, {
@@ -230,6 +239,8 @@ export class Rbac {
       });
       return { ...row, clients: [] };
     });
+    await this.deps.tenants.changed(tenant.id);
+    return resource;
   }
 
   /** The identifier never changes (tokens name it); name, permissions and lifetime do. */
