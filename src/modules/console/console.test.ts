@@ -108,7 +108,10 @@ describe('admin console sign-in', () => {
     assert.ok(slugs.includes('admin') && slugs.includes('default'), slugs.join());
 
     // The admins row found by email: keys made from the console belong to it, and the trail says who.
-    const key = await api('/v2/admin/api-keys', tokens.access_token, { method: 'POST', body: { name: 'ci' } });
+    const key = await api('/v2/admin/api-keys', tokens.access_token, {
+      method: 'POST',
+      body: { name: 'ci' },
+    });
     assert.equal(key.status, 201, JSON.stringify(key.body));
     const keyMe = await api('/v2/admin/me', key.body.key as string);
     assert.equal(keyMe.body.via, 'api_key');
