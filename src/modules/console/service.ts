@@ -201,14 +201,16 @@ export class ConsoleService {
       );
       return;
     }
-    if (!(await this.findTenant())) return;
-    // A redirect URI BASE_URL cannot be (http on a public host) must not stop the server: only the console.
-    await this.ensure().catch((error: unknown) =>
+    // The console's trouble (a redirect URI BASE_URL cannot be: http on a public host) must not stop the
+    // server, only the console.
+    try {
+      if (await this.findTenant()) await this.ensure();
+    } catch (error) {
       this.deps.logger.warn(
         { err: error instanceof Error ? error.message : String(error) },
         'the admin console could not be set up',
-      ),
-    );
+      );
+    }
   }
 
   /**
