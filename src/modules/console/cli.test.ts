@@ -4,15 +4,9 @@
 // HELLOJOHN_ADMIN_EMAIL/_PASSWORD at `serve` startup, which makes the account once and never overwrites it.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { FAST_ARGON2, STRONG_PASSWORD } from '../../../test/support/app.js';
-import { pino } from 'pino';
+import { FAST_ARGON2, STRONG_PASSWORD, startTestApp } from '../../../test/support/app.js';
 import { runCli, unlessFeatureCommands } from '../../../test/support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/db.js';
-import { freePort } from '../../../test/support/net.js';
-import { buildApp } from '../../app.js';
-import { migrations } from '../../composition.js';
-import { openDatabase } from '../../db/open.js';
-import { migrate } from '../../db/migrator.js';
 
 describe('the first console admin', { skip: unlessFeatureCommands() }, () => {
   let testDb: TestDatabase;
@@ -127,27 +121,8 @@ describe('the first console admin', { skip: unlessFeatureCommands() }, () => {
 });
 
 /** The server in this process on the test database, as `serve` builds it (its onReady steps included). */
-async function serveOn(testDb: TestDatabase, env: Record<string, string>) {
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const config = testDb.config({ ...FAST_ARGON2, BASE_URL: base, ...env });
+async function serveOn(database: TestDatabase, env: Record<string, string>) {
   let output = '';
-  const logger = pino({ level: 'info' }, { write: (line: string) => void (output += line) });
-  const db = await openDatabase(config, logger);
-  try {
-    await migrate(db, migrations, { appVersion: 'test', allowNewerSchema: false });
-    const app = await buildApp(config, { db, logger, sweeper: false, workers: false });
-    await app.listen({ host: '127.0.0.1', port });
-    return {
-      base,
-      logs: () => output,
-      close: async () => {
-        await app.close();
-        await db.close();
-      },
-    };
-  } catch (error) {
-    await db.close();
-    throw error;
-  }
+  const t = await startTestApp(env, { database, log: (line) => void (output += line) });
+  return { base: t.base, logs: () => output, close: () => t.close() };
 }
