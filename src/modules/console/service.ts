@@ -9,8 +9,9 @@ import { accountKeys } from '../../auth/email-address.js';
 import type { Registration } from '../../auth/registration.js';
 import type { SessionAccess } from '../../auth/session-access.js';
 import type { Clients, NewClient } from '../../clients/clients.js';
-import type { Database } from '../../db/database.js';
+import type { Database, Queryable } from '../../db/database.js';
 import { insertAuditEvent } from '../../db/repositories/audit.js';
+import { findTenant } from '../../db/repositories/tenants.js';
 import { findUserByEmail } from '../../db/repositories/users.js';
 import { HelloJohnError } from '../../errors.js';
 import type { TenantAdmin } from '../../admin/tenants.js';
@@ -252,8 +253,9 @@ export class ConsoleService {
   }
 
   /** Admins belong to the installation: their trail is the default tenant's, as `admin.created`. */
-  private async audit(tx: Parameters<typeof insertAuditEvent>[0], data: Record<string, unknown>) {
-    const home = await this.deps.tenants.resolve(DEFAULT_TENANT).catch(() => null);
+  private async audit(tx: Queryable, data: Record<string, unknown>) {
+    // Read in the transaction: the embedded database has one connection, which the transaction holds.
+    const home = await findTenant(tx, DEFAULT_TENANT);
     if (home) await insertAuditEvent(tx, { tenantId: home.id, type: consoleEvents.accountCreated, data });
   }
 }
