@@ -192,6 +192,7 @@ export async function buildApp(config: Config, appDeps: AppDeps): Promise<Fastif
       }),
       ...services.modules.flatMap(({ parts }) => (parts.adminRoutes ? [parts.adminRoutes] : [])),
     ],
+    authenticator: services.modules.find(({ parts }) => parts.adminAuthenticator)?.parts.adminAuthenticator,
   });
   const cookies = new Cookies(config.sessions);
   const flow: FlowDeps = {
@@ -240,7 +241,11 @@ export async function buildApp(config: Config, appDeps: AppDeps): Promise<Fastif
     });
   }
 
+  // Installation-wide routes of the modules (the admin console), once, at the root.
+  for (const { siteRoutes } of parts) if (siteRoutes) await app.register(siteRoutes);
+
   await app.register(openApiRoutes);
+  for (const { onReady } of parts) if (onReady) app.addHook('onReady', onReady);
 
   if (deps.sweeper !== false) {
     const sweeper = startSweeper(

@@ -84,8 +84,6 @@ export interface Services extends CoreServices {
   accessTokens: AccessTokens;
   clients: Clients;
   admins: AdminTokens;
-  /** Tenants and their settings, for the admin API and the CLI alike. */
-  tenantAdmin: TenantAdmin;
   /** The audit trail as operators read it (pages, NDJSON export). */
   auditLog: AuditLog;
   users: UsersAdmin;
@@ -235,6 +233,8 @@ export function buildServices(config: Config, deps: ServiceDeps): Services {
     userExports,
     emailChanged,
     userRoles: null,
+    clients,
+    tenantAdmin: new TenantAdmin(db, tenants, masterKeys.secretbox),
   };
   const parts = modules.map((module) => ({ module, parts: module.setup(core) }));
   for (const { module, parts: p } of parts) {
@@ -253,6 +253,10 @@ export function buildServices(config: Config, deps: ServiceDeps): Services {
       core.userRoles = p.userRoles;
     }
   }
+  if (parts.filter(({ parts: p }) => p.adminAuthenticator).length > 1)
+    throw new Error('Two feature modules provide an admin authenticator.');
+  if (parts.filter(({ parts: p }) => p.operatorAccounts).length > 1)
+    throw new Error('Two feature modules provide operator accounts.');
 
   const tokenPolicies = parts.flatMap(({ parts: p }) => (p.accessTokenPolicy ? [p.accessTokenPolicy] : []));
   if (tokenPolicies.length > 1) throw new Error('Two feature modules set the access token policy.');
@@ -286,7 +290,6 @@ export function buildServices(config: Config, deps: ServiceDeps): Services {
     accessTokens,
     clients,
     admins: new AdminTokens(db),
-    tenantAdmin: new TenantAdmin(db, core.tenants, masterKeys.secretbox),
     auditLog: new AuditLog(db),
     users: new UsersAdmin({ registration }),
     refreshTokens,

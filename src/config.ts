@@ -18,6 +18,7 @@ import {
   type SessionConfig,
   type TokenConfig,
 } from './config/auth.js';
+import { consoleConfig, type ConsoleConfig } from './config/console.js';
 import { databaseConfig, type DatabaseConfig } from './config/database.js';
 import { mfaConfig, type MfaConfig } from './config/mfa.js';
 import {
@@ -57,6 +58,7 @@ export type {
   AppEnv,
   AuthConfig,
   CacheConfig,
+  ConsoleConfig,
   DatabaseConfig,
   HttpConfig,
   KeysConfig,
@@ -110,6 +112,8 @@ export interface Config extends MailConfig {
   social: SocialConfig;
   /** Signed webhooks: SSRF rules, delivery timeouts, retries and retention. */
   webhooks: WebhookConfig;
+  /** The admin console: its first operator, made at startup (HELLOJOHN_ADMIN_EMAIL / _PASSWORD). */
+  console: ConsoleConfig;
 }
 
 /** Reads `.env` from `cwd` (if present) under the real environment: real variables win, as with dotenv. */
@@ -150,6 +154,7 @@ export function loadConfig(env: Env = readEnvironment()): Config {
     emailSignIn: emailSignInConfig(read),
     social: socialConfig(read),
     webhooks: webhookConfig(read),
+    console: consoleConfig(read),
     metrics: metricsConfig(read),
     management: managementConfig(read),
     sweeper: sweeperConfig(read),

@@ -6,6 +6,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { hashToken, looksLikeOpaqueToken, newOpaqueToken } from '../crypto/tokens.js';
 import type { Database, Queryable } from '../db/database.js';
 import {
+  findAdminByEmail,
   findLiveAdminToken,
   insertAdminToken,
   listLiveAdminTokens,
@@ -27,11 +28,15 @@ export type { AdminKeyScope } from '../db/repositories/admins.js';
 /** Every scope a key can have; the first is the default. */
 export const ADMIN_KEY_SCOPES: readonly AdminKeyScope[] = ['admin', 'read_only', 'tenant'];
 
+/** How a caller of the admin API authenticated: an API key, or a sign-in to the admin console. */
+export type AdminVia = 'api_key' | 'console';
+
 export interface Admin {
   id: string;
   email: string;
-  /** The key this request authenticated with. */
+  /** The key this request authenticated with (a console sign-in: its session). */
   tokenId: string;
+  via: AdminVia;
   scope: AdminKeyScope;
   /** The one tenant a `tenant` key may manage. */
   tenantId: string | null;
@@ -223,9 +228,29 @@ export class AdminTokens {
       id: row.admin_id,
       email: row.email,
       tokenId: row.token_id,
+      via: 'api_key',
       scope: row.scope,
       tenantId: row.tenant_id,
     };
+  }
+
+  /**
+   * The admin a person signed in another way (the admin console) acts as: their admins row, by email,
+   * made (and audited `admin.created`) on their first call. Full `admin` scope; `tokenId` is the session.
+   */
+  async forSignIn(email: string, via: Exclude<AdminVia, 'api_key'>, sessionId: string): Promise<Admin> {
+    const address = parseEmailAddress(email);
+    if (!address.ok) throw new HelloJohnError('invalid_token', 'The signed-in account has no usable email.');
+    const found = await findAdminByEmail(this.db, address.normalized);
+    const admin =
+      found ??
+      (await this.db.transaction(async (tx) => {
+        const row = await upsertAdmin(tx, address.normalized);
+        if (row.created)
+          await this.audit(tx, auditEvents.adminCreated, { admin_id: row.id, email: row.email, via });
+        return row;
+      }));
+    return { id: admin.id, email: admin.email, tokenId: sessionId, via, scope: 'admin', tenantId: null };
   }
 
   /** Every key that still works (or would, but for its expiry), newest first; no secrets. */

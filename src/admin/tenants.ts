@@ -82,7 +82,8 @@ function checkedName(value: unknown): string {
 }
 
 export interface TenantActor {
-  via: 'cli' | 'admin_api';
+  /** `internal`: the server itself (the admin console's setup at startup). */
+  via: 'cli' | 'admin_api' | 'internal';
   /**
    * Whether the installation's operator acts (a full admin key, or the CLI): only they may point a tenant's
    * mail at a server (smtp), since the server connects wherever it names, internal relays included.

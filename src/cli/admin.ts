@@ -3,6 +3,7 @@ import type { AdminKeyScope } from '../admin/admins.js';
 import { parseDuration } from '../config/parse.js';
 import { CliError } from './context.js';
 import { printJson, withServices } from './management.js';
+import { readSecret } from './prompt.js';
 import { formatTable } from './table.js';
 
 export interface AdminCreateOptions {
@@ -12,6 +13,8 @@ export interface AdminCreateOptions {
   tenant?: string;
   expiresIn?: string;
   json?: boolean;
+  /** Also the admin's console account (its password asked, or read from standard input). */
+  console?: boolean;
 }
 
 export function adminCreateCommand(options: AdminCreateOptions): Promise<number> {
@@ -26,40 +29,65 @@ export function adminCreateCommand(options: AdminCreateOptions): Promise<number>
       );
     expiresIn = Math.floor(ms / 1000);
   }
-  return withServices(async ({ admins }) => {
-    const created = await admins.create(options.email, {
-      name: options.name ?? 'cli',
-      scope: options.scope,
-      tenant: options.tenant,
-      expiresIn,
-    });
-    if (options.json) {
-      printJson({
-        admin_id: created.adminId,
-        email: created.email,
-        token: created.token,
-        token_id: created.tokenId,
-        scope: created.scope,
-        tenant: created.tenant,
-        expires_at: created.expiresAt?.toISOString() ?? null,
+  return (async () => {
+    // Read before anything is written: a cancelled prompt leaves nothing half made.
+    const password = options.console ? await readSecret('password') : undefined;
+    return withServices(async ({ admins, modules }) => {
+      let account: { created: boolean; userId: string; consoleUrl: string } | undefined;
+      if (password !== undefined) {
+        const accounts = modules.find(({ parts }) => parts.operatorAccounts)?.parts.operatorAccounts;
+        if (!accounts) throw new CliError('this build has no admin console');
+        // First: a password the policy refuses leaves no admin or key behind.
+        account = await accounts.create(options.email, password);
+      }
+      const created = await admins.create(options.email, {
+        name: options.name ?? 'cli',
+        scope: options.scope,
+        tenant: options.tenant,
+        expiresIn,
       });
+      if (options.json) {
+        printJson({
+          admin_id: created.adminId,
+          email: created.email,
+          token: created.token,
+          token_id: created.tokenId,
+          scope: created.scope,
+          tenant: created.tenant,
+          expires_at: created.expiresAt?.toISOString() ?? null,
+          ...(account
+            ? {
+                console: {
+                  user_id: account.userId,
+                  created: account.created,
+                  url: account.consoleUrl,
+                },
+              }
+            : {}),
+        });
+        return 0;
+      }
+      const limits =
+        created.scope === 'read_only'
+          ? ' (read only)'
+          : created.scope === 'tenant'
+            ? ` (tenant ${created.tenant} only)`
+            : '';
+      const expiry = created.expiresAt ? `, expires ${created.expiresAt.toISOString()}` : '';
+      process.stdout.write(
+        `${created.created ? 'admin created' : 'existing admin'}: ${created.email} (${created.adminId})\n` +
+          `admin API key${limits} (id ${created.tokenId}${expiry}):\n  ${created.token}\n\n` +
+          'Store this key now: it is shown only once and cannot be retrieved later. ' +
+          'Send it as `X-API-Key: <key>` or `Authorization: Bearer <key>` to /v2/admin.\n',
+      );
+      if (account)
+        process.stdout.write(
+          `\n${account.created ? 'console account created' : 'existing console account kept (password unchanged), admin role given'}: ${created.email}\n` +
+            `sign in to the admin console at ${account.consoleUrl}\n`,
+        );
       return 0;
-    }
-    const limits =
-      created.scope === 'read_only'
-        ? ' (read only)'
-        : created.scope === 'tenant'
-          ? ` (tenant ${created.tenant} only)`
-          : '';
-    const expiry = created.expiresAt ? `, expires ${created.expiresAt.toISOString()}` : '';
-    process.stdout.write(
-      `${created.created ? 'admin created' : 'existing admin'}: ${created.email} (${created.adminId})\n` +
-        `admin API key${limits} (id ${created.tokenId}${expiry}):\n  ${created.token}\n\n` +
-        'Store this key now: it is shown only once and cannot be retrieved later. ' +
-        'Send it as `X-API-Key: <key>` or `Authorization: Bearer <key>` to /v2/admin.\n',
-    );
-    return 0;
-  });
+    });
+  })();
 }
 
 export function adminListTokensCommand(options: { json?: boolean }): Promise<number> {

@@ -19,7 +19,7 @@ import {
   type ClientsCreateOptions,
   type ClientsUpdateOptions,
 } from './clients.js';
-import { run } from './context.js';
+import { CliError, run } from './context.js';
 import { dbCheckCommand } from './db-check.js';
 import { dbSqlCommand } from './db-sql.js';
 import { keysListCommand, keysRotateCommand } from './keys.js';
@@ -283,8 +283,16 @@ const adminCmd = usageErrorsExit2(
 );
 adminCmd
   .command('create')
-  .description('create an admin (or reuse the one with this email) and a new admin API key, printed once')
-  .requiredOption('--email <email>', 'email address of the admin')
+  .description(
+    'create an admin (or reuse the one with this email) and a new admin API key, printed once; with ' +
+      "--console, also the admin's sign-in to the admin console",
+  )
+  .argument('[email]', 'email address of the admin (or --email)')
+  .option('--email <email>', 'email address of the admin')
+  .option(
+    '--console',
+    "also make the admin's console account (password asked on a terminal, else read from standard input)",
+  )
   .option('--name <name>', 'a label for the key', 'cli')
   .addOption(
     new Option('--scope <scope>', 'what the key may do: everything, read only, or one tenant')
@@ -294,7 +302,13 @@ adminCmd
   .option('--tenant <slug>', 'the tenant of a --scope tenant key')
   .option('--expires-in <duration>', 'the key stops working after this long (90d, 12h); default: never')
   .option('--json', 'machine-readable output')
-  .action((options: AdminCreateOptions) => run(() => adminCreateCommand(options)));
+  .action((email: string | undefined, options: Omit<AdminCreateOptions, 'email'> & { email?: string }) =>
+    run(() => {
+      if ((email === undefined) === (options.email === undefined))
+        throw new CliError('give the email address once: as the argument or with --email', 2);
+      return adminCreateCommand({ ...options, email: (email ?? options.email)! });
+    }),
+  );
 adminCmd
   .command('list-tokens')
   .description('list the admin API keys that are not revoked (never the keys themselves)')

@@ -7,7 +7,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { refusal, type Admin, type AdminRequestTarget, type AdminTokens } from '../admin/admins.js';
 import { clientJson, type ClientActor, type Clients } from '../clients/clients.js';
 import { HelloJohnError } from '../errors.js';
-import type { AdminKit } from '../kernel/module.js';
+import type { AdminAuthenticator, AdminKit } from '../kernel/module.js';
 import type { KeyStore } from '../keys/key-store.js';
 import type { Tenants } from '../tenants/tenants.js';
 import { adminKey } from './context.js';
@@ -37,11 +37,13 @@ export interface AdminRoutesOptions {
   keys: KeyStore;
   /** Feature modules' admin routes, registered in this scope (behind the same token check). */
   moduleRoutes: readonly FastifyPluginAsync<{ kit: AdminKit }>[];
+  /** A module's other way in (ModuleParts.adminAuthenticator), asked when the credential is no API key. */
+  authenticator?: AdminAuthenticator;
 }
 
 export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (
   plugin,
-  { admins, clients, tenants, keys, moduleRoutes },
+  { admins, clients, tenants, keys, moduleRoutes, authenticator },
 ) => {
   const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
   const common = { tags: ['admin'], security: SECURITY.adminToken };
@@ -62,13 +64,24 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (
         'invalid_token',
         'An admin API key is required (X-API-Key: <key> or Authorization: Bearer <key>).',
       );
-    const found = await admins.authenticate(key);
+    const found = (await admins.authenticate(key)) ?? (await signedIn(key));
     if (!found)
-      throw new HelloJohnError('invalid_token', 'The admin API key is unknown, expired or revoked.');
+      throw new HelloJohnError(
+        'invalid_token',
+        authenticator
+          ? `The admin API key or ${authenticator.via} token is unknown, expired or revoked.`
+          : 'The admin API key is unknown, expired or revoked.',
+      );
     const why = refusal(found, await target(request, found));
     if (why) throw new HelloJohnError('access_denied', why);
     authenticated.set(request, found);
   });
+  // Not an API key: maybe a sign-in the module's authenticator knows (it throws to refuse a valid one).
+  const signedIn = async (token: string): Promise<Admin | null> => {
+    if (!authenticator) return null;
+    const person = await authenticator.authenticate(token);
+    return person ? admins.forSignIn(person.email, authenticator.via, person.sessionId) : null;
+  };
   const target = async (request: FastifyRequest, who: Admin): Promise<AdminRequestTarget> => {
     const route = request.routeOptions.url ?? '';
     const slug = (request.params as { tenant?: unknown } | undefined)?.tenant;
@@ -126,6 +139,7 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (
         admin_id: who.id,
         email: who.email,
         token_id: who.tokenId,
+        via: who.via,
         scope: who.scope,
         tenant: tenant?.slug ?? null,
       };

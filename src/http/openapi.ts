@@ -35,6 +35,10 @@ const TAGS = [
   { name: 'oidc', description: 'OpenID Connect: discovery, signing keys, UserInfo, logout.' },
   { name: 'pages', description: 'The hosted HTML pages (sign in, create an account, consent, passwords).' },
   { name: 'admin', description: 'The installation-wide admin API (/v2/admin), with an admin token.' },
+  {
+    name: 'console',
+    description: 'The admin console at /admin: its files, and where it signs in (/admin/config.json).',
+  },
   { name: 'health', description: 'Liveness, readiness and metrics.' },
   { name: 'docs', description: 'This document and its browsable reference.' },
 ];
@@ -59,7 +63,7 @@ function securitySchemes(config: Config) {
       scheme: 'bearer',
       description:
         'An admin API key (`hellojohn admin create`, or POST /v2/admin/api-keys), sent as ' +
-        '`Authorization: Bearer <key>`.',
+        "`Authorization: Bearer <key>`; or the admin console's access token (docs/console.md).",
     },
     admin_api_key: {
       type: 'apiKey',

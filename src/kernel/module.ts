@@ -5,10 +5,11 @@
 // composition root (it names HTTP types); the contracts services use are in authentication.ts.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import type { Admin } from '../admin/admins.js';
+import type { Admin, AdminVia } from '../admin/admins.js';
 import type { AuditEventType } from '../audit/events.js';
 import type { BrowserLogin, BrowserSessions } from '../auth/browser-sessions.js';
-import type { ClientDeletedHook } from '../clients/clients.js';
+import type { ClientDeletedHook, Clients } from '../clients/clients.js';
+import type { TenantAdmin } from '../admin/tenants.js';
 import type { Identities } from '../auth/identities.js';
 import type { Login } from '../auth/login.js';
 import type { PasswordAuthenticator } from '../auth/password-authenticator.js';
@@ -92,6 +93,10 @@ export interface CoreServices {
    * module is set up: read it when a request needs it, not in `setup`.
    */
   userRoles: UserRoles | null;
+  /** OAuth clients of every tenant (registration, lookup, redirect URIs). */
+  clients: Clients;
+  /** Tenants as the operator manages them (create, settings). */
+  tenantAdmin: TenantAdmin;
 }
 
 /**
@@ -108,6 +113,13 @@ export interface UserRoles {
    * `$roleParam` in the tenant `$tenantParam`: only the alias and the indexes go into the text.
    */
   userHasRole: (alias: string, tenantParam: number, roleParam: number) => string;
+  /**
+   * Makes sure the tenant has this role as a system role (one the admin API can neither rename nor
+   * delete): created when missing, marked system when it exists. Safe to run concurrently.
+   */
+  ensureSystemRole(db: Queryable, tenantId: string, name: string, description: string): Promise<void>;
+  /** Whether the user holds the role now (read from the database, not from a token's claims). */
+  holds(db: Queryable, tenantId: string, userId: string, name: string): Promise<boolean>;
 }
 
 /**
@@ -126,6 +138,30 @@ export interface RouteKit {
   cookies: Cookies;
   /** The answer to a login that needs its second step: `{mfa_required, mfa_token, factors, expires_in}`. */
   secondStepResponse: (challenge: SecondStepChallenge) => SecondStepResponse;
+}
+
+/**
+ * A second way into the admin API besides its API keys (at most one module in a build provides it): asked
+ * about a bearer credential that is not a live API key. Null when it is not one of its own, or not valid
+ * (the admin API answers 401); it throws a HelloJohnError (`access_denied`, 403) to refuse a valid one.
+ * The admin API maps the person to its admins row (found or created by email) with full `admin` scope.
+ */
+export interface AdminAuthenticator {
+  /** How the caller signed in, as `GET /v2/admin/me` says (`via`). */
+  via: Exclude<AdminVia, 'api_key'>;
+  authenticate(token: string): Promise<{ email: string; sessionId: string } | null>;
+}
+
+/**
+ * The operators' sign-in accounts of the admin console (at most one module in a build provides them):
+ * `hellojohn admin create <email> --console` makes one.
+ */
+export interface OperatorAccounts {
+  /**
+   * Makes (or completes) the console account of `email` with this password, the console's tenant and
+   * client included. An existing account keeps its password and gets the role.
+   */
+  create(email: string, password: string): Promise<{ created: boolean; userId: string; consoleUrl: string }>;
 }
 
 /** What the admin API hands a module's admin routes (they run after its admin-token check). */
@@ -312,6 +348,20 @@ export interface ModuleWorker {
 export interface ModuleParts {
   /** Tenant-scoped routes, registered at the root (default tenant) and under /t/{tenant}. */
   routes?: FastifyPluginAsync<{ kit: RouteKit }>;
+  /**
+   * Installation-wide routes, registered once at the root (not per tenant, not behind the admin token):
+   * the module sets its own headers, caching and schemas (the admin console's files at /admin).
+   */
+  siteRoutes?: FastifyPluginAsync;
+  /** Accepts credentials other than API keys on the admin API (see AdminAuthenticator; at most one). */
+  adminAuthenticator?: AdminAuthenticator;
+  /** The console's operator accounts, for the CLI (see OperatorAccounts; at most one). */
+  operatorAccounts?: OperatorAccounts;
+  /**
+   * Runs once when the server app is ready, before it takes requests (`serve`, and test apps; never the CLI).
+   * Every instance runs it, so it must be idempotent and safe to run concurrently; a throw stops the start.
+   */
+  onReady?: () => Promise<void>;
   /** Admin API routes (/v2/admin/…), behind the admin token like the core's. */
   adminRoutes?: FastifyPluginAsync<{ kit: AdminKit }>;
   /** Tenant-scoped hosted pages, registered with the core pages (form bodies, CSRF, errors as pages). */

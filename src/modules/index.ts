@@ -3,6 +3,7 @@
 import type { FeatureModule } from '../kernel/module.js';
 import { accountModule } from './account/index.js';
 import { browserSessionsModule } from './browser-sessions/index.js';
+import { consoleModule } from './console/index.js';
 import { emailSignInModule } from './email-signin/index.js';
 import { emailVerificationModule } from './email-verification/index.js';
 import { invitationsModule } from './invitations/index.js';
@@ -27,4 +28,5 @@ export const featureModules: readonly FeatureModule[] = [
   webhooksModule,
   rbacModule,
   invitationsModule,
+  consoleModule,
 ];

@@ -70,6 +70,7 @@ describe('admin API', () => {
       admin_id: adminId,
       email: 'root@example.com',
       token_id: tokenId,
+      via: 'api_key',
       scope: 'admin',
       tenant: null,
     });

@@ -24,7 +24,10 @@ function routeTable(tree: string): Set<string> {
     stack.length = depth;
     stack.push(match[2]!);
     if (!match[3]) continue;
-    const path = stack.join('').replace(/:([A-Za-z_]+)/g, '{$1}');
+    // A wildcard route (`/admin/*`, printed as `/admin` then `*`) is documented as a path parameter named
+    // `*`, as @fastify/swagger writes it; a lone `*` is CORS's OPTIONS route.
+    const joined = stack.join('').replace(/:([A-Za-z_]+)/g, '{$1}');
+    const path = joined === '*' ? joined : joined.replace(/\/?\*$/, '/{*}');
     for (const method of match[3].split(', ')) routes.add(`${method} ${path}`);
   }
   return routes;

@@ -44,15 +44,22 @@ export async function startTestApp(
     hostname?: string;
     /** Run the modules' background workers (ModuleParts.workers), as `serve` does (default false). */
     workers?: boolean;
+    /** A database to start on (migrated here if needed; not dropped on close), e.g. a second start. */
+    database?: TestDatabase;
+    /** Receives the server's log lines (info and above; default: no log). */
+    log?: (line: string) => void;
   } = {},
 ): Promise<TestApp> {
   // The shipped modules' schema comes ready-made; a test's own module list migrates from empty.
-  const testDb = await createTestDatabase({ migrated: options.modules === undefined });
+  const testDb =
+    options.database ?? (await createTestDatabase({ migrated: options.modules === undefined }));
   // The issuer (and the links in emails) must be the address the server really listens on.
   const port = await freePort();
   const origin = `http://${options.hostname ?? '127.0.0.1'}:${port}`;
   const config = testDb.config({ ...FAST_ARGON2, BASE_URL: origin, ...env });
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const logger = options.log
+    ? pino({ level: 'info' }, { write: options.log })
+    : pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const db = await openDatabase(config, logger);
   await migrate(db, migrationSequence(options.modules), { appVersion: 'test', allowNewerSchema: false });
   const app = await buildApp(config, {
@@ -98,7 +105,7 @@ export async function startTestApp(
     close: async () => {
       await app.close();
       await db.close();
-      await testDb.drop();
+      if (!options.database) await testDb.drop();
     },
   };
 }

@@ -37,12 +37,19 @@ export function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return { ...clean, MANAGEMENT_PORT: '0', ...env };
 }
 
-export function runCli(args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<CliResult> {
+/** `input`, when given, is written to the command's standard input (a pipe, not a terminal), then closed. */
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+  input?: string,
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       env: childEnv(env),
       cwd: path.dirname(BIN) + '/..',
     });
+    if (input !== undefined) child.stdin.end(input);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -43,6 +43,13 @@ export async function upsertAdmin(db: Queryable, email: string): Promise<AdminRo
   return { ...existing.rows[0]!, created: false };
 }
 
+export async function findAdminByEmail(db: Queryable, email: string): Promise<AdminRow | null> {
+  const result = await db.query<AdminRow>('SELECT id, email, created_at FROM admins WHERE email = $1', [
+    email,
+  ]);
+  return result.rows[0] ?? null;
+}
+
 export async function insertAdminToken(
   db: Queryable,
   key: {

@@ -90,7 +90,12 @@ const AdminKeyScope = Type.Union([Type.Literal('admin'), Type.Literal('read_only
 export const AdminMeJson = Type.Object({
   admin_id: Type.String(),
   email: Type.String(),
-  token_id: Type.String({ description: 'The id of the API key this request used.' }),
+  token_id: Type.String({
+    description: 'The id of the API key this request used (signed in to the console: the session id).',
+  }),
+  via: Type.Union([Type.Literal('api_key'), Type.Literal('console')], {
+    description: 'How the caller authenticated: an admin API key, or a sign-in to the admin console.',
+  }),
   scope: AdminKeyScope,
   tenant: Type.Union([Type.String(), Type.Null()], { description: 'The one tenant of a `tenant` key.' }),
 });

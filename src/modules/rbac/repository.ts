@@ -306,6 +306,36 @@ export function usersWithRole(alias: string, tenantParam: number, roleParam: num
      WHERE ur.tenant_id = $${tenantParam} AND ur.user_id = ${alias}.id AND ro.name = $${roleParam})`;
 }
 
+/** The role as a system role: created when missing, marked system when it exists (one statement, race-safe). */
+export async function upsertSystemRole(
+  db: Queryable,
+  tenantId: string,
+  name: string,
+  description: string,
+): Promise<void> {
+  await db.query(
+    `INSERT INTO rbac_roles (tenant_id, name, description, system) VALUES ($1, $2, $3, true)
+     ON CONFLICT (tenant_id, name) DO UPDATE SET system = true, updated_at = now()
+      WHERE rbac_roles.system = false`,
+    [tenantId, name, description],
+  );
+}
+
+/** Whether the user holds the role named `roleName` in the tenant. */
+export async function userHoldsRole(
+  db: Queryable,
+  tenantId: string,
+  userId: string,
+  roleName: string,
+): Promise<boolean> {
+  const result = await db.query<{ holds: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM rbac_user_roles ur JOIN rbac_roles ro ON ro.id = ur.role_id
+      WHERE ur.tenant_id = $1 AND ur.user_id = $2 AND ro.name = $3) AS holds`,
+    [tenantId, userId, roleName],
+  );
+  return result.rows[0]?.holds === true;
+}
+
 /** The ids of the users of a tenant that hold the role `roleName`. */
 export async function userIdsWithRole(db: Queryable, tenantId: string, roleName: string): Promise<string[]> {
   const result = await db.query<{ id: string }>(

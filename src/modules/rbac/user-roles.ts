@@ -2,7 +2,7 @@
 // give and filter by role names without knowing this module's tables.
 import type { Queryable } from '../../db/database.js';
 import type { UserRoles } from '../../kernel/module.js';
-import { assignRoles, usersWithRole } from './repository.js';
+import { assignRoles, upsertSystemRole, userHoldsRole, usersWithRole } from './repository.js';
 
 async function roleIds(db: Queryable, tenantId: string, names: readonly string[]) {
   const result = await db.query<{ id: string; name: string }>(
@@ -23,4 +23,6 @@ export const userRoles: UserRoles = {
     await assignRoles(tx, tenantId, userId, [...known.values()]);
   },
   userHasRole: usersWithRole,
+  ensureSystemRole: upsertSystemRole,
+  holds: userHoldsRole,
 };
