@@ -32,8 +32,7 @@ export default function Keys() {
         description="The keys that sign this tenant’s ID and access tokens. Private parts never leave the server."
         actions={
           <ConfirmButton
-            color="orange"
-            variant="filled"
+            color="indigo"
             title="Rotate the signing keys?"
             message={ROTATION}
             confirmLabel="Rotate keys"

@@ -21,9 +21,11 @@ import {
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import {
+  IconAlertCircle,
   IconArrowLeft,
   IconChevronDown,
   IconChevronRight,
+  IconCircleCheck,
   IconRefresh,
   IconSend,
 } from '@tabler/icons-react';
@@ -218,7 +220,6 @@ function Actions({ tenant, hook }: { tenant: string; hook: Endpoint }) {
           {secret && <SecretShown secret={secret} />}
           <Group>
             <ConfirmButton
-              color="orange"
               title="Rotate the signing secret?"
               message="The current secret stops working at once: deliveries are signed with the new one, which your receiver must use from now on."
               confirmLabel="Rotate secret"
@@ -441,9 +442,17 @@ function Response({ code, error }: { code: number | null; error: string | null }
   return (
     <Stack gap={0}>
       {code !== null && (
-        <Text size="sm" fw={600} c={code >= 200 && code < 300 ? 'green' : 'red'}>
-          HTTP {code}
-        </Text>
+        <Group gap={4} wrap="nowrap">
+          {/* The colour is the icon's: coloured small text would not keep its contrast in both schemes. */}
+          {code >= 200 && code < 300 ? (
+            <IconCircleCheck size={16} color="var(--mantine-color-green-6)" aria-hidden />
+          ) : (
+            <IconAlertCircle size={16} color="var(--mantine-color-red-6)" aria-hidden />
+          )}
+          <Text size="sm" fw={600}>
+            HTTP {code}
+          </Text>
+        </Group>
       )}
       {error && (
         <Text size="xs" c="dimmed" maw={220} truncate title={error}>

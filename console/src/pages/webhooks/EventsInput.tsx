@@ -34,7 +34,8 @@ export function EventsInput({
       limit={60}
       clearable
       acceptValueOnBlur
-      required
+      // Not `required`: the browser would block the form on the empty text box beside the chosen tags.
+      withAsterisk
       splitChars={[',', ' ']}
     />
   );
