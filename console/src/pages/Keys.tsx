@@ -60,7 +60,8 @@ export default function Keys() {
         />
         <QueryState query={keys}>
           {(data) => (
-            <div className="hj-table-scroll">
+            // Focusable: on a narrow screen the keyboard scrolls it (no link inside to reach it by).
+            <div className="hj-table-scroll" tabIndex={0} role="region" aria-label="Signing keys">
               <Table verticalSpacing="sm" miw={720}>
                 <Table.Thead>
                   <Table.Tr>

@@ -334,7 +334,7 @@ function DeliveryLog({ tenant, hook }: { tenant: string; hook: Endpoint }) {
         {(data) => (
           <>
             <div className="hj-table-scroll">
-              <Table verticalSpacing="sm" miw={760}>
+              <Table verticalSpacing="sm" miw={760} className="hj-nowrap">
                 <Table.Thead>
                   <Table.Tr>
                     <Table.Th w={40}>
@@ -367,7 +367,7 @@ function DeliveryLog({ tenant, hook }: { tenant: string; hook: Endpoint }) {
                           </Button>
                         </Table.Td>
                         <Table.Td>
-                          <Text size="sm" className="hj-mono">
+                          <Text size="sm" ff="monospace">
                             {d.event_type}
                           </Text>
                           {d.replay_of && (
@@ -397,7 +397,7 @@ function DeliveryLog({ tenant, hook }: { tenant: string; hook: Endpoint }) {
                       </Table.Tr>
                       {open === d.id && (
                         <Table.Tr>
-                          <Table.Td colSpan={7}>
+                          <Table.Td colSpan={7} style={{ whiteSpace: 'normal' }}>
                             <DeliveryDetails delivery={d} />
                           </Table.Td>
                         </Table.Tr>

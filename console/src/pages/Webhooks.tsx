@@ -60,7 +60,7 @@ export default function Webhooks() {
                   {data.webhooks.map((hook) => (
                     <Table.Tr key={hook.id}>
                       <Table.Td maw={380}>
-                        <Anchor component={Link} to={`/t/${tenant}/webhooks/${hook.id}`} className="hj-mono">
+                        <Anchor component={Link} to={`/t/${tenant}/webhooks/${hook.id}`} size="sm" className="hj-mono">
                           {hook.url}
                         </Anchor>
                         {hook.description && (
