@@ -108,6 +108,7 @@ describe('console: webhooks', { skip: unlessChromium() || unlessConsoleBuilt() }
     const secret = await secretField.inputValue();
     assert.match(secret, /^whsec_/);
     receiver.configure('console', secret);
+    await assertAccessible(page, 'the new secret');
     const listed = await call('GET', base);
     const hooks = listed.body.webhooks as { id: string; events: string[]; url: string }[];
     assert.equal(hooks.length, 1);

@@ -147,14 +147,15 @@ export default function Audit() {
         {(data) => (
           <>
             <div className="hj-table-scroll">
-              <Table verticalSpacing="sm" miw={720}>
+              <Table verticalSpacing="sm" miw={720} className="hj-nowrap">
                 <Table.Thead>
                   <Table.Tr>
                     <Table.Th w={40}>
                       <VisuallyHidden>Details</VisuallyHidden>
                     </Table.Th>
-                    <Table.Th>Time</Table.Th>
+                    {/* The event first: on a narrow screen it is what shows before scrolling. */}
                     <Table.Th>Event</Table.Th>
+                    <Table.Th>Time</Table.Th>
                     <Table.Th>User</Table.Th>
                     <Table.Th>IP address</Table.Th>
                   </Table.Tr>
@@ -179,12 +180,12 @@ export default function Audit() {
                             )}
                           </Button>
                         </Table.Td>
-                        <Table.Td>{formatDate(event.created_at)}</Table.Td>
                         <Table.Td>
-                          <Text size="sm" className="hj-mono">
+                          <Text size="sm" ff="monospace">
                             {event.type}
                           </Text>
                         </Table.Td>
+                        <Table.Td>{formatDate(event.created_at)}</Table.Td>
                         <Table.Td>
                           {event.user_id ? (
                             <Anchor
@@ -203,7 +204,7 @@ export default function Audit() {
                       </Table.Tr>
                       {open === event.id && (
                         <Table.Tr>
-                          <Table.Td colSpan={5}>
+                          <Table.Td colSpan={5} style={{ whiteSpace: 'normal' }}>
                             <Stack gap="xs" py="xs">
                               {event.user_id && (
                                 <Text size="sm">

@@ -1,6 +1,7 @@
 // Signing keys: which key signs the tenant's tokens now, which retired ones still verify (and until
 // when), and a rotation.
-import { Badge, Stack, Table, Text } from '@mantine/core';
+import { Alert, Badge, Box, Stack, Table, Text } from '@mantine/core';
+import { IconInfoCircle } from '@tabler/icons-react';
 import { notifications } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '../api/client';
@@ -52,24 +53,29 @@ export default function Keys() {
         }
       />
       <Stack gap="lg">
-        <Text size="sm">{ROTATION}</Text>
-        <CopyField
-          label="JWKS URL"
-          description="Where relying parties fetch the public keys."
-          value={jwks}
-        />
+        <Alert variant="light" color="blue" icon={<IconInfoCircle size={18} />} title="Rotation">
+          {ROTATION}
+        </Alert>
+        <Box maw={640}>
+          <CopyField
+            label="JWKS URL"
+            description="Where relying parties fetch the public keys."
+            value={jwks}
+          />
+        </Box>
         <QueryState query={keys}>
           {(data) => (
             // Focusable: on a narrow screen the keyboard scrolls it (no link inside to reach it by).
             <div className="hj-table-scroll" tabIndex={0} role="region" aria-label="Signing keys">
-              <Table verticalSpacing="sm" miw={720}>
+              <Table verticalSpacing="sm" miw={760}>
                 <Table.Thead>
                   <Table.Tr>
+                    {/* State first: on a narrow screen it is what shows before scrolling. */}
+                    <Table.Th>State</Table.Th>
                     <Table.Th>Key id (kid)</Table.Th>
                     <Table.Th>Algorithm</Table.Th>
-                    <Table.Th>State</Table.Th>
-                    <Table.Th>Created</Table.Th>
                     <Table.Th>Verifies tokens</Table.Th>
+                    <Table.Th>Created</Table.Th>
                   </Table.Tr>
                 </Table.Thead>
                 <Table.Tbody>
@@ -78,19 +84,18 @@ export default function Keys() {
                     return (
                       <Table.Tr key={key.kid} data-kid={key.kid}>
                         <Table.Td>
-                          <Text size="sm" className="hj-mono">
-                            {key.kid}
-                          </Text>
-                        </Table.Td>
-                        <Table.Td>{key.alg}</Table.Td>
-                        <Table.Td>
                           {key.status === 'active' ? (
                             <Badge color="green">Active</Badge>
                           ) : (
                             <Badge color="gray">{gone ? 'Expired' : 'Retired'}</Badge>
                           )}
                         </Table.Td>
-                        <Table.Td>{formatDate(key.created_at)}</Table.Td>
+                        <Table.Td>
+                          <Text size="sm" className="hj-mono">
+                            {key.kid}
+                          </Text>
+                        </Table.Td>
+                        <Table.Td>{key.alg}</Table.Td>
                         <Table.Td>
                           {key.status === 'active' ? (
                             <Text size="sm">Yes, and signs new tokens</Text>
@@ -107,6 +112,7 @@ export default function Keys() {
                             </Text>
                           )}
                         </Table.Td>
+                        <Table.Td>{formatDate(key.created_at)}</Table.Td>
                       </Table.Tr>
                     );
                   })}

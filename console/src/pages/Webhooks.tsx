@@ -155,6 +155,8 @@ function NewWebhook({ tenant }: { tenant: string }) {
         // Once the secret is on screen, only the button closes: a stray click would lose it.
         closeOnClickOutside={!create.data}
         closeOnEscape={!create.data}
+        withCloseButton={!create.data}
+        closeButtonProps={{ 'aria-label': 'Close' }}
       >
         {create.data ? (
           <Stack>
