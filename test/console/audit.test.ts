@@ -56,7 +56,10 @@ describe('console: audit log', { skip: unlessChromium() || unlessConsoleBuilt() 
     await page.getByRole('combobox', { name: /^Event type/ }).fill('user.blocked');
     await waitForRows(rows, 1, ['user.blocked']);
     assert.equal(await rows.first().getAttribute('data-event-type'), 'user.blocked');
-    await rows.first().getByRole('button', { name: /^Details of user.blocked/ }).click();
+    await rows
+      .first()
+      .getByRole('button', { name: /^Details of user.blocked/ })
+      .click();
     const data = page.getByLabel('Data of user.blocked');
     await data.waitFor();
     const shown = JSON.parse(await data.innerText()) as Record<string, unknown>;
@@ -91,7 +94,9 @@ describe('console: audit log', { skip: unlessChromium() || unlessConsoleBuilt() 
       page.getByRole('button', { name: 'Export NDJSON' }).click(),
     ]);
     assert.match(download.suggestedFilename(), /^audit-default-\d{4}-\d{2}-\d{2}\.ndjson$/);
-    const lines = readFileSync((await download.path())!, 'utf8').split('\n').filter(Boolean);
+    const lines = readFileSync((await download.path())!, 'utf8')
+      .split('\n')
+      .filter(Boolean);
     assert.equal(lines.length, 52);
     assert.ok(lines.every((line) => (JSON.parse(line) as { type: string }).type === 'user.created'));
 
@@ -108,7 +113,10 @@ describe('console: audit log', { skip: unlessChromium() || unlessConsoleBuilt() 
       const page = await c.open('/t/default/audit', { width });
       const rows = page.locator('tbody tr[data-event-type]');
       await rows.first().waitFor();
-      await rows.first().getByRole('button', { name: /^Details of/ }).click();
+      await rows
+        .first()
+        .getByRole('button', { name: /^Details of/ })
+        .click();
       await page.getByLabel(/^Data of/).waitFor();
       await assertAccessible(page, `audit at ${width}px`);
       await consoleScreenshot(page, 'audit');

@@ -49,7 +49,10 @@ describe('console: signing keys', { skip: unlessChromium() || unlessConsoleBuilt
     // Cancel changes nothing.
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await dialog.waitFor({ state: 'hidden' });
-    assert.equal(((await c.call('GET', '/v2/admin/tenants/default/keys')).body.keys as Key[]).length, before.length);
+    assert.equal(
+      ((await c.call('GET', '/v2/admin/tenants/default/keys')).body.keys as Key[]).length,
+      before.length,
+    );
 
     await page.getByRole('button', { name: 'Rotate keys' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Rotate keys' }).click();

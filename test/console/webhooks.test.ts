@@ -78,7 +78,10 @@ describe('console: webhooks', { skip: unlessChromium() || unlessConsoleBuilt() }
       ...Object.values(auditEvents),
       ...featureModules.flatMap((m) => m.auditEvents ?? []),
     ]);
-    const source = readFileSync(path.resolve(import.meta.dirname, '../../console/src/event-types.ts'), 'utf8');
+    const source = readFileSync(
+      path.resolve(import.meta.dirname, '../../console/src/event-types.ts'),
+      'utf8',
+    );
     const list = source.slice(source.indexOf('EVENT_TYPES'), source.indexOf('];'));
     const offered = [...list.matchAll(/'([a-z_.]+)'/g)].map((m) => m[1]!);
     assert.deepEqual(offered, [...declared].sort());
@@ -220,7 +223,10 @@ describe('console: webhooks', { skip: unlessChromium() || unlessConsoleBuilt() }
       await page.close();
       page = await open(`/t/default/webhooks/${id}`, width);
       await page.locator('tbody tr[data-delivery]').first().waitFor();
-      await page.getByRole('button', { name: /^Details of delivery/ }).first().click();
+      await page
+        .getByRole('button', { name: /^Details of delivery/ })
+        .first()
+        .click();
       await page.getByText('Body sent').waitFor();
       await assertAccessible(page, `webhook at ${width}px`);
       await consoleScreenshot(page, 'webhook');

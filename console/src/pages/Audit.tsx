@@ -86,11 +86,13 @@ export default function Audit() {
       notifications.show({ color: 'red', title: 'The export failed', message: error.message }),
   });
   // Any change of filter starts again from the newest page.
-  const restart = <T,>(set: (value: T) => void) => (value: T) => {
-    set(value);
-    setCursors([]);
-    setOpen(null);
-  };
+  const restart =
+    <T,>(set: (value: T) => void) =>
+    (value: T) => {
+      set(value);
+      setCursors([]);
+      setOpen(null);
+    };
   return (
     <>
       <PageHeader

@@ -85,9 +85,13 @@ export default function Keys() {
                       <Table.Tr key={key.kid} data-kid={key.kid}>
                         <Table.Td>
                           {key.status === 'active' ? (
-                            <Badge color="green">Active</Badge>
+                            <Badge color="green" miw="max-content">
+                              Active
+                            </Badge>
                           ) : (
-                            <Badge color="gray">{gone ? 'Expired' : 'Retired'}</Badge>
+                            <Badge color="gray" miw="max-content">
+                              {gone ? 'Expired' : 'Retired'}
+                            </Badge>
                           )}
                         </Table.Td>
                         <Table.Td>

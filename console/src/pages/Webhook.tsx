@@ -56,9 +56,7 @@ export default function Webhook() {
   const endpoint = useQuery({
     queryKey: ['webhook', tenant, id],
     queryFn: () =>
-      unwrap(
-        api.GET('/v2/admin/tenants/{tenant}/webhooks/{id}', { params: { path: { tenant, id } } }),
-      ),
+      unwrap(api.GET('/v2/admin/tenants/{tenant}/webhooks/{id}', { params: { path: { tenant, id } } })),
   });
   return (
     <>
@@ -377,7 +375,9 @@ function DeliveryLog({ tenant, hook }: { tenant: string; hook: Endpoint }) {
                           )}
                         </Table.Td>
                         <Table.Td>
-                          <Badge color={STATUS_COLOR[d.status]}>{d.status}</Badge>
+                          <Badge color={STATUS_COLOR[d.status]} miw="max-content">
+                            {d.status}
+                          </Badge>
                         </Table.Td>
                         <Table.Td>{d.attempts}</Table.Td>
                         <Table.Td>

@@ -29,8 +29,7 @@ export default function Webhooks() {
   const tenant = useTenant();
   const webhooks = useQuery({
     queryKey: ['webhooks', tenant],
-    queryFn: () =>
-      unwrap(api.GET('/v2/admin/tenants/{tenant}/webhooks', { params: { path: { tenant } } })),
+    queryFn: () => unwrap(api.GET('/v2/admin/tenants/{tenant}/webhooks', { params: { path: { tenant } } })),
   });
   return (
     <>
@@ -60,7 +59,12 @@ export default function Webhooks() {
                   {data.webhooks.map((hook) => (
                     <Table.Tr key={hook.id}>
                       <Table.Td maw={380}>
-                        <Anchor component={Link} to={`/t/${tenant}/webhooks/${hook.id}`} size="sm" className="hj-mono">
+                        <Anchor
+                          component={Link}
+                          to={`/t/${tenant}/webhooks/${hook.id}`}
+                          size="sm"
+                          className="hj-mono"
+                        >
                           {hook.url}
                         </Anchor>
                         {hook.description && (
