@@ -17,11 +17,15 @@ import {
 } from './harness.js';
 
 type Rows = ReturnType<Page['locator']>;
+/** A row as evaluateAll hands it over (the tests are compiled without the DOM's types). */
+interface Tagged {
+  getAttribute(name: string): string | null;
+}
 
 /** Waits until the list shows `count` rows, all of one of `types` (the page before stays until then). */
 async function waitForRows(rows: Rows, count: number, types: string[]): Promise<void> {
   await waitFor(`${count} rows of ${types.join(', ')}`, async () => {
-    const shown = await rows.evaluateAll((r) => r.map((e) => e.getAttribute('data-event-type')));
+    const shown = await rows.evaluateAll((r: Tagged[]) => r.map((e) => e.getAttribute('data-event-type')));
     return shown.length === count && shown.every((t) => types.includes(t ?? ''));
   });
 }
@@ -73,7 +77,7 @@ describe('console: audit log', { skip: unlessChromium() || unlessConsoleBuilt() 
     await waitForRows(rows, 50, ['user.blocked', 'user.created']);
     await page.getByRole('textbox', { name: /^User id/ }).fill(blocked);
     await waitForCount(rows, 2);
-    const types = await rows.evaluateAll((r) => r.map((e) => e.getAttribute('data-event-type')));
+    const types = await rows.evaluateAll((r: Tagged[]) => r.map((e) => e.getAttribute('data-event-type')));
     assert.deepEqual(types, ['user.blocked', 'user.created']);
     await page.getByRole('textbox', { name: /^User id/ }).fill('');
 
@@ -94,7 +98,7 @@ describe('console: audit log', { skip: unlessChromium() || unlessConsoleBuilt() 
       page.getByRole('button', { name: 'Export NDJSON' }).click(),
     ]);
     assert.match(download.suggestedFilename(), /^audit-default-\d{4}-\d{2}-\d{2}\.ndjson$/);
-    const lines = readFileSync((await download.path())!, 'utf8')
+    const lines = readFileSync(await download.path(), 'utf8')
       .split('\n')
       .filter(Boolean);
     assert.equal(lines.length, 52);

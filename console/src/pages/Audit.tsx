@@ -74,7 +74,7 @@ export default function Audit() {
           parseAs: 'blob',
         }),
       );
-      const url = URL.createObjectURL(blob as Blob);
+      const url = URL.createObjectURL(blob);
       const link = document.createElement('a');
       link.href = url;
       link.download = `audit-${tenant}-${new Date().toISOString().slice(0, 10)}.ndjson`;

@@ -302,12 +302,12 @@ function DeliveryLog({ tenant, hook }: { tenant: string; hook: Endpoint }) {
           Delivery log
         </Title>
         <Group gap="sm">
-          <SegmentedControl
+          <SegmentedControl<StatusFilter>
             aria-label="Delivery status"
             size="xs"
             value={status}
             onChange={(value) => {
-              setStatus(value as StatusFilter);
+              setStatus(value);
               setCursors([]);
             }}
             data={[
