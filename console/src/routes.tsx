@@ -21,6 +21,10 @@ export const router = createBrowserRouter(
       children: [
         { index: true, Component: Home },
         screen('/t/:tenant/users', () => import('./pages/Users')),
+        screen('/t/:tenant/webhooks', () => import('./pages/Webhooks')),
+        screen('/t/:tenant/webhooks/:id', () => import('./pages/Webhook')),
+        screen('/t/:tenant/audit', () => import('./pages/Audit')),
+        screen('/t/:tenant/keys', () => import('./pages/Keys')),
         { path: '*', Component: NotFound },
       ],
     },

@@ -1,0 +1,267 @@
+// The Webhooks screens in Chromium against a server running its delivery worker and a real receiver
+// (test/support/webhook-receiver.mjs, which checks every signature): an endpoint added in the UI (its
+// secret shown once) gets the event of a user created through the API; the delivery shows in the
+// console's log; a replay from the UI arrives a second time. Also: editing, the test event, rotating the
+// secret, deleting, the event list against the server's, axe and screenshots.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { BrowserContext, Page } from 'playwright-core';
+import { auditEvents } from '../../src/audit/events.js';
+import { featureModules } from '../../src/modules/index.js';
+import { sharedBrowser, unlessChromium } from '../support/browser.js';
+import { startOidcApp, type OidcTestApp } from '../support/oidc.js';
+import { startReceiver, waitFor, type Receiver } from '../support/webhook-receiver.js';
+import { assertAccessible, CONSOLE_DIST, consoleScreenshot, unlessConsoleBuilt } from './harness.js';
+
+// As src/modules/webhooks/webhooks.test.ts: the receiver is on 127.0.0.1 over http, retries are quick.
+const WEBHOOK_ENV = {
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+  WEBHOOK_ALLOW_HTTP: 'true',
+  WEBHOOK_POLL_INTERVAL: '50ms',
+  WEBHOOK_BACKOFF_BASE: '200ms',
+  WEBHOOK_BACKOFF_MAX: '1s',
+  WEBHOOK_MAX_ATTEMPTS: '3',
+  WEBHOOK_TIMEOUT: '2s',
+};
+
+type Body = Record<string, unknown>;
+
+describe('console: webhooks', { skip: unlessChromium() || unlessConsoleBuilt() }, () => {
+  let t: OidcTestApp;
+  let receiver: Receiver;
+  let admin: Record<string, string>;
+  let open: (at: string, width?: number) => Promise<Page>;
+  const browser = sharedBrowser();
+  const contexts: BrowserContext[] = [];
+  const base = '/v2/admin/tenants/default/webhooks';
+  const call = async (method: string, at: string, body?: unknown) => {
+    const response = await fetch(`${t.base}${at}`, {
+      method,
+      headers: body === undefined ? admin : { ...admin, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : {}) as Body };
+  };
+
+  before(async () => {
+    receiver = await startReceiver();
+    // startConsoleTest (harness.ts) runs the server without its workers; deliveries need the worker, so
+    // this file starts its own server and signs the browser in the way the harness does.
+    t = await startOidcApp({ RATE_LIMIT_PER_IP: '100000', ...WEBHOOK_ENV }, { workers: true });
+    const key = (await t.app.services.admins.create('console-admin@example.com')).token;
+    admin = { authorization: `Bearer ${key}` };
+    open = async (at, width = 1280) => {
+      const context = await (await browser.get()).newContext({ viewport: { width, height: 900 } });
+      contexts.push(context);
+      await context.addInitScript(([name, value]) => sessionStorage.setItem(name, value), [
+        'hellojohn.console.tokens',
+        JSON.stringify({ accessToken: key, refreshToken: null, idToken: null, refreshAfter: 9e15 }),
+      ] as const);
+      await serveConsole(context, t);
+      const page = await context.newPage();
+      await page.goto(`${t.base}/admin${at}`);
+      return page;
+    };
+  });
+  after(async () => {
+    for (const context of contexts) await context.close().catch(() => {});
+    await browser.close();
+    await t.close();
+    await receiver.close();
+  });
+
+  test('the event types offered are the ones the server declares', () => {
+    const declared = new Set([
+      ...Object.values(auditEvents),
+      ...featureModules.flatMap((m) => m.auditEvents ?? []),
+    ]);
+    const source = readFileSync(
+      path.resolve(import.meta.dirname, '../../console/src/event-types.ts'),
+      'utf8',
+    );
+    const list = source.slice(source.indexOf('EVENT_TYPES'), source.indexOf('];'));
+    const offered = [...list.matchAll(/'([a-z_.]+)'/g)].map((m) => m[1]!);
+    assert.deepEqual(offered, [...declared].sort());
+  });
+
+  test('add an endpoint in the UI; a user created through the API is delivered, logged and replayed', async () => {
+    const page = await open('/t/default/webhooks');
+    await page.getByText('No endpoints yet').waitFor();
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('textbox', { name: /^URL/ }).fill(receiver.url('console'));
+    const events = dialog.getByRole('combobox', { name: /^Events/ });
+    // Nothing picked: refused before any call.
+    await dialog.getByRole('button', { name: 'Add endpoint' }).click();
+    await dialog.getByText('Pick at least one event type.').waitFor();
+    await events.fill('user.created');
+    await events.press('Enter');
+    await events.fill('login.*');
+    await events.press('Enter');
+    // Away from the suggestions, which cover the buttons.
+    await dialog.getByRole('textbox', { name: /^URL/ }).click();
+    await dialog.getByRole('button', { name: 'Add endpoint' }).click();
+
+    // The secret, shown once, is the one the receiver checks signatures with.
+    const secretField = dialog.getByRole('textbox', { name: 'Signing secret' });
+    await secretField.waitFor();
+    const secret = await secretField.inputValue();
+    assert.match(secret, /^whsec_/);
+    receiver.configure('console', secret);
+    await assertAccessible(page, 'the new secret');
+    const listed = await call('GET', base);
+    const hooks = listed.body.webhooks as { id: string; events: string[]; url: string }[];
+    assert.equal(hooks.length, 1);
+    assert.deepEqual(hooks[0]!.events, ['user.created', 'login.*']);
+    const id = hooks[0]!.id;
+    assert.equal((listed.body.webhooks as Body[])[0]!.secret, undefined);
+    await dialog.getByRole('button', { name: 'I have copied it' }).click();
+    await page.waitForURL(new RegExp(`/admin/t/default/webhooks/${id}$`));
+
+    const created = await call('POST', '/v2/admin/tenants/default/users', {
+      email: 'hooked@example.com',
+      email_verified: true,
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const first = await waitFor('the delivery', () => receiver.received('console')[0]);
+    assert.equal(first.event, 'user.created');
+    assert.ok(first.valid, first.problem ?? '');
+
+    // The log follows pending deliveries by itself; the delivered one shows with its answer.
+    const rows = page.locator('tbody tr[data-delivery]');
+    const row = rows.filter({ hasText: 'user.created' }).first();
+    await row.getByText('delivered').waitFor({ timeout: 15_000 });
+    assert.match(await row.innerText(), /HTTP 200/);
+    assert.equal(await row.getAttribute('data-delivery'), first.delivery_id);
+    await row.getByRole('button', { name: /^Details of delivery/ }).click();
+    await page.getByText('Body sent').waitFor();
+    assert.match(await page.locator('.hj-json').innerText(), /"type": "user.created"/);
+
+    await row.getByRole('button', { name: /^Replay/ }).click();
+    await page.getByText('user.created is sent again.').waitFor();
+    const second = await waitFor('the replay', () => receiver.received('console')[1]);
+    assert.equal(second.event, 'user.created');
+    assert.notEqual(second.delivery_id, first.delivery_id);
+    assert.ok(second.valid);
+    const replayRow = page.locator(`tbody tr[data-delivery="${second.delivery_id}"]`);
+    await replayRow.getByText('delivered').waitFor({ timeout: 15_000 });
+    assert.match(await replayRow.innerText(), /Replay/);
+    await page.close();
+  });
+
+  test('edit, send a test event, rotate the secret (shown once), delete', async () => {
+    const made = await call('POST', base, { url: receiver.url('edit'), events: ['user.*'] });
+    assert.equal(made.status, 201);
+    const id = made.body.id as string;
+    receiver.configure('edit', made.body.secret as string);
+    const page = await open(`/t/default/webhooks/${id}`);
+
+    const events = page.getByRole('combobox', { name: /^Events/ });
+    await events.fill('mfa.*');
+    await events.press('Enter');
+    await page.getByRole('textbox', { name: /^URL/ }).click();
+    await page.getByRole('switch', { name: /^Enabled/ }).click({ force: true });
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('The endpoint was saved.').waitFor();
+    let shown = await call('GET', `${base}/${id}`);
+    assert.deepEqual(shown.body.events, ['user.*', 'mfa.*']);
+    assert.equal(shown.body.enabled, false);
+
+    // Disabled: the API refuses the test event, and the console says why.
+    await page.getByRole('button', { name: 'Send test event' }).click();
+    assert.match(await page.getByRole('alert').filter({ hasText: 'failed' }).innerText(), /disabled/i);
+    await page.getByRole('switch', { name: /^Enabled/ }).click({ force: true });
+    await page.getByRole('button', { name: 'Save' }).click();
+    await waitFor('enabled', async () => (await call('GET', `${base}/${id}`)).body.enabled === true);
+    await page.getByRole('button', { name: 'Send test event' }).click();
+    const tested = await waitFor('the test event', () => receiver.received('edit')[0]);
+    assert.equal(tested.event, 'webhook.test');
+    assert.ok(tested.valid);
+
+    // Rotation: confirmed, then the new secret once; the next delivery is signed with it.
+    await page.getByRole('button', { name: 'Rotate secret' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Rotate secret' }).click();
+    const secret = await page.getByRole('textbox', { name: 'Signing secret' }).inputValue();
+    assert.notEqual(secret, made.body.secret);
+    receiver.configure('edit', secret);
+    await page.getByRole('button', { name: 'Send test event' }).click();
+    const signed = await waitFor('signed anew', () => receiver.received('edit')[1]);
+    assert.ok(signed.valid, signed.problem ?? '');
+    await page.reload();
+    await page.getByRole('heading', { name: 'Webhook endpoint' }).waitFor();
+    assert.equal(await page.getByRole('textbox', { name: 'Signing secret' }).count(), 0);
+
+    await page.getByRole('button', { name: 'Delete endpoint' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete endpoint' }).click();
+    await page.waitForURL(/\/admin\/t\/default\/webhooks$/);
+    shown = await call('GET', `${base}/${id}`);
+    assert.equal(shown.status, 404);
+    await page.close();
+  });
+
+  test('accessible, and screenshots at 390 and 1280 px', async () => {
+    const made = await call('POST', base, {
+      url: receiver.url('shots'),
+      events: ['user.*', 'login.failed', 'mfa.*', 'password.changed'],
+      description: 'CRM sync',
+    });
+    receiver.configure('shots', made.body.secret as string);
+    const id = made.body.id as string;
+    await call('POST', `${base}/${id}/test`);
+    await waitFor('delivered', async () => {
+      const log = await call('GET', `${base}/${id}/deliveries`);
+      return (log.body.deliveries as Body[]).some((d) => d.status === 'delivered');
+    });
+    for (const width of [390, 1280]) {
+      let page = await open('/t/default/webhooks', width);
+      await page.locator('tbody tr').first().waitFor();
+      await assertAccessible(page, `webhooks at ${width}px`);
+      await consoleScreenshot(page, 'webhooks');
+      await page.close();
+      page = await open(`/t/default/webhooks/${id}`, width);
+      await page.locator('tbody tr[data-delivery]').first().waitFor();
+      await page
+        .getByRole('button', { name: /^Details of delivery/ })
+        .first()
+        .click();
+      await page.getByText('Body sent').waitFor();
+      await assertAccessible(page, `webhook at ${width}px`);
+      await consoleScreenshot(page, 'webhook');
+      await page.close();
+    }
+  });
+});
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+};
+
+// As harness.ts does until the server serves /admin itself: the built files, handed to the browser.
+async function serveConsole(context: BrowserContext, t: OidcTestApp): Promise<void> {
+  await context.route(`${t.base}/admin/**`, async (route) => {
+    const url = new URL(route.request().url());
+    if (url.pathname === '/admin/config.json')
+      return route.fulfill({
+        json: {
+          issuer: t.issuer('admin'),
+          client_id: 'hellojohn-console',
+          redirect_uri: `${t.base}/admin/callback`,
+          post_logout_redirect_uri: `${t.base}/admin/`,
+          admin_exists: true,
+        },
+      });
+    const file = url.pathname.startsWith('/admin/assets/')
+      ? path.join(CONSOLE_DIST, url.pathname.slice('/admin/'.length))
+      : path.join(CONSOLE_DIST, 'index.html');
+    return route.fulfill({
+      body: readFileSync(file),
+      contentType: TYPES[path.extname(file)] ?? 'application/octet-stream',
+    });
+  });
+}
