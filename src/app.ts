@@ -22,7 +22,7 @@ import { openApiRoutes, registerOpenApi } from './http/openapi.js';
 import { addSharedSchemas } from './http/schemas/common.js';
 import { Metrics, instrumentDatabase } from './observability/metrics.js';
 import { redactUrl } from './log.js';
-import { buildServices, migrationSequence, type Services } from './composition.js';
+import { auditEventTypes, buildServices, migrationSequence, type Services } from './composition.js';
 import { adminRoutes } from './http/admin.js';
 import { authRoutes } from './http/auth.js';
 import { jwksRoutes } from './http/jwks.js';
@@ -184,6 +184,7 @@ export async function buildApp(config: Config, appDeps: AppDeps): Promise<Fastif
     clients: services.clients,
     tenants: services.tenants,
     keys: services.keys,
+    eventTypes: auditEventTypes(services.modules.map(({ module }) => module)),
     moduleRoutes: [
       adminTenantRoutes({
         tenants: services.tenants,

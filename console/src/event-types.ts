@@ -1,112 +1,19 @@
-// The audit event types the product records (docs/admin.md, docs/authentication.md#audit-events): each is
-// also a webhook event of the same type, except webhook.* (audited, never delivered). Offered as
-// suggestions in the webhook filter and the audit log's type filter. test/console/webhooks.test.ts fails
-// when this list and the server's declared types (defineAuditEvents) drift apart.
-export const EVENT_TYPES: readonly string[] = [
-  'admin.created',
-  'admin.token_created',
-  'admin.token_revoked',
-  'client.created',
-  'client.deleted',
-  'client.secret_rotated',
-  'client.updated',
-  'email.verification_requested',
-  'email.verified',
-  'email_sign_in.code_attempts_exhausted',
-  'email_sign_in.code_sent',
-  'email_sign_in.link_approved',
-  'email_sign_in.link_sent',
-  'email_sign_in.settings_changed',
-  'invitation.accepted',
-  'invitation.created',
-  'invitation.revoked',
-  'keys.rotated',
-  'login.blocked',
-  'login.failed',
-  'login.locked',
-  'login.second_step_failed',
-  'mfa.code_attempts_exhausted',
-  'mfa.code_send_failed',
-  'mfa.code_sent',
-  'mfa.device_remembered',
-  'mfa.email_enrolled',
-  'mfa.factor_removed',
-  'mfa.policy_changed',
-  'mfa.preferred_factor_set',
-  'mfa.recovery_code_used',
-  'mfa.recovery_codes_generated',
-  'mfa.recovery_codes_removed',
-  'mfa.reset',
-  'mfa.sms_enrolled',
-  'mfa.sms_enrollment_started',
-  'mfa.totp_disabled',
-  'mfa.totp_enrolled',
-  'mfa.totp_enrollment_started',
-  'mfa.totp_replay_refused',
-  'oauth.code_replayed',
-  'oauth.consent_granted',
-  'oauth.token_revoked',
-  'passkey.clone_suspected',
-  'passkey.deleted',
-  'passkey.registered',
-  'passkey.renamed',
-  'passkey.settings_changed',
-  'passkey.used',
-  'password.changed',
-  'password.reset',
-  'password.reset_requested',
-  'password.set',
-  'refresh_token.reuse_detected',
-  'resource.client_allowed',
-  'resource.client_removed',
-  'resource.created',
-  'resource.deleted',
-  'resource.updated',
-  'role.created',
-  'role.deleted',
-  'role.permissions_added',
-  'role.permissions_removed',
-  'role.updated',
-  'session.others_revoked',
-  'session.revoked',
-  'social.linked',
-  'social.provider_removed',
-  'social.provider_saved',
-  'social.sign_in_refused',
-  'social.unlinked',
-  'tenant.created',
-  'tenant.deleted',
-  'tenant.updated',
-  'user.blocked',
-  'user.consent_revoked',
-  'user.created',
-  'user.deleted',
-  'user.exported',
-  'user.login',
-  'user.logout',
-  'user.logout_all',
-  'user.password_set',
-  'user.profile_updated',
-  'user.registered',
-  'user.roles_added',
-  'user.roles_removed',
-  'user.unblocked',
-  'user.updated',
-  'webhook.created',
-  'webhook.deleted',
-  'webhook.replayed',
-  'webhook.secret_rotated',
-  'webhook.tested',
-  'webhook.updated',
-];
+// The audit event types the server records (GET /v2/admin/event-types): each is also a webhook event of
+// the same type, except webhook.* (audited, never delivered). Offered as suggestions in the webhook filter
+// and the audit log's type filter.
+import { useQuery } from '@tanstack/react-query';
+import { api, unwrap } from './api/client';
 
 /** An exact type, a prefix (`mfa.*`) or `*`: the API's filter pattern (src/modules/webhooks/service.ts). */
 export const EVENT_FILTER = /^(\*|[a-z][a-z_]*(\.[a-z][a-z_]*)*\.\*|[a-z][a-z_]*(\.[a-z][a-z_]*)+)$/;
 
 /** The suggestions of an event filter, by family: `*`, then each family's prefix and its types. */
-export function eventFilterOptions(webhooks: boolean): { group: string; items: string[] }[] {
+export function eventFilterOptions(
+  types: readonly string[],
+  webhooks: boolean,
+): { group: string; items: string[] }[] {
   const families = new Map<string, string[]>();
-  for (const type of EVENT_TYPES) {
+  for (const type of types) {
     // The webhook.* events are never delivered: offering them to a webhook would be a trap.
     if (webhooks && type.startsWith('webhook.')) continue;
     const family = type.slice(0, type.indexOf('.'));
@@ -116,4 +23,14 @@ export function eventFilterOptions(webhooks: boolean): { group: string; items: s
     { group: 'Everything', items: ['*'] },
     ...[...families].map(([family, types]) => ({ group: family, items: [`${family}.*`, ...types] })),
   ];
+}
+
+/** The server's event types (fetched once per console session); empty until they arrive. */
+export function useEventTypes(): readonly string[] {
+  const query = useQuery({
+    queryKey: ['event-types'],
+    queryFn: () => unwrap(api.GET('/v2/admin/event-types')),
+    staleTime: Infinity,
+  });
+  return query.data?.event_types ?? [];
 }

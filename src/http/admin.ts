@@ -35,6 +35,8 @@ export interface AdminRoutesOptions {
   clients: Clients;
   tenants: Tenants;
   keys: KeyStore;
+  /** Every audit event type this build writes (each is also a webhook event type). */
+  eventTypes: readonly string[];
   /** Feature modules' admin routes, registered in this scope (behind the same token check). */
   moduleRoutes: readonly FastifyPluginAsync<{ kit: AdminKit }>[];
   /** A module's other way in (ModuleParts.adminAuthenticator), asked when the credential is no API key. */
@@ -43,7 +45,7 @@ export interface AdminRoutesOptions {
 
 export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (
   plugin,
-  { admins, clients, tenants, keys, moduleRoutes, authenticator },
+  { admins, clients, tenants, keys, eventTypes, moduleRoutes, authenticator },
 ) => {
   const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
   const common = { tags: ['admin'], security: SECURITY.adminToken };
@@ -144,6 +146,23 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (
         tenant: tenant?.slug ?? null,
       };
     },
+  );
+
+  app.get(
+    '/v2/admin/event-types',
+    {
+      schema: {
+        ...common,
+        summary: 'The audit (and webhook) event types this server records',
+        response: {
+          200: Type.Object({
+            event_types: Type.Array(Type.String(), { description: 'Sorted; each family shares its prefix.' }),
+          }),
+          ...errors(401, 403),
+        },
+      },
+    },
+    async () => ({ event_types: [...eventTypes].sort() }),
   );
 
   app.post(

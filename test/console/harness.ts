@@ -1,15 +1,20 @@
-// The console in real Chromium against a real server: the built app (dist/console, `npm run build`), the
-// admin API on a fresh database, and helpers every screen's test uses (open a screen at a width, check
-// accessibility with axe-core, save the screenshot docs/console.md shows).
+// The console in real Chromium against a real server: the built app (dist/console, `npm run build`) served
+// at /admin, a console admin signed in through the hosted login of the operators' tenant, the admin API on
+// a fresh database, and helpers every screen's test uses (open a screen at a width, check accessibility
+// with axe-core, save the screenshot docs/console.md shows).
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { screenshot, sharedBrowser } from '../support/browser.js';
+import type { OperatorAccounts } from '../../src/kernel/module.js';
 import { startOidcApp, type OidcTestApp } from '../support/oidc.js';
 
 export const CONSOLE_DIST = path.resolve(import.meta.dirname, '../../dist/console');
+
+/** The console admin every console test signs in as (the operators' tenant, the admin role). */
+export const OPERATOR = { email: 'operator@example.com', password: 'Console-Sign-In-2026-xyz!' };
 
 /** Why the console's browser tests cannot run (for `skip`), or false. */
 export function unlessConsoleBuilt(): string | false {
@@ -23,6 +28,8 @@ export interface ConsoleTest {
   /** `Authorization` header of a full admin API key, for arranging data through the API. */
   admin: Record<string, string>;
   browser: { get(): Promise<Browser>; close(): Promise<void> };
+  /** A browser context `width` px wide whose pages are signed in to the console as OPERATOR. */
+  signedInContext(width?: number): Promise<BrowserContext>;
   /** A signed-in console page at `path` (under /admin) in a window `width` px wide. */
   open(path: string, options?: { width?: number }): Promise<Page>;
   /** The admin API, as the tests arrange and check data. */
@@ -36,30 +43,79 @@ export interface ConsoleTest {
 
 const TOKENS = 'hellojohn.console.tokens';
 
-export async function startConsoleTest(env: Record<string, string> = {}): Promise<ConsoleTest> {
-  const t = await startOidcApp({ RATE_LIMIT_PER_IP: '100000', ...env });
+/** The module's OperatorAccounts (creates console admins), from the running app. */
+export function operatorAccounts(t: OidcTestApp): OperatorAccounts {
+  const found = t.app.services.modules.find(({ parts }) => parts.operatorAccounts)?.parts.operatorAccounts;
+  assert.ok(found, 'the console module is part of the build');
+  return found;
+}
+
+/**
+ * Signs in to the console as a person does: /admin sends the browser to the hosted login of the
+ * operators' tenant, the form is filled in, and the console finishes the code flow on /admin/callback.
+ * Leaves the page on the console's first screen.
+ */
+export async function signInThroughConsole(
+  page: Page,
+  base: string,
+  who: { email: string; password: string } = OPERATOR,
+): Promise<void> {
+  await page.goto(`${base}/admin/`);
+  await page.waitForURL((url) => url.pathname.startsWith('/t/admin/'));
+  await page.fill('input[name="email"]', who.email);
+  await page.fill('input[name="password"]', who.password);
+  await page.click('form:has(input[name="password"]) button[type="submit"]');
+  await page.waitForURL((url) => url.pathname.startsWith('/admin/') && url.pathname !== '/admin/callback');
+}
+
+export async function startConsoleTest(
+  env: Record<string, string> = {},
+  options: { workers?: boolean } = {},
+): Promise<ConsoleTest> {
+  const t = await startOidcApp({ RATE_LIMIT_PER_IP: '100000', ...env }, { workers: options.workers });
   const key = (await t.app.services.admins.create('console-admin@example.com')).token;
   const admin = { authorization: `Bearer ${key}` };
+  await operatorAccounts(t).create(OPERATOR.email, OPERATOR.password);
   const browser = sharedBrowser();
   const contexts: BrowserContext[] = [];
-
-  const signedInContext = async (width: number): Promise<BrowserContext> => {
+  const newContext = async (width: number) => {
     const context = await (await browser.get()).newContext({ viewport: { width, height: 900 } });
     contexts.push(context);
-    // Signed in as the console keeps its tokens (see console/src/auth.ts); an admin API key is accepted
-    // as a bearer token by the admin API, so every screen runs against the real API.
-    await context.addInitScript(([name, value]) => sessionStorage.setItem(name, value), [
-      TOKENS,
-      JSON.stringify({ accessToken: key, refreshToken: null, idToken: null, refreshAfter: 9e15 }),
-    ] as const);
-    await serveConsole(context, t);
     return context;
   };
+
+  // One real sign-in per file; every later window starts with the tokens it left (the console keeps
+  // them in sessionStorage, per window), as a person opening the console in another tab would sign in.
+  let session: Promise<string> | undefined;
+  const signedInSession = () =>
+    (session ??= (async () => {
+      const context = await newContext(1280);
+      const page = await context.newPage();
+      await signInThroughConsole(page, t.base);
+      const tokens = await page.evaluate((name) => sessionStorage.getItem(name), TOKENS);
+      assert.ok(tokens, 'the console kept its tokens after signing in');
+      await context.close();
+      return tokens;
+    })());
+
+  const signedInContext = async (width = 1280) => {
+    const tokens = await signedInSession();
+    const context = await newContext(width);
+    await context.addInitScript(([name, value]) => sessionStorage.setItem(name, value), [
+      TOKENS,
+      tokens,
+    ] as const);
+    return context;
+  };
+
+  // Signed in before the test arranges anything: the first sign-in writes audit events of its own.
+  await signedInSession();
 
   return {
     t,
     admin,
     browser,
+    signedInContext,
     async open(at, { width = 1280 } = {}) {
       const page = await (await signedInContext(width)).newPage();
       await page.goto(`${t.base}/admin${at}`);
@@ -80,38 +136,6 @@ export async function startConsoleTest(env: Record<string, string> = {}): Promis
       await t.close();
     },
   };
-}
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-};
-
-// Until the server serves /admin itself, the browser is handed the built files directly.
-async function serveConsole(context: BrowserContext, t: OidcTestApp): Promise<void> {
-  await context.route(`${t.base}/admin/**`, async (route) => {
-    const url = new URL(route.request().url());
-    if (url.pathname === '/admin/config.json')
-      return route.fulfill({
-        json: {
-          issuer: t.issuer('admin'),
-          client_id: 'hellojohn-console',
-          redirect_uri: `${t.base}/admin/callback`,
-          post_logout_redirect_uri: `${t.base}/admin/`,
-          admin_exists: true,
-        },
-      });
-    const file = url.pathname.startsWith('/admin/assets/')
-      ? path.join(CONSOLE_DIST, url.pathname.slice('/admin/'.length))
-      : path.join(CONSOLE_DIST, 'index.html');
-    if (!file.startsWith(CONSOLE_DIST) || !existsSync(file)) return route.fulfill({ status: 404 });
-    return route.fulfill({
-      body: readFileSync(file),
-      contentType: TYPES[path.extname(file)] ?? 'application/octet-stream',
-    });
-  });
 }
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');

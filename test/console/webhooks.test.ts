@@ -4,16 +4,18 @@
 // console's log; a replay from the UI arrives a second time. Also: editing, the test event, rotating the
 // secret, deleting, the event list against the server's, axe and screenshots.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { BrowserContext, Page } from 'playwright-core';
 import { auditEvents } from '../../src/audit/events.js';
 import { featureModules } from '../../src/modules/index.js';
-import { sharedBrowser, unlessChromium } from '../support/browser.js';
-import { startOidcApp, type OidcTestApp } from '../support/oidc.js';
+import { unlessChromium } from '../support/browser.js';
 import { startReceiver, waitFor, type Receiver } from '../support/webhook-receiver.js';
-import { assertAccessible, CONSOLE_DIST, consoleScreenshot, unlessConsoleBuilt } from './harness.js';
+import {
+  assertAccessible,
+  consoleScreenshot,
+  startConsoleTest,
+  unlessConsoleBuilt,
+  type ConsoleTest,
+} from './harness.js';
 
 // As src/modules/webhooks/webhooks.test.ts: the receiver is on 127.0.0.1 over http, retries are quick.
 const WEBHOOK_ENV = {
@@ -29,62 +31,38 @@ const WEBHOOK_ENV = {
 type Body = Record<string, unknown>;
 
 describe('console: webhooks', { skip: unlessChromium() || unlessConsoleBuilt() }, () => {
-  let t: OidcTestApp;
+  let c: ConsoleTest;
   let receiver: Receiver;
-  let admin: Record<string, string>;
-  let open: (at: string, width?: number) => Promise<Page>;
-  const browser = sharedBrowser();
-  const contexts: BrowserContext[] = [];
+  const open = (at: string, width = 1280) => c.open(at, { width });
   const base = '/v2/admin/tenants/default/webhooks';
-  const call = async (method: string, at: string, body?: unknown) => {
-    const response = await fetch(`${t.base}${at}`, {
-      method,
-      headers: body === undefined ? admin : { ...admin, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : {}) as Body };
-  };
+  const call = (method: string, at: string, body?: unknown) => c.call(method, at, body);
 
   before(async () => {
     receiver = await startReceiver();
-    // startConsoleTest (harness.ts) runs the server without its workers; deliveries need the worker, so
-    // this file starts its own server and signs the browser in the way the harness does.
-    t = await startOidcApp({ RATE_LIMIT_PER_IP: '100000', ...WEBHOOK_ENV }, { workers: true });
-    const key = (await t.app.services.admins.create('console-admin@example.com')).token;
-    admin = { authorization: `Bearer ${key}` };
-    open = async (at, width = 1280) => {
-      const context = await (await browser.get()).newContext({ viewport: { width, height: 900 } });
-      contexts.push(context);
-      await context.addInitScript(([name, value]) => sessionStorage.setItem(name, value), [
-        'hellojohn.console.tokens',
-        JSON.stringify({ accessToken: key, refreshToken: null, idToken: null, refreshAfter: 9e15 }),
-      ] as const);
-      await serveConsole(context, t);
-      const page = await context.newPage();
-      await page.goto(`${t.base}/admin${at}`);
-      return page;
-    };
+    // Deliveries need the server's delivery worker.
+    c = await startConsoleTest(WEBHOOK_ENV, { workers: true });
   });
   after(async () => {
-    for (const context of contexts) await context.close().catch(() => {});
-    await browser.close();
-    await t.close();
+    await c.close();
     await receiver.close();
   });
 
-  test('the event types offered are the ones the server declares', () => {
-    const declared = new Set([
-      ...Object.values(auditEvents),
-      ...featureModules.flatMap((m) => m.auditEvents ?? []),
-    ]);
-    const source = readFileSync(
-      path.resolve(import.meta.dirname, '../../console/src/event-types.ts'),
-      'utf8',
-    );
-    const list = source.slice(source.indexOf('EVENT_TYPES'), source.indexOf('];'));
-    const offered = [...list.matchAll(/'([a-z_.]+)'/g)].map((m) => m[1]!);
-    assert.deepEqual(offered, [...declared].sort());
+  test("the event types offered are the server's own (GET /v2/admin/event-types)", async () => {
+    const declared = [
+      ...new Set([...Object.values(auditEvents), ...featureModules.flatMap((m) => m.auditEvents ?? [])]),
+    ].sort();
+    const listed = await call('GET', '/v2/admin/event-types');
+    assert.equal(listed.status, 200);
+    assert.deepEqual(listed.body.event_types, declared);
+    // A module's type is suggested in the UI (the console has no list of its own).
+    const page = await open('/t/default/webhooks');
+    await page.getByRole('button', { name: 'Add endpoint' }).first().click();
+    await page
+      .getByRole('dialog')
+      .getByRole('combobox', { name: /^Events/ })
+      .fill('console_account');
+    await page.getByRole('option', { name: 'admin.console_account_created' }).waitFor();
+    await page.close();
   });
 
   test('add an endpoint in the UI; a user created through the API is delivered, logged and replayed', async () => {
@@ -234,34 +212,3 @@ describe('console: webhooks', { skip: unlessChromium() || unlessConsoleBuilt() }
     }
   });
 });
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-};
-
-// As harness.ts does until the server serves /admin itself: the built files, handed to the browser.
-async function serveConsole(context: BrowserContext, t: OidcTestApp): Promise<void> {
-  await context.route(`${t.base}/admin/**`, async (route) => {
-    const url = new URL(route.request().url());
-    if (url.pathname === '/admin/config.json')
-      return route.fulfill({
-        json: {
-          issuer: t.issuer('admin'),
-          client_id: 'hellojohn-console',
-          redirect_uri: `${t.base}/admin/callback`,
-          post_logout_redirect_uri: `${t.base}/admin/`,
-          admin_exists: true,
-        },
-      });
-    const file = url.pathname.startsWith('/admin/assets/')
-      ? path.join(CONSOLE_DIST, url.pathname.slice('/admin/'.length))
-      : path.join(CONSOLE_DIST, 'index.html');
-    return route.fulfill({
-      body: readFileSync(file),
-      contentType: TYPES[path.extname(file)] ?? 'application/octet-stream',
-    });
-  });
-}

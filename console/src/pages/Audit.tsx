@@ -22,13 +22,11 @@ import { Link } from 'react-router';
 import { api, unwrap } from '../api/client';
 import { PageHeader } from '../components/PageHeader';
 import { QueryState } from '../components/QueryState';
-import { eventFilterOptions } from '../event-types';
+import { eventFilterOptions, useEventTypes } from '../event-types';
 import { formatDate } from '../format';
 import { useTenant } from '../Shell';
 
 const PAGE = 50;
-// The audit filter takes a type or a family prefix; `*` (everything) is no filter at all.
-const TYPE_OPTIONS = eventFilterOptions(false).slice(1);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A datetime-local value (the browser's time zone) as RFC 3339, or undefined. */
@@ -40,6 +38,8 @@ function instant(local: string): string | undefined {
 
 export default function Audit() {
   const tenant = useTenant();
+  // The filter takes a type or a family prefix; `*` (everything) is no filter at all.
+  const typeOptions = eventFilterOptions(useEventTypes(), false).slice(1);
   const [typeInput, setTypeInput] = useState('');
   const [userInput, setUserInput] = useState('');
   const [from, setFrom] = useState('');
@@ -114,7 +114,7 @@ export default function Audit() {
           label="Event type"
           description="A type or a family (user.*)"
           placeholder="All events"
-          data={TYPE_OPTIONS}
+          data={typeOptions}
           value={typeInput}
           onChange={restart(setTypeInput)}
           limit={60}

@@ -1,9 +1,7 @@
 // The event filter of a webhook endpoint: documented types and family prefixes offered as suggestions,
 // anything matching the API's pattern accepted (a type added in a newer server still works).
 import { TagsInput } from '@mantine/core';
-import { EVENT_FILTER, eventFilterOptions } from '../../event-types';
-
-const OPTIONS = eventFilterOptions(true);
+import { EVENT_FILTER, eventFilterOptions, useEventTypes } from '../../event-types';
 
 /** Why `events` cannot be sent as a filter, or null. */
 export function eventsProblem(events: readonly string[]): string | null {
@@ -21,12 +19,13 @@ export function EventsInput({
   onChange: (value: string[]) => void;
   error?: string | null;
 }) {
+  const options = eventFilterOptions(useEventTypes(), true);
   return (
     <TagsInput
       label="Events"
       description="Exact types, a family (user.*) or * for every event. Type to search; Enter adds."
       placeholder={value.length ? undefined : 'user.registered'}
-      data={OPTIONS}
+      data={options}
       value={value}
       onChange={onChange}
       error={error ?? undefined}
