@@ -21,6 +21,8 @@ export const router = createBrowserRouter(
       children: [
         { index: true, Component: Home },
         screen('/t/:tenant/users', () => import('./pages/Users')),
+        screen('/t/:tenant/users/:id', () => import('./pages/User')),
+        screen('/t/:tenant/invitations', () => import('./pages/Invitations')),
         { path: '*', Component: NotFound },
       ],
     },
