@@ -30,7 +30,7 @@ import { PageHeader } from '../components/PageHeader';
 import { ErrorAlert, QueryState } from '../components/QueryState';
 import { formatDate } from '../format';
 import { useTenant } from '../Shell';
-import { Empty } from './user/common';
+import { Empty, TableScroll } from './user/common';
 
 const PAGE = 25;
 type Status = 'pending' | 'accepted' | 'revoked' | 'expired';
@@ -105,7 +105,7 @@ export default function Invitations() {
                 you pick.
               </Empty>
             ) : (
-              <div className="hj-table-scroll">
+              <TableScroll label="Invitations">
                 <Table highlightOnHover verticalSpacing="sm" miw={760} aria-label="Invitations">
                   <Table.Thead>
                     <Table.Tr>
@@ -125,7 +125,7 @@ export default function Invitations() {
                     ))}
                   </Table.Tbody>
                 </Table>
-              </div>
+              </TableScroll>
             )}
             <Group justify="flex-end" mt="md">
               <Button
@@ -231,9 +231,7 @@ function Row({
         )}
       </Table.Td>
       <Table.Td>
-        <Badge color={STATUS_COLOR[invitation.status]} variant="light">
-          {invitation.status}
-        </Badge>
+        <Badge color={STATUS_COLOR[invitation.status]}>{invitation.status}</Badge>
       </Table.Td>
       <Table.Td>{formatDate(invitation.created_at)}</Table.Td>
       <Table.Td>{invitation.status === 'accepted' ? '—' : formatDate(invitation.expires_at)}</Table.Td>

@@ -152,17 +152,11 @@ function Header({ user, refOf }: { user: UserRecord; refOf: UserRef }) {
             <Group gap={6}>
               {user.blocked ? <Badge color="red">Blocked</Badge> : <Badge color="green">Active</Badge>}
               {user.email_verified ? (
-                <Badge color="blue" variant="light">
-                  Email verified
-                </Badge>
+                <Badge color="blue">Email verified</Badge>
               ) : (
                 <Badge color="yellow">Email unverified</Badge>
               )}
-              {!user.has_password && (
-                <Badge color="gray" variant="light">
-                  No password
-                </Badge>
-              )}
+              {!user.has_password && <Badge color="gray">No password</Badge>}
             </Group>
             <Group gap="lg" mt={4}>
               <Text size="xs" c="dimmed">
@@ -227,7 +221,7 @@ function Actions({ user, refOf }: { user: UserRecord; refOf: UserRef }) {
         </Button>
       ) : (
         <ConfirmButton
-          color="orange"
+          variant="default"
           leftSection={<IconLock size={16} />}
           title={`Block ${user.email}?`}
           message="They cannot sign in until unblocked, and every session they have ends now."
@@ -243,7 +237,7 @@ function Actions({ user, refOf }: { user: UserRecord; refOf: UserRef }) {
       )}
       <SetPassword user={user} refOf={refOf} onDone={refresh} />
       <ConfirmButton
-        color="orange"
+        variant="default"
         leftSection={<IconLogout size={16} />}
         title="Sign out everywhere?"
         message={`Every session of ${user.email} ends: browsers, apps and refresh tokens. They sign in again to continue.`}

@@ -8,7 +8,7 @@ import { useState } from 'react';
 import { api, unwrap } from '../../api/client';
 import { QueryState } from '../../components/QueryState';
 import { formatDate } from '../../format';
-import { Empty, type UserRef } from './common';
+import { Empty, TableScroll, type UserRef } from './common';
 
 const PAGE = 25;
 
@@ -59,7 +59,7 @@ export function Activity({ refOf }: { refOf: UserRef }) {
             </Empty>
           ) : (
             <>
-              <div className="hj-table-scroll">
+              <TableScroll label="Activity">
                 <Table verticalSpacing="sm" miw={720} aria-label="Activity">
                   <Table.Thead>
                     <Table.Tr>
@@ -75,7 +75,6 @@ export function Activity({ refOf }: { refOf: UserRef }) {
                         <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDate(event.created_at)}</Table.Td>
                         <Table.Td>
                           <Badge
-                            variant="light"
                             tt="none"
                             color={/fail|denied|blocked|locked/.test(event.type) ? 'red' : 'indigo'}
                           >
@@ -103,7 +102,7 @@ export function Activity({ refOf }: { refOf: UserRef }) {
                     ))}
                   </Table.Tbody>
                 </Table>
-              </div>
+              </TableScroll>
             </>
           )
         }

@@ -6,7 +6,7 @@ import { api, unwrap } from '../../api/client';
 import { ConfirmButton } from '../../components/ConfirmButton';
 import { QueryState } from '../../components/QueryState';
 import { formatDate } from '../../format';
-import { Empty, type UserRef } from './common';
+import { Empty, TableScroll, type UserRef } from './common';
 
 export function Consents({ refOf }: { refOf: UserRef }) {
   const queries = useQueryClient();
@@ -25,7 +25,7 @@ export function Consents({ refOf }: { refOf: UserRef }) {
             granted appear here.
           </Empty>
         ) : (
-          <div className="hj-table-scroll">
+          <TableScroll label="Consents">
             <Table verticalSpacing="sm" miw={640} aria-label="Consents">
               <Table.Thead>
                 <Table.Tr>
@@ -81,7 +81,7 @@ export function Consents({ refOf }: { refOf: UserRef }) {
                 ))}
               </Table.Tbody>
             </Table>
-          </div>
+          </TableScroll>
         )
       }
     </QueryState>

@@ -7,7 +7,7 @@ import { useState } from 'react';
 import { api, unwrap } from '../../api/client';
 import { ConfirmButton } from '../../components/ConfirmButton';
 import { ErrorAlert, QueryState } from '../../components/QueryState';
-import { Empty, type UserRef } from './common';
+import { Empty, TableScroll, type UserRef } from './common';
 
 export function Roles({ refOf }: { refOf: UserRef }) {
   const queries = useQueryClient();
@@ -86,7 +86,7 @@ export function Roles({ refOf }: { refOf: UserRef }) {
               Roles assigned here put their names and permissions in the user’s access tokens.
             </Empty>
           ) : (
-            <div className="hj-table-scroll">
+            <TableScroll label="Roles">
               <Table verticalSpacing="sm" miw={560} aria-label="Roles">
                 <Table.Thead>
                   <Table.Tr>
@@ -105,11 +105,7 @@ export function Roles({ refOf }: { refOf: UserRef }) {
                           <Text size="sm" fw={600}>
                             {role.name}
                           </Text>
-                          {role.system && (
-                            <Badge variant="light" color="gray">
-                              System
-                            </Badge>
-                          )}
+                          {role.system && <Badge color="gray">System</Badge>}
                         </Group>
                         {role.description && (
                           <Text size="xs" c="dimmed">
@@ -156,7 +152,7 @@ export function Roles({ refOf }: { refOf: UserRef }) {
                   ))}
                 </Table.Tbody>
               </Table>
-            </div>
+            </TableScroll>
           )
         }
       </QueryState>

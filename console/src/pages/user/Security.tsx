@@ -9,7 +9,7 @@ import { api, unwrap } from '../../api/client';
 import { ConfirmButton } from '../../components/ConfirmButton';
 import { QueryState } from '../../components/QueryState';
 import { formatDate } from '../../format';
-import { Empty, type UserRef } from './common';
+import { Empty, TableScroll, type UserRef } from './common';
 
 interface MfaPart {
   totp?: { id: string; confirmed_at: string | null; created_at: string; last_used_at: string | null }[];
@@ -126,7 +126,7 @@ function Mfa({ refOf }: { refOf: UserRef }) {
             );
           return (
             <Stack gap="sm">
-              <div className="hj-table-scroll">
+              <TableScroll label="Second factors">
                 <Table verticalSpacing="sm" miw={520} aria-label="Second factors">
                   <Table.Thead>
                     <Table.Tr>
@@ -148,13 +148,9 @@ function Mfa({ refOf }: { refOf: UserRef }) {
                         </Table.Td>
                         <Table.Td>
                           {row.confirmed ? (
-                            <Badge color="green" variant="light">
-                              Confirmed {formatDate(row.confirmed)}
-                            </Badge>
+                            <Badge color="green">Confirmed {formatDate(row.confirmed)}</Badge>
                           ) : (
-                            <Badge color="yellow" variant="light">
-                              Not confirmed
-                            </Badge>
+                            <Badge color="yellow">Not confirmed</Badge>
                           )}
                         </Table.Td>
                         <Table.Td>{row.used ? formatDate(row.used) : 'Never'}</Table.Td>
@@ -162,7 +158,7 @@ function Mfa({ refOf }: { refOf: UserRef }) {
                     ))}
                   </Table.Tbody>
                 </Table>
-              </div>
+              </TableScroll>
               {recovery && recovery.total > 0 && (
                 <Text size="sm">
                   Recovery codes: {recovery.unused} of {recovery.total} unused.
@@ -196,7 +192,7 @@ function Passkeys({ refOf }: { refOf: UserRef }) {
               A passkey appears here when the user adds one from their account page or at sign-in.
             </Empty>
           ) : (
-            <div className="hj-table-scroll">
+            <TableScroll label="Passkeys">
               <Table verticalSpacing="sm" miw={560} aria-label="Passkeys">
                 <Table.Thead>
                   <Table.Tr>
@@ -214,11 +210,7 @@ function Passkeys({ refOf }: { refOf: UserRef }) {
                       <Table.Td>
                         <Group gap={6}>
                           <Text size="sm">{p.name}</Text>
-                          {p.backup_eligible && (
-                            <Badge variant="light" color="indigo">
-                              Synced
-                            </Badge>
-                          )}
+                          {p.backup_eligible && <Badge color="indigo">Synced</Badge>}
                         </Group>
                       </Table.Td>
                       <Table.Td>{formatDate(p.created_at)}</Table.Td>
@@ -246,7 +238,7 @@ function Passkeys({ refOf }: { refOf: UserRef }) {
                   ))}
                 </Table.Tbody>
               </Table>
-            </div>
+            </TableScroll>
           )
         }
       </QueryState>

@@ -6,7 +6,7 @@ import { api, unwrap } from '../../api/client';
 import { ConfirmButton } from '../../components/ConfirmButton';
 import { QueryState } from '../../components/QueryState';
 import { formatDate } from '../../format';
-import { Empty, type UserRef } from './common';
+import { Empty, TableScroll, type UserRef } from './common';
 
 export function Sessions({ refOf }: { refOf: UserRef }) {
   const key = ['user-sessions', refOf.tenant, refOf.id];
@@ -25,7 +25,7 @@ export function Sessions({ refOf }: { refOf: UserRef }) {
             expires, they sign out, or you end it.
           </Empty>
         ) : (
-          <div className="hj-table-scroll">
+          <TableScroll label="Sessions">
             <Table verticalSpacing="sm" miw={760} aria-label="Sessions">
               <Table.Thead>
                 <Table.Tr>
@@ -45,14 +45,10 @@ export function Sessions({ refOf }: { refOf: UserRef }) {
                     <Table.Td>
                       <Stack gap={4}>
                         <Group gap={4}>
-                          <Badge variant="light" color={s.kind === 'browser' ? 'indigo' : 'gray'}>
+                          <Badge color={s.kind === 'browser' ? 'indigo' : 'gray'}>
                             {s.kind === 'browser' ? 'Browser' : 'API'}
                           </Badge>
-                          {s.offline && (
-                            <Badge variant="light" color="grape">
-                              Offline
-                            </Badge>
-                          )}
+                          {s.offline && <Badge color="grape">Offline</Badge>}
                         </Group>
                         {s.client_id && (
                           <Text size="xs" c="dimmed" className="hj-mono">
@@ -98,7 +94,7 @@ export function Sessions({ refOf }: { refOf: UserRef }) {
                 ))}
               </Table.Tbody>
             </Table>
-          </div>
+          </TableScroll>
         )
       }
     </QueryState>

@@ -46,3 +46,12 @@ export function Empty({ title, children }: { title: string; children?: ReactNode
     </Stack>
   );
 }
+
+/** A wide table that scrolls sideways on a phone; focusable so the keyboard can scroll it too. */
+export function TableScroll({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div className="hj-table-scroll" role="region" aria-label={label} tabIndex={0}>
+      {children}
+    </div>
+  );
+}
