@@ -18,7 +18,7 @@ import {
 } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
-import { IconMailPlus } from '@tabler/icons-react';
+import { IconAlertTriangle, IconMailPlus } from '@tabler/icons-react';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
@@ -147,6 +147,7 @@ export default function Invitations() {
         )}
       </QueryState>
       <Modal
+        closeButtonProps={{ 'aria-label': 'Close' }}
         opened={link !== null}
         onClose={() => setLink(null)}
         title={link?.resent ? 'Invitation sent again' : 'Invitation created'}
@@ -160,9 +161,11 @@ export default function Invitations() {
               {link.resent ? ' (the previous link no longer works)' : ''}:
             </Text>
             <CopyField label="Invitation link" value={link.url} />
-            <Alert color="yellow" title="Shown only now">
-              Copy it if you hand it over yourself: the server keeps only its hash, so it cannot be shown
-              again. Resending makes a new one.
+            <Alert color="yellow" icon={<IconAlertTriangle size={18} />}>
+              <Text size="sm">
+                <b>Shown only now.</b> Copy it if you hand it over yourself: the server keeps only its hash,
+                so it cannot be shown again. Resending makes a new one.
+              </Text>
             </Alert>
             <Group justify="flex-end">
               <Button onClick={() => setLink(null)}>Done</Button>
@@ -328,7 +331,13 @@ function Invite({
       <Button leftSection={<IconMailPlus size={16} />} onClick={open}>
         Invite
       </Button>
-      <Modal opened={opened} onClose={dismiss} title="Invite someone" centered>
+      <Modal
+        closeButtonProps={{ 'aria-label': 'Close' }}
+        opened={opened}
+        onClose={dismiss}
+        title="Invite someone"
+        centered
+      >
         <form
           onSubmit={(event) => {
             event.preventDefault();

@@ -137,7 +137,7 @@ function Header({ user, refOf }: { user: UserRecord; refOf: UserRef }) {
     <Card withBorder padding="lg">
       <Group justify="space-between" align="start" gap="md">
         <Group gap="md" wrap="nowrap" align="start" miw={0} style={{ flex: '1 1 320px' }}>
-          <Avatar src={user.picture ?? null} alt="" size={56} radius="xl" color="indigo">
+          <Avatar src={user.picture ?? null} alt="" size={56} radius="xl" color="indigo" visibleFrom="xs">
             {initials(user)}
           </Avatar>
           <Stack gap={6} miw={0}>
@@ -208,7 +208,7 @@ function Actions({ user, refOf }: { user: UserRecord; refOf: UserRef }) {
     onError: (error) => notifications.show({ color: 'red', title: 'Export failed', message: error.message }),
   });
   return (
-    <Group gap="xs" justify="flex-end" style={{ flex: '0 1 auto' }}>
+    <Group gap="xs" style={{ flex: '0 1 auto' }}>
       {user.blocked ? (
         <Button
           variant="light"
@@ -314,7 +314,13 @@ function SetPassword({ user, refOf, onDone }: { user: UserRecord; refOf: UserRef
       <Button variant="default" leftSection={<IconKey size={16} />} onClick={open}>
         Set password
       </Button>
-      <Modal opened={opened} onClose={dismiss} title={`Set the password of ${user.email}`} centered>
+      <Modal
+        closeButtonProps={{ 'aria-label': 'Close' }}
+        opened={opened}
+        onClose={dismiss}
+        title={`Set the password of ${user.email}`}
+        centered
+      >
         <form
           onSubmit={(event) => {
             event.preventDefault();

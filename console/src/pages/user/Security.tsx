@@ -148,7 +148,12 @@ function Mfa({ refOf }: { refOf: UserRef }) {
                         </Table.Td>
                         <Table.Td>
                           {row.confirmed ? (
-                            <Badge color="green">Confirmed {formatDate(row.confirmed)}</Badge>
+                            <>
+                              <Badge color="green">Confirmed</Badge>
+                              <Text size="xs" c="dimmed" mt={2}>
+                                {formatDate(row.confirmed)}
+                              </Text>
+                            </>
                           ) : (
                             <Badge color="yellow">Not confirmed</Badge>
                           )}
@@ -275,9 +280,11 @@ function Identities({ refOf }: { refOf: UserRef }) {
                       <Text fw={600} size="sm" tt="capitalize">
                         {identity.method}
                       </Text>
-                      <Text size="sm" className="hj-break">
-                        {identity.label}
-                      </Text>
+                      {identity.label.toLowerCase() !== identity.method.toLowerCase() && (
+                        <Text size="sm" className="hj-break">
+                          {identity.label}
+                        </Text>
+                      )}
                       <Text size="xs" c="dimmed">
                         Linked {formatDate(identity.created_at)} · last used{' '}
                         {identity.last_used_at ? formatDate(identity.last_used_at) : 'never'}
