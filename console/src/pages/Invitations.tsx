@@ -106,7 +106,7 @@ export default function Invitations() {
               </Empty>
             ) : (
               <TableScroll label="Invitations">
-                <Table highlightOnHover verticalSpacing="sm" miw={760} aria-label="Invitations">
+                <Table highlightOnHover verticalSpacing="sm" miw={900} aria-label="Invitations">
                   <Table.Thead>
                     <Table.Tr>
                       <Table.Th>Email</Table.Th>
@@ -233,7 +233,7 @@ function Row({
           </Text>
         )}
       </Table.Td>
-      <Table.Td>
+      <Table.Td style={{ whiteSpace: 'nowrap' }}>
         <Badge color={STATUS_COLOR[invitation.status]}>{invitation.status}</Badge>
       </Table.Td>
       <Table.Td>{formatDate(invitation.created_at)}</Table.Td>
