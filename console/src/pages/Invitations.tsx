@@ -83,7 +83,7 @@ export default function Invitations() {
         aria-label="Status"
         value={status}
         onChange={(value) => {
-          setStatus(value as typeof status);
+          setStatus(value);
           setCursors([]);
         }}
         data={[

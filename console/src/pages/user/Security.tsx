@@ -23,6 +23,11 @@ interface MfaPart {
   recovery_codes?: { total: number; unused: number };
 }
 
+/** The MFA module's part of the export (untyped in the API's schema: each module says what it exports). */
+function mfaPart(value: unknown): MfaPart | null {
+  return typeof value === 'object' && value !== null ? value : null;
+}
+
 function Section({
   title,
   description,
@@ -71,7 +76,7 @@ function Mfa({ refOf }: { refOf: UserRef }) {
       const data = await unwrap(
         api.GET('/v2/admin/tenants/{tenant}/users/{id}/export', { params: { path: refOf } }),
       );
-      return (data.modules.mfa ?? null) as MfaPart | null;
+      return mfaPart(data.modules.mfa);
     },
   });
   return (
