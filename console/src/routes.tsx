@@ -25,6 +25,8 @@ export const router = createBrowserRouter(
         screen('/t/:tenant/webhooks/:id', () => import('./pages/Webhook')),
         screen('/t/:tenant/audit', () => import('./pages/Audit')),
         screen('/t/:tenant/keys', () => import('./pages/Keys')),
+        screen('/t/:tenant/users/:id', () => import('./pages/User')),
+        screen('/t/:tenant/invitations', () => import('./pages/Invitations')),
         { path: '*', Component: NotFound },
       ],
     },

@@ -32,7 +32,7 @@ export function QueryState<T>({
   if (query.isPending)
     return (
       <Center py="xl">
-        <Loader aria-label="Loading" />
+        <Loader role="status" aria-label="Loading" />
       </Center>
     );
   if (query.isError) return <ErrorAlert error={query.error} onRetry={() => void query.refetch()} />;
