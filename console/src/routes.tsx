@@ -21,6 +21,11 @@ export const router = createBrowserRouter(
       children: [
         { index: true, Component: Home },
         screen('/t/:tenant/users', () => import('./pages/Users')),
+        screen('/t/:tenant/applications', () => import('./pages/Applications')),
+        screen('/t/:tenant/applications/new', () => import('./pages/ApplicationNew')),
+        screen('/t/:tenant/applications/:clientId', () => import('./pages/Application')),
+        screen('/t/:tenant/roles', () => import('./pages/Roles')),
+        screen('/api-keys', () => import('./pages/ApiKeys')),
         { path: '*', Component: NotFound },
       ],
     },
