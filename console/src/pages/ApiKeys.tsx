@@ -27,6 +27,7 @@ import { PageHeader } from '../components/PageHeader';
 import { ErrorAlert, QueryState } from '../components/QueryState';
 import { formatDate } from '../format';
 import { useMe } from '../session';
+import { WARNING_STYLES } from './applications/kinds';
 
 type Scope = 'admin' | 'read_only' | 'tenant';
 
@@ -110,9 +111,7 @@ export default function ApiKeys() {
                         </Table.Td>
                         <Table.Td>
                           <Group gap={4} wrap="nowrap">
-                            <Badge variant="light" color={SCOPES[key.scope].color}>
-                              {SCOPES[key.scope].label}
-                            </Badge>
+                            <Badge color={SCOPES[key.scope].color}>{SCOPES[key.scope].label}</Badge>
                             {key.tenant && <Code>{key.tenant}</Code>}
                           </Group>
                         </Table.Td>
@@ -211,6 +210,7 @@ function NewKey() {
               variant="light"
               icon={<IconAlertTriangle size={18} />}
               title="Copy the key now"
+              styles={WARNING_STYLES}
             >
               It is shown only this once. Store it in your secret manager; if it is lost, revoke it and create
               another.

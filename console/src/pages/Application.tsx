@@ -185,7 +185,7 @@ function ApplicationView({ tenant, client }: { tenant: string; client: AppClient
                     </Text>
                   </div>
                   <ConfirmButton
-                    color="orange"
+                    variant="default"
                     title="Rotate the client secret?"
                     message={`${client.name} will fail to get tokens until it is given the new secret.`}
                     confirmLabel="Rotate secret"

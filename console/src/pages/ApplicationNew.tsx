@@ -74,7 +74,7 @@ export default function ApplicationNew() {
       ),
     onSuccess: () => {
       void queries.invalidateQueries({ queryKey: ['clients', tenant] });
-      setStep(2);
+      setStep(3);
     },
   });
 
@@ -210,7 +210,8 @@ export default function ApplicationNew() {
             )}
           </Stepper.Step>
 
-          <Stepper.Step label="Connect" description="Credentials and code">
+          <Stepper.Step label="Connect" description="Credentials and code" />
+          <Stepper.Completed>
             {create.data && kind && (
               <Created
                 tenant={tenant}
@@ -220,7 +221,7 @@ export default function ApplicationNew() {
                 issuerError={issuer.error}
               />
             )}
-          </Stepper.Step>
+          </Stepper.Completed>
         </Stepper>
       </Paper>
     </>
@@ -249,21 +250,21 @@ function Created({
         </Title>
       </Group>
       {client.client_secret && <SecretOnce secret={client.client_secret} />}
+      {issuer ? (
+        <CopyField
+          label="Discovery URL"
+          value={discoveryUrl(issuer)}
+          description="Most libraries need only this (or the issuer) and the client id."
+        />
+      ) : issuerError ? (
+        <ErrorAlert error={issuerError} />
+      ) : null}
       <SimpleGrid cols={{ base: 1, md: 2 }}>
         <CopyField label="Client ID" value={client.client_id} />
-        {issuer ? (
-          <CopyField
-            label="Discovery URL"
-            value={discoveryUrl(issuer)}
-            description="Most libraries need only this (or the issuer) and the client id."
-          />
-        ) : issuerError ? (
-          <ErrorAlert error={issuerError} />
-        ) : null}
+        {issuer && <CopyField label="Issuer" value={issuer} />}
       </SimpleGrid>
       {issuer && (
         <>
-          <CopyField label="Issuer" value={issuer} />
           <Title order={3} size="h4" mt="sm">
             Connect your {KINDS[kind].label.toLowerCase()}
           </Title>

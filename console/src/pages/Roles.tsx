@@ -122,7 +122,7 @@ function RolesTab({ tenant }: { tenant: string }) {
                         {role.name}
                       </Text>
                       {role.system && (
-                        <Badge color="gray" variant="light">
+                        <Badge color="gray" variant="outline">
                           System
                         </Badge>
                       )}
@@ -334,7 +334,7 @@ function RolePanel({ tenant, role }: { tenant: string; role: Role }) {
         <RoleForm tenant={tenant} role={role} />
         {role.system ? (
           <Tooltip label="A system role cannot be deleted">
-            <Button size="xs" color="red" variant="light" disabled data-disabled>
+            <Button size="xs" color="red" variant="light" disabled>
               Delete role
             </Button>
           </Tooltip>

@@ -90,11 +90,7 @@ export function kindOf(client: Pick<AppClient, 'type' | 'grant_types' | 'redirec
 export function KindBadge({ client }: { client: Pick<AppClient, 'type' | 'grant_types' | 'redirect_uris'> }) {
   const kind = kindOf(client);
   const color = { web: 'indigo', spa: 'teal', native: 'grape', m2m: 'orange' }[kind];
-  return (
-    <Badge variant="light" color={color}>
-      {KINDS[kind].label}
-    </Badge>
-  );
+  return <Badge color={color}>{KINDS[kind].label}</Badge>;
 }
 
 const FORBIDDEN = new Set(['javascript', 'data', 'vbscript', 'file', 'blob', 'about', 'filesystem']);
@@ -156,6 +152,9 @@ export function useIssuer(tenant: string) {
 
 export const discoveryUrl = (issuer: string) => `${issuer}/.well-known/openid-configuration`;
 
+/** The warning title in the text colour: the yellow one is too pale on its light background. */
+export const WARNING_STYLES = { title: { color: 'var(--mantine-color-text)' } };
+
 /** A client secret just issued: shown here once, with the warning that it cannot be shown again. */
 export function SecretOnce({ secret }: { secret: string }) {
   return (
@@ -164,6 +163,7 @@ export function SecretOnce({ secret }: { secret: string }) {
       variant="light"
       icon={<IconAlertTriangle size={18} />}
       title="Copy the client secret now"
+      styles={WARNING_STYLES}
     >
       <Stack gap="xs">
         <Text size="sm">
@@ -198,7 +198,7 @@ export function CodeBlock({ code, label }: { code: string; label: string }) {
         block
         style={{ overflowX: 'auto', whiteSpace: 'pre' }}
         tabIndex={0}
-        aria-label={`${label} snippet`}
+        aria-label={`Code for ${label}`}
       >
         {code}
       </Code>
@@ -395,16 +395,17 @@ console.log(tokens.access_token);`,
 export function Snippets({ kind, values }: { kind: AppKind; values: SnippetValues }) {
   const list = snippets(kind, values);
   return (
-    <Tabs defaultValue={list[0]!.label} keepMounted={false}>
+    // Tab values are indexes: Mantine builds element ids from them, and labels hold spaces and slashes.
+    <Tabs defaultValue="0" keepMounted={false}>
       <Tabs.List>
-        {list.map((s) => (
-          <Tabs.Tab key={s.label} value={s.label}>
+        {list.map((s, i) => (
+          <Tabs.Tab key={s.label} value={String(i)}>
             {s.label}
           </Tabs.Tab>
         ))}
       </Tabs.List>
-      {list.map((s) => (
-        <Tabs.Panel key={s.label} value={s.label} pt="xs">
+      {list.map((s, i) => (
+        <Tabs.Panel key={s.label} value={String(i)} pt="xs">
           <CodeBlock code={s.code} label={s.label} />
         </Tabs.Panel>
       ))}
