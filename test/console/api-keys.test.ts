@@ -72,9 +72,9 @@ describe('console: API keys', { skip: unlessChromium() || unlessConsoleBuilt() }
     await dialog.getByText('One tenant', { exact: true }).click();
     const create = dialog.getByRole('button', { name: 'Create key' });
     assert.equal(await create.isDisabled(), true, 'a tenant key needs its tenant');
-    await dialog.getByRole('textbox', { name: /^Tenant/ }).click();
+    await dialog.getByRole('combobox', { name: /^Tenant/ }).click();
     await page.getByRole('option', { name: 'Acme (acme)' }).click();
-    await dialog.getByRole('textbox', { name: /^Expires after/ }).click();
+    await dialog.getByRole('combobox', { name: /^Expires after/ }).click();
     await page.getByRole('option', { name: 'Never' }).click();
     await create.click();
     const key = await dialog.getByRole('textbox', { name: 'API key', exact: true }).inputValue();

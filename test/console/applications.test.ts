@@ -202,7 +202,8 @@ describe('console: applications', { skip: unlessChromium() || unlessConsoleBuilt
     )!;
     for (const width of [390, 1280]) {
       const page = await c.open('/t/default/applications', { width });
-      await page.locator('tbody tr').first().waitFor();
+      // A table from 768 px, cards below: either way one visible link per app.
+      await page.getByRole('link', { name: 'Nightly billing job' }).waitFor();
       await assertAccessible(page, `applications at ${width}px`);
       await consoleScreenshot(page, 'applications');
       await page.goto(`${c.t.base}/admin/t/default/applications/${first.client_id}`);

@@ -36,7 +36,13 @@ export function ConfirmButton({
       <Button color="red" variant="light" {...button} onClick={open}>
         {children}
       </Button>
-      <Modal opened={opened} onClose={dismiss} title={title} centered>
+      <Modal
+        closeButtonProps={{ 'aria-label': 'Close' }}
+        opened={opened}
+        onClose={dismiss}
+        title={title}
+        centered
+      >
         <Stack>
           <Text size="sm">{message}</Text>
           {typeToConfirm && (

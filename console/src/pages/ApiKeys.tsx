@@ -196,6 +196,7 @@ function NewKey() {
         Create API key
       </Button>
       <Modal
+        closeButtonProps={{ 'aria-label': 'Close' }}
         opened={opened}
         onClose={dismiss}
         title={create.data ? 'Your new API key' : 'Create an API key'}

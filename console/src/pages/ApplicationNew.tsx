@@ -17,6 +17,7 @@ import {
   Title,
 } from '@mantine/core';
 import { IconArrowLeft, IconArrowRight, IconCircleCheck } from '@tabler/icons-react';
+import { useMediaQuery } from '@mantine/hooks';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
@@ -48,6 +49,8 @@ export default function ApplicationNew() {
   const [logouts, setLogouts] = useState('');
   const [touched, setTouched] = useState(false);
   const info = kind ? KINDS[kind] : null;
+  // Phones: the steps without their second line, so the three fit on one row.
+  const narrow = useMediaQuery('(max-width: 40em)');
 
   const nameError = !name.trim()
     ? 'A name is required.'
@@ -99,9 +102,13 @@ export default function ApplicationNew() {
           active={step}
           onStepClick={create.isSuccess ? undefined : setStep}
           allowNextStepsSelect={false}
+          styles={{ content: { paddingTop: 'var(--mantine-spacing-xl)' } }}
           size="sm"
         >
-          <Stepper.Step label="Type" description={info?.label ?? 'What are you building?'}>
+          <Stepper.Step
+            label="Type"
+            description={narrow ? undefined : (info?.label ?? 'What are you building?')}
+          >
             <Radio.Group
               value={kind}
               onChange={(value) => setKind(value as AppKind)}
@@ -139,7 +146,7 @@ export default function ApplicationNew() {
             </Group>
           </Stepper.Step>
 
-          <Stepper.Step label="Details" description="Name and redirect URIs">
+          <Stepper.Step label="Details" description={narrow ? undefined : 'Name and redirect URIs'}>
             {info && kind && (
               <form
                 noValidate
@@ -210,7 +217,7 @@ export default function ApplicationNew() {
             )}
           </Stepper.Step>
 
-          <Stepper.Step label="Connect" description="Credentials and code" />
+          <Stepper.Step label="Connect" description={narrow ? undefined : 'Credentials and code'} />
           <Stepper.Completed>
             {create.data && kind && (
               <Created

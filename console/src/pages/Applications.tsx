@@ -1,5 +1,5 @@
 // Applications: the tenant's OAuth clients (name, client id, kind, grants), and the way to a new one.
-import { Anchor, Badge, Button, Code, Group, Paper, Stack, Table, Text, ThemeIcon } from '@mantine/core';
+import { Anchor, Badge, Box, Button, Code, Group, Paper, Stack, Table, Text, ThemeIcon } from '@mantine/core';
 import { IconApps, IconPlus } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
@@ -46,51 +46,76 @@ export default function Applications() {
               </Stack>
             </Paper>
           ) : (
-            <div className="hj-table-scroll">
-              <Table highlightOnHover verticalSpacing="sm" miw={720}>
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>Name</Table.Th>
-                    <Table.Th>Client ID</Table.Th>
-                    <Table.Th>Type</Table.Th>
-                    <Table.Th>Grant types</Table.Th>
-                    <Table.Th>Created</Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {list.map((client) => (
-                    <Table.Tr key={client.client_id}>
-                      <Table.Td>
+            <>
+              {/* Phones: one card per app; the table needs room for five columns. */}
+              <Stack gap="sm" hiddenFrom="sm">
+                {list.map((client) => (
+                  <Paper key={client.client_id} withBorder radius="md" p="md">
+                    <Stack gap={6}>
+                      <Group justify="space-between" wrap="nowrap" align="start">
                         <Anchor
                           component={Link}
                           to={`/t/${tenant}/applications/${encodeURIComponent(client.client_id)}`}
-                          fw={500}
+                          fw={600}
                         >
                           {client.name}
                         </Anchor>
-                      </Table.Td>
-                      <Table.Td>
-                        <Code>{client.client_id}</Code>
-                      </Table.Td>
-                      <Table.Td>
-                        <Group gap={4} wrap="nowrap">
-                          <KindBadge client={client} />
-                          <Badge variant="outline" color="gray">
-                            {client.type}
-                          </Badge>
-                        </Group>
-                      </Table.Td>
-                      <Table.Td>
-                        <Text size="sm">{client.grant_types.join(', ')}</Text>
-                      </Table.Td>
-                      <Table.Td>
-                        <Text size="sm">{formatDate(client.created_at)}</Text>
-                      </Table.Td>
+                        <KindBadge client={client} />
+                      </Group>
+                      <Code className="hj-mono">{client.client_id}</Code>
+                      <Text size="xs" c="dimmed">
+                        {client.type} · {client.grant_types.join(', ')}
+                      </Text>
+                    </Stack>
+                  </Paper>
+                ))}
+              </Stack>
+              <Box className="hj-table-scroll" visibleFrom="sm">
+                <Table highlightOnHover verticalSpacing="sm" miw={720}>
+                  <Table.Thead>
+                    <Table.Tr>
+                      <Table.Th>Name</Table.Th>
+                      <Table.Th>Client ID</Table.Th>
+                      <Table.Th>Type</Table.Th>
+                      <Table.Th>Grant types</Table.Th>
+                      <Table.Th>Created</Table.Th>
                     </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </div>
+                  </Table.Thead>
+                  <Table.Tbody>
+                    {list.map((client) => (
+                      <Table.Tr key={client.client_id}>
+                        <Table.Td>
+                          <Anchor
+                            component={Link}
+                            to={`/t/${tenant}/applications/${encodeURIComponent(client.client_id)}`}
+                            fw={500}
+                          >
+                            {client.name}
+                          </Anchor>
+                        </Table.Td>
+                        <Table.Td>
+                          <Code>{client.client_id}</Code>
+                        </Table.Td>
+                        <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                          <Group gap={4} wrap="nowrap">
+                            <KindBadge client={client} />
+                            <Badge variant="outline" color="gray">
+                              {client.type}
+                            </Badge>
+                          </Group>
+                        </Table.Td>
+                        <Table.Td>
+                          <Text size="sm">{client.grant_types.join(', ')}</Text>
+                        </Table.Td>
+                        <Table.Td>
+                          <Text size="sm">{formatDate(client.created_at)}</Text>
+                        </Table.Td>
+                      </Table.Tr>
+                    ))}
+                  </Table.Tbody>
+                </Table>
+              </Box>
+            </>
           )
         }
       </QueryState>

@@ -192,7 +192,13 @@ function RoleForm({ tenant, role }: { tenant: string; role?: Role }) {
           Create role
         </Button>
       )}
-      <Modal opened={opened} onClose={close} title={role ? `Edit ${role.name}` : 'Create a role'} centered>
+      <Modal
+        closeButtonProps={{ 'aria-label': 'Close' }}
+        opened={opened}
+        onClose={close}
+        title={role ? `Edit ${role.name}` : 'Create a role'}
+        centered
+      >
         <form
           onSubmit={(event) => {
             event.preventDefault();
@@ -454,7 +460,14 @@ function NewResource({ tenant }: { tenant: string }) {
       <Button leftSection={<IconPlus size={16} />} onClick={open}>
         Create API
       </Button>
-      <Modal opened={opened} onClose={close} title="Create an API" centered size="lg">
+      <Modal
+        closeButtonProps={{ 'aria-label': 'Close' }}
+        opened={opened}
+        onClose={close}
+        title="Create an API"
+        centered
+        size="lg"
+      >
         <form
           onSubmit={(event) => {
             event.preventDefault();
