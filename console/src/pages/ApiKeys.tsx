@@ -252,7 +252,7 @@ function NewKey() {
                 <SegmentedControl
                   aria-labelledby="key-scope-label"
                   value={scope}
-                  onChange={(value) => setScope(value as Scope)}
+                  onChange={(value) => setScope(value)}
                   data={(Object.keys(SCOPES) as Scope[]).map((s) => ({ value: s, label: SCOPES[s].label }))}
                   fullWidth
                 />

@@ -111,7 +111,7 @@ export default function ApplicationNew() {
           >
             <Radio.Group
               value={kind}
-              onChange={(value) => setKind(value as AppKind)}
+              onChange={(value) => setKind(value)}
               label="What kind of application is it?"
               description="This decides how it signs in and whether it gets a secret; it cannot change later."
             >
