@@ -34,7 +34,7 @@ type Scope = 'admin' | 'read_only' | 'tenant';
 const SCOPES: Record<Scope, { label: string; color: string; help: string }> = {
   admin: { label: 'Admin', color: 'red', help: 'Everything, in every tenant.' },
   read_only: { label: 'Read only', color: 'blue', help: 'Reads (GET) in every tenant, no changes.' },
-  tenant: { label: 'One tenant', color: 'teal', help: 'Everything in one tenant, nothing elsewhere.' },
+  tenant: { label: 'Tenant', color: 'teal', help: 'Everything in one tenant, nothing elsewhere.' },
 };
 
 const EXPIRIES = [
@@ -93,7 +93,7 @@ export default function ApiKeys() {
                     const expired = key.expires_at !== null && new Date(key.expires_at) < new Date();
                     const current = key.id === me.data?.token_id;
                     return (
-                      <Table.Tr key={key.id}>
+                      <Table.Tr key={key.id} style={{ whiteSpace: 'nowrap' }}>
                         <Table.Td>
                           <Group gap={6} wrap="nowrap">
                             <Text size="sm" fw={500}>
@@ -253,7 +253,10 @@ function NewKey() {
                   aria-labelledby="key-scope-label"
                   value={scope}
                   onChange={(value) => setScope(value)}
-                  data={(Object.keys(SCOPES) as Scope[]).map((s) => ({ value: s, label: SCOPES[s].label }))}
+                  data={(Object.keys(SCOPES) as Scope[]).map((s) => ({
+                    value: s,
+                    label: s === 'tenant' ? 'One tenant' : SCOPES[s].label,
+                  }))}
                   fullWidth
                 />
                 <Text size="xs" c="dimmed">

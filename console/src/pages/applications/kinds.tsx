@@ -24,6 +24,8 @@ export type AppKind = 'web' | 'spa' | 'native' | 'm2m';
 
 export interface KindInfo {
   label: string;
+  /** For badges. */
+  short: string;
   summary: string;
   icon: ComponentType<{ size?: number; stroke?: number }>;
   type: 'public' | 'confidential';
@@ -36,6 +38,7 @@ export interface KindInfo {
 
 export const KINDS: Record<AppKind, KindInfo> = {
   web: {
+    short: 'Web app',
     label: 'Web app',
     summary: 'A server-rendered app (Next.js, Express, Rails…) that keeps a client secret on its server.',
     icon: IconServer,
@@ -46,6 +49,7 @@ export const KINDS: Record<AppKind, KindInfo> = {
     redirectPlaceholder: 'https://app.example.com/api/auth/callback/hellojohn',
   },
   spa: {
+    short: 'Single-page',
     label: 'Single-page app',
     summary: 'A browser app (React, Vue, Angular) with no secret: authorization code with PKCE.',
     icon: IconBrowser,
@@ -56,6 +60,7 @@ export const KINDS: Record<AppKind, KindInfo> = {
     redirectPlaceholder: 'https://app.example.com/callback',
   },
   native: {
+    short: 'Native',
     label: 'Native / mobile app',
     summary: 'An iOS, Android or desktop app with no secret: PKCE and a custom-scheme or loopback redirect.',
     icon: IconDeviceMobile,
@@ -67,6 +72,7 @@ export const KINDS: Record<AppKind, KindInfo> = {
     redirectPlaceholder: 'com.example.app:/callback',
   },
   m2m: {
+    short: 'M2M',
     label: 'Machine-to-machine',
     summary:
       'A backend service or job calling your APIs as itself: client credentials, no user, no redirect.',
