@@ -107,12 +107,18 @@ export default function ApiKeys() {
                           </Group>
                         </Table.Td>
                         <Table.Td>
-                          <Code>{key.hint ? `${key.hint}…` : '—'}</Code>
+                          <Text span size="sm" ff="monospace">
+                            {key.hint ? `${key.hint}…` : '—'}
+                          </Text>
                         </Table.Td>
                         <Table.Td>
                           <Group gap={4} wrap="nowrap">
                             <Badge color={SCOPES[key.scope].color}>{SCOPES[key.scope].label}</Badge>
-                            {key.tenant && <Code>{key.tenant}</Code>}
+                            {key.tenant && (
+                              <Text span size="sm" ff="monospace">
+                                {key.tenant}
+                              </Text>
+                            )}
                           </Group>
                         </Table.Td>
                         <Table.Td>
