@@ -102,7 +102,12 @@ export default function ApplicationNew() {
           active={step}
           onStepClick={create.isSuccess ? undefined : setStep}
           allowNextStepsSelect={false}
-          styles={{ content: { paddingTop: 'var(--mantine-spacing-xl)' } }}
+          iconSize={narrow ? 28 : undefined}
+          styles={{
+            content: { paddingTop: 'var(--mantine-spacing-xl)' },
+            // Phones: tighter separators, so the three steps stay on one row.
+            ...(narrow ? { separator: { marginInline: 6 }, stepBody: { marginInlineStart: 6 } } : {}),
+          }}
           size="sm"
         >
           <Stepper.Step
