@@ -100,7 +100,7 @@ export default function ApiKeys() {
                               {key.name}
                             </Text>
                             {current && (
-                              <Badge size="sm" variant="outline">
+                              <Badge size="sm" variant="outline" style={{ flexShrink: 0 }}>
                                 This session
                               </Badge>
                             )}
@@ -113,7 +113,9 @@ export default function ApiKeys() {
                         </Table.Td>
                         <Table.Td>
                           <Group gap={4} wrap="nowrap">
-                            <Badge color={SCOPES[key.scope].color}>{SCOPES[key.scope].label}</Badge>
+                            <Badge color={SCOPES[key.scope].color} style={{ flexShrink: 0 }}>
+                              {SCOPES[key.scope].label}
+                            </Badge>
                             {key.tenant && (
                               <Text span size="sm" ff="monospace">
                                 {key.tenant}
