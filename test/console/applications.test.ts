@@ -110,7 +110,8 @@ describe('console: applications', { skip: unlessChromium() || unlessConsoleBuilt
 
     // The application page: rotate (confirmed), the new secret shown once.
     await shown.page.getByRole('link', { name: 'Open the application' }).click();
-    await shown.page.getByRole('heading', { name: 'Billing portal' }).waitFor();
+    await shown.page.waitForURL(new RegExp(`/applications/${shown.clientId}$`));
+    await shown.page.getByRole('heading', { name: 'Billing portal', exact: true }).waitFor();
     assert.equal(await shown.page.getByRole('textbox', { name: 'Client secret' }).count(), 0);
     await shown.page.getByRole('button', { name: 'Rotate secret' }).click();
     await shown.page.getByRole('dialog').getByRole('button', { name: 'Rotate secret' }).click();
