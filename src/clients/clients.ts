@@ -184,22 +184,33 @@ export class Clients {
     return { client: this.remember(row), clientSecret };
   }
 
-  /** Changes the client's settings (resource_server, token_endpoint_auth_strict, default_acr_values), audited. */
+  /**
+   * Changes the client's settings (name, redirect and post-logout URIs, resource_server,
+   * token_endpoint_auth_strict, default_acr_values), audited.
+   */
   async update(
     tenant: Tenant,
     clientId: string,
     settings: ClientSettings,
     actor: ClientActor = { via: 'internal' },
   ): Promise<Client> {
-    const valid = validateClientSettings(settings);
     const row = await this.db.transaction(async (tx) => {
-      const updated = CLIENT_ID.test(clientId)
-        ? await updateClientSettings(tx, tenant.id, clientId, valid)
-        : null;
+      const current = CLIENT_ID.test(clientId) ? await findClient(tx, tenant.id, clientId) : null;
+      if (!current)
+        throw new HelloJohnError('not_found', `No client "${clientId}" in tenant "${tenant.slug}".`);
+      // The redirect rules depend on the registered type and grants, which an update does not change.
+      const valid = validateClientSettings(settings, {
+        type: current.type as ClientType,
+        grantTypes: current.grant_types as GrantType[],
+      });
+      const updated = await updateClientSettings(tx, tenant.id, clientId, valid);
       if (!updated)
         throw new HelloJohnError('not_found', `No client "${clientId}" in tenant "${tenant.slug}".`);
       await auditClientChange(tx, tenant, auditEvents.clientUpdated, actor, {
         client_id: clientId,
+        name: valid.name,
+        redirect_uris: valid.redirectUris,
+        post_logout_redirect_uris: valid.postLogoutRedirectUris,
         resource_server: valid.resourceServer,
         token_endpoint_auth_strict: valid.tokenEndpointAuthStrict,
         default_acr_values: valid.defaultAcrValues,

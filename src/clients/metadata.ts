@@ -64,6 +64,10 @@ export interface NewClient {
 
 /** The attributes that can be changed after registration (absent: unchanged). */
 export interface ClientSettings {
+  name?: string;
+  /** Each replaces the list (the same rules as at registration). */
+  redirectUris?: string[];
+  postLogoutRedirectUris?: string[];
   resourceServer?: boolean;
   tokenEndpointAuthStrict?: boolean;
   /** Replaces the list; empty clears it. */

@@ -10,6 +10,7 @@
 //     private_key_jwt, which needs a JWKS of public keys (and a JWKS is only for private_key_jwt);
 //   - scopes: RFC 6749 scope tokens, at most 100; ID token alg one of RS256, EdDSA, ES256;
 //   - first_party, resource_server, token_endpoint_auth_strict: true or false (default false);
+//   - an update may change the name, the redirect URIs (same rules) and the flags, not type or grants;
 //   - default_acr_values: at most 10, each one of acr_values_supported (src/oauth/acr.ts);
 //   - client_id, when given: 1–128 of [A-Za-z0-9._~-].
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
@@ -141,10 +142,29 @@ export function validateNewClient(input: NewClient): ValidClient {
   };
 }
 
-/** The settings of an update: booleans, at least one. */
-export function validateClientSettings(input: ClientSettings): ClientSettings {
+/**
+ * The settings of an update, at least one, checked against the client as registered: its type decides
+ * which redirect URIs are allowed, and a grant that needs a redirect URI keeps at least one.
+ */
+export function validateClientSettings(
+  input: ClientSettings,
+  current: Pick<Client, 'type' | 'grantTypes'>,
+): ClientSettings {
   if (typeof input !== 'object' || input === null) throw invalidMetadata('The client settings are missing.');
   const settings: ClientSettings = {};
+  if (input.name !== undefined) settings.name = validName(input.name);
+  if (input.redirectUris !== undefined) {
+    settings.redirectUris = uriList('redirect_uris', input.redirectUris, current.type);
+    const needsRedirect = current.grantTypes.find((grant) => GRANT_TYPE_RULES[grant].needsRedirectUri);
+    if (needsRedirect && settings.redirectUris.length === 0)
+      throw invalidMetadata(`The ${needsRedirect} grant needs at least one redirect URI.`);
+  }
+  if (input.postLogoutRedirectUris !== undefined)
+    settings.postLogoutRedirectUris = uriList(
+      'post_logout_redirect_uris',
+      input.postLogoutRedirectUris,
+      current.type,
+    );
   if (input.resourceServer !== undefined)
     settings.resourceServer = flag('resource_server', input.resourceServer);
   if (input.tokenEndpointAuthStrict !== undefined)
@@ -152,7 +172,8 @@ export function validateClientSettings(input: ClientSettings): ClientSettings {
   if (input.defaultAcrValues !== undefined) settings.defaultAcrValues = acrList(input.defaultAcrValues);
   if (Object.keys(settings).length === 0)
     throw invalidMetadata(
-      'Name a setting to change: resource_server, token_endpoint_auth_strict or default_acr_values.',
+      'Name a setting to change: name, redirect_uris, post_logout_redirect_uris, resource_server, ' +
+        'token_endpoint_auth_strict or default_acr_values.',
     );
   return settings;
 }

@@ -262,6 +262,9 @@ export const adminRoutes: FastifyPluginAsync<AdminRoutesOptions> = async (
         tenant,
         params.client_id,
         {
+          name: body.name,
+          redirectUris: body.redirect_uris,
+          postLogoutRedirectUris: body.post_logout_redirect_uris,
           resourceServer: body.resource_server,
           tokenEndpointAuthStrict: body.token_endpoint_auth_strict,
           defaultAcrValues: body.default_acr_values,

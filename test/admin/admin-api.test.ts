@@ -178,6 +178,41 @@ describe('admin API', () => {
     assert.equal(JSON.stringify(audit).includes(newSecret), false);
   });
 
+  test('name, redirect and post-logout URIs: changed by PATCH under the registration rules', async () => {
+    const created = await t.post('/v2/admin/tenants/default/clients', body, bearer(token));
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const path = `/v2/admin/tenants/default/clients/${created.body.client_id as string}`;
+    const patch = (payload: unknown) =>
+      fetch(`${t.base}${path}`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json', ...bearer(token) },
+        body: JSON.stringify(payload),
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
+    const changed = await patch({
+      name: ' Renamed ',
+      redirect_uris: ['https://app.example.com/cb2', 'http://localhost:3000/cb'],
+      post_logout_redirect_uris: ['https://app.example.com/bye'],
+    });
+    assert.equal(changed.status, 200, JSON.stringify(changed.body));
+    assert.equal(changed.body.name, 'Renamed');
+    assert.deepEqual(changed.body.redirect_uris, ['https://app.example.com/cb2', 'http://localhost:3000/cb']);
+    assert.deepEqual(changed.body.post_logout_redirect_uris, ['https://app.example.com/bye']);
+    for (const bad of [
+      { name: '' },
+      { redirect_uris: [] }, // the code grant needs one
+      { redirect_uris: ['com.example.app:/cb'] }, // a custom scheme: public clients only
+      { redirect_uris: ['http://app.example.com/cb'] },
+      { post_logout_redirect_uris: ['javascript:alert(1)'] },
+    ]) {
+      const refused = await patch(bad);
+      assert.equal(refused.status, 400, `${JSON.stringify(bad)}: ${JSON.stringify(refused.body)}`);
+      assert.equal(refused.body.error, 'invalid_client_metadata');
+    }
+    const kept = await t.get(path, bearer(token));
+    assert.equal(kept.body.name, 'Renamed', 'a refused change changes nothing');
+    assert.deepEqual((await patch({ post_logout_redirect_uris: [] })).body.post_logout_redirect_uris, []);
+  });
+
   test('resource_server and token_endpoint_auth_strict: set at creation, changed by PATCH, audited', async () => {
     const created = await t.post(
       '/v2/admin/tenants/default/clients',
@@ -209,7 +244,7 @@ describe('admin API', () => {
     assert.equal(client.resourceServer, false, 'the service sees the change at once');
     assert.equal(client.tokenEndpointAuthStrict, false);
 
-    for (const bad of [{}, { resource_server: 'yes' }, { name: 'renamed' }]) {
+    for (const bad of [{}, { resource_server: 'yes' }, { type: 'public' }]) {
       const refused = await patch(bad);
       assert.equal(refused.status, 400, `${JSON.stringify(bad)}: ${JSON.stringify(refused.body)}`);
     }
@@ -222,7 +257,8 @@ describe('admin API', () => {
     assert.equal(missing.status, 404);
     const audit = (
       await t.db.query<{ data: Record<string, unknown> }>(
-        "SELECT data FROM audit_events WHERE type = 'client.updated' ORDER BY id",
+        "SELECT data FROM audit_events WHERE type = 'client.updated' AND data->>'client_id' = $1 ORDER BY id",
+        [clientId],
       )
     ).rows;
     assert.deepEqual(

@@ -696,6 +696,9 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        name?: string;
+                        redirect_uris?: string[];
+                        post_logout_redirect_uris?: string[];
                         resource_server?: boolean;
                         token_endpoint_auth_strict?: boolean;
                         /** @description OIDC default_acr_values: the acr values a request asks for when it sends no acr_values (acr_values_supported of the discovery document). An empty list clears them. */
@@ -920,6 +923,9 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        name?: string;
+                        redirect_uris?: string[];
+                        post_logout_redirect_uris?: string[];
                         resource_server?: boolean;
                         token_endpoint_auth_strict?: boolean;
                         /** @description OIDC default_acr_values: the acr values a request asks for when it sends no acr_values (acr_values_supported of the discovery document). An empty list clears them. */

@@ -105,17 +105,26 @@ export async function findClientAnyTenant(db: Queryable, clientId: string): Prom
   return result.rows[0] ?? null;
 }
 
-/** Sets the flags given (an absent one keeps its value); null when no such client. */
+/** Sets the members given (an absent one keeps its value); null when no such client. */
 export async function updateClientSettings(
   db: Queryable,
   tenantId: string,
   clientId: string,
-  settings: { resourceServer?: boolean; tokenEndpointAuthStrict?: boolean; defaultAcrValues?: string[] },
+  settings: {
+    name?: string;
+    redirectUris?: string[];
+    postLogoutRedirectUris?: string[];
+    resourceServer?: boolean;
+    tokenEndpointAuthStrict?: boolean;
+    defaultAcrValues?: string[];
+  },
 ): Promise<ClientRow | null> {
   const result = await db.query<ClientRow>(
     `UPDATE clients SET resource_server = coalesce($3, resource_server),
             token_endpoint_auth_strict = coalesce($4, token_endpoint_auth_strict),
-            default_acr_values = coalesce($5, default_acr_values), updated_at = now()
+            default_acr_values = coalesce($5, default_acr_values), name = coalesce($6, name),
+            redirect_uris = coalesce($7, redirect_uris),
+            post_logout_redirect_uris = coalesce($8, post_logout_redirect_uris), updated_at = now()
       WHERE tenant_id = $1 AND client_id = $2
       RETURNING ${COLUMNS}`,
     [
@@ -124,6 +133,9 @@ export async function updateClientSettings(
       settings.resourceServer ?? null,
       settings.tokenEndpointAuthStrict ?? null,
       settings.defaultAcrValues ?? null,
+      settings.name ?? null,
+      settings.redirectUris ?? null,
+      settings.postLogoutRedirectUris ?? null,
     ],
   );
   return result.rows[0] ?? null;

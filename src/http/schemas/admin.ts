@@ -51,6 +51,9 @@ export const NewClientBody = Type.Object(
 
 export const ClientSettingsBody = Type.Object(
   {
+    name: Type.Optional(Type.String({ maxLength: 1000 })),
+    redirect_uris: Type.Optional(UriList),
+    post_logout_redirect_uris: Type.Optional(UriList),
     resource_server: Type.Optional(Type.Boolean()),
     token_endpoint_auth_strict: Type.Optional(Type.Boolean()),
     default_acr_values: Type.Optional(DefaultAcrValues),
