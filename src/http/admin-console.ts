@@ -8,6 +8,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { SmtpTest } from '../admin/smtp-test.js';
 import { STATS_DAYS, installationHealth, tenantStats, type HealthDeps } from '../admin/tenant-overview.js';
+import { HelloJohnError } from '../errors.js';
 import type { AdminKit } from '../kernel/module.js';
 import { Branding } from '../tenants/settings-schema.js';
 import { validateSettingsPatch } from '../tenants/settings.js';
@@ -117,7 +118,8 @@ export function adminConsoleRoutes(
           description:
             'Sent at once (not queued) through the stored `settings.smtp`, so the answer is the server’s: ' +
             '502 `bad_gateway` with its reason (never the credentials) when it refuses or does not answer. ' +
-            '409 when the tenant has no SMTP server of its own. At most 5 per tenant per minute (429).',
+            '409 when the tenant has no SMTP server of its own. At most 5 per tenant per minute (429). Only a ' +
+            'full admin key, like changing the setting (403).',
           params: TenantParams,
           body: Type.Object(
             { to: Type.String({ minLength: 3, maxLength: 320, description: 'One email address.' }) },
@@ -130,7 +132,9 @@ export function adminConsoleRoutes(
         },
       },
       async (request) => {
-        kit.admin(request);
+        // The server's answer says what is listening where: like the setting, for the operator only.
+        if (kit.admin(request).scope !== 'admin')
+          throw new HelloJohnError('access_denied', 'Only a full admin key may send a test mail.');
         const tenant = await tenants.resolve(request.params.tenant);
         return smtpTest.send(tenant, request.body.to);
       },

@@ -129,6 +129,11 @@ describe('admin API: the console’s tenant routes', () => {
       (await call('PATCH', '/v2/admin/tenants/acme', { settings: { smtp: settings } })).status,
       200,
     );
+    // Like the setting, the operator's: not a tenant key's.
+    assert.equal(
+      (await call('POST', '/v2/admin/tenants/acme/smtp/test', { to: 'a@example.com' }, acmeKey)).status,
+      403,
+    );
     for (const to of ['not-an-address', 'a@example.com, b@example.com', ''])
       assert.equal((await send(to)).status, 400, to);
     assert.equal(

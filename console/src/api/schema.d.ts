@@ -3019,7 +3019,7 @@ export interface paths {
         put?: never;
         /**
          * Send a test mail through the tenant’s SMTP server
-         * @description Sent at once (not queued) through the stored `settings.smtp`, so the answer is the server’s: 502 `bad_gateway` with its reason (never the credentials) when it refuses or does not answer. 409 when the tenant has no SMTP server of its own. At most 5 per tenant per minute (429).
+         * @description Sent at once (not queued) through the stored `settings.smtp`, so the answer is the server’s: 502 `bad_gateway` with its reason (never the credentials) when it refuses or does not answer. 409 when the tenant has no SMTP server of its own. At most 5 per tenant per minute (429). Only a full admin key, like changing the setting (403).
          */
         post: {
             parameters: {
