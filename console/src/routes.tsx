@@ -20,7 +20,10 @@ export const router = createBrowserRouter(
       ),
       children: [
         { index: true, Component: Home },
+        screen('/tenants', () => import('./pages/Tenants')),
+        screen('/t/:tenant', () => import('./pages/Overview')),
         screen('/t/:tenant/users', () => import('./pages/Users')),
+        screen('/t/:tenant/settings', () => import('./pages/Settings')),
         { path: '*', Component: NotFound },
       ],
     },
