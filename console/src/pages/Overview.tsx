@@ -269,9 +269,7 @@ function HealthStrip({ query }: { query: ReturnType<typeof useQuery<Health>> }) 
               <Text size="sm" fw={500}>
                 {item.label}
               </Text>
-              <Badge color={COLORS[item.level]}>
-                {item.value}
-              </Badge>
+              <Badge color={COLORS[item.level]}>{item.value}</Badge>
             </Group>
           </Tooltip>
         ))}
