@@ -70,7 +70,7 @@ describe('console: settings', { skip: unlessChromium() || unlessConsoleBuilt() }
     await section.getByRole('textbox', { name: 'Host' }).fill('127.0.0.1');
     await section.getByRole('textbox', { name: 'Port' }).fill(String(smtp.port));
     await section.getByRole('textbox', { name: 'From' }).fill('Brand <no-reply@brand.example>');
-    await section.getByRole('button', { name: 'Save smtp' }).click();
+    await section.getByRole('button', { name: 'Save SMTP' }).click();
     await page.getByText('SMTP saved.').waitFor();
     assert.equal((await settings()).smtp!.host, '127.0.0.1');
     await section.getByRole('textbox', { name: 'Send a test mail to' }).fill('ops@brand.example');
@@ -99,6 +99,9 @@ describe('console: settings', { skip: unlessChromium() || unlessConsoleBuilt() }
       await page.frameLocator('iframe[title="Sign-in page preview"]').getByText('Brand New Co').waitFor();
       await page.getByRole('switch', { name: 'Passkeys' }).waitFor();
       await assertAccessible(page, `settings at ${width}px`);
+      // A frame below the fold is painted only once it has been in view.
+      await page.locator('iframe[title="Sign-in page preview"]').scrollIntoViewIfNeeded();
+      await page.evaluate(() => window.scrollTo(0, 0));
       await consoleScreenshot(page, 'settings');
       await page.close();
     }

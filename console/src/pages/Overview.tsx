@@ -1,6 +1,7 @@
 // A tenant at a glance: sign-ins and failed sign-ins over the last 14 days (from the audit trail), sessions
 // in use, users; and the installation's health. The chart is plain SVG in the theme's colours.
 import { Badge, Group, Paper, SimpleGrid, Stack, Text, Title, Tooltip } from '@mantine/core';
+import { useElementSize } from '@mantine/hooks';
 import { useQuery } from '@tanstack/react-query';
 import { api, unwrap } from '../api/client';
 import { PageHeader } from '../components/PageHeader';
@@ -82,18 +83,24 @@ function Legend({ color, label }: { color: string; label: string }) {
   );
 }
 
-const WIDTH = 700;
 const HEIGHT = 220;
+/** Room a day's label needs, in px: fewer labels on a narrow screen. */
+const LABEL_WIDTH = 56;
 const PAD = { top: 10, right: 8, bottom: 28, left: 36 };
 
 /** Grouped bars per day; the numbers are also in a table for screen readers. */
 function SignInChart({ days }: { days: Stats['days'] }) {
+  // Drawn at the width it is shown at, so its text keeps its size on a phone.
+  const { ref, width } = useElementSize();
+  const WIDTH = Math.max(280, Math.round(width) || 700);
   const max = Math.max(1, ...days.flatMap((d) => [d.sign_ins, d.failed_sign_ins]));
   const top = niceCeiling(max);
   const plotW = WIDTH - PAD.left - PAD.right;
   const plotH = HEIGHT - PAD.top - PAD.bottom;
   const slot = plotW / days.length;
-  const bar = Math.min(14, slot / 2 - 3);
+  const bar = Math.max(3, Math.min(14, slot / 2 - 3));
+  // Today is always labelled, then every `every` days back.
+  const every = Math.max(1, Math.ceil(LABEL_WIDTH / slot));
   const y = (v: number) => PAD.top + plotH - (v / top) * plotH;
   const ticks = [0, top / 2, top];
   const label = (date: string) =>
@@ -103,10 +110,11 @@ function SignInChart({ days }: { days: Stats['days'] }) {
       timeZone: 'UTC',
     });
   return (
-    <>
+    <div ref={ref}>
       <svg
         viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
         width="100%"
+        height={HEIGHT}
         role="img"
         aria-label="Sign-ins and failed sign-ins per day"
       >
@@ -155,7 +163,7 @@ function SignInChart({ days }: { days: Stats['days'] }) {
               >
                 <title>{`${label(d.date)}: ${d.failed_sign_ins} failed`}</title>
               </rect>
-              {(i % 2 === days.length % 2 || days.length <= 7) && (
+              {(days.length - 1 - i) % every === 0 && (
                 <text
                   x={x}
                   y={HEIGHT - 8}
@@ -189,7 +197,7 @@ function SignInChart({ days }: { days: Stats['days'] }) {
           ))}
         </tbody>
       </table>
-    </>
+    </div>
   );
 }
 
@@ -252,7 +260,9 @@ function HealthStrip({ query }: { query: ReturnType<typeof useQuery<Health>> }) 
       value:
         keys.oldest_active_age_days === null
           ? 'None yet'
-          : `${keys.oldest_active_age_days} ${keys.oldest_active_age_days === 1 ? 'day' : 'days'} old`,
+          : keys.oldest_active_age_days === 0
+            ? 'Under a day old'
+            : `${keys.oldest_active_age_days} ${keys.oldest_active_age_days === 1 ? 'day' : 'days'} old`,
       level: keys.status === 'due' ? 'warn' : 'ok',
       hint:
         keys.rotation_interval_days === null
@@ -269,7 +279,9 @@ function HealthStrip({ query }: { query: ReturnType<typeof useQuery<Health>> }) 
               <Text size="sm" fw={500}>
                 {item.label}
               </Text>
-              <Badge color={COLORS[item.level]}>{item.value}</Badge>
+              <Badge color={COLORS[item.level]} tt="none">
+                {item.value}
+              </Badge>
             </Group>
           </Tooltip>
         ))}

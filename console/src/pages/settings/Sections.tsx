@@ -399,6 +399,7 @@ export function SmtpSection({ tenant, detail }: Props) {
     <Section
       id="smtp"
       title="SMTP"
+      saveLabel="Save SMTP"
       description="The tenant’s own mail server for all its mail (verification, reset, sign-in links). Without one, the installation’s is used. Only a full admin key may change it."
       onSave={() =>
         save.mutate({
@@ -441,6 +442,7 @@ export function SmtpSection({ tenant, detail }: Props) {
         />
         <TextInput
           label="User"
+          description="Empty: the server takes mail without a login."
           value={user}
           autoComplete="off"
           onChange={(e) => setUser(e.currentTarget.value)}
@@ -506,6 +508,7 @@ export function CorsSection({ tenant, detail }: Props) {
     <Section
       id="cors"
       title="CORS origins"
+      saveLabel="Save CORS origins"
       description="Web apps at these origins may call this tenant’s API from the browser (on top of CORS_ORIGINS). One per line: https://app.example.com; http: only for localhost."
       onSave={() => save.mutate({ cors: origins.length > 0 ? { allowed_origins: origins } : null })}
       saving={save.isPending}

@@ -46,6 +46,7 @@ export function Section({
   saving,
   error,
   extra,
+  saveLabel = `Save ${title.toLowerCase()}`,
 }: {
   id: string;
   title: string;
@@ -55,6 +56,7 @@ export function Section({
   saving?: boolean;
   error?: unknown;
   extra?: ReactNode;
+  saveLabel?: string;
 }) {
   return (
     <Paper withBorder radius="md" p={{ base: 'md', sm: 'lg' }} component="section" aria-labelledby={id}>
@@ -80,7 +82,7 @@ export function Section({
               {extra}
               {onSave && (
                 <Button type="submit" loading={saving}>
-                  Save {title.toLowerCase()}
+                  {saveLabel}
                 </Button>
               )}
             </Group>
