@@ -2,6 +2,7 @@
 // two sessions), and the health strip; axe and screenshots.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
 import { STRONG_PASSWORD } from '../support/app.js';
 import { unlessChromium } from '../support/browser.js';
 import {
@@ -39,8 +40,7 @@ describe('console: overview', { skip: unlessChromium() || unlessConsoleBuilt() }
   });
   after(() => c.close());
 
-  const figure = (page: import('playwright-core').Page, label: string) =>
-    page.getByTestId(`figure-${label}`).innerText();
+  const figure = (page: Page, label: string) => page.getByTestId(`figure-${label}`).innerText();
 
   test('the numbers are what happened: 2 sign-ins, 1 failed, 2 sessions, 1 user', async () => {
     const page = await c.open('/t/shop');

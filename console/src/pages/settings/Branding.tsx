@@ -33,13 +33,13 @@ export function BrandingSection({ tenant, detail }: { tenant: string; detail: Te
   const preview = useQuery({
     queryKey: ['branding-preview', tenant, debounced],
     queryFn: () =>
-      unwrap(
+      unwrap<string>(
         api.POST('/v2/admin/tenants/{tenant}/branding/preview', {
           params: { path: { tenant } },
           body: debounced,
           parseAs: 'text',
         }),
-      ) as Promise<string>,
+      ),
     placeholderData: keepPreviousData,
     retry: false,
   });

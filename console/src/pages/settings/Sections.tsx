@@ -44,10 +44,7 @@ export function PasswordPolicySection({ tenant, detail }: Props) {
   const [max, setMax] = useState<number | string>(num(stored.max_length));
   const [flags, setFlags] = useState<Record<string, boolean>>(
     Object.fromEntries(
-      RULES.map(([key, , fallback]) => [
-        key,
-        typeof stored[key] === 'boolean' ? (stored[key] as boolean) : fallback,
-      ]),
+      RULES.map(([key, , fallback]) => [key, typeof stored[key] === 'boolean' ? stored[key] : fallback]),
     ),
   );
   const save = useSaveSettings(tenant, 'Password policy');

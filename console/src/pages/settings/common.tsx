@@ -96,7 +96,7 @@ export function Section({
 /** A member of the stored settings as an object (absent: empty). */
 export function member(detail: TenantDetail, key: keyof TenantDetail['settings']): Record<string, unknown> {
   const value = detail.settings[key];
-  return value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+  return value && typeof value === 'object' ? value : {};
 }
 
 /** Drops empty strings and undefined: an empty field means "the default", not "". */
