@@ -40,6 +40,8 @@ import { startSweeper } from './maintenance/sweeper.js';
 import { connectRedis } from './infra/redis.js';
 import type { RateLimitStore } from './security/rate-limit.js';
 import { adminTenantRoutes } from './http/admin-tenants.js';
+import { adminConsoleRoutes } from './http/admin-console.js';
+import { SmtpTest } from './admin/smtp-test.js';
 import { corsDelegator } from './http/cors.js';
 
 export interface AppDeps {
@@ -190,6 +192,18 @@ export async function buildApp(config: Config, appDeps: AppDeps): Promise<Fastif
         tenants: services.tenants,
         tenantAdmin: services.tenantAdmin,
         auditLog: services.auditLog,
+      }),
+      adminConsoleRoutes({
+        tenants: services.tenants,
+        smtpTest: new SmtpTest(services.rateLimitStore, services.secretboxMasterKey),
+        health: {
+          ...health,
+          ...(redis ? { pingRedis: () => redis.ping() } : {}),
+          rotationIntervalMs: config.keys.rotationIntervalMs,
+        },
+        signInPage: services.modules.flatMap(({ parts: p }) =>
+          p.pages?.signInPage ? [p.pages.signInPage] : [],
+        ),
       }),
       ...services.modules.flatMap(({ parts }) => (parts.adminRoutes ? [parts.adminRoutes] : [])),
     ],

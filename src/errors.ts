@@ -51,6 +51,8 @@ const ERROR_CODES = {
   request_header_fields_too_large: { status: 431 },
   // The server.
   server_error: { status: 500 },
+  // A server we called for the request (a tenant's SMTP server) refused or did not answer.
+  bad_gateway: { status: 502 },
   service_unavailable: { status: 503, retryAfter: true },
   migration_error: { status: 503 },
   database_in_use: { status: 503 },

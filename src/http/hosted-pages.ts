@@ -67,6 +67,31 @@ export interface HostedPagesOptions extends FlowDeps {
   afterSignUp: readonly SignUpStep[];
 }
 
+/** What the modules add to the tenant's sign-in page: links, other ways to sign in, their scripts. */
+export function signInPartsOf(contributions: HostedPagesOptions['signInPage'], t: Tenant) {
+  const parts = contributions.map((of) => of(t));
+  return {
+    links: parts.flatMap((p) => p.links ?? []),
+    buttons: parts.flatMap((p) => p.buttons ?? []),
+    scripts: [...new Set(parts.flatMap((p) => p.scripts ?? []))].map((path) => `${basePath(t)}${path}`),
+    autocomplete: parts.flatMap((p) => p.autocomplete ?? []),
+  };
+}
+
+/**
+ * The tenant's sign-in page as it would look with `branding` (the console's live preview, before it is
+ * saved): the real page, inert (no CSRF token, no scripts), for an `<iframe sandbox srcdoc>`.
+ */
+export function loginPagePreview(
+  contributions: HostedPagesOptions['signInPage'],
+  t: Tenant,
+  branding: Record<string, unknown> | null,
+): string {
+  const tenant: Tenant = { ...t, settings: { ...t.settings, branding: branding ?? undefined } };
+  const parts = signInPartsOf(contributions, tenant);
+  return loginPage({ tenant, csrfToken: '', basePath: basePath(tenant) }, { ...parts, scripts: [] });
+}
+
 export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (plugin, options) => {
   const { tenants, login, password, registration, oauth, cookies } = options;
   const app = plugin.withTypeProvider<TypeBoxTypeProvider>();
@@ -365,16 +390,7 @@ export const hostedPageRoutes: FastifyPluginAsync<HostedPagesOptions> = async (p
   /** The redirect target an interaction will end at, for the pages' form-action. */
   const targetOf = (interaction: ReturnType<typeof currentInteraction>) => interaction?.params.redirect_uri;
 
-  /** What the modules add to the tenant's sign-in page: links, other ways to sign in, their scripts. */
-  const signInPageOf = (t: Tenant) => {
-    const parts = options.signInPage.map((of) => of(t));
-    return {
-      links: parts.flatMap((p) => p.links ?? []),
-      buttons: parts.flatMap((p) => p.buttons ?? []),
-      scripts: [...new Set(parts.flatMap((p) => p.scripts ?? []))].map((path) => `${basePath(t)}${path}`),
-      autocomplete: parts.flatMap((p) => p.autocomplete ?? []),
-    };
-  };
+  const signInPageOf = (t: Tenant) => signInPartsOf(options.signInPage, t);
   /**
    * The sign-in page with what the modules add for the tenant, sent with its form-action and with scripts
    * allowed only when a module has some.

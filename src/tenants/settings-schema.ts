@@ -11,7 +11,7 @@ export const Strict = <P extends TProperties>(properties: P, description?: strin
 const Switch = (description: string) => Type.Boolean({ description });
 const Length = Type.Integer({ minimum: 1, maximum: 1024 });
 
-const Branding = Strict(
+export const Branding = Strict(
   {
     display_name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     logo_url: Type.Optional(Type.String({ maxLength: 2000, description: 'An absolute https: URL.' })),

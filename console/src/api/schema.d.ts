@@ -2960,6 +2960,526 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v2/admin/tenants/{tenant}/branding/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The sign-in page with this branding, unsaved (a preview)
+         * @description The body is a `branding` setting, checked by the same rules as saving it (400 otherwise); nothing is stored. The answer is the tenant’s real sign-in page (with what its modules add) as HTML, inert: no CSRF token, no scripts. For an `<iframe sandbox srcdoc>`: the hosted pages themselves refuse to be framed. A POST, so a read-only key may not call it.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description A tenant slug or id. */
+                    tenant: string;
+                };
+                cookie?: never;
+            };
+            /** @description The hosted pages’ look. Replaces the stored branding as a whole. */
+            requestBody: {
+                content: {
+                    "application/json": {
+                        display_name?: string;
+                        /** @description An absolute https: URL. */
+                        logo_url?: string;
+                        /** @description Buttons and links: #rgb or #rrggbb. */
+                        primary_color?: string;
+                        /** @description The page background: #rgb or #rrggbb. */
+                        background_color?: string;
+                        /** @description Rules in a safe subset of CSS: the pages’ own selectors, presentational properties, no url(), @-rules, comments, escapes or "<" (docs/admin.md, Tenants). Stored as normalised. */
+                        custom_css?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            responses: {
+                /** @description text/html: the sign-in page. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html": string;
+                    };
+                };
+                /** @description The request is not valid (`invalid_request` and others). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Authentication is missing or failed (`invalid_token`, `invalid_client`, ...). */
+                401: {
+                    headers: {
+                        /** @description The authentication challenge. */
+                        "www-authenticate"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Authenticated, but not allowed (`access_denied`, `insufficient_scope`). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description No such tenant or resource (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The request body is too large (`payload_too_large`). */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The Content-Type is not accepted (`unsupported_media_type`). */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An unexpected error (`server_error`). */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The server is shutting down or its database is unavailable (`service_unavailable`). */
+                503: {
+                    headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/admin/tenants/{tenant}/smtp/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a test mail through the tenant’s SMTP server
+         * @description Sent at once (not queued) through the stored `settings.smtp`, so the answer is the server’s: 502 `bad_gateway` with its reason (never the credentials) when it refuses or does not answer. 409 when the tenant has no SMTP server of its own. At most 5 per tenant per minute (429). Only a full admin key, like changing the setting (403).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description A tenant slug or id. */
+                    tenant: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description One email address. */
+                        to: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            status: "sent";
+                            to: string;
+                        };
+                    };
+                };
+                /** @description The request is not valid (`invalid_request` and others). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Authentication is missing or failed (`invalid_token`, `invalid_client`, ...). */
+                401: {
+                    headers: {
+                        /** @description The authentication challenge. */
+                        "www-authenticate"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Authenticated, but not allowed (`access_denied`, `insufficient_scope`). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description No such tenant or resource (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Conflicts with what exists (`email_taken`, `conflict`). */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The request body is too large (`payload_too_large`). */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The Content-Type is not accepted (`unsupported_media_type`). */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Too many attempts (`rate_limited`). */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An unexpected error (`server_error`). */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description A server called for the request refused or did not answer (`bad_gateway`). */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The server is shutting down or its database is unavailable (`service_unavailable`). */
+                503: {
+                    headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/admin/tenants/{tenant}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tenant’s overview: sign-ins per day, sessions, users
+         * @description Sign-ins (audit `user.login`, any method) and failed sign-ins (`login.failed`, `login.blocked`, `login.second_step_failed`) per UTC day over the last 14 days, from the audit trail (so within its retention); sessions in use now; users.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description A tenant slug or id. */
+                    tenant: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The last 14 UTC days, oldest first, today last. */
+                            days: {
+                                /** @description A UTC day, YYYY-MM-DD. */
+                                date: string;
+                                sign_ins: number;
+                                failed_sign_ins: number;
+                            }[];
+                            totals: {
+                                sign_ins: number;
+                                failed_sign_ins: number;
+                            };
+                            /** @description Sign-in sessions neither ended nor expired (not the OAuth sessions issued in them). */
+                            active_sessions: number;
+                            users: number;
+                        };
+                    };
+                };
+                /** @description The request is not valid (`invalid_request` and others). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Authentication is missing or failed (`invalid_token`, `invalid_client`, ...). */
+                401: {
+                    headers: {
+                        /** @description The authentication challenge. */
+                        "www-authenticate"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Authenticated, but not allowed (`access_denied`, `insufficient_scope`). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description No such tenant or resource (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An unexpected error (`server_error`). */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The server is shutting down or its database is unavailable (`service_unavailable`). */
+                503: {
+                    headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/admin/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The installation’s health: database, Redis, migrations, signing keys
+         * @description Each part is checked on its own and reported, never a 5xx for one being down (unlike /ready, which a load balancer reads). Installation-wide: not for a tenant key (403).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            database: {
+                                /** @enum {string} */
+                                status: "ok" | "unavailable";
+                                /** @enum {string} */
+                                kind: "postgres" | "pglite";
+                            };
+                            redis: {
+                                /** @enum {string} */
+                                status: "ok" | "unavailable" | "not_configured";
+                            };
+                            migrations: {
+                                /**
+                                 * @description pending: run hellojohn migrate; mismatch: an applied migration was edited or is unknown to this release; unknown: the database did not answer.
+                                 * @enum {string}
+                                 */
+                                status: "ok" | "pending" | "mismatch" | "unknown";
+                                applied: number;
+                                pending: number;
+                            };
+                            signing_keys: {
+                                /**
+                                 * @description due: a tenant’s key is older than KEY_ROTATION_INTERVAL; none: no tenant has a key yet.
+                                 * @enum {string}
+                                 */
+                                status: "ok" | "due" | "none";
+                                /** @description Age of the oldest key still signing (the tenant that rotated least recently). */
+                                oldest_active_age_days: number | null;
+                                /** @description KEY_ROTATION_INTERVAL; null: rotated by hand only. */
+                                rotation_interval_days: number | null;
+                            };
+                        };
+                    };
+                };
+                /** @description Authentication is missing or failed (`invalid_token`, `invalid_client`, ...). */
+                401: {
+                    headers: {
+                        /** @description The authentication challenge. */
+                        "www-authenticate"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Authenticated, but not allowed (`access_denied`, `insufficient_scope`). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An unexpected error (`server_error`). */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The server is shutting down or its database is unavailable (`service_unavailable`). */
+                503: {
+                    headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v2/admin/tenants/{tenant}/users/{id}/mfa": {
         parameters: {
             query?: never;

@@ -91,6 +91,7 @@ const ERRORS = {
   415: { description: 'The Content-Type is not accepted (`unsupported_media_type`).' },
   429: { description: 'Too many attempts (`rate_limited`).', headers: { 'retry-after': RETRY_AFTER } },
   500: { description: 'An unexpected error (`server_error`).' },
+  502: { description: 'A server called for the request refused or did not answer (`bad_gateway`).' },
   503: {
     description: 'The server is shutting down or its database is unavailable (`service_unavailable`).',
     headers: { 'retry-after': RETRY_AFTER },
