@@ -51,8 +51,7 @@ export async function startTestApp(
   } = {},
 ): Promise<TestApp> {
   // The shipped modules' schema comes ready-made; a test's own module list migrates from empty.
-  const testDb =
-    options.database ?? (await createTestDatabase({ migrated: options.modules === undefined }));
+  const testDb = options.database ?? (await createTestDatabase({ migrated: options.modules === undefined }));
   // The issuer (and the links in emails) must be the address the server really listens on.
   const port = await freePort();
   const origin = `http://${options.hostname ?? '127.0.0.1'}:${port}`;
