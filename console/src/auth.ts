@@ -92,7 +92,8 @@ export async function signIn(returnTo = '/admin/'): Promise<never> {
     client_id: cfg.client_id,
     redirect_uri: cfg.redirect_uri,
     response_type: 'code',
-    scope: 'openid profile email offline_access',
+    // No offline_access: the console's tokens end with the sign-in session they came from.
+    scope: 'openid profile email',
     state,
     code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
     code_challenge_method: 'S256',

@@ -109,7 +109,10 @@ function FirstRun() {
         Nobody can sign in to this console yet. Create the first administrator on the machine that runs
         HelloJohn, then reload this page:
       </Text>
-      <Code block>npx hellojohn admin create you@example.com --console</Code>
+      {/* Focusable: a narrow screen scrolls the command sideways, and a keyboard must be able to. */}
+      <Code block tabIndex={0}>
+        npx hellojohn admin create you@example.com --console
+      </Code>
       <Text size="sm">
         It asks for a password (or reads it from standard input). Alternatively, start the server once with{' '}
         <Code>HELLOJOHN_ADMIN_EMAIL</Code> and <Code>HELLOJOHN_ADMIN_PASSWORD</Code> set.
@@ -117,7 +120,7 @@ function FirstRun() {
       <Text size="sm" c="dimmed">
         Administrators sign in through HelloJohn's own hosted login, in the <Code>admin</Code> tenant, so
         multi-factor authentication and passkeys apply to them too.{' '}
-        <Anchor href="/docs" target="_blank">
+        <Anchor href="/docs" target="_blank" underline="always">
           API reference
         </Anchor>
       </Text>

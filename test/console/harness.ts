@@ -65,7 +65,7 @@ export async function signInThroughConsole(
   await page.fill('input[name="email"]', who.email);
   await page.fill('input[name="password"]', who.password);
   await page.click('form:has(input[name="password"]) button[type="submit"]');
-  await page.waitForURL((url) => url.pathname.startsWith('/admin/') && url.pathname !== '/admin/callback');
+  await page.waitForURL((url) => /^\/admin(\/|$)/.test(url.pathname) && url.pathname !== '/admin/callback');
 }
 
 export async function startConsoleTest(

@@ -52,7 +52,7 @@ describe('admin console sign-in', () => {
     const nonce = client.randomNonce();
     const url = client.buildAuthorizationUrl(config, {
       redirect_uri: redirectUri,
-      scope: 'openid profile email offline_access',
+      scope: 'openid profile email',
       code_challenge: await client.calculatePKCECodeChallenge(verifier),
       code_challenge_method: 'S256',
       state,
@@ -88,7 +88,7 @@ describe('admin console sign-in', () => {
     assert.ok(config.serverMetadata().code_challenge_methods_supported?.includes('S256'));
 
     const { tokens } = await signIn(admin);
-    assert.ok(tokens.refresh_token, 'offline_access: a refresh token');
+    assert.ok(tokens.refresh_token, 'a refresh token (tied to the sign-in session)');
     assert.equal(tokens.claims()?.email, admin.email);
 
     const me = await api('/v2/admin/me', tokens.access_token);

@@ -26,7 +26,8 @@ import { anyUserHoldsRole } from './repository.js';
 export const CONSOLE_TENANT = 'admin';
 export const CONSOLE_CLIENT_ID = 'hellojohn-console';
 export const ADMIN_ROLE = 'admin';
-const CONSOLE_SCOPES = ['openid', 'profile', 'email', 'offline_access'];
+// No offline_access: the console's access ends with the operator's sign-in session (a logout ends it).
+const CONSOLE_SCOPES = ['openid', 'profile', 'email'];
 
 export interface ConsoleDeps {
   db: Database;
