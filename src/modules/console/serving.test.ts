@@ -91,6 +91,20 @@ describe('serving the admin console', () => {
     assert.equal(await js.text(), 'console.log("console");');
     assert.match(js.headers.get('content-type') ?? '', /^text\/javascript/);
     assert.equal(js.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+    // fetch asks for gzip and unpacks it: the same text, sent compressed.
+    assert.equal(js.headers.get('content-encoding'), 'gzip');
+    assert.equal(js.headers.get('vary'), 'accept-encoding');
+    const plain = await new Promise<{ encoding?: string; body: string }>((resolve, reject) => {
+      httpRequest(`${t.base}/admin/assets/app-3f2a1b.js`, (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => resolve({ encoding: response.headers['content-encoding'], body: text }));
+      })
+        .on('error', reject)
+        .end();
+    });
+    assert.deepEqual(plain, { encoding: undefined, body: 'console.log("console");' }, 'no gzip unless asked');
     const css = await fetch(`${t.base}/admin/assets/style-9c8d.css`);
     assert.match(css.headers.get('content-type') ?? '', /^text\/css/);
     const icon = await fetch(`${t.base}/admin/favicon.svg`);
