@@ -9,6 +9,8 @@ export interface ConsoleConfig {
   redirect_uri: string;
   post_logout_redirect_uri: string;
   admin_exists: boolean;
+  /** This browser may create the first admin here (a local install, before any admin exists). */
+  first_run_open: boolean;
 }
 
 interface Tokens {

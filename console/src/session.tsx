@@ -9,8 +9,10 @@ import {
   Container,
   Loader,
   Paper,
+  PasswordInput,
   Stack,
   Text,
+  TextInput,
   Title,
 } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
@@ -71,7 +73,7 @@ export function Gate({ children }: { children: ReactNode }) {
       </Card>
     );
   if (!config.data) return <Waiting label="Loading the console" />;
-  if (!config.data.admin_exists) return <FirstRun />;
+  if (!config.data.admin_exists) return <FirstRun open={config.data.first_run_open} />;
   if (!ready || me.isPending) return <Waiting label="Signing in" />;
   if (me.isError) {
     if (me.error instanceof ApiError && me.error.status === 403)
@@ -102,30 +104,108 @@ export function Gate({ children }: { children: ReactNode }) {
   return <>{children}</>;
 }
 
-function FirstRun() {
+function FirstRun({ open }: { open: boolean }) {
   return (
     <Card title="Create the first administrator">
-      <Text size="sm">
-        Nobody can sign in to this console yet. Create the first administrator on the machine that runs
-        HelloJohn, then reload this page:
-      </Text>
-      {/* Focusable: a narrow screen scrolls the command sideways, and a keyboard must be able to. */}
-      <Code block tabIndex={0}>
-        npx hellojohn admin create you@example.com --console
-      </Code>
-      <Text size="sm">
-        It asks for a password (or reads it from standard input). Alternatively, start the server once with{' '}
-        <Code>HELLOJOHN_ADMIN_EMAIL</Code> and <Code>HELLOJOHN_ADMIN_PASSWORD</Code> set.
-      </Text>
+      {open ? (
+        <FirstAdminForm />
+      ) : (
+        <>
+          <Text size="sm">
+            Nobody can sign in to this console yet. Create the first administrator on the machine that runs
+            HelloJohn, then reload this page:
+          </Text>
+          {/* Focusable: a narrow screen scrolls the command sideways, and a keyboard must be able to. */}
+          <Code block tabIndex={0}>
+            npx hellojohn admin create you@example.com --console
+          </Code>
+          <Text size="sm">
+            It asks for a password (or reads it from standard input). With the embedded database, stop the
+            server first: only one process can open it. Alternatively, start the server with{' '}
+            <Code>HELLOJOHN_ADMIN_EMAIL</Code> and <Code>HELLOJOHN_ADMIN_PASSWORD</Code> set.
+          </Text>
+          <Button onClick={() => location.reload()}>I have created it — reload</Button>
+        </>
+      )}
       <Text size="sm" c="dimmed">
-        Administrators sign in through HelloJohn's own hosted login, in the <Code>admin</Code> tenant, so
+        Administrators sign in through HelloJohn&apos;s own hosted login, in the <Code>admin</Code> tenant, so
         multi-factor authentication and passkeys apply to them too.{' '}
         <Anchor href="/docs" target="_blank" underline="always">
           API reference
         </Anchor>
       </Text>
-      <Button onClick={() => location.reload()}>I have created it — reload</Button>
     </Card>
+  );
+}
+
+/** A local install's first run: the first administrator made here, then the normal sign-in. */
+function FirstAdminForm() {
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [repeat, setRepeat] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const mismatch = repeat.length > 0 && repeat !== password;
+  return (
+    <form
+      onSubmit={(event) => {
+        event.preventDefault();
+        if (password !== repeat) return;
+        setBusy(true);
+        setError(null);
+        fetch('/v2/admin/register', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json' },
+          body: JSON.stringify({ email, password }),
+        })
+          .then(async (response) => {
+            if (!response.ok) {
+              const body = (await response.json().catch(() => ({}))) as { error_description?: string };
+              throw new Error(body.error_description ?? `The server answered ${response.status}.`);
+            }
+            // Made: sign in with it, through the hosted login like every later time.
+            await signIn();
+          })
+          .catch((e: unknown) => {
+            setError(e);
+            setBusy(false);
+          });
+      }}
+    >
+      <Stack>
+        <Text size="sm">
+          This is a local install and nobody can sign in yet: create the first administrator. Later ones are
+          added from the console or with <Code>hellojohn admin create --console</Code>.
+        </Text>
+        <TextInput
+          label="Email"
+          type="email"
+          required
+          autoComplete="username"
+          value={email}
+          onChange={(e) => setEmail(e.currentTarget.value)}
+        />
+        <PasswordInput
+          label="Password"
+          required
+          autoComplete="new-password"
+          value={password}
+          onChange={(e) => setPassword(e.currentTarget.value)}
+        />
+        <PasswordInput
+          label="Repeat the password"
+          required
+          autoComplete="new-password"
+          value={repeat}
+          error={mismatch ? 'The passwords differ.' : undefined}
+          onChange={(e) => setRepeat(e.currentTarget.value)}
+        />
+        {error !== null && <ErrorAlert error={error} />}
+        <Button type="submit" loading={busy} disabled={mismatch}>
+          Create and sign in
+        </Button>
+      </Stack>
+    </form>
   );
 }
 

@@ -1,5 +1,5 @@
-// Signing in to the console in Chromium: a fresh installation shows how to create the first admin; an
-// operator signs in through the hosted login of the operators' tenant, with their second factor when they
+// Signing in to the console in Chromium: a fresh local install creates its first admin on the first-run
+// page (the API's rule checked too); an operator signs in through the hosted login of the operators' tenant, with their second factor when they
 // have one; an account without the admin role is told so (and the API refused it); signing out ends the
 // session at the provider, so the tokens the console held stop working.
 import assert from 'node:assert/strict';
@@ -30,16 +30,56 @@ describe('console: first run and signing in', { skip: unlessChromium() || unless
   const page = async (width = 1280) =>
     (await (await browser.get()).newContext({ viewport: { width, height: 900 } })).newPage();
 
-  test('a fresh installation says how to create the first administrator', async () => {
+  test('a fresh local install creates its first administrator on the first-run page, then signs in', async () => {
     for (const width of [390, 1280]) {
       const p = await page(width);
       await p.goto(`${t.base}/admin/`);
       await p.getByRole('heading', { name: 'Create the first administrator' }).waitFor();
-      assert.match(await p.locator('body').innerText(), /hellojohn admin create you@example\.com --console/);
+      await p.getByRole('button', { name: 'Create and sign in' }).waitFor();
       await assertAccessible(p, `first run at ${width}px`);
       await consoleScreenshot(p, 'first-run');
       await p.context().close();
     }
+    // The rule, through the API: JSON from this machine only, not through a proxy, not from another site.
+    const register = (headers: Record<string, string>, body: string) =>
+      fetch(`${t.base}/v2/admin/register`, { method: 'POST', headers, body }).then((r) => r.status);
+    const json = JSON.stringify({ email: 'first@example.com', password: PASSWORD });
+    assert.equal(
+      await register(
+        { 'content-type': 'application/x-www-form-urlencoded' },
+        'email=first%40example.com&password=x',
+      ),
+      415,
+    );
+    assert.equal(
+      await register({ 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.9' }, json),
+      403,
+    );
+    assert.equal(
+      await register({ 'content-type': 'application/json', origin: 'https://evil.example' }, json),
+      403,
+    );
+
+    const p = await page();
+    await p.goto(`${t.base}/admin/`);
+    await p.getByRole('textbox', { name: /^Email/ }).fill('first@example.com');
+    await p.getByLabel(/^Password/).fill(PASSWORD);
+    await p.getByLabel(/^Repeat the password/).fill(PASSWORD);
+    await p.getByRole('button', { name: 'Create and sign in' }).click();
+    // Made: the normal sign-in follows, through the hosted login.
+    await p.waitForURL((url) => url.pathname === '/t/admin/login');
+    await p.fill('input[name="email"]', 'first@example.com');
+    await p.fill('input[name="password"]', PASSWORD);
+    await p.click('form:has(input[name="password"]) button[type="submit"]');
+    await p.getByRole('heading', { name: 'Overview' }).waitFor();
+    await p.context().close();
+    // Only the first: from now on the page is closed.
+    assert.equal(
+      await register({ 'content-type': 'application/json' }, json.replace('first@', 'second@')),
+      403,
+    );
+    const config = (await (await fetch(`${t.base}/admin/config.json`)).json()) as Record<string, unknown>;
+    assert.deepEqual([config.admin_exists, config.first_run_open], [true, false]);
   });
 
   test('an operator signs in through the hosted login, with their authenticator app', async () => {

@@ -38735,6 +38735,8 @@ export interface paths {
                             post_logout_redirect_uri: string;
                             /** @description Whether a console admin exists; false: the console shows how to create the first one. */
                             admin_exists: boolean;
+                            /** @description Whether this browser may create the first admin on the first-run page (POST /v2/admin/register): no admin yet, a local install (BASE_URL on a loopback host), a request from this machine, not proxied. */
+                            first_run_open: boolean;
                         };
                     };
                 };
@@ -38762,6 +38764,105 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/admin/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create the first admin (first run of a local install only)
+         * @description Only while no console admin exists, on a local install (BASE_URL on a loopback host), for a JSON request from this machine that no proxy forwarded (403 otherwise). Makes an account of the operators’ tenant holding the admin role, like `hellojohn admin create <email> --console`; it then signs in to the console through the hosted login.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description An email address. */
+                        email: string;
+                        /** @description Checked against the operators' tenant's password policy. */
+                        password: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The account in the operators' tenant (slug `admin`). */
+                            user_id: string;
+                            email: string;
+                        };
+                    };
+                };
+                /** @description The request is not valid (`invalid_request` and others). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Authenticated, but not allowed (`access_denied`, `insufficient_scope`). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The Content-Type is not accepted (`unsupported_media_type`). */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description An unexpected error (`server_error`). */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The server is shutting down or its database is unavailable (`service_unavailable`). */
+                503: {
+                    headers: {
+                        /** @description Seconds to wait before trying again. */
+                        "retry-after"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;

@@ -10,8 +10,8 @@ import { errors, htmlPage, pageOrError } from '../../http/schemas/common.js';
 import { setPageSecurityHeaders } from '../../http/security-headers.js';
 import type { ConsoleFile, ConsoleFiles } from './files.js';
 import { pathSegments } from './files.js';
-import { ConsoleConfigJson, ConsolePathParams } from './schemas.js';
-import type { ConsoleService } from './service.js';
+import { ConsoleConfigJson, ConsolePathParams, FirstAdminBody, FirstAdminJson } from './schemas.js';
+import type { ConsoleService, FirstRunOrigin } from './service.js';
 
 export const CONSOLE_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
@@ -60,9 +60,39 @@ export function consoleRoutes(service: ConsoleService, files: ConsoleFiles): Fas
           response: { 200: ConsoleConfigJson, ...errors() },
         },
       },
-      async (_request, reply) => {
+      async (request, reply) => {
         reply.header('cache-control', 'no-store');
-        return { ...service.links(), admin_exists: await service.adminExists() };
+        return {
+          ...service.links(),
+          admin_exists: await service.adminExists(),
+          first_run_open: await service.firstRunOpen(firstRunOrigin(request)),
+        };
+      },
+    );
+
+    app.post(
+      '/v2/admin/register',
+      {
+        schema: {
+          ...common,
+          summary: 'Create the first admin (first run of a local install only)',
+          description:
+            'Only while no console admin exists, on a local install (BASE_URL on a loopback host), for a ' +
+            'JSON request from this machine that no proxy forwarded (403 otherwise). Makes an account of the ' +
+            'operators\u2019 tenant holding the admin role, like `hellojohn admin create <email> --console`; ' +
+            'it then signs in to the console through the hosted login.',
+          body: FirstAdminBody,
+          response: { 201: FirstAdminJson, ...errors(400, 403, 415) },
+        },
+      },
+      async (request, reply) => {
+        // JSON only: a form another site posts in the operator's browser cannot be JSON without CORS.
+        if (!/^application\/json\b/i.test(String(request.headers['content-type'] ?? '')))
+          throw new HelloJohnError('unsupported_media_type', 'Send the body as application/json.');
+        const { email, password } = request.body;
+        const made = await service.registerFirst(email, password, firstRunOrigin(request));
+        reply.header('cache-control', 'no-store');
+        return reply.code(201).send({ user_id: made.userId, email });
       },
     );
 
@@ -113,6 +143,16 @@ export function consoleRoutes(service: ConsoleService, files: ConsoleFiles): Fas
     if (file) return reply.header('cache-control', FILE_CACHE).type(file.type).send(file.body);
     return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(index.body);
   }
+}
+
+/** Where a request came from, as the first-run rule needs it: the socket, never a forwarded address. */
+function firstRunOrigin(request: FastifyRequest): FirstRunOrigin {
+  const headers = request.headers;
+  return {
+    socketAddress: request.socket.remoteAddress,
+    proxied: ['forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-real-ip'].some((h) => h in headers),
+    origin: typeof headers.origin === 'string' ? headers.origin : undefined,
+  };
 }
 
 const COMPRESSIBLE = /^(text\/|application\/(javascript|json)|image\/svg)/;

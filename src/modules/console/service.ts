@@ -51,7 +51,18 @@ export interface ConsoleLinks {
 }
 
 /** How an operator's console account came to be, for the audit trail. */
-export type AccountVia = 'cli' | 'environment';
+export type AccountVia = 'cli' | 'environment' | 'first_run_page';
+
+/** Where a first-run request came from: the socket's address (not a forwarded one), and whether a proxy forwarded it. */
+export interface FirstRunOrigin {
+  socketAddress: string | undefined;
+  proxied: boolean;
+  /** The request's Origin header, when it has one. */
+  origin: string | undefined;
+}
+
+const LOOPBACK_ADDRESS = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
+const LOOPBACK_HOST = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$|\.localhost$/;
 
 export class ConsoleService {
   private readonly base: string;
@@ -133,6 +144,37 @@ export class ConsoleService {
     // The tenant now has a role: instances drop what they cached of it (token issuing reads roles again).
     await this.deps.tenants.changed(tenant.id);
     return tenant;
+  }
+
+  /**
+   * Whether the console's first-run page may create the first admin (POST /v2/admin/register): only while
+   * none exists, on a local install (BASE_URL on a loopback host, as `npm start` runs it, where the CLI
+   * cannot open the embedded database the server holds), for a request from this machine that no proxy
+   * forwarded and no other site sent. Anywhere else the first admin comes from the CLI or the environment.
+   */
+  async firstRunOpen(from: FirstRunOrigin): Promise<boolean> {
+    if (!LOOPBACK_HOST.test(this.deps.baseUrl.hostname)) return false;
+    if (!from.socketAddress || !LOOPBACK_ADDRESS.test(from.socketAddress) || from.proxied) return false;
+    if (from.origin !== undefined && from.origin !== this.deps.baseUrl.origin) return false;
+    return !(await this.adminExists());
+  }
+
+  private firstRun: Promise<unknown> = Promise.resolve();
+
+  /** The first admin, from the first-run page (see firstRunOpen); one at a time, and only the first. */
+  registerFirst(email: string, password: string, from: FirstRunOrigin): Promise<{ userId: string }> {
+    const run = this.firstRun.then(async () => {
+      if (!(await this.firstRunOpen(from)))
+        throw new HelloJohnError(
+          'access_denied',
+          'The first administrator can be created here only on a local install, from the machine HelloJohn ' +
+            'runs on, before any exists. Use `hellojohn admin create <email> --console` instead.',
+        );
+      const made = await this.createAccount(email, password, 'first_run_page');
+      return { userId: made.userId };
+    });
+    this.firstRun = run.catch(() => {});
+    return run;
   }
 
   /** Whether any account of the operators' tenant holds the admin role (false before the first setup). */

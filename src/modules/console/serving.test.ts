@@ -156,11 +156,14 @@ describe('serving the admin console', () => {
       redirect_uri: `${t.base}/admin/callback`,
       post_logout_redirect_uri: `${t.base}/admin/`,
       admin_exists: false,
+      // This test's server: BASE_URL on 127.0.0.1, and the request from this machine.
+      first_run_open: true,
     });
     const accounts = t.app.services.modules.find(({ parts }) => parts.operatorAccounts)!.parts
       .operatorAccounts!;
     await accounts.create(uniqueEmail('operator'), STRONG_PASSWORD);
-    assert.equal((await t.get('/admin/config.json')).body.admin_exists, true);
+    const after = (await t.get('/admin/config.json')).body;
+    assert.deepEqual([after.admin_exists, after.first_run_open], [true, false]);
   });
 
   test('without a build: a page saying to run npm run build; assets 404', async () => {
