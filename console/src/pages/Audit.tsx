@@ -5,7 +5,6 @@ import {
   Autocomplete,
   Button,
   Code,
-  Group,
   SimpleGrid,
   Stack,
   Table,
@@ -24,6 +23,7 @@ import { PageHeader } from '../components/PageHeader';
 import { QueryState } from '../components/QueryState';
 import { eventFilterOptions, useEventTypes } from '../event-types';
 import { formatDate } from '../format';
+import { PageButtons, useCursorPages } from '../components/CursorPages';
 import { useTenant } from '../Shell';
 
 const PAGE = 50;
@@ -46,9 +46,9 @@ export default function Audit() {
   const [to, setTo] = useState('');
   const [type] = useDebouncedValue(typeInput.trim(), 300);
   const [user] = useDebouncedValue(userInput.trim(), 300);
-  const [cursors, setCursors] = useState<string[]>([]);
+  const pages = useCursorPages();
   const [open, setOpen] = useState<string | null>(null);
-  const cursor = cursors.at(-1);
+  const cursor = pages.cursor;
   const userError = user && !UUID.test(user) ? 'A user id (a UUID, as on the user’s page).' : null;
   const filters = {
     type: type || undefined,
@@ -90,7 +90,7 @@ export default function Audit() {
     <T,>(set: (value: T) => void) =>
     (value: T) => {
       set(value);
-      setCursors([]);
+      pages.reset();
       setOpen(null);
     };
   return (
@@ -235,22 +235,7 @@ export default function Audit() {
                 No events match these filters.
               </Text>
             )}
-            <Group justify="flex-end" mt="md">
-              <Button
-                variant="default"
-                disabled={cursors.length === 0}
-                onClick={() => setCursors((list) => list.slice(0, -1))}
-              >
-                Newer
-              </Button>
-              <Button
-                variant="default"
-                disabled={!data.next_cursor}
-                onClick={() => data.next_cursor && setCursors((list) => [...list, data.next_cursor!])}
-              >
-                Older
-              </Button>
-            </Group>
+            <PageButtons pages={pages} nextCursor={data.next_cursor} labels={['Newer', 'Older']} />
           </>
         )}
       </QueryState>

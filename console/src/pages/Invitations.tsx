@@ -29,6 +29,7 @@ import { CopyField } from '../components/CopyField';
 import { PageHeader } from '../components/PageHeader';
 import { ErrorAlert, QueryState } from '../components/QueryState';
 import { formatDate } from '../format';
+import { PageButtons, useCursorPages } from '../components/CursorPages';
 import { useTenant } from '../Shell';
 import { Empty, TableScroll } from './user/common';
 
@@ -55,8 +56,8 @@ const EXPIRIES = [
 export default function Invitations() {
   const tenant = useTenant();
   const [status, setStatus] = useState<'all' | Status>('all');
-  const [cursors, setCursors] = useState<string[]>([]);
-  const cursor = cursors.at(-1);
+  const pages = useCursorPages();
+  const cursor = pages.cursor;
   // The link of the invitation just made or resent: shown once, then gone.
   const [link, setLink] = useState<{ email: string; url: string; resent: boolean } | null>(null);
   const invitations = useQuery({
@@ -84,7 +85,7 @@ export default function Invitations() {
         value={status}
         onChange={(value) => {
           setStatus(value);
-          setCursors([]);
+          pages.reset();
         }}
         data={[
           { value: 'all', label: 'All' },
@@ -127,22 +128,7 @@ export default function Invitations() {
                 </Table>
               </TableScroll>
             )}
-            <Group justify="flex-end" mt="md">
-              <Button
-                variant="default"
-                disabled={cursors.length === 0}
-                onClick={() => setCursors((list) => list.slice(0, -1))}
-              >
-                Previous
-              </Button>
-              <Button
-                variant="default"
-                disabled={!data.next_cursor}
-                onClick={() => data.next_cursor && setCursors((list) => [...list, data.next_cursor!])}
-              >
-                Next
-              </Button>
-            </Group>
+            <PageButtons pages={pages} nextCursor={data.next_cursor} />
           </>
         )}
       </QueryState>

@@ -22,6 +22,7 @@ import { api, unwrap } from '../api/client';
 import { PageHeader } from '../components/PageHeader';
 import { ErrorAlert, QueryState } from '../components/QueryState';
 import { formatDate } from '../format';
+import { PageButtons, useCursorPages } from '../components/CursorPages';
 import { useTenant } from '../Shell';
 
 const PAGE = 25;
@@ -31,8 +32,8 @@ export default function Users() {
   const [search, setSearch] = useState('');
   const [email] = useDebouncedValue(search.trim(), 250);
   // Cursors of the pages before this one: "Previous" pops, "Next" pushes.
-  const [cursors, setCursors] = useState<string[]>([]);
-  const cursor = cursors.at(-1);
+  const pages = useCursorPages();
+  const cursor = pages.cursor;
   const users = useQuery({
     queryKey: ['users', tenant, email, cursor],
     queryFn: () =>
@@ -57,7 +58,7 @@ export default function Users() {
         value={search}
         onChange={(event) => {
           setSearch(event.currentTarget.value);
-          setCursors([]);
+          pages.reset();
         }}
         mb="md"
         maw={420}
@@ -104,22 +105,7 @@ export default function Users() {
                 {email ? `No user’s email starts with “${email}”.` : 'No users yet.'}
               </Text>
             )}
-            <Group justify="flex-end" mt="md">
-              <Button
-                variant="default"
-                disabled={cursors.length === 0}
-                onClick={() => setCursors((list) => list.slice(0, -1))}
-              >
-                Previous
-              </Button>
-              <Button
-                variant="default"
-                disabled={!data.next_cursor}
-                onClick={() => data.next_cursor && setCursors((list) => [...list, data.next_cursor!])}
-              >
-                Next
-              </Button>
-            </Group>
+            <PageButtons pages={pages} nextCursor={data.next_cursor} />
           </>
         )}
       </QueryState>

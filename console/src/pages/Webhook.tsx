@@ -38,6 +38,7 @@ import { ConfirmButton } from '../components/ConfirmButton';
 import { PageHeader } from '../components/PageHeader';
 import { ErrorAlert, QueryState } from '../components/QueryState';
 import { formatDate } from '../format';
+import { PageButtons, useCursorPages } from '../components/CursorPages';
 import { useTenant } from '../Shell';
 import { EventsInput, eventsProblem } from './webhooks/EventsInput';
 import { SecretShown } from './webhooks/SecretShown';
@@ -276,9 +277,9 @@ const STATUS_COLOR: Record<Delivery['status'], string> = {
 
 function DeliveryLog({ tenant, hook }: { tenant: string; hook: Endpoint }) {
   const [status, setStatus] = useState<StatusFilter>('all');
-  const [cursors, setCursors] = useState<string[]>([]);
+  const pages = useCursorPages();
   const [open, setOpen] = useState<string | null>(null);
-  const cursor = cursors.at(-1);
+  const cursor = pages.cursor;
   const deliveries = useQuery({
     queryKey: ['deliveries', tenant, hook.id, status, cursor],
     queryFn: () =>
@@ -308,7 +309,7 @@ function DeliveryLog({ tenant, hook }: { tenant: string; hook: Endpoint }) {
             value={status}
             onChange={(value) => {
               setStatus(value);
-              setCursors([]);
+              pages.reset();
             }}
             data={[
               { value: 'all', label: 'All' },
@@ -414,22 +415,7 @@ function DeliveryLog({ tenant, hook }: { tenant: string; hook: Endpoint }) {
                   : `No ${status} deliveries.`}
               </Text>
             )}
-            <Group justify="flex-end" mt="md">
-              <Button
-                variant="default"
-                disabled={cursors.length === 0}
-                onClick={() => setCursors((list) => list.slice(0, -1))}
-              >
-                Newer
-              </Button>
-              <Button
-                variant="default"
-                disabled={!data.next_cursor}
-                onClick={() => data.next_cursor && setCursors((list) => [...list, data.next_cursor!])}
-              >
-                Older
-              </Button>
-            </Group>
+            <PageButtons pages={pages} nextCursor={data.next_cursor} labels={['Newer', 'Older']} />
           </>
         )}
       </QueryState>

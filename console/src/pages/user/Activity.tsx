@@ -1,6 +1,7 @@
 // The user's audit trail, newest first, one page at a time (the audit log's keyset cursor), narrowed by
 // event type (user.login, or a prefix such as user.).
-import { Badge, Button, Code, Group, Table, Text, TextInput } from '@mantine/core';
+import { PageButtons, useCursorPages } from '../../components/CursorPages';
+import { Badge, Code, Table, Text, TextInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { IconFilter } from '@tabler/icons-react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
@@ -20,8 +21,8 @@ function details(data: Record<string, unknown>): string {
 export function Activity({ refOf }: { refOf: UserRef }) {
   const [typed, setTyped] = useState('');
   const [type] = useDebouncedValue(typed.trim(), 300);
-  const [cursors, setCursors] = useState<string[]>([]);
-  const cursor = cursors.at(-1);
+  const pages = useCursorPages();
+  const cursor = pages.cursor;
   const events = useQuery({
     queryKey: ['user-audit', refOf.tenant, refOf.id, type, cursor],
     queryFn: () =>
@@ -45,7 +46,7 @@ export function Activity({ refOf }: { refOf: UserRef }) {
         value={typed}
         onChange={(e) => {
           setTyped(e.currentTarget.value);
-          setCursors([]);
+          pages.reset();
         }}
         mb="md"
         maw={360}
@@ -107,25 +108,7 @@ export function Activity({ refOf }: { refOf: UserRef }) {
           )
         }
       </QueryState>
-      <Group justify="flex-end" mt="md">
-        <Button
-          variant="default"
-          disabled={cursors.length === 0}
-          onClick={() => setCursors((list) => list.slice(0, -1))}
-        >
-          Previous
-        </Button>
-        <Button
-          variant="default"
-          disabled={!events.data?.next_cursor}
-          onClick={() => {
-            const next = events.data?.next_cursor;
-            if (next) setCursors((list) => [...list, next]);
-          }}
-        >
-          Next
-        </Button>
-      </Group>
+      <PageButtons pages={pages} nextCursor={events.data?.next_cursor} />
     </>
   );
 }
