@@ -62,10 +62,11 @@ export function consoleRoutes(service: ConsoleService, files: ConsoleFiles): Fas
       },
       async (request, reply) => {
         reply.header('cache-control', 'no-store');
+        const adminExists = await service.adminExists();
         return {
           ...service.links(),
-          admin_exists: await service.adminExists(),
-          first_run_open: await service.firstRunOpen(firstRunOrigin(request)),
+          admin_exists: adminExists,
+          first_run_open: !adminExists && service.firstRunAllowed(firstRunOrigin(request)),
         };
       },
     );

@@ -151,20 +151,20 @@ export class ConsoleService {
    * none exists, on a local install (BASE_URL on a loopback host, as `npm start` runs it, where the CLI
    * cannot open the embedded database the server holds), for a request from this machine that no proxy
    * forwarded and no other site sent. Anywhere else the first admin comes from the CLI or the environment.
+   * The request's side only: the caller also checks that no console admin exists (adminExists).
    */
-  async firstRunOpen(from: FirstRunOrigin): Promise<boolean> {
+  firstRunAllowed(from: FirstRunOrigin): boolean {
     if (!LOOPBACK_HOST.test(this.deps.baseUrl.hostname)) return false;
     if (!from.socketAddress || !LOOPBACK_ADDRESS.test(from.socketAddress) || from.proxied) return false;
-    if (from.origin !== undefined && from.origin !== this.deps.baseUrl.origin) return false;
-    return !(await this.adminExists());
+    return from.origin === undefined || from.origin === this.deps.baseUrl.origin;
   }
 
   private firstRun: Promise<unknown> = Promise.resolve();
 
-  /** The first admin, from the first-run page (see firstRunOpen); one at a time, and only the first. */
+  /** The first admin, from the first-run page (see firstRunAllowed); one at a time, and only the first. */
   registerFirst(email: string, password: string, from: FirstRunOrigin): Promise<{ userId: string }> {
     const run = this.firstRun.then(async () => {
-      if (!(await this.firstRunOpen(from)))
+      if (!this.firstRunAllowed(from) || (await this.adminExists()))
         throw new HelloJohnError(
           'access_denied',
           'The first administrator can be created here only on a local install, from the machine HelloJohn ' +
