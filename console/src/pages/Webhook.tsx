@@ -292,9 +292,14 @@ function DeliveryLog({ tenant, hook }: { tenant: string; hook: Endpoint }) {
         }),
       ),
     placeholderData: keepPreviousData,
-    // While something is still on its way, follow it without a click.
+    // While something is on its way, follow it closely; the newest page also picks up new deliveries
+    // without a click (an event may be sent between loading the page and the next look).
     refetchInterval: (query) =>
-      query.state.data?.deliveries.some((d) => d.status === 'pending') ? 2000 : false,
+      query.state.data?.deliveries.some((d) => d.status === 'pending')
+        ? 2000
+        : cursor === undefined
+          ? 5000
+          : false,
   });
   return (
     <section aria-labelledby="delivery-log">
