@@ -41,6 +41,7 @@ import { TenantMailers } from './mail/tenant-mailers.js';
 import { featureModules } from './modules/index.js';
 import { noAuthEvents, type AuthEvents } from './observability/metrics.js';
 import { IdTokens } from './oauth/id-tokens.js';
+import { AuthorizationCodes } from './oauth/authorization-codes.js';
 import { InteractionSealer } from './oauth/interaction.js';
 import { CORE_LOGIN_CHECKS } from './oauth/interaction-policy.js';
 import { OAuthService } from './oauth/service.js';
@@ -271,6 +272,7 @@ export function buildServices(config: Config, deps: ServiceDeps): Services {
     idTokens: new IdTokens(keys, lifetimes),
     lifetimes,
     interactions: new InteractionSealer(masterKeys.secretbox, config.tokens.interactionTtlMs),
+    codes: new AuthorizationCodes(masterKeys.secretbox, config.tokens.authCodeTtlMs),
     scopes: new ScopeRegistry([
       ...STANDARD_SCOPE_DEFINITIONS,
       ...parts.flatMap(({ parts: p }) => p.scopes ?? []),

@@ -9,11 +9,9 @@ import type { RefreshTokens } from '../auth/refresh.js';
 import type { SessionAccess } from '../auth/session-access.js';
 import type { Client, Clients } from '../clients/clients.js';
 import type { Config } from '../config.js';
-import { hashToken, newOpaqueToken } from '../crypto/tokens.js';
-import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/database.js';
 import { insertAuditEvent } from '../db/repositories/audit.js';
-import { findConsent, insertAuthorizationCode, saveConsent } from '../db/repositories/oauth.js';
+import { findConsent, saveConsent } from '../db/repositories/oauth.js';
 import { findUserById } from '../db/repositories/users.js';
 import { HelloJohnError } from '../errors.js';
 import { noAuthEvents, type AuthEvents } from '../observability/metrics.js';
@@ -46,6 +44,7 @@ import {
   OAuthError,
 } from './errors.js';
 import { GRANTS, isGrantType, type GrantContext, type TokenResponse } from './grants/index.js';
+import type { AuthorizationCodes } from './authorization-codes.js';
 import type { IdTokens } from './id-tokens.js';
 import type { Interaction, InteractionSealer } from './interaction.js';
 import { comparableUri } from './redirect-uris.js';
@@ -80,6 +79,8 @@ export interface OAuthServiceDeps {
   /** The tenant's token and session lifetimes. */
   lifetimes: Pick<TenantLifetimes, 'of'>;
   interactions: InteractionSealer;
+  /** Seals the authorization codes this endpoint issues and opens them at the token endpoint. */
+  codes: AuthorizationCodes;
   /** The scopes this build knows (standard, plus feature modules') and the claims each releases. */
   scopes: ScopeRegistry;
   /** Members feature modules add to the discovery document. */
@@ -223,25 +224,19 @@ export class OAuthService {
   }
 
   private async issueCode(request: AuthorizationRequest, session: SignedIn): Promise<AuthorizeOutcome> {
-    const code = newOpaqueToken();
-    const sessionId = randomUUID();
-    await this.tokenPolicy.codeIssued(request.tenant, sessionId, request.params);
-    await insertAuthorizationCode(this.deps.db, {
-      codeHash: hashToken(code),
-      tenantId: request.tenant.id,
-      clientId: request.client!.clientId,
+    const { code, sessionId } = this.deps.codes.issue(request.tenant.id, {
+      clientRowId: request.client!.id,
       userId: session.userId,
       browserSessionId: session.sessionId,
-      sessionId,
-      // Stored in the form the token endpoint compares (an empty path is "/").
+      // In the form the token endpoint compares (an empty path is "/").
       redirectUri: comparableUri(request.redirectUri!),
       scope: formatScope(request.scopes),
       nonce: request.nonce ?? null,
       codeChallenge: request.codeChallenge ?? null,
       authTime: session.authTime,
       amr: session.amr,
-      ttlMs: this.deps.config.tokens.authCodeTtlMs,
     });
+    await this.tokenPolicy.codeIssued(request.tenant, sessionId, request.params);
     const params: Record<string, string> = { code };
     if (request.state !== undefined) params.state = request.state;
     return this.respond(request, params);
@@ -309,6 +304,7 @@ export class OAuthService {
       refreshTokens: this.deps.refreshTokens,
       accessTokens: this.deps.accessTokens,
       idTokens: this.deps.idTokens,
+      codes: this.deps.codes,
       lifetimes: this.deps.lifetimes,
       scopes: this.deps.scopes,
       tokenPolicy: this.tokenPolicy,

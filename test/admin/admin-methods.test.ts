@@ -116,10 +116,6 @@ describe('admin API methods', () => {
         'SELECT count(*) AS n FROM refresh_tokens WHERE tenant_id = $1 AND client_id = $2',
         [tenantId, c.clientId],
       ),
-      authorization_codes: await count(
-        'SELECT count(*) AS n FROM authorization_codes WHERE tenant_id = $1 AND client_id = $2',
-        [tenantId, c.clientId],
-      ),
       consents: await count('SELECT count(*) AS n FROM consents WHERE tenant_id = $1 AND client_id = $2', [
         tenantId,
         c.clientId,
@@ -139,7 +135,6 @@ describe('admin API methods', () => {
       clients: 0,
       sessions: 0,
       refresh_tokens: 0,
-      authorization_codes: 0,
       consents: 0,
       resource_grants: 0,
     });

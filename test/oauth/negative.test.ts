@@ -302,6 +302,43 @@ describe('token endpoint: codes', () => {
     assert.match(info.headers.get('www-authenticate') ?? '', /^Bearer\b/i);
   });
 
+  test('the same code exchanged five times at once: one answer has tokens, and the replays revoke them', async () => {
+    const c = await t.createClient();
+    const { req, code } = await codeFor(t, c);
+    const form = {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: req.redirectUri,
+      code_verifier: req.verifier,
+    };
+    const answers = await Promise.all(Array.from({ length: 5 }, () => tokenRequest(c, form)));
+    const ok = answers.filter((a) => a.status === 200);
+    assert.equal(ok.length, 1, answers.map((a) => `${a.status} ${a.text}`).join('\n'));
+    for (const a of answers.filter((x) => x.status !== 200))
+      assert.equal(a.body.error, 'invalid_grant', a.text);
+    const refreshToken = ok[0]!.body.refresh_token as string;
+    assert.equal((await introspect(c, refreshToken)).body.active, false, 'revoked by the replays');
+  });
+
+  test('a code altered by one character, cut or padded is invalid and changes nothing', async () => {
+    const c = await t.createClient();
+    const { config, req, callback, code } = await codeFor(t, c);
+    const at = code.length >> 1;
+    const altered = code.slice(0, at) + (code[at] === 'A' ? 'B' : 'A') + code.slice(at + 1);
+    const base = {
+      grant_type: 'authorization_code',
+      redirect_uri: req.redirectUri,
+      code_verifier: req.verifier,
+    };
+    for (const bad of [altered, code.slice(0, -4), `${code}AAAA`, 'x'.repeat(5000), 'not a code']) {
+      const refused = await tokenRequest(c, { ...base, code: bad });
+      assert.equal(refused.status, 400, refused.text);
+      assert.equal(refused.body.error, 'invalid_grant');
+    }
+    const tokens = await exchange(config, req, callback);
+    assert.ok(tokens.access_token, 'the real code still works');
+  });
+
   test('a wrong PKCE verifier is refused', async () => {
     const c = await t.createClient();
     const { req, code } = await codeFor(t, c);
@@ -415,6 +452,29 @@ describe('token endpoint: expiry', () => {
     });
     assert.equal(response.status, 400, `a code 2 s old with AUTH_CODE_TTL=1s: ${response.text}`);
     assert.equal(response.body.error, 'invalid_grant');
+  });
+});
+
+describe('token endpoint: a replay after expiry', () => {
+  test('still revokes what the first exchange issued', async () => {
+    const c = await shortCodes.createClient();
+    const { config, req, callback, code } = await codeFor(shortCodes, c);
+    const tokens = await exchange(config, req, callback);
+    assert.equal((await introspect(c, tokens.refresh_token!)).body.active, true);
+    await sleep(2100);
+    const replay = await tokenRequest(c, {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: req.redirectUri,
+      code_verifier: req.verifier,
+    });
+    assert.equal(replay.status, 400, replay.text);
+    assert.equal(replay.body.error, 'invalid_grant');
+    assert.equal(
+      (await introspect(c, tokens.refresh_token!)).body.active,
+      false,
+      'revoked by the late replay',
+    );
   });
 });
 

@@ -26,6 +26,8 @@ export interface Instance {
 
 export interface Cluster {
   db: TestDatabase;
+  /** The environment every instance runs with (for another instance, e.g. a restart). */
+  env: Record<string, string>;
   instances: Instance[];
   close(): Promise<void>;
 }
@@ -66,10 +68,10 @@ export async function startCluster(
     await close();
     throw error;
   }
-  return { db, instances, close };
+  return { db, env, instances, close };
 }
 
-function instance(name: string, server: ServerProcess): Instance {
+export function instance(name: string, server: ServerProcess): Instance {
   const request = async (
     method: string,
     path: string,

@@ -1,109 +1,69 @@
-// Authorization codes, the OAuth sessions a code exchange starts, and remembered consent.
+// The OAuth sessions a code exchange starts, refresh tokens as the provider reads them, and remembered consent.
 import type { Queryable } from '../database.js';
 import { userFromJson, type UserRow } from './users.js';
 
-const ms = (n: number) => `make_interval(secs => ${n}::double precision / 1000)`;
-
-export interface NewAuthorizationCode {
-  codeHash: Buffer;
+export interface CodeGrantStart {
   tenantId: string;
-  clientId: string;
-  userId: string;
-  browserSessionId: string;
+  /** The OAuth session the code names: its single use. */
   sessionId: string;
-  redirectUri: string;
-  scope: string;
-  nonce: string | null;
-  codeChallenge: string | null;
-  authTime: Date;
-  amr: string[];
-  ttlMs: number;
-}
-
-export async function insertAuthorizationCode(db: Queryable, code: NewAuthorizationCode): Promise<void> {
-  await db.query(
-    `INSERT INTO authorization_codes (code_hash, tenant_id, client_id, user_id, browser_session_id, session_id,
-       redirect_uri, scope, nonce, code_challenge, auth_time, amr, expires_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now() + ${ms(code.ttlMs)})`,
-    [
-      code.codeHash,
-      code.tenantId,
-      code.clientId,
-      code.userId,
-      code.browserSessionId,
-      code.sessionId,
-      code.redirectUri,
-      code.scope,
-      code.nonce,
-      code.codeChallenge,
-      code.authTime,
-      code.amr,
-    ],
-  );
-}
-
-export interface Redemption {
-  /** The exchange presented by the client: checked against the code in the same statement. */
-  tenantId: string;
-  codeHash: Buffer;
+  browserSessionId: string;
+  userId: string;
   clientId: string;
-  redirectUri: string;
-  codeVerifier: string | null;
-  /** The OAuth session to start when every check passes. */
+  scope: string;
+  amr: string[];
+  authTime: Date;
+  /** false for an expired code: only asks whether it was redeemed before (a replay still revokes). */
+  start: boolean;
   session: { ip: string | null; userAgent: string | null; ttlMs: number; idleTtlMs: number };
   refresh: { tokenHash: Buffer; ttlMs: number } | null;
 }
 
-export interface RedeemedCode {
-  client_id: string;
-  user_id: string;
-  browser_session_id: string;
-  session_id: string;
-  scope: string;
-  nonce: string | null;
-  auth_time: Date;
-  amr: string[];
-  /** The code had been redeemed before this call: a replay. */
-  replayed: boolean;
-  expired: boolean;
-  client_matches: boolean;
-  redirect_matches: boolean;
-  /** PKCE: the verifier matches the challenge (or neither was sent). */
-  pkce_ok: boolean;
-  /** The OAuth session was started: every check passed and the browser session is still live. */
+export interface CodeGrantStarted {
+  /** The OAuth session (and its refresh token) was started, audited. */
   started: boolean;
-  /** The user, for the ID token's claims. */
-  user: UserRow;
+  /** The code had been redeemed before: its session exists already. */
+  replayed: boolean;
+  /** The user, for the ID token's claims (null when the user is gone). */
+  user: UserRow | null;
 }
 
 /**
- * Redeems an authorization code in one statement: checks client, redirect URI, expiry and PKCE, and only
- * when all pass (and the code was unused) marks it used and starts the OAuth session (and its first
- * refresh token) under the still-live browser session, audited. A refused exchange changes nothing.
- * Returns the code, what each check found, and the user. Null when no such code exists in the tenant.
+ * The database half of a code exchange whose sealed grant passed every check: starts the OAuth session
+ * the code names (with its first refresh token, audited) under the still-live browser session of a user
+ * who is not blocked, or finds that the code was redeemed before. One call of a PL/pgSQL function
+ * (migration 23), so each connection plans it once.
  */
-export async function redeemAuthorizationCode(db: Queryable, r: Redemption): Promise<RedeemedCode | null> {
-  // The statement lives in migrations 0004/0006 as a PL/pgSQL function, so each connection plans it once.
-  const result = await db.query<Omit<RedeemedCode, 'user'> & { user_row: UserRow }>(
-    'SELECT * FROM hellojohn_redeem_authorization_code($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)',
+export async function startCodeGrant(db: Queryable, g: CodeGrantStart): Promise<CodeGrantStarted> {
+  const result = await db.query<{
+    started: boolean;
+    replayed: boolean;
+    user_row: Record<string, unknown> | null;
+  }>(
+    'SELECT * FROM hellojohn_start_code_grant($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)',
     [
-      r.tenantId,
-      r.codeHash,
-      r.clientId,
-      r.redirectUri,
-      r.codeVerifier,
-      r.session.ip,
-      r.session.userAgent,
-      r.session.ttlMs,
-      r.session.idleTtlMs,
-      r.refresh?.tokenHash ?? null,
-      r.refresh?.ttlMs ?? 0,
+      g.tenantId,
+      g.sessionId,
+      g.browserSessionId,
+      g.userId,
+      g.clientId,
+      g.scope,
+      g.amr,
+      g.authTime,
+      g.session.ip,
+      g.session.userAgent,
+      g.session.ttlMs,
+      g.session.idleTtlMs,
+      g.refresh?.tokenHash ?? null,
+      g.refresh?.ttlMs ?? 0,
+      g.start,
     ],
   );
-  const row = result.rows[0];
-  if (!row) return null;
-  const { user_row: user, ...code } = row;
-  return { ...code, user: userFromJson(user as unknown as Record<string, unknown>) };
+  const row = result.rows[0]!;
+  return {
+    started: row.started,
+    replayed: row.replayed,
+    user: row.user_row ? userFromJson(row.user_row) : null,
+  };
 }
 
 export interface RefreshTokenInfo {

@@ -10,11 +10,12 @@
 //   verifier is refused (a downgrade attempt);
 // - the browser session it came from must still be live and the user not blocked;
 // - with offline_access (OIDC Core §11) the OAuth session becomes an offline grant that outlives it.
-import { hashToken, looksLikeOpaqueToken, newOpaqueToken } from '../../crypto/tokens.js';
+import { hashToken, newOpaqueToken } from '../../crypto/tokens.js';
 import { auditEvents } from '../../audit/events.js';
 import { insertAuditEvent } from '../../db/repositories/audit.js';
-import { redeemAuthorizationCode } from '../../db/repositories/oauth.js';
+import { startCodeGrant } from '../../db/repositories/oauth.js';
 import { startOfflineGrant } from '../../db/repositories/sessions.js';
+import { pkceMatches } from '../authorization-codes.js';
 import { InvalidGrant, InvalidRequest } from '../errors.js';
 import { comparableUri } from '../redirect-uris.js';
 import { OFFLINE_ACCESS } from '../scope-registry.js';
@@ -32,15 +33,28 @@ export const authorizationCodeGrant: Grant = async (ctx) => {
   if (!redirectUri) throw new InvalidRequest('The redirect_uri parameter is missing.');
   if (verifier !== undefined && !VERIFIER.test(verifier))
     throw new InvalidGrant('The code_verifier is malformed.');
-  if (!looksLikeOpaqueToken(code)) throw invalidCode();
+  const opened = ctx.codes.open(tenant.id, code);
+  if (!opened) throw invalidCode();
+  const { grant, expired } = opened;
+  // Only a presentation that proves it is the code's own request (client, redirect URI, verifier) may
+  // change anything: another client, or someone with a leaked code but not the verifier, gets a refusal
+  // and leaves the code and its grant as they were.
+  if (grant.clientRowId !== client.id || grant.redirectUri !== comparableUri(redirectUri))
+    throw invalidCode();
+  if (!pkceMatches(grant.codeChallenge, verifier))
+    throw new InvalidGrant('The code_verifier does not match the code_challenge.');
 
-  const refreshToken = client.grantTypes.includes('refresh_token') ? newOpaqueToken() : null;
-  const row = await redeemAuthorizationCode(db, {
+  const refreshToken = !expired && client.grantTypes.includes('refresh_token') ? newOpaqueToken() : null;
+  const row = await startCodeGrant(db, {
     tenantId: tenant.id,
-    codeHash: hashToken(code),
+    sessionId: grant.sessionId,
+    browserSessionId: grant.browserSessionId,
+    userId: grant.userId,
     clientId: client.clientId,
-    redirectUri: comparableUri(redirectUri),
-    codeVerifier: verifier ?? null,
+    scope: grant.scope,
+    amr: grant.amr,
+    authTime: grant.authTime,
+    start: !expired,
     session: {
       ip: ctx.meta.ip,
       userAgent: ctx.meta.userAgent?.slice(0, 512) ?? null,
@@ -49,53 +63,47 @@ export const authorizationCodeGrant: Grant = async (ctx) => {
     },
     refresh: refreshToken ? { tokenHash: hashToken(refreshToken), ttlMs: lifetimes.refreshTtlMs } : null,
   });
-  if (!row) throw invalidCode();
-  // Only a presentation that proves it is the code's own request (client, redirect URI, verifier) may
-  // change anything: another client, or someone with a leaked code but not the verifier, gets the same
-  // refusal and leaves the code and its grant as they were.
-  const bound = row.client_matches && row.redirect_matches && row.pkce_ok;
-  if (row.replayed && bound) {
+  if (row.replayed) {
     // Someone else holds a copy of the code and its verifier: what it issued can no longer be trusted.
     const revoked = await ctx.sessionAccess.revokeSessions(
       tenant,
-      { sessionId: row.session_id },
+      { sessionId: grant.sessionId },
       'code_replayed',
     );
     await insertAuditEvent(db, {
       tenantId: tenant.id,
       type: auditEvents.oauthCodeReplayed,
-      userId: row.user_id,
+      userId: grant.userId,
       ip: ctx.meta.ip,
       userAgent: ctx.meta.userAgent,
-      data: { client_id: row.client_id, session_id: row.session_id, revoked: revoked.length > 0 },
+      data: { client_id: client.clientId, session_id: grant.sessionId, revoked: revoked.length > 0 },
     });
-    ctx.logger.warn({ tenant: tenant.slug, client_id: row.client_id }, 'authorization code replayed');
+    ctx.logger.warn({ tenant: tenant.slug, client_id: client.clientId }, 'authorization code replayed');
     throw invalidCode();
   }
-  if (row.replayed || row.expired || !row.client_matches || !row.redirect_matches) throw invalidCode();
-  if (!row.pkce_ok) throw new InvalidGrant('The code_verifier does not match the code_challenge.');
-  if (!row.started) throw sessionEnded();
+  if (expired) throw invalidCode();
+  if (!row.started || !row.user) throw sessionEnded();
 
-  const scopes = row.scope.split(' ').filter((s) => s !== '');
+  const scopes = grant.scope.split(' ').filter((s) => s !== '');
   if (refreshToken && scopes.includes(OFFLINE_ACCESS)) {
     const lifetime = { ttlMs: config.tokens.offlineSessionTtlMs, refreshTtlMs: lifetimes.refreshTtlMs };
-    if (!(await startOfflineGrant(db, tenant.id, row.session_id, lifetime))) throw sessionEnded();
+    if (!(await startOfflineGrant(db, tenant.id, grant.sessionId, lifetime))) throw sessionEnded();
   }
   const issued = await issueAccessToken(ctx, {
-    subject: row.user_id,
-    userId: row.user_id,
-    sessionId: row.session_id,
+    subject: grant.userId,
+    userId: grant.userId,
+    sessionId: grant.sessionId,
     scopes,
-    amr: row.amr,
+    amr: grant.amr,
   });
   const accessToken = issued.accessToken;
   const idToken = scopes.includes('openid')
     ? await idTokenFor(ctx, {
-        userId: row.user_id,
-        browserSessionId: row.browser_session_id,
-        authTime: row.auth_time,
-        amr: row.amr,
-        nonce: row.nonce,
+        userId: grant.userId,
+        browserSessionId: grant.browserSessionId,
+        authTime: grant.authTime,
+        amr: grant.amr,
+        nonce: grant.nonce,
         scopes,
         accessToken,
         user: row.user,

@@ -10,6 +10,7 @@ import type { Database } from '../../db/database.js';
 import type { TenantLifetimes } from '../../tenants/lifetimes.js';
 import type { Tenant } from '../../tenants/tenants.js';
 import type { AccessTokens } from '../../tokens/access-tokens.js';
+import type { AuthorizationCodes } from '../authorization-codes.js';
 import type { IdTokens } from '../id-tokens.js';
 import type { ScopeRegistry } from '../scope-registry.js';
 import type { AccessTokenPolicy } from '../token-policy.js';
@@ -33,6 +34,8 @@ export interface GrantContext {
   refreshTokens: RefreshTokens;
   accessTokens: AccessTokens;
   idTokens: IdTokens;
+  /** Opens the sealed authorization codes the authorization endpoint issued. */
+  codes: AuthorizationCodes;
   /** The tenant's token and session lifetimes. */
   lifetimes: Pick<TenantLifetimes, 'of'>;
   /** The scopes this build knows (standard, plus feature modules') and the claims each releases. */
