@@ -73,7 +73,7 @@ for (const via of ['direct', 'pgbouncer'] as const) {
           code_challenge: createHash('sha256').update(verifier).digest('base64url'),
           code_challenge_method: 'S256',
         });
-        const answer = await fetch(`${at.url}/oauth2/authorize?${query}`, {
+        const answer = await fetch(`${at.url}/oauth2/authorize?${query.toString()}`, {
           headers: { cookie },
           redirect: 'manual',
         });
