@@ -37,15 +37,21 @@ BEGIN
   IF p_start THEN
     -- The OAuth session, while the browser session and its user are still live; its refresh token and
     -- the audit event come with it.
-    WITH s AS (
+    --
+    -- The browser session is read by its primary key alone (a materialised CTE is a planning fence): with
+    -- the tenant and user in the same WHERE, the planner may pick sessions_active_by_user instead and read
+    -- every active session of the user, and each exchange adds one.
+    WITH p AS MATERIALIZED (
+      SELECT * FROM sessions WHERE id = p_browser_session_id
+    ), s AS (
       INSERT INTO sessions (id, tenant_id, user_id, kind, parent_id, client_id, amr, auth_time, ip, user_agent,
         idle_expires_at, expires_at)
       SELECT p_session_id, p.tenant_id, p.user_id, 'api', p.id, p_client_id, p_amr, p_auth_time, p_ip,
              p_user_agent,
              LEAST(p.expires_at, now() + make_interval(secs => p_idle_ttl_ms / 1000)),
              LEAST(p.expires_at, now() + make_interval(secs => p_session_ttl_ms / 1000))
-        FROM sessions p JOIN users u ON u.tenant_id = p.tenant_id AND u.id = p.user_id
-       WHERE p.id = p_browser_session_id AND p.tenant_id = p_tenant_id AND p.user_id = p_user_id
+        FROM p JOIN users u ON u.tenant_id = p.tenant_id AND u.id = p.user_id
+       WHERE p.tenant_id = p_tenant_id AND p.user_id = p_user_id
          AND p.revoked_at IS NULL AND p.expires_at > now() AND p.idle_expires_at > now() AND NOT u.blocked
       ON CONFLICT (id) DO NOTHING
       RETURNING *
