@@ -47,6 +47,16 @@ async function codeFor(t: OidcTestApp, c: TestClient, agent = new HttpAgent()) {
   return { config, user, req, callback, code, agent };
 }
 
+/** The code exchange of `req` with its own redirect URI and verifier. */
+function redeem(c: TestClient, req: { redirectUri: string; verifier: string }, code: string) {
+  return tokenRequest(c, {
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: req.redirectUri,
+    code_verifier: req.verifier,
+  });
+}
+
 // One provider for the whole file (each test makes its own clients and users), and one with a one-second
 // code lifetime (the default is 60 s) so the expiry test need not wait a minute.
 let t: OidcTestApp;
@@ -281,12 +291,7 @@ describe('token endpoint: codes', () => {
     assert.equal((await userinfo(c.issuer, tokens.access_token)).status, 200, 'the access token works');
     assert.equal((await introspect(c, tokens.access_token)).body.active, true);
 
-    const replay = await tokenRequest(c, {
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: req.redirectUri,
-      code_verifier: req.verifier,
-    });
+    const replay = await redeem(c, req, code);
     assert.equal(replay.status, 400, replay.text);
     assert.equal(replay.body.error, 'invalid_grant');
 
@@ -305,13 +310,7 @@ describe('token endpoint: codes', () => {
   test('the same code exchanged five times at once: one answer has tokens, and the replays revoke them', async () => {
     const c = await t.createClient();
     const { req, code } = await codeFor(t, c);
-    const form = {
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: req.redirectUri,
-      code_verifier: req.verifier,
-    };
-    const answers = await Promise.all(Array.from({ length: 5 }, () => tokenRequest(c, form)));
+    const answers = await Promise.all(Array.from({ length: 5 }, () => redeem(c, req, code)));
     const ok = answers.filter((a) => a.status === 200);
     assert.equal(ok.length, 1, answers.map((a) => `${a.status} ${a.text}`).join('\n'));
     for (const a of answers.filter((x) => x.status !== 200))
@@ -381,12 +380,7 @@ describe('token endpoint: codes', () => {
     const a = await t.createClient({ redirectUris: [shared] });
     const b = await t.createClient({ redirectUris: [shared] });
     const { req, code } = await codeFor(t, a);
-    const response = await tokenRequest(b, {
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: req.redirectUri,
-      code_verifier: req.verifier,
-    });
+    const response = await redeem(b, req, code);
     assert.equal(response.status, 400, response.text);
     assert.equal(response.body.error, 'invalid_grant');
   });
@@ -444,12 +438,7 @@ describe('token endpoint: expiry', () => {
     const c = await shortCodes.createClient();
     const { req, code } = await codeFor(shortCodes, c);
     await sleep(2100);
-    const response = await tokenRequest(c, {
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: req.redirectUri,
-      code_verifier: req.verifier,
-    });
+    const response = await redeem(c, req, code);
     assert.equal(response.status, 400, `a code 2 s old with AUTH_CODE_TTL=1s: ${response.text}`);
     assert.equal(response.body.error, 'invalid_grant');
   });
@@ -462,12 +451,7 @@ describe('token endpoint: a replay after expiry', () => {
     const tokens = await exchange(config, req, callback);
     assert.equal((await introspect(c, tokens.refresh_token!)).body.active, true);
     await sleep(2100);
-    const replay = await tokenRequest(c, {
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: req.redirectUri,
-      code_verifier: req.verifier,
-    });
+    const replay = await redeem(c, req, code);
     assert.equal(replay.status, 400, replay.text);
     assert.equal(replay.body.error, 'invalid_grant');
     assert.equal(
