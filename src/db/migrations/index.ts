@@ -11,6 +11,7 @@ import { migration as m0009 } from './0009_sessions_revoked_at.js';
 import { migration as m0012 } from './0012_default_acr_values.js';
 import { migration as m0019 } from './0019_audit_by_id.js';
 import { migration as m0020 } from './0020_api_keys.js';
+import { migration as m0024 } from './0024_login_writes.js';
 import type { Migration } from './types.js';
 
 export type { Migration } from './types.js';
@@ -28,4 +29,5 @@ export const migrations: readonly Migration[] = [
   m0012,
   m0019,
   m0020,
+  m0024,
 ];
