@@ -46,3 +46,39 @@ export async function serverVersion(server: PgServer): Promise<string> {
     return (result.rows[0]?.server_version ?? 'unknown').split(' ')[0] ?? 'unknown';
   });
 }
+
+/**
+ * Rows inserted or updated (row versions written) in `database` by what `call` does, per table: every
+ * row version a later transaction writes carries a larger xmin (a fresh database is far from wraparound).
+ * Exact, and read at once, unlike pg_stat_user_tables, which backends report up to seconds late; it needs
+ * nothing else writing to the database meanwhile.
+ */
+export async function rowsWrittenBy(
+  server: PgServer,
+  database: string,
+  call: () => Promise<unknown>,
+): Promise<Record<string, number>> {
+  const client = new pg.Client({
+    connectionString: databaseUrl(server, database),
+    connectionTimeoutMillis: 10_000,
+  });
+  await client.connect();
+  try {
+    const tables = await client.query<{ name: string }>(
+      'SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename',
+    );
+    const start = await client.query<{ xid: string }>('SELECT (txid_current() % 4294967296)::text AS xid');
+    await call();
+    const written: Record<string, number> = {};
+    for (const { name } of tables.rows) {
+      const r = await client.query<{ n: string }>(
+        `SELECT count(*) AS n FROM ${ident(name)} WHERE xmin::text::bigint > $1::bigint`,
+        [start.rows[0]!.xid],
+      );
+      if (Number(r.rows[0]!.n) > 0) written[name] = Number(r.rows[0]!.n);
+    }
+    return written;
+  } finally {
+    await client.end();
+  }
+}

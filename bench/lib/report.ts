@@ -10,7 +10,9 @@ export type Target =
   /** Absolute throughput and tail latency on this machine. */
   | { kind: 'absolute'; minRps: number; maxP99Ms: number }
   /** CPU per answer (server + PostgreSQL) at most `maxShare` of another scenario's, measured in the same run. */
-  | { kind: 'cpu'; maxShare: number; of: { scenario: string; outcome: Outcome } };
+  | { kind: 'cpu'; maxShare: number; of: { scenario: string; outcome: Outcome } }
+  /** CPU per answer (server + PostgreSQL) at most `maxShare` of a cost measured on its own (`ms`). */
+  | { kind: 'cpuCost'; maxShare: number; of: { name: string; ms: number | undefined } };
 
 export type Outcome = Measurement | { error: string };
 
@@ -57,11 +59,11 @@ export function cpuPerAnswerMs(outcome: Outcome | undefined): number | undefined
   return ((outcome.cpu.server + outcome.cpu.postgres) * 1000) / outcome.requests;
 }
 
-/** A cpu target's share: this row's CPU per answer over the other scenario's. */
+/** A cpu or cpuCost target's share: this row's CPU per answer over the other scenario's, or the cost's. */
 function cpuShare(row: Row): number | undefined {
-  if (row.target.kind !== 'cpu') return undefined;
+  if (row.target.kind !== 'cpu' && row.target.kind !== 'cpuCost') return undefined;
   const ours = cpuPerAnswerMs(row.ours.outcome);
-  const base = cpuPerAnswerMs(row.target.of.outcome);
+  const base = row.target.kind === 'cpu' ? cpuPerAnswerMs(row.target.of.outcome) : row.target.of.ms;
   return ours === undefined || base === undefined || base <= 0 ? undefined : ours / base;
 }
 
@@ -80,6 +82,10 @@ export function targetMet(row: Row): boolean | undefined {
   if (row.target.kind === 'absolute') {
     return ours.rps >= row.target.minRps && ours.p99 < row.target.maxP99Ms;
   }
+  if (row.target.kind === 'cpuCost') {
+    const share = cpuShare(row);
+    return share === undefined ? undefined : share <= row.target.maxShare;
+  }
   if (row.target.kind === 'cpu') {
     const base = row.target.of.outcome;
     if (!isMeasurement(base) || !clean(base)) return undefined;
@@ -96,6 +102,7 @@ export function describeTarget(target: Target): string {
   if (target.kind === 'ratio') return `≥ ${target.min}× peer`;
   if (target.kind === 'cpu')
     return `CPU ≤ ${Math.round(target.maxShare * 100)}% of ${target.of.scenario.toLowerCase()}`;
+  if (target.kind === 'cpuCost') return `CPU ≤ ${target.maxShare}× ${target.of.name}`;
   return `≥ ${target.minRps.toLocaleString('en-US')}/s, p99 < ${target.maxP99Ms} ms`;
 }
 
@@ -173,7 +180,13 @@ export function renderTable(section: SectionReport): string {
       ...cells(row.ours.outcome),
       row.peer ? `\`${row.peer.label}\`` : '—',
       ...cells(row.peer?.outcome),
-      r !== undefined ? `${r.toFixed(2)}×` : share !== undefined ? `${Math.round(share * 100)}% CPU` : '—',
+      r !== undefined
+        ? `${r.toFixed(2)}×`
+        : share === undefined
+          ? '—'
+          : row.target.kind === 'cpuCost'
+            ? `${share.toFixed(2)}× CPU`
+            : `${Math.round(share * 100)}% CPU`,
       describeTarget(row.target),
       met === undefined ? 'n/a' : met ? 'yes' : '**no**',
     ];

@@ -82,7 +82,7 @@ export class BrowserSessions {
       null,
       { type: auditEvents.userLogin, data: { method: signIn.method, kind: 'browser' } },
     );
-    // The login stamped last_login_at, which cached sessions of this user show.
+    // The new session is the user's last sign-in (lastLoginSql), which cached sessions of this user show.
     await this.deps.sessionAccess.invalidateUser(tenant.id, user.id);
     return { cookie, session, user: publicUser(user) };
   }

@@ -399,7 +399,7 @@ export class Login {
     const refreshToken = newOpaqueToken();
     const session = await this.createApiSession(this.deps.db, tenant, user, signIn, meta, refreshToken);
     const tokens = await this.apiTokens(tenant, user, session, refreshToken);
-    // The login stamped last_login_at, which cached sessions of this user show.
+    // The new session is the user's last sign-in (lastLoginSql), which cached sessions of this user show.
     await this.deps.sessionAccess.invalidateUser(tenant.id, user.id);
     return tokens;
   }

@@ -12,6 +12,7 @@ import { migration as m0012 } from './0012_default_acr_values.js';
 import { migration as m0019 } from './0019_audit_by_id.js';
 import { migration as m0020 } from './0020_api_keys.js';
 import { migration as m0023 } from './0023_sealed_codes.js';
+import { migration as m0024 } from './0024_login_writes.js';
 import type { Migration } from './types.js';
 
 export type { Migration } from './types.js';
@@ -30,4 +31,5 @@ export const migrations: readonly Migration[] = [
   m0019,
   m0020,
   m0023,
+  m0024,
 ];

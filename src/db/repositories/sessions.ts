@@ -1,6 +1,7 @@
 // Sessions and their refresh tokens. The hot paths (refresh, session lookup) are single statements.
 import type { AuditEventType } from './audit.js';
 import type { Queryable } from '../database.js';
+import { lastLoginSql } from './users.js';
 
 export interface SessionRow {
   id: string;
@@ -42,8 +43,9 @@ export interface NewRefreshToken {
 }
 
 /**
- * Creates a session (and, for API sessions, its first refresh token), stamps the user's last login and
- * records the audit event — one round trip.
+ * Creates a session (and, for API sessions, its first refresh token) and records the audit event: one
+ * call of a PL/pgSQL function (migration 0024), planned once per connection. Three rows; the user's last
+ * sign-in is this session's created_at (lastLoginSql), not a fourth.
  */
 export async function createSession(
   db: Queryable,
@@ -52,21 +54,7 @@ export async function createSession(
   audit: { type: AuditEventType; data: object },
 ): Promise<SessionRow> {
   const result = await db.query<SessionRow>(
-    `WITH s AS (
-       INSERT INTO sessions (tenant_id, user_id, kind, cookie_hash, amr, ip, user_agent, idle_expires_at, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, now() + ${ms(session.idleTtlMs)}, now() + ${ms(session.ttlMs)})
-       RETURNING *
-     ), rt AS (
-       INSERT INTO refresh_tokens (tenant_id, session_id, token_hash, client_id, scope, expires_at)
-       SELECT s.tenant_id, s.id, $8, $9, $10, LEAST(s.expires_at, now() + ${ms(refresh?.ttlMs ?? 0)}) FROM s
-        WHERE $8::bytea IS NOT NULL
-     ), u AS (
-       UPDATE users SET last_login_at = now() WHERE tenant_id = $1 AND id = $2
-     ), a AS (
-       INSERT INTO audit_events (tenant_id, type, user_id, ip, user_agent, data)
-       SELECT s.tenant_id, $11, s.user_id, s.ip, s.user_agent, $12::jsonb || jsonb_build_object('session_id', s.id) FROM s
-     )
-     SELECT ${SESSION_COLUMNS} FROM s`,
+    'SELECT * FROM hellojohn_start_session($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)',
     [
       session.tenantId,
       session.userId,
@@ -75,9 +63,12 @@ export async function createSession(
       session.amr,
       session.ip,
       session.userAgent,
+      session.idleTtlMs,
+      session.ttlMs,
       refresh?.tokenHash ?? null,
       refresh?.clientId ?? null,
       refresh?.scope ?? '',
+      refresh?.ttlMs ?? 0,
       audit.type,
       JSON.stringify(audit.data),
     ],
@@ -282,8 +273,8 @@ export interface SessionWithUser extends SessionRow {
   has_password: boolean;
 }
 
-const USER_COLUMNS =
-  'u.email, u.email_verified, u.name, u.created_at AS user_created_at, u.last_login_at, u.password_hash IS NOT NULL AS has_password';
+const USER_COLUMNS = `u.email, u.email_verified, u.name, u.created_at AS user_created_at, ${lastLoginSql('u')} AS last_login_at,
+  u.password_hash IS NOT NULL AS has_password`;
 /** The session columns, with the deadlines as extended by a `touched` CTE in the same statement. */
 const TOUCHED_SESSION_COLUMNS = SESSION_COLUMNS.replace(
   's.last_seen_at',

@@ -14,13 +14,23 @@ export interface UserRow {
   blocked: boolean;
   created_at: Date;
   updated_at: Date;
+  /** The last sign-in (lastLoginSql); null when the user never signed in. */
   last_login_at: Date | null;
   /** When every session of the user was last ended at once (trusted devices older than this are void). */
   sessions_revoked_at: Date | null;
 }
 
-const COLUMNS =
-  'id, tenant_id, email, email_normalized, email_verified, password_hash, name, profile, blocked, created_at, updated_at, last_login_at, sessions_revoked_at';
+/**
+ * The user's last sign-in, for the users row `u`: the newest sign-in session (one a login started, not a
+ * code exchange's OAuth session), or the column, which keeps the newest of the sign-in sessions deleted
+ * since (migration 0024). A sign-in writes no row of its own for it.
+ */
+export function lastLoginSql(u: string): string {
+  return `hellojohn_last_login_at(${u}.tenant_id, ${u}.id, ${u}.last_login_at)`;
+}
+
+const COLUMNS = `id, tenant_id, email, email_normalized, email_verified, password_hash, name, profile, blocked,
+  created_at, updated_at, ${lastLoginSql('users')} AS last_login_at, sessions_revoked_at`;
 
 /**
  * Inserts a user; null when the (tenant, normalized email) pair is taken. Without a password (a social
@@ -126,7 +136,10 @@ export async function markEmailVerified(
   return result.rowCount > 0;
 }
 
-/** A users row as `to_jsonb(u)` returns it (timestamps as text), for statements that join a user in. */
+/**
+ * A users row as `to_jsonb(u)` returns it (timestamps as text), for statements that join a user in. Its
+ * last_login_at is the stored column only, not lastLoginSql: do not show it as the last sign-in.
+ */
 export function userFromJson(json: Record<string, unknown>): UserRow {
   const date = (value: unknown) => (typeof value === 'string' ? new Date(value) : null);
   return {

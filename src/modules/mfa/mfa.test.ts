@@ -277,7 +277,7 @@ describe('MFA: TOTP, recovery codes, policy', () => {
     };
     const plain = uniqueEmail('plain');
     await t.post('/v2/auth/register', { email: plain, password: STRONG_PASSWORD });
-    // The user, which factors they have, the session (with its refresh token, last login and audit).
+    // The user, which factors they have, the session (with its refresh token and audit).
     assert.equal((await counted(() => login(plain))).roundTrips, 3);
 
     const { email, secret } = await enrolledUser();

@@ -1,5 +1,6 @@
 // The SQL of user administration. Every statement names the tenant: a user id of another tenant is no user.
 import type { Queryable } from '../../db/database.js';
+import { lastLoginSql } from '../../db/repositories/users.js';
 import type { UserRoles } from '../../kernel/module.js';
 
 /** A user as the admin API shows it: the row without its password hash, with its metadata. */
@@ -22,7 +23,7 @@ export interface AdminUserRow {
 }
 
 const COLUMNS = `id, tenant_id, email, email_verified, name, profile, app_metadata, user_metadata, blocked,
-  password_hash IS NOT NULL AS has_password, created_at, updated_at, last_login_at,
+  password_hash IS NOT NULL AS has_password, created_at, updated_at, ${lastLoginSql('users')} AS last_login_at,
   to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at`;
 
 export interface UserListFilter {
