@@ -19,6 +19,7 @@ import { drain, percentile, runLoad, type LoadRequest, type Measurement } from '
 import { cpuSnapshots, cpuSpent, type CpuSnapshot } from '../lib/cpu.js';
 import type { RunningServer } from '../lib/process.js';
 import type { Outcome, Row, Target } from '../lib/report.js';
+import { rowsWrittenBy } from '../lib/postgres.js';
 import { freshDatabase, startHelloJohn, startPeer } from '../lib/servers.js';
 
 /** Seeding concurrency: HelloJohn's registration and login hash passwords, and the machine has 2 cores. */
@@ -52,6 +53,36 @@ interface Results {
   observed: string[];
   /** The endpoints used, from the server's discovery document (for the table's labels). */
   endpoints?: Discovery;
+  /** HelloJohn: rows written per table by ROWS_SAMPLE flows one after another, after the load. */
+  flowRows?: Record<string, number> | { error: string };
+}
+
+/** Code flows whose database rows are counted (one after another, the database otherwise idle). */
+const ROWS_SAMPLE = 20;
+
+/** ROWS_SAMPLE whole flows, one after another, with the first session. */
+async function sampleFlows(target: OAuthTarget): Promise<void> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    for (let i = 0; i < ROWS_SAMPLE; i++) {
+      await runFlow(agent, new URL(target.server.baseUrl), target, target.sessions[0] ?? '', {
+        authorize: [],
+        token: [],
+      });
+    }
+  } finally {
+    agent.destroy();
+  }
+}
+
+function flowRowsNote(rows: Results['flowRows']): string {
+  if (!rows) return 'Rows written per code flow: not counted.';
+  if ('error' in rows) return `Rows written per code flow: not counted (${rows.error}).`;
+  const total = Object.values(rows).reduce((a, b) => a + b, 0) / ROWS_SAMPLE;
+  const tables = Object.entries(rows)
+    .map(([table, n]) => `${table} ${(n / ROWS_SAMPLE).toFixed(2)}`)
+    .join(', ');
+  return `Rows written per HelloJohn code flow (authorize + exchange): ${total.toFixed(2)} (${tables || 'none'}; ${ROWS_SAMPLE} flows one after another after the load, row versions counted by xmin).`;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -577,7 +608,12 @@ async function measureHelloJohn(context: SuiteContext): Promise<Results> {
       context.log(`  hellojohn: seeding failed: ${target.error}`);
       return { clientCredentials: target, codeFlow: target, observed: [] };
     }
-    return await measureTarget(context, target);
+    const results = await measureTarget(context, target);
+    const flowRows = await attempt(async () => {
+      if (!server.database) throw new Error('no database to count in');
+      return rowsWrittenBy(context.config.pg, server.database, () => sampleFlows(target));
+    });
+    return { ...results, flowRows };
   } finally {
     await server.stop();
   }
@@ -749,6 +785,7 @@ export const oidcSuite: Suite = {
         `Code flow: one flow = \`GET\` authorize with the user's session cookie (answered with a redirect carrying the code: first-party client on HelloJohn, an existing Grant on the peer, so no login or consent page) + the code exchange (\`client_secret_basic\`, PKCE S256 verifier). The row counts whole flows per second, and p50/p99 are the latencies of whole flows (two requests). It runs in a loop of its own (${connections} workers on keep-alive sockets, node:http), not autocannon, because the second request needs the code from the first; both servers go through the same loop. Target (issue #20): ≥ 1.5× the peer.`,
         `Peer: node-oidc-provider ${peer.version ?? '(version unknown)'} (bench/peers/oidc-provider.ts) with a confidential client (\`client_secret_basic\`, PKCE required), JWT access tokens signed EdDSA (Ed25519) for one resource server given as the default resource (resource indicators), ID tokens RS256 (HelloJohn's default), no development interactions (each user was signed in once through a bench-only interaction handler that saves a Grant; later authorize requests reuse the session cookie), and a refresh token with every code exchange as on HelloJohn (\`issueRefreshToken\` when the client may use the refresh_token grant; its default needs \`offline_access\`, and the flows ask for \`openid\` only).`,
         stepsLine(ours.codeFlow, peer.codeFlow),
+        flowRowsNote(ours.flowRows),
         `Fairness: **the peer keeps all its state in memory** (its default in-memory adapter, an LRU: sessions, grants, codes), while HelloJohn writes to PostgreSQL: nothing at authorize (the code is sealed, not stored), and at the exchange one committed transaction (the OAuth session, its refresh token and the audit event, the user read) on the same 2 cores; the peer does no I/O at all. The peer's client is static configuration, HelloJohn's a row of its clients table. A production oidc-provider needs a persistent adapter (Redis or a database), which would add that cost to the peer.`,
         `What each side issued (read from one answer before the load): HelloJohn ${ours.observed.join('; ') || 'n/a'}; oidc-provider ${peer.observed.join('; ') || 'n/a'}.`,
         `HelloJohn ran on a fresh database with a pool of ${dbPool} connections, the client created with \`hellojohn clients create --type confidential --first-party\`, ${users} users registered and signed in (\`POST /v2/session/login\`); the peer with ${users} accounts signed in; the flows use these sessions round-robin (at most ${FLOW_SESSIONS}: the peer's in-memory LRU, about 1,000 entries, would evict sessions from a longer rotation). No scope is sent with client_credentials on either side.`,
