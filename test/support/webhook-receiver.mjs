@@ -63,6 +63,8 @@ const server = http.createServer((request, response) => {
         user_agent: request.headers['user-agent'],
         body: raw,
         at: Date.now(),
+        // The sender's end of the connection: the same port twice is one kept-alive connection.
+        remote_port: request.socket.remotePort,
       })}\n`,
     );
     response.writeHead(problem ? 400 : status, { 'content-type': 'text/plain' }).end(problem ?? 'ok');

@@ -18,6 +18,7 @@ export interface Received {
   user_agent: string;
   body: string;
   at: number;
+  remote_port: number;
 }
 
 export interface Receiver {

@@ -1,8 +1,10 @@
 // Where a webhook may be sent (SSRF), and the one POST that sends it. A URL's host is checked when an
 // endpoint is saved and again at every delivery: the name is resolved, every address it resolves to is
-// checked, and the connection goes to the checked address (the socket's lookup answers with it), so a
+// checked, and a new connection goes to the checked address (the socket's lookup answers with it), so a
 // name that resolves to a public address when saved and to 127.0.0.1 later (DNS rebinding) is refused
-// at the next delivery. Redirects are never followed (a 3xx is a failed attempt).
+// at the next delivery. Connections are kept alive between deliveries to the same host (a backlog to one
+// receiver reuses them); a reused one goes to the address checked when it was opened, and every delivery
+// still checks the name first. Redirects are never followed (a 3xx is a failed attempt).
 import { lookup } from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
@@ -116,6 +118,11 @@ export interface PostResult {
 
 const MAX_ERROR = 200;
 
+/** Idle connections are closed after this; a delivery's own deadline is WEBHOOK_TIMEOUT. */
+const IDLE_CONNECTION_MS = 5_000;
+const agentOptions = { keepAlive: true, maxSockets: 32, maxFreeSockets: 8, timeout: IDLE_CONNECTION_MS };
+const agents = { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) };
+
 /**
  * POSTs `body` to `url` with `headers`, connecting only to an address resolveTarget checked; resolves
  * (never rejects) with what happened. The answer's body is read (up to a few KiB) and ignored.
@@ -144,7 +151,7 @@ export async function postTo(
       (callback as (e: null, a: ResolvedAddress[]) => void)(null, [target]);
     else callback(null, target.address, target.family);
   };
-  const client = url.protocol === 'https:' ? https : http;
+  const [client, agent] = url.protocol === 'https:' ? [https, agents.https] : [http, agents.http];
   return new Promise<PostResult>((resolve) => {
     let settled = false;
     const finish = (result: Omit<PostResult, 'durationMs'>) => {
@@ -159,7 +166,7 @@ export async function postTo(
         method: 'POST',
         headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
         lookup: pinned,
-        agent: false,
+        agent,
       },
       (response) => {
         const status = response.statusCode ?? 0;

@@ -162,6 +162,12 @@ describe('webhooks', () => {
     await waitFor('the failure', () => receiver.received('failures').length === 2);
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(receiver.received('all').length, 3);
+    // That delivery came over a connection kept alive from the earlier ones (idle well under 5 s).
+    const [later, ...earlier] = receiver.received().reverse();
+    assert.ok(
+      earlier.some((r) => r.remote_port === later!.remote_port),
+      `port ${later!.remote_port} among ${earlier.map((r) => r.remote_port).join(', ')}`,
+    );
     for (const w of [users, failures, everything])
       assert.equal((await call('DELETE', `${base}/${w.id}`)).status, 204);
   });
