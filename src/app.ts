@@ -74,7 +74,7 @@ const trustHops =
 export async function buildApp(config: Config, appDeps: AppDeps): Promise<FastifyInstance> {
   const metrics = new Metrics(() => appDeps.db.poolStats());
   const redis = config.redisUrl
-    ? connectRedis(config.redisUrl, appDeps.logger, (up) => metrics.redisUp.set(up ? 1 : 0))
+    ? await connectRedis(config.redisUrl, appDeps.logger, (up) => metrics.redisUp.set(up ? 1 : 0))
     : undefined;
   const deps = {
     ...appDeps,
