@@ -19,6 +19,7 @@ import { drain, percentile, runLoad, type LoadRequest, type Measurement } from '
 import type { RunningServer } from '../lib/process.js';
 import type { Outcome, Row, Target } from '../lib/report.js';
 import { freshDatabase, startHelloJohn, startPeer } from '../lib/servers.js';
+import { idleMemoryNote } from '../lib/memory.js';
 
 /** Seeding concurrency: HelloJohn's registration and login hash passwords, and the machine has 2 cores. */
 const SEED_CONCURRENCY = 4;
@@ -687,6 +688,8 @@ export const oidcSuite: Suite = {
   id: 'oidc',
   title: 'OAuth 2.0 / OpenID Connect: HelloJohn vs node-oidc-provider',
   async run(context) {
+    context.log('oidc: idle memory of each server, alone');
+    const idleMemory = await idleMemoryNote(context);
     context.log('oidc: HelloJohn');
     const ours = await measureHelloJohn(context);
     context.log('oidc: node-oidc-provider (peer)');
@@ -722,6 +725,7 @@ export const oidcSuite: Suite = {
         `Code flow: one flow = \`GET\` authorize with the user's session cookie (answered with a redirect carrying the code: first-party client on HelloJohn, an existing Grant on the peer, so no login or consent page) + the code exchange (\`client_secret_basic\`, PKCE S256 verifier). The row counts whole flows per second, and p50/p99 are the latencies of whole flows (two requests). It runs in a loop of its own (${connections} workers on keep-alive sockets, node:http), not autocannon, because the second request needs the code from the first; both servers go through the same loop. Issue 4 sets no target for it: ≥ 1× peer is shown as a floor.`,
         `Peer: node-oidc-provider ${peer.version ?? '(version unknown)'} (bench/peers/oidc-provider.ts) with a confidential client (\`client_secret_basic\`, PKCE required), JWT access tokens signed EdDSA (Ed25519) for one resource server given as the default resource (resource indicators), ID tokens RS256 (HelloJohn's default), no development interactions (each user was signed in once through a bench-only interaction handler that saves a Grant; later authorize requests reuse the session cookie), and a refresh token with every code exchange as on HelloJohn (\`issueRefreshToken\` when the client may use the refresh_token grant; its default needs \`offline_access\`, and the flows ask for \`openid\` only).`,
         stepsLine(ours.codeFlow, peer.codeFlow),
+        idleMemory,
         `Fairness: **the peer keeps all its state in memory** (its default in-memory adapter, an LRU: sessions, grants, codes), while HelloJohn writes to PostgreSQL (a code row at authorize; at the exchange the code consumed, the user read, an OAuth session with its refresh token written). HelloJohn's writes are committed transactions on the same 2 cores; the peer does no I/O at all. The peer's client is static configuration, HelloJohn's a row of its clients table. A production oidc-provider needs a persistent adapter (Redis or a database), which would add that cost to the peer.`,
         `What each side issued (read from one answer before the load): HelloJohn ${ours.observed.join('; ') || 'n/a'}; oidc-provider ${peer.observed.join('; ') || 'n/a'}.`,
         `HelloJohn ran on a fresh database with a pool of ${dbPool} connections, the client created with \`hellojohn clients create --type confidential --first-party\`, ${users} users registered and signed in (\`POST /v2/session/login\`); the peer with ${users} accounts signed in; the flows use these sessions round-robin (at most ${FLOW_SESSIONS}: the peer's in-memory LRU, about 1,000 entries, would evict sessions from a longer rotation). No scope is sent with client_credentials on either side.`,
