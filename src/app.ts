@@ -43,6 +43,7 @@ import { adminTenantRoutes } from './http/admin-tenants.js';
 import { adminConsoleRoutes } from './http/admin-console.js';
 import { SmtpTest } from './admin/smtp-test.js';
 import { corsDelegator } from './http/cors.js';
+import { LazySerializers } from './http/lazy-schemas.js';
 
 export interface AppDeps {
   db: Database;
@@ -58,6 +59,8 @@ export interface AppDeps {
   workers?: boolean;
   /** The feature modules to set up; defaults to the ones this build ships (tests add their own). */
   modules?: readonly FeatureModule[];
+  /** Compiles response serializers at first use; a test passes its own to compile them all (compileAll). */
+  serializers?: LazySerializers;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -71,7 +74,7 @@ const trustHops =
 export async function buildApp(config: Config, appDeps: AppDeps): Promise<FastifyInstance> {
   const metrics = new Metrics(() => appDeps.db.poolStats());
   const redis = config.redisUrl
-    ? connectRedis(config.redisUrl, appDeps.logger, (up) => metrics.redisUp.set(up ? 1 : 0))
+    ? await connectRedis(config.redisUrl, appDeps.logger, (up) => metrics.redisUp.set(up ? 1 : 0))
     : undefined;
   const deps = {
     ...appDeps,
@@ -91,6 +94,10 @@ export async function buildApp(config: Config, appDeps: AppDeps): Promise<Fastif
       typeof config.http.trustProxy === 'number' ? trustHops(config.http.trustProxy) : config.http.trustProxy,
     // Never coerce types: `"password": 123` is a 400. Unknown properties are dropped.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: true } },
+    // Response serializers are compiled at first use, not here (src/http/lazy-schemas.ts).
+    schemaController: {
+      compilersFactory: { buildSerializer: (appDeps.serializers ?? new LazySerializers()).factory },
+    },
     // Honour a caller's X-Request-Id only when it is safe to echo and log.
     requestIdHeader: false,
     genReqId: (req) => {

@@ -21,6 +21,7 @@ import type { RunningServer } from '../lib/process.js';
 import type { Outcome, Row, Target } from '../lib/report.js';
 import { rowsWrittenBy } from '../lib/postgres.js';
 import { freshDatabase, startHelloJohn, startPeer } from '../lib/servers.js';
+import { idleMemoryNote } from '../lib/memory.js';
 
 /** Seeding concurrency: HelloJohn's registration and login hash passwords, and the machine has 2 cores. */
 const SEED_CONCURRENCY = 4;
@@ -750,6 +751,8 @@ export const oidcSuite: Suite = {
   id: 'oidc',
   title: 'OAuth 2.0 / OpenID Connect: HelloJohn vs node-oidc-provider',
   async run(context) {
+    context.log('oidc: idle memory of each server, alone');
+    const idleMemory = await idleMemoryNote(context);
     context.log('oidc: HelloJohn');
     const ours = await measureHelloJohn(context);
     context.log('oidc: node-oidc-provider (peer)');
@@ -786,6 +789,7 @@ export const oidcSuite: Suite = {
         `Peer: node-oidc-provider ${peer.version ?? '(version unknown)'} (bench/peers/oidc-provider.ts) with a confidential client (\`client_secret_basic\`, PKCE required), JWT access tokens signed EdDSA (Ed25519) for one resource server given as the default resource (resource indicators), ID tokens RS256 (HelloJohn's default), no development interactions (each user was signed in once through a bench-only interaction handler that saves a Grant; later authorize requests reuse the session cookie), and a refresh token with every code exchange as on HelloJohn (\`issueRefreshToken\` when the client may use the refresh_token grant; its default needs \`offline_access\`, and the flows ask for \`openid\` only).`,
         stepsLine(ours.codeFlow, peer.codeFlow),
         flowRowsNote(ours.flowRows),
+        idleMemory,
         `Fairness: **the peer keeps all its state in memory** (its default in-memory adapter, an LRU: sessions, grants, codes), while HelloJohn writes to PostgreSQL: nothing at authorize (the code is sealed, not stored), and at the exchange one committed transaction (the OAuth session, its refresh token and the audit event, the user read) on the same 2 cores; the peer does no I/O at all. The peer's client is static configuration, HelloJohn's a row of its clients table. A production oidc-provider needs a persistent adapter (Redis or a database), which would add that cost to the peer.`,
         `What each side issued (read from one answer before the load): HelloJohn ${ours.observed.join('; ') || 'n/a'}; oidc-provider ${peer.observed.join('; ') || 'n/a'}.`,
         `HelloJohn ran on a fresh database with a pool of ${dbPool} connections, the client created with \`hellojohn clients create --type confidential --first-party\`, ${users} users registered and signed in (\`POST /v2/session/login\`); the peer with ${users} accounts signed in; the flows use these sessions round-robin (at most ${FLOW_SESSIONS}: the peer's in-memory LRU, about 1,000 entries, would evict sessions from a longer rotation). No scope is sent with client_credentials on either side.`,

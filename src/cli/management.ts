@@ -30,7 +30,7 @@ export async function withServices<T>(
       );
     }
     const { config, logger } = context;
-    const redis = config.redisUrl ? connectRedis(config.redisUrl, quiet, () => {}) : undefined;
+    const redis = config.redisUrl ? await connectRedis(config.redisUrl, quiet, () => {}) : undefined;
     try {
       const services = buildServices(config, {
         db,

@@ -6,11 +6,23 @@ import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { HelloJohnError } from '../errors.js';
 import type { Database, PoolStats, QueryResult, Queryable } from './database.js';
 
+/**
+ * PostgreSQL's buffer cache inside PGlite. initdb writes 128 MB (PostgreSQL's default) into the data
+ * directory's postgresql.conf, and PGlite's WebAssembly memory holds all of it resident: about 160 MB of
+ * an idle server's RSS. A development database's working set fits in far less, and a page that is not
+ * cached is read from the data directory's files (the operating system's cache), not lost: 16 MB
+ * (docs/benchmarks.md, "Idle memory"). Given on the command line, so it applies to existing data
+ * directories too; WAL buffers follow it (1/32).
+ */
+const SHARED_BUFFERS = '16MB';
+
 export async function openPglite(dataDir: string): Promise<Database> {
   mkdirSync(dataDir, { recursive: true });
   const unlock = lockDataDir(dataDir);
   try {
-    const db = await PGlite.create(dataDir);
+    const db = await PGlite.create(dataDir, {
+      startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${SHARED_BUFFERS}`],
+    });
     return new PgliteDatabase(db, dataDir, unlock);
   } catch (error) {
     unlock();

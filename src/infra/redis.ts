@@ -1,13 +1,19 @@
 // The optional Redis connection. Commands fail fast while Redis is down (no offline queue), so callers
 // fall back (the rate limiters to their in-memory insurance) instead of waiting; ioredis reconnects by
-// itself and the warning is logged once per outage.
-import { Redis } from 'ioredis';
+// itself and the warning is logged once per outage. ioredis (about 2 MB of heap) is imported only when
+// REDIS_URL is set.
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 /** How long a connection must stay up before a new drop counts as a new outage (and is logged). */
 const STABLE_MS = 5_000;
 
-export function connectRedis(url: string, logger: Logger, onAvailability: (up: boolean) => void): Redis {
+export async function connectRedis(
+  url: string,
+  logger: Logger,
+  onAvailability: (up: boolean) => void,
+): Promise<Redis> {
+  const { Redis } = await import('ioredis');
   const client = new Redis(url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,

@@ -5,7 +5,8 @@
 //                    database): a deployment that merely forgot APP_ENV must not log live reset links.
 //   DisabledMailer → anywhere else without SMTP: the message is dropped; the log names only its kind
 // Services never call a mailer directly from a request: they enqueue into the MailOutbox (./outbox.ts).
-import nodemailer from 'nodemailer';
+// nodemailer (about 4 MB of heap) is imported at the first message an SmtpMailer sends, not at startup.
+import type { Transporter } from 'nodemailer';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 
@@ -36,28 +37,44 @@ const SMTP_TIMEOUT_MS = 10_000;
 export const SINGLE_ADDRESS = /^[^\s@,;<>"()[\]\\]+@[^\s@,;<>"()[\]\\]+$/;
 
 export class SmtpMailer implements Mailer {
-  readonly #transport: ReturnType<typeof nodemailer.createTransport>;
-  readonly #from: string;
+  readonly #smtp: SmtpConfig;
+  readonly #timeoutMs: number;
+  #transport: Promise<Transporter> | undefined;
 
   constructor(smtp: SmtpConfig, options: { timeoutMs?: number } = {}) {
-    const timeout = options.timeoutMs ?? SMTP_TIMEOUT_MS;
-    this.#from = smtp.from;
-    this.#transport = nodemailer.createTransport({
-      host: smtp.host,
-      port: smtp.port,
-      secure: smtp.secure,
-      ...(smtp.user !== undefined ? { auth: { user: smtp.user, pass: smtp.password ?? '' } } : {}),
-      connectionTimeout: timeout,
-      greetingTimeout: timeout,
-      socketTimeout: timeout,
-    });
+    this.#smtp = smtp;
+    this.#timeoutMs = options.timeoutMs ?? SMTP_TIMEOUT_MS;
+  }
+
+  #connect(): Promise<Transporter> {
+    const smtp = this.#smtp;
+    const timeout = this.#timeoutMs;
+    // A failed import is not kept: the next message tries again.
+    this.#transport ??= import('nodemailer').then(
+      ({ default: nodemailer }) =>
+        nodemailer.createTransport({
+          host: smtp.host,
+          port: smtp.port,
+          secure: smtp.secure,
+          ...(smtp.user !== undefined ? { auth: { user: smtp.user, pass: smtp.password ?? '' } } : {}),
+          connectionTimeout: timeout,
+          greetingTimeout: timeout,
+          socketTimeout: timeout,
+        }),
+      (error: unknown) => {
+        this.#transport = undefined;
+        throw error;
+      },
+    );
+    return this.#transport;
   }
 
   async send(message: EmailMessage): Promise<void> {
     // The error names neither the address nor the content: it ends up in logs.
     if (!SINGLE_ADDRESS.test(message.to)) throw new Error('invalid recipient address');
-    await this.#transport.sendMail({
-      from: this.#from,
+    const transport = await this.#connect();
+    await transport.sendMail({
+      from: this.#smtp.from,
       to: message.to,
       subject: message.subject,
       text: message.text,
@@ -67,7 +84,10 @@ export class SmtpMailer implements Mailer {
 
   /** Closes idle connections (none are kept without pooling; harmless to call). */
   close(): void {
-    this.#transport.close();
+    void this.#transport?.then(
+      (transport) => transport.close(),
+      () => undefined,
+    );
   }
 }
 

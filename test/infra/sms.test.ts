@@ -97,15 +97,15 @@ async function refused(
 const lastLog = () => JSON.parse(logLines.at(-1)!) as Record<string, unknown>;
 
 describe('phone numbers', () => {
-  test('normalizePhoneNumber gives E.164 for international input, and national input with a country', () => {
-    assert.equal(normalizePhoneNumber('+1 415-555-0123'), '+14155550123');
-    assert.equal(normalizePhoneNumber(' +1 (415) 555 0123 '), '+14155550123');
-    assert.equal(normalizePhoneNumber('(415) 555-0123', 'US'), '+14155550123');
-    assert.equal(normalizePhoneNumber('06 12 34 56 78', 'FR'), '+33612345678');
-    assert.equal(normalizePhoneNumber('+44 7911 123456', 'FR'), '+447911123456');
+  test('normalizePhoneNumber gives E.164 for international input, and national input with a country', async () => {
+    assert.equal(await normalizePhoneNumber('+1 415-555-0123'), '+14155550123');
+    assert.equal(await normalizePhoneNumber(' +1 (415) 555 0123 '), '+14155550123');
+    assert.equal(await normalizePhoneNumber('(415) 555-0123', 'US'), '+14155550123');
+    assert.equal(await normalizePhoneNumber('06 12 34 56 78', 'FR'), '+33612345678');
+    assert.equal(await normalizePhoneNumber('+44 7911 123456', 'FR'), '+447911123456');
   });
 
-  test('anything that is not a valid number is refused with invalid_request', () => {
+  test('anything that is not a valid number is refused with invalid_request', async () => {
     for (const input of [
       '',
       'not a number',
@@ -116,8 +116,8 @@ describe('phone numbers', () => {
       '+999 1234567', // no such country code
       `+1 415 555 0123${' '.repeat(40)}`, // too long to be typed as a number
     ]) {
-      assert.throws(
-        () => normalizePhoneNumber(input),
+      await assert.rejects(
+        normalizePhoneNumber(input),
         (error: unknown) =>
           error instanceof HelloJohnError &&
           error.code === 'invalid_request' &&
@@ -127,10 +127,10 @@ describe('phone numbers', () => {
     }
   });
 
-  test('numbers that cannot take a text (landline) or bill the sender (premium rate) are refused', () => {
+  test('numbers that cannot take a text (landline) or bill the sender (premium rate) are refused', async () => {
     for (const input of ['+1 900 555 0123', '+49 900 1234567', '+44 20 7946 0123']) {
-      assert.throws(
-        () => normalizePhoneNumber(input),
+      await assert.rejects(
+        normalizePhoneNumber(input),
         (error: unknown) =>
           error instanceof HelloJohnError &&
           error.code === 'invalid_request' &&
@@ -140,12 +140,12 @@ describe('phone numbers', () => {
     }
   });
 
-  test('maskPhoneNumber keeps the country code and the last digits only', () => {
-    assert.equal(maskPhoneNumber('+14155550123'), '+1 ••• ••• 0123');
-    assert.equal(maskPhoneNumber('+33612345678'), '+33 • •• •• 56 78');
-    assert.equal(maskPhoneNumber('+447911123456'), '+44 •••• ••3456');
-    assert.equal(maskPhoneNumber('+37060012345'), '+370 ••• •2345');
-    assert.throws(() => maskPhoneNumber('415 555 0123'), TypeError);
+  test('maskPhoneNumber keeps the country code and the last digits only', async () => {
+    assert.equal(await maskPhoneNumber('+14155550123'), '+1 ••• ••• 0123');
+    assert.equal(await maskPhoneNumber('+33612345678'), '+33 • •• •• 56 78');
+    assert.equal(await maskPhoneNumber('+447911123456'), '+44 •••• ••3456');
+    assert.equal(await maskPhoneNumber('+37060012345'), '+370 ••• •2345');
+    await assert.rejects(maskPhoneNumber('415 555 0123'), TypeError);
   });
 });
 

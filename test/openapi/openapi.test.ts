@@ -8,6 +8,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { CONSOLE_SCHEMA_FILE, OPENAPI_FILE, consoleSchema } from '../../scripts/openapi.js';
+import { LazySerializers } from '../../src/http/lazy-schemas.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { SCREENSHOT_DIR, sharedBrowser, unlessChromium } from '../support/browser.js';
 
@@ -45,11 +46,12 @@ function documentedOperations(document: { paths: Record<string, Record<string, u
 
 describe('OpenAPI document', () => {
   let t: TestApp;
+  const serializers = new LazySerializers();
   let served: { paths: Record<string, Record<string, unknown>> } & Record<string, unknown>;
   const browser = sharedBrowser();
 
   before(async () => {
-    t = await startTestApp();
+    t = await startTestApp({}, { serializers });
     const response = await fetch(`${t.base}/openapi.json`);
     assert.equal(response.status, 200);
     assert.match(response.headers.get('content-type') ?? '', /^application\/json/);
@@ -104,6 +106,12 @@ describe('OpenAPI document', () => {
     );
     // Both the default tenant's and the /t/{tenant} variant of a tenant-scoped route.
     assert.ok(documented.has('POST /v2/auth/login') && documented.has('POST /t/{tenant}/v2/auth/login'));
+  });
+
+  test("every route's response schemas compile (the server compiles each at its first use)", () => {
+    // One per status code (and content type) of every route: hundreds, whatever the requests so far.
+    assert.ok(serializers.compileAll() > 300);
+    assert.equal(serializers.compileAll(), 0, 'each is compiled once');
   });
 
   test('every operation has a summary, a tag and its error answers', () => {

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp } from '../../src/app.js';
 import type { Database } from '../../src/db/database.js';
+import type { LazySerializers } from '../../src/http/lazy-schemas.js';
 import { migrate } from '../../src/db/migrator.js';
 import { migrationSequence } from '../../src/composition.js';
 import type { FeatureModule } from '../../src/kernel/module.js';
@@ -48,6 +49,8 @@ export async function startTestApp(
     database?: TestDatabase;
     /** Receives the server's log lines (info and above; default: no log). */
     log?: (line: string) => void;
+    /** The app's response serializers (compiled at first use), for a test that compiles them all. */
+    serializers?: LazySerializers;
   } = {},
 ): Promise<TestApp> {
   // The shipped modules' schema comes ready-made; a test's own module list migrates from empty.
@@ -67,6 +70,7 @@ export async function startTestApp(
     sweeper: false,
     workers: options.workers ?? false,
     modules: options.modules,
+    serializers: options.serializers,
   });
   await app.listen({ host: '127.0.0.1', port });
   const base = origin;

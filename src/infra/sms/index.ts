@@ -9,6 +9,7 @@ export { CANNOT_SEND_TEXTS, type SmsSender } from './sender.js';
 export {
   CANNOT_RECEIVE_TEXTS,
   NOT_A_PHONE_NUMBER,
+  isE164PhoneNumber,
   maskPhoneNumber,
   normalizePhoneNumber,
   type CountryCode,

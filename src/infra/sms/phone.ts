@@ -1,7 +1,10 @@
 // Phone numbers for the SMS factor: what a user typed becomes E.164 (or a clear refusal), and a stored
 // number is shown masked. Parsing and validity come from libphonenumber-js with its full metadata ("max"),
-// which checks each country's number patterns and knows a number's type, not just its length.
-import { parsePhoneNumberFromString, type CountryCode, type NumberType } from 'libphonenumber-js/max';
+// which checks each country's number patterns and knows a number's type, not just its length. That metadata
+// is about 2 MB of heap: the library is imported at the first number read, not at startup (most
+// installations never read one).
+import type * as PhoneLibrary from 'libphonenumber-js/max';
+import type { CountryCode, NumberType } from 'libphonenumber-js/max';
 import { HelloJohnError } from '../../errors.js';
 
 export type { CountryCode };
@@ -24,12 +27,24 @@ const NO_TEXT_TYPES: ReadonlySet<NumberType> = new Set([
   'UAN',
 ]);
 
+let library: Promise<typeof PhoneLibrary> | undefined;
+
+/** libphonenumber-js with its full metadata, imported once; a failed import is tried again next time. */
+function phoneLibrary(): Promise<typeof PhoneLibrary> {
+  library ??= import('libphonenumber-js/max').catch((error: unknown) => {
+    library = undefined;
+    throw error;
+  });
+  return library;
+}
+
 /**
  * The number in E.164 (`+14155550123`). Without `defaultCountry` the input must start with `+` and the
  * country code; with it, national forms of that country are accepted too. Throws `invalid_request` for
  * anything that is not a valid number, or is a kind of number that cannot receive a text.
  */
-export function normalizePhoneNumber(input: string, defaultCountry?: CountryCode): string {
+export async function normalizePhoneNumber(input: string, defaultCountry?: CountryCode): Promise<string> {
+  const { parsePhoneNumberFromString } = await phoneLibrary();
   const phone =
     input.length <= MAX_INPUT_LENGTH
       ? parsePhoneNumberFromString(input, defaultCountry ? { defaultCountry } : undefined)
@@ -46,7 +61,8 @@ export function normalizePhoneNumber(input: string, defaultCountry?: CountryCode
  * An E.164 number for display, with its country code and only its last digits: `+1 ••• ••• 0123`,
  * `+33 • •• •• 56 78`. Four digits are kept of a national number of eight or more, two of a shorter one.
  */
-export function maskPhoneNumber(e164: string): string {
+export async function maskPhoneNumber(e164: string): Promise<string> {
+  const { parsePhoneNumberFromString } = await phoneLibrary();
   const phone = parsePhoneNumberFromString(e164);
   if (!phone || phone.number !== e164) throw new TypeError('maskPhoneNumber needs a number in E.164 format');
   const prefix = `+${phone.countryCallingCode}`;
@@ -58,4 +74,11 @@ export function maskPhoneNumber(e164: string): string {
     masked = (isDigit && shown-- <= 0 ? '•' : char) + masked;
   }
   return prefix + masked;
+}
+
+/** True when `value` is a valid phone number written in E.164 (`+14155550123`), exactly. */
+export async function isE164PhoneNumber(value: string): Promise<boolean> {
+  const { parsePhoneNumberFromString } = await phoneLibrary();
+  const phone = parsePhoneNumberFromString(value);
+  return phone?.isValid() === true && phone.number === value;
 }

@@ -59,7 +59,7 @@ export async function deliver(options: {
   const { provider, logger } = options;
   if (options.body === '') throw new TypeError('An SMS needs a body');
   // A number that is not E.164 (or cannot take texts) is refused here, before anything is sent or billed.
-  const recipient = normalizePhoneNumber(options.to);
+  const recipient = await normalizePhoneNumber(options.to);
   let answer: ProviderAnswer;
   try {
     answer = await postForm(options.request(recipient), options.timeoutMs);

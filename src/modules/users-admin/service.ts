@@ -1,7 +1,6 @@
 // User administration: the rules behind the admin API's users and the `hellojohn users` commands. Every
 // change names its tenant (a user of another tenant is `not_found`), is audited with the actor (admin_id,
 // via) and never with what was typed into a credential field, and tells every instance's session caches.
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { auditEvents } from '../../audit/events.js';
 import { accountKeys, parseEmailAddress } from '../../auth/email-address.js';
 import { WeakPasswordError } from '../../auth/password-policy.js';
@@ -13,6 +12,7 @@ import { findUserById, updatePasswordHash } from '../../db/repositories/users.js
 import { decodeListCursor, encodeListCursor } from '../../admin/list-cursor.js';
 import { HelloJohnError } from '../../errors.js';
 import { hasControlOrBidi } from '../../text-rules.js';
+import { isE164PhoneNumber } from '../../infra/sms/index.js';
 import type { CoreServices } from '../../kernel/module.js';
 import type { Tenant } from '../../tenants/tenants.js';
 import { usersAdminEvents } from './events.js';
@@ -94,7 +94,7 @@ export class UsersDirectory {
     input: UserFields & { email: string; password?: string | null },
     actor: AdminActor,
   ): Promise<AdminUserRow> {
-    const profile = applyClaims({}, input.claims ?? {});
+    const profile = await applyClaims({}, input.claims ?? {});
     const appMetadata = checkMetadata(input.app_metadata, 'app_metadata');
     const userMetadata = checkMetadata(input.user_metadata, 'user_metadata');
     const user = await this.deps.registration.registerByAdmin(
@@ -190,7 +190,7 @@ export class UsersDirectory {
         }
       } else if (input.email_verified !== undefined) changes.emailVerified = input.email_verified;
       if (input.claims && Object.keys(input.claims).length > 0)
-        changes.profile = applyClaims(current.profile, input.claims);
+        changes.profile = await applyClaims(current.profile, input.claims);
       if (!(await updateUser(tx, tenant.id, id, changes))) throw emailTaken();
       const fields = Object.keys(input).flatMap((key) =>
         key === 'claims' ? Object.keys(input.claims ?? {}) : [key],
@@ -417,10 +417,10 @@ function checkMetadata(value: Record<string, unknown> | undefined, field: string
  * The profile with `claims` applied (null removes one), each checked: a phone number must be a valid
  * number in E.164, a zoneinfo a time zone the runtime knows; the shapes are the route schema's.
  */
-function applyClaims(
+async function applyClaims(
   profile: Record<string, unknown>,
   claims: Partial<Record<ProfileClaim, unknown>>,
-): Record<string, unknown> {
+): Promise<Record<string, unknown>> {
   const next = { ...profile };
   // A new number is not verified unless the operator says so.
   if (
@@ -435,8 +435,7 @@ function applyClaims(
       continue;
     }
     if (claim === 'phone_number') {
-      const phone = typeof value === 'string' ? parsePhoneNumberFromString(value) : undefined;
-      if (!phone?.isValid() || phone.number !== value)
+      if (typeof value !== 'string' || !(await isE164PhoneNumber(value)))
         throw new HelloJohnError(
           'invalid_request',
           'phone_number must be a valid number in E.164 format, e.g. +14155550123.',

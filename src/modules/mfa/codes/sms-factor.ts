@@ -91,7 +91,7 @@ export class SmsCodeFactor implements SecondFactor, ManagedFactor {
     phoneNumber: string,
     meta: RequestMeta,
   ): Promise<{ sentTo: string }> {
-    const number = normalizePhoneNumber(phoneNumber);
+    const number = await normalizePhoneNumber(phoneNumber);
     const sent = await this.text(tenant, user, number, 'enroll', meta);
     await this.deps.audit.write(this.deps.db, tenant, user, codeEvents.smsEnrollmentStarted, meta, {
       channel: 'sms',
@@ -115,14 +115,15 @@ export class SmsCodeFactor implements SecondFactor, ManagedFactor {
       throw wrongCode();
     }
     const number = check.code.phoneNumber;
+    const masked = await maskPhoneNumber(number);
     await this.deps.db.transaction(async (tx) => {
       await confirmCodeFactor(tx, owner, number);
       await this.deps.audit.write(tx, tenant, user, codeEvents.smsEnrolled, meta, {
         channel: 'sms',
-        phone: maskPhoneNumber(number),
+        phone: masked,
       });
     });
-    return { phoneNumber: maskPhoneNumber(number) };
+    return { phoneNumber: masked };
   }
 
   get factor(): SecondFactor {
@@ -132,7 +133,7 @@ export class SmsCodeFactor implements SecondFactor, ManagedFactor {
   async list(db: Queryable, tenant: Tenant, userId: string): Promise<FactorRecord[]> {
     const factor = await findCodeFactor(db, codeOwner(tenant, { id: userId }, 'sms'));
     if (!factor?.phone_number) return [];
-    return [record(factor, `${this.label} to ${maskPhoneNumber(factor.phone_number)}`)];
+    return [record(factor, `${this.label} to ${await maskPhoneNumber(factor.phone_number)}`)];
   }
 
   /** The number is forgotten with the factor. */
@@ -156,7 +157,7 @@ export class SmsCodeFactor implements SecondFactor, ManagedFactor {
     meta: RequestMeta,
   ): Promise<{ sentTo: string }> {
     const { codes, config, sender, userCap, numberCap, audit } = this.deps;
-    const sentTo = maskPhoneNumber(number);
+    const sentTo = await maskPhoneNumber(number);
     const userKey = `${tenant.id}:${user.id}`;
     const numberKey = `${tenant.id}:${number}`;
     try {

@@ -1,0 +1,13 @@
+// Preloaded into a server process (NODE_OPTIONS=--import): records the URL of every module the process
+// loads, and writes them, one a line, to LOADED_MODULES_FILE when the process exits.
+import { writeFileSync } from 'node:fs';
+import { registerHooks } from 'node:module';
+
+const loaded = [];
+registerHooks({
+  load(url, context, next) {
+    loaded.push(url);
+    return next(url, context);
+  },
+});
+process.on('exit', () => writeFileSync(process.env.LOADED_MODULES_FILE, loaded.join('\n')));
