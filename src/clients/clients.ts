@@ -13,7 +13,6 @@ import {
   findClientAnyTenant,
   insertClient,
   listClients,
-  updateClientRedirectUris,
   updateClientSecret,
   updateClientSettings,
   type ClientRow,
@@ -29,7 +28,7 @@ import type {
   NewClient,
   TokenEndpointAuthMethod,
 } from './metadata.js';
-import { CLIENT_ID, validateClientSettings, validateNewClient, validateRedirectUris } from './validation.js';
+import { CLIENT_ID, validateClientSettings, validateNewClient } from './validation.js';
 
 export { CLIENT_ID, DEFAULT_CLIENT_SCOPES, DEFAULT_GRANT_TYPES } from './validation.js';
 export type {
@@ -214,35 +213,6 @@ export class Clients {
         resource_server: valid.resourceServer,
         token_endpoint_auth_strict: valid.tokenEndpointAuthStrict,
         default_acr_values: valid.defaultAcrValues,
-      });
-      return updated;
-    });
-    await this.changed(tenant, clientId);
-    return this.remember(row);
-  }
-
-  /**
-   * Replaces the client's redirect URIs and post-logout ones (the registration's rules, for its type),
-   * audited. Codes and sessions already issued are not touched: a redirect URI is checked when used.
-   */
-  async setRedirectUris(
-    tenant: Tenant,
-    clientId: string,
-    uris: { redirectUris: string[]; postLogoutRedirectUris: string[] },
-    actor: ClientActor = { via: 'internal' },
-  ): Promise<Client> {
-    const existing = await this.get(tenant, clientId);
-    if (!existing)
-      throw new HelloJohnError('not_found', `No client "${clientId}" in tenant "${tenant.slug}".`);
-    const valid = validateRedirectUris(existing.type, uris);
-    const row = await this.db.transaction(async (tx) => {
-      const updated = await updateClientRedirectUris(tx, tenant.id, clientId, valid);
-      if (!updated)
-        throw new HelloJohnError('not_found', `No client "${clientId}" in tenant "${tenant.slug}".`);
-      await auditClientChange(tx, tenant, auditEvents.clientUpdated, actor, {
-        client_id: clientId,
-        redirect_uris: valid.redirectUris,
-        post_logout_redirect_uris: valid.postLogoutRedirectUris,
       });
       return updated;
     });

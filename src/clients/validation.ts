@@ -224,16 +224,6 @@ function dedupe<T>(values: T[]): T[] {
   return [...new Set(values)];
 }
 
-/** A client's redirect URIs and post-logout ones, by the same rules as at registration. */
-export function validateRedirectUris(
-  type: ClientType,
-  input: { redirectUris: unknown; postLogoutRedirectUris: unknown },
-): { redirectUris: string[]; postLogoutRedirectUris: string[] } {
-  return {
-    redirectUris: uriList('redirect_uris', input.redirectUris, type),
-    postLogoutRedirectUris: uriList('post_logout_redirect_uris', input.postLogoutRedirectUris, type),
-  };
-}
 
 function uriList(field: string, value: unknown, type: ClientType): string[] {
   if (value === undefined) return [];

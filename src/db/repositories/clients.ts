@@ -141,22 +141,6 @@ export async function updateClientSettings(
   return result.rows[0] ?? null;
 }
 
-/** Replaces a client's redirect URIs and post-logout redirect URIs; null when no such client. */
-export async function updateClientRedirectUris(
-  db: Queryable,
-  tenantId: string,
-  clientId: string,
-  uris: { redirectUris: string[]; postLogoutRedirectUris: string[] },
-): Promise<ClientRow | null> {
-  const result = await db.query<ClientRow>(
-    `UPDATE clients SET redirect_uris = $3, post_logout_redirect_uris = $4, updated_at = now()
-      WHERE tenant_id = $1 AND client_id = $2
-      RETURNING ${COLUMNS}`,
-    [tenantId, clientId, uris.redirectUris, uris.postLogoutRedirectUris],
-  );
-  return result.rows[0] ?? null;
-}
-
 /** Replaces the secret hash of a confidential client; null when no such client (or it is public). */
 export async function updateClientSecret(
   db: Queryable,

@@ -217,4 +217,19 @@ describe('admin console sign-in', () => {
     const role = (roles.body.roles as { name: string; system: boolean }[]).find((r) => r.name === 'admin');
     assert.equal(role?.system, true);
   });
+
+  test('the console client\u2019s redirect URIs follow BASE_URL again when they were changed', async () => {
+    const path = `/v2/admin/tenants/admin/clients/${CONSOLE}`;
+    const moved = await api(path, apiKey, {
+      method: 'PATCH',
+      body: { redirect_uris: [`${RP_HOST}/elsewhere`], post_logout_redirect_uris: [`${RP_HOST}/`] },
+    });
+    assert.equal(moved.status, 200, JSON.stringify(moved.body));
+    assert.deepEqual(moved.body.redirect_uris, [`${RP_HOST}/elsewhere`]);
+    // Making the tenant ready again (here through the CLI's account path) puts them back.
+    await accounts.create(admin.email, 'ignored: the account exists');
+    const restored = await api(path, apiKey);
+    assert.deepEqual(restored.body.redirect_uris, [`${t.base}/admin/callback`]);
+    assert.deepEqual(restored.body.post_logout_redirect_uris, [`${t.base}/admin/`]);
+  });
 });

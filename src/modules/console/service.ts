@@ -133,7 +133,7 @@ export class ConsoleService {
       !sameList(client.redirectUris, uris.redirectUris) ||
       !sameList(client.postLogoutRedirectUris, uris.postLogoutRedirectUris)
     ) {
-      await this.deps.clients.setRedirectUris(tenant, CONSOLE_CLIENT_ID, uris);
+      await this.deps.clients.update(tenant, CONSOLE_CLIENT_ID, uris);
     }
     await roles.ensureSystemRole(
       this.deps.db,
