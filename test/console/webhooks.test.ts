@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { auditEvents } from '../../src/audit/events.js';
 import { featureModules } from '../../src/modules/index.js';
 import { unlessChromium } from '../support/browser.js';
-import { startReceiver, waitFor, type Receiver } from '../support/webhook-receiver.js';
+import { startReceiver, waitFor, WEBHOOK_TEST_ENV, type Receiver } from '../support/webhook-receiver.js';
 import {
   assertAccessible,
   consoleScreenshot,
@@ -16,17 +16,6 @@ import {
   unlessConsoleBuilt,
   type ConsoleTest,
 } from './harness.js';
-
-// As src/modules/webhooks/webhooks.test.ts: the receiver is on 127.0.0.1 over http, retries are quick.
-const WEBHOOK_ENV = {
-  WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
-  WEBHOOK_ALLOW_HTTP: 'true',
-  WEBHOOK_POLL_INTERVAL: '50ms',
-  WEBHOOK_BACKOFF_BASE: '200ms',
-  WEBHOOK_BACKOFF_MAX: '1s',
-  WEBHOOK_MAX_ATTEMPTS: '3',
-  WEBHOOK_TIMEOUT: '2s',
-};
 
 type Body = Record<string, unknown>;
 
@@ -40,7 +29,7 @@ describe('console: webhooks', { skip: unlessChromium() || unlessConsoleBuilt() }
   before(async () => {
     receiver = await startReceiver();
     // Deliveries need the server's delivery worker.
-    c = await startConsoleTest(WEBHOOK_ENV, { workers: true });
+    c = await startConsoleTest(WEBHOOK_TEST_ENV, { workers: true });
   });
   after(async () => {
     await c.close();

@@ -114,3 +114,17 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * A server for webhook tests: the receiver is on 127.0.0.1 over http, the worker polls often, and retries
+ * are quick and few.
+ */
+export const WEBHOOK_TEST_ENV = {
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+  WEBHOOK_ALLOW_HTTP: 'true',
+  WEBHOOK_POLL_INTERVAL: '50ms',
+  WEBHOOK_BACKOFF_BASE: '200ms',
+  WEBHOOK_BACKOFF_MAX: '1s',
+  WEBHOOK_MAX_ATTEMPTS: '3',
+  WEBHOOK_TIMEOUT: '2s',
+};

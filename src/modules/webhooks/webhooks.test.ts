@@ -10,19 +10,14 @@ import { insertAuditEvent } from '../../db/repositories/audit.js';
 import { auditEvents } from '../../audit/events.js';
 import { sweepOnce } from '../../maintenance/sweeper.js';
 import { STRONG_PASSWORD, startTestApp, uniqueEmail, type TestApp } from '../../../test/support/app.js';
-import { startReceiver, waitFor, type Receiver } from '../../../test/support/webhook-receiver.js';
+import {
+  startReceiver,
+  waitFor,
+  WEBHOOK_TEST_ENV,
+  type Receiver,
+} from '../../../test/support/webhook-receiver.js';
 import { deleteCompletedBatch } from './repository.js';
 import { USER_AGENT } from './worker.js';
-
-export const WEBHOOK_TEST_ENV = {
-  WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
-  WEBHOOK_ALLOW_HTTP: 'true',
-  WEBHOOK_POLL_INTERVAL: '50ms',
-  WEBHOOK_BACKOFF_BASE: '200ms',
-  WEBHOOK_BACKOFF_MAX: '1s',
-  WEBHOOK_MAX_ATTEMPTS: '3',
-  WEBHOOK_TIMEOUT: '2s',
-};
 
 type Body = Record<string, unknown>;
 
