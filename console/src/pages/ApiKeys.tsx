@@ -23,6 +23,7 @@ import { useState } from 'react';
 import { api, unwrap } from '../api/client';
 import { ConfirmButton } from '../components/ConfirmButton';
 import { CopyField } from '../components/CopyField';
+import { FormActions } from '../components/FormActions';
 import { PageHeader } from '../components/PageHeader';
 import { ErrorAlert, QueryState } from '../components/QueryState';
 import { formatDate } from '../format';
@@ -294,19 +295,14 @@ function NewKey() {
                 allowDeselect={false}
               />
               {create.isError && <ErrorAlert error={create.error} />}
-              <Group justify="flex-end">
-                <Button variant="default" onClick={dismiss}>
-                  Cancel
-                </Button>
-                <Button
-                  type="submit"
-                  leftSection={<IconKey size={16} />}
-                  loading={create.isPending}
-                  disabled={!name.trim() || (scope === 'tenant' && !tenant)}
-                >
-                  Create key
-                </Button>
-              </Group>
+              <FormActions
+                onCancel={dismiss}
+                pending={create.isPending}
+                disabled={!name.trim() || (scope === 'tenant' && !tenant)}
+                icon={<IconKey size={16} />}
+              >
+                Create key
+              </FormActions>
             </Stack>
           </form>
         )}

@@ -32,6 +32,7 @@ import { formatDate } from '../format';
 import { PageButtons, useCursorPages } from '../components/CursorPages';
 import { useTenant } from '../Shell';
 import { Empty, TableScroll } from './user/common';
+import { FormActions } from '../components/FormActions';
 
 const PAGE = 25;
 type Status = 'pending' | 'accepted' | 'revoked' | 'expired';
@@ -370,14 +371,9 @@ function Invite({
               onChange={(e) => setSendEmail(e.currentTarget.checked)}
             />
             {create.isError && <ErrorAlert error={create.error} />}
-            <Group justify="flex-end">
-              <Button variant="default" onClick={dismiss}>
-                Cancel
-              </Button>
-              <Button type="submit" loading={create.isPending}>
-                Invite
-              </Button>
-            </Group>
+            <FormActions onCancel={dismiss} pending={create.isPending}>
+              Invite
+            </FormActions>
           </Stack>
         </form>
       </Modal>

@@ -33,6 +33,7 @@ import { ConfirmButton } from '../components/ConfirmButton';
 import { PageHeader } from '../components/PageHeader';
 import { ErrorAlert, QueryState } from '../components/QueryState';
 import { useTenant } from '../Shell';
+import { FormActions } from '../components/FormActions';
 
 type Role =
   paths['/v2/admin/tenants/{tenant}/roles/{name}']['get']['responses'][200]['content']['application/json'];
@@ -224,14 +225,9 @@ function RoleForm({ tenant, role }: { tenant: string; role?: Role }) {
               maxLength={200}
             />
             {save.isError && <ErrorAlert error={save.error} />}
-            <Group justify="flex-end">
-              <Button variant="default" onClick={close}>
-                Cancel
-              </Button>
-              <Button type="submit" loading={save.isPending} disabled={!name}>
-                {role ? 'Save' : 'Create'}
-              </Button>
-            </Group>
+            <FormActions onCancel={close} pending={save.isPending} disabled={!name}>
+              {role ? 'Save' : 'Create'}
+            </FormActions>
           </Stack>
         </form>
       </Modal>
@@ -512,14 +508,9 @@ function NewResource({ tenant }: { tenant: string }) {
               maw={260}
             />
             {create.isError && <ErrorAlert error={create.error} />}
-            <Group justify="flex-end">
-              <Button variant="default" onClick={close}>
-                Cancel
-              </Button>
-              <Button type="submit" loading={create.isPending} disabled={!name.trim() || !identifier}>
-                Create
-              </Button>
-            </Group>
+            <FormActions onCancel={close} pending={create.isPending} disabled={!name.trim() || !identifier}>
+              Create
+            </FormActions>
           </Stack>
         </form>
       </Modal>

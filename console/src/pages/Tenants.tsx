@@ -23,6 +23,7 @@ import { ConfirmButton } from '../components/ConfirmButton';
 import { PageHeader } from '../components/PageHeader';
 import { ErrorAlert, QueryState } from '../components/QueryState';
 import { formatDate } from '../format';
+import { FormActions } from '../components/FormActions';
 
 const DEFAULT_TENANT = 'default';
 
@@ -203,18 +204,13 @@ function NewTenant() {
               onChange={(e) => setSlug(e.currentTarget.value)}
             />
             {create.isError && <ErrorAlert error={create.error} />}
-            <Group justify="flex-end">
-              <Button variant="default" onClick={close}>
-                Cancel
-              </Button>
-              <Button
-                type="submit"
-                loading={create.isPending}
-                disabled={!name.trim() || !shownSlug || !!slugProblem}
-              >
-                Create
-              </Button>
-            </Group>
+            <FormActions
+              onCancel={close}
+              pending={create.isPending}
+              disabled={!name.trim() || !shownSlug || !!slugProblem}
+            >
+              Create
+            </FormActions>
           </Stack>
         </form>
       </Modal>

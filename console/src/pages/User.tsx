@@ -48,6 +48,7 @@ import { Profile } from './user/Profile';
 import { Roles } from './user/Roles';
 import { Security } from './user/Security';
 import { Sessions } from './user/Sessions';
+import { FormActions } from '../components/FormActions';
 
 const TABS = [
   { value: 'profile', label: 'Profile', icon: IconUser },
@@ -343,14 +344,9 @@ function SetPassword({ user, refOf, onDone }: { user: UserRecord; refOf: UserRef
               onChange={(e) => setSignOut(e.currentTarget.checked)}
             />
             {set.isError && <ErrorAlert error={set.error} />}
-            <Group justify="flex-end">
-              <Button variant="default" onClick={dismiss}>
-                Cancel
-              </Button>
-              <Button type="submit" loading={set.isPending} disabled={!password}>
-                Set password
-              </Button>
-            </Group>
+            <FormActions onCancel={dismiss} pending={set.isPending} disabled={!password}>
+              Set password
+            </FormActions>
           </Stack>
         </form>
       </Modal>

@@ -24,6 +24,7 @@ import { ErrorAlert, QueryState } from '../components/QueryState';
 import { formatDate } from '../format';
 import { PageButtons, useCursorPages } from '../components/CursorPages';
 import { useTenant } from '../Shell';
+import { FormActions } from '../components/FormActions';
 
 const PAGE = 25;
 
@@ -171,14 +172,9 @@ function NewUser({ tenant }: { tenant: string }) {
               onChange={(e) => setVerified(e.currentTarget.checked)}
             />
             {create.isError && <ErrorAlert error={create.error} />}
-            <Group justify="flex-end">
-              <Button variant="default" onClick={close}>
-                Cancel
-              </Button>
-              <Button type="submit" loading={create.isPending}>
-                Create
-              </Button>
-            </Group>
+            <FormActions onCancel={close} pending={create.isPending}>
+              Create
+            </FormActions>
           </Stack>
         </form>
       </Modal>

@@ -24,6 +24,7 @@ import { formatDate } from '../format';
 import { useTenant } from '../Shell';
 import { EventsInput, eventsProblem } from './webhooks/EventsInput';
 import { SecretShown } from './webhooks/SecretShown';
+import { FormActions } from '../components/FormActions';
 
 export default function Webhooks() {
   const tenant = useTenant();
@@ -211,14 +212,9 @@ function NewWebhook({ tenant }: { tenant: string }) {
                 onChange={(e) => setEnabled(e.currentTarget.checked)}
               />
               {create.isError && <ErrorAlert error={create.error} />}
-              <Group justify="flex-end">
-                <Button variant="default" onClick={dismiss}>
-                  Cancel
-                </Button>
-                <Button type="submit" loading={create.isPending}>
-                  Add endpoint
-                </Button>
-              </Group>
+              <FormActions onCancel={dismiss} pending={create.isPending}>
+                Add endpoint
+              </FormActions>
             </Stack>
           </form>
         )}
