@@ -224,7 +224,6 @@ function dedupe<T>(values: T[]): T[] {
   return [...new Set(values)];
 }
 
-
 function uriList(field: string, value: unknown, type: ClientType): string[] {
   if (value === undefined) return [];
   const uris = dedupe(stringList(field, value));
