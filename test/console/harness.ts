@@ -142,6 +142,22 @@ const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core
 
 /** axe-core's serious and critical violations on the page as it is now: none expected. */
 export async function assertAccessible(page: Page, what: string): Promise<void> {
+  // A dialog fading in is translucent until its transition ends, and axe would judge its colours mid-way:
+  // wait for every finite animation or transition to finish (a spinner's endless one is not waited for).
+  await page.waitForFunction(
+    () => {
+      interface Running {
+        playState: string;
+        effect: { getComputedTiming(): { endTime?: number | string } } | null;
+      }
+      const { document } = globalThis as unknown as { document: { getAnimations(): Running[] } };
+      return document
+        .getAnimations()
+        .every((a) => a.playState !== 'running' || a.effect?.getComputedTiming().endTime === Infinity);
+    },
+    undefined,
+    { timeout: 10_000 },
+  );
   await page.evaluate(AXE_SOURCE);
   const violations = await page.evaluate(async () => {
     const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: Violation[] }> } }).axe;
