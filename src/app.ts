@@ -162,7 +162,7 @@ export async function buildApp(config: Config, appDeps: AppDeps): Promise<Fastif
   registerSecurityHeaders(app, config.http.baseUrl.protocol === 'https:');
   addSharedSchemas(app);
   // Before any route: the document is collected from the routes as they are added.
-  await registerOpenApi(app, config);
+  const openApiDocument = registerOpenApi(app, config);
   // CORS_ORIGINS, plus each tenant's own (settings.cors) on its routes: src/http/cors.ts.
   await app.register(cors, {
     delegator: corsDelegator(config.http.corsOrigins, () =>
@@ -266,7 +266,7 @@ export async function buildApp(config: Config, appDeps: AppDeps): Promise<Fastif
   // Installation-wide routes of the modules (the admin console), once, at the root.
   for (const { siteRoutes } of parts) if (siteRoutes) await app.register(siteRoutes);
 
-  await app.register(openApiRoutes);
+  await app.register(openApiRoutes, { document: openApiDocument });
   for (const { onReady } of parts) if (onReady) app.addHook('onReady', onReady);
 
   if (deps.sweeper !== false) {

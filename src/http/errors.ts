@@ -3,8 +3,10 @@
 // error carries (src/errors.ts). No stack traces, no SQL.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
 import { HelloJohnError, ServiceUnavailableError, type ErrorCode } from '../errors.js';
+import { http } from '../infra/require.js';
+
+const { STATUS_CODES } = http;
 
 export interface ErrorBody {
   error: ErrorCode;

@@ -4,8 +4,13 @@
 // is served from here: the page loads nothing from other hosts, and its CSP says so).
 //
 // HEAD twins of GET routes (Fastify adds them) are left out: they answer like their GET without a body.
+//
+// The document is built at the first request for it, not at startup: @fastify/swagger and what it loads
+// (a YAML library, a JSON Schema resolver) are ~1 MiB of heap an idle server would hold for nothing. The
+// app records each route's method, URL, schema and config as it is added (those objects exist anyway), and
+// the first GET /openapi.json replays them into a Fastify app of its own that has the plugin, with no-op
+// validators (nothing is ever validated there), and keeps the resulting document.
 import { createHash } from 'node:crypto';
-import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type RouteOptions } from 'fastify';
 import type { Config } from '../config.js';
 import { DEFAULT_TENANT } from '../tenants/tenants.js';
@@ -86,8 +91,50 @@ function securitySchemes(config: Config) {
   } as const;
 }
 
-export async function registerOpenApi(app: FastifyInstance, config: Config): Promise<void> {
-  await app.register(swagger, {
+/** What the document needs of a route, recorded as the app adds it. */
+type RecordedRoute = Pick<RouteOptions, 'method' | 'url' | 'schema' | 'config' | 'constraints'>;
+
+/** The app's OpenAPI document, built at the first call. */
+export type OpenApiDocument = () => Promise<unknown>;
+
+/**
+ * Records every route added to `app` from now on (so: before any route) and, once the app is ready, the
+ * shared schemas of every plugin context, as @fastify/swagger would; the answer builds the document.
+ */
+export function registerOpenApi(app: FastifyInstance, config: Config): OpenApiDocument {
+  const routes: RecordedRoute[] = [];
+  const schemas = new Map<string, unknown>();
+  const contexts: FastifyInstance[] = [];
+  app.addHook('onRoute', ({ method, url, schema, config, constraints }) => {
+    // Fastify's own HEAD twins of GET routes stay out, as in the plugin's default.
+    if (method === 'HEAD') return;
+    routes.push({ method, url, schema, config, constraints });
+  });
+  app.addHook('onRegister', (instance) => {
+    contexts.push(instance);
+  });
+  app.addHook('onReady', (done) => {
+    for (const context of [...contexts, app]) {
+      for (const [id, schema] of Object.entries(context.getSchemas())) schemas.set(id, schema);
+    }
+    contexts.length = 0;
+    done();
+  });
+  return () => buildDocument(routes, schemas, config);
+}
+
+/** The OpenAPI document of the recorded routes, built by @fastify/swagger. */
+async function buildDocument(
+  routes: readonly RecordedRoute[],
+  schemas: ReadonlyMap<string, unknown>,
+  config: Config,
+): Promise<unknown> {
+  const { default: swagger } = await import('@fastify/swagger');
+  const doc = Fastify({ logger: false });
+  doc.setValidatorCompiler(() => () => true);
+  doc.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  for (const schema of schemas.values()) doc.addSchema(schema);
+  await doc.register(swagger, {
     openapi: {
       openapi: '3.1.0',
       info: {
@@ -117,11 +164,20 @@ export async function registerOpenApi(app: FastifyInstance, config: Config): Pro
         typeof json.$id === 'string' ? json.$id : `def-${i}`,
     },
   });
+  await doc.register(async (scope) => {
+    for (const route of routes) {
+      scope.route({ ...route, exposeHeadRoute: false, handler: () => undefined } as RouteOptions);
+    }
+  });
+  await doc.ready();
+  const document = doc.swagger();
+  await doc.close();
+  return document;
 }
 
 /** GET /openapi.json and GET /docs; registered once, at the root (one document for every tenant). */
-export const openApiRoutes: FastifyPluginAsync = async (app) => {
-  let document: string | undefined;
+export const openApiRoutes: FastifyPluginAsync<{ document: OpenApiDocument }> = async (app, options) => {
+  let document: Promise<string> | undefined;
   app.get(
     '/openapi.json',
     {
@@ -138,9 +194,12 @@ export const openApiRoutes: FastifyPluginAsync = async (app) => {
       },
     },
     async (_request, reply) => {
-      // Complete only once every route is registered; then it does not change.
-      document ??= JSON.stringify(app.swagger());
-      return reply.type('application/json; charset=utf-8').send(document);
+      // Complete only once every route is registered; then it does not change. A failed build is not kept.
+      document ??= options.document().then(JSON.stringify, (error: unknown) => {
+        document = undefined;
+        throw error;
+      });
+      return reply.type('application/json; charset=utf-8').send(await document);
     },
   );
   await app.register(docsRoutes);

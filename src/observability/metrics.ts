@@ -1,7 +1,9 @@
 // Prometheus metrics. Each app owns its registry (no global state), so several apps in one process —
 // as in the tests — never share or double-register series.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Database, PoolStats, QueryResult, Queryable } from '../db/database.js';
+import { promClient } from '../infra/require.js';
+
+const { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } = promClient;
 
 /** What the auth service reports; kept free of prom-client so the domain does not depend on it. */
 /**

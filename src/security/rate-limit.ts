@@ -1,9 +1,11 @@
 // Rate limits and login lockout. Counters live behind a RateLimitStore (in memory today; Redis later for
 // several instances), so the rules here never know where the numbers are kept.
 import { isIPv4, isIPv6 } from 'node:net';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { HelloJohnError } from '../errors.js';
+import { rateLimiters } from '../infra/require.js';
+
+const { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } = rateLimiters;
 
 export interface RateLimitResult {
   /** Whether the points were granted (for `peek`: whether one more point would be). */

@@ -6,9 +6,9 @@
 // receiver reuses them); a reused one goes to the address checked when it was opened, and every delivery
 // still checks the name first. Redirects are never followed (a 3xx is a failed attempt).
 import { lookup } from 'node:dns/promises';
-import http from 'node:http';
 import https from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { http } from '../../infra/require.js';
 
 /** Ranges no webhook may reach unless WEBHOOK_ALLOW_PRIVATE_NETWORKS is on. */
 const FORBIDDEN = new BlockList();
