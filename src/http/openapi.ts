@@ -166,7 +166,7 @@ async function buildDocument(
   });
   await doc.register(async (scope) => {
     for (const route of routes) {
-      scope.route({ ...route, exposeHeadRoute: false, handler: () => undefined } as RouteOptions);
+      scope.route({ ...route, exposeHeadRoute: false, handler: () => undefined });
     }
   });
   await doc.ready();
