@@ -6,6 +6,7 @@ import { auditEvents, type AuditEventType } from './audit/events.js';
 import { RangeApiBreachedChecker } from './auth/breached.js';
 import { BrowserSessions } from './auth/browser-sessions.js';
 import { EmailFingerprint } from './auth/audit-fingerprint.js';
+import { EnrolledFactors } from './auth/enrolled-factors.js';
 import { Login } from './auth/login.js';
 import { PasswordAuthenticator } from './auth/password-authenticator.js';
 import { PasswordPolicyChecker } from './auth/password-policy.js';
@@ -148,6 +149,10 @@ export function buildServices(config: Config, deps: ServiceDeps): Services {
     sessionCache,
     events,
   });
+  // Modules are set up against the core; what they contribute to the core's own use cases (second
+  // factors, registration hooks) is filled into these lists right after, before any request is served.
+  const secondFactors: SecondFactor[] = [];
+  const enrolledFactors = new EnrolledFactors(db, secondFactors);
   const passwordAuthenticator = new PasswordAuthenticator({
     db,
     hasher,
@@ -155,6 +160,7 @@ export function buildServices(config: Config, deps: ServiceDeps): Services {
     lockout,
     events,
     emailFingerprint: new EmailFingerprint(masterKeys.signing),
+    enrolledFactors,
   });
   const refreshTokens = new RefreshTokens({
     db,
@@ -167,9 +173,6 @@ export function buildServices(config: Config, deps: ServiceDeps): Services {
     logger,
   });
 
-  // Modules are set up against the core; what they contribute to the core's own use cases (second
-  // factors, registration hooks) is filled into these lists right after, before any request is served.
-  const secondFactors: SecondFactor[] = [];
   const secondStepPolicy: { current?: SecondStepPolicy } = {};
   const userRegistered: UserRegisteredHook[] = [];
   const identitySources: IdentitySource[] = [];
@@ -182,6 +185,7 @@ export function buildServices(config: Config, deps: ServiceDeps): Services {
     sessionAccess,
     browserSessions,
     secondFactors,
+    enrolledFactors,
     secondStepPolicy,
     secretboxMasterKey: masterKeys.secretbox,
     challengeTtlMs: config.tokens.mfaTokenTtlMs,

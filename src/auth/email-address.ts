@@ -82,10 +82,13 @@ export function normalizedEmail(input: unknown): string | null {
  * Accounts registered before this rule keep signing in and cannot be registered a second time under the
  * new key (`x@xn--strae-oqa.de` became `x@straße.de`, `ﬁnn@` became `finn@`; a few became refused).
  */
-export function accountKeys(input: unknown): string[] {
+export function accountKeys(
+  input: unknown,
+  /** normalizedEmail(input), when the caller has it already. */
+  normalized: string | null = normalizedEmail(input),
+): string[] {
   if (typeof input !== 'string') return [];
   const legacy = input.trim().normalize('NFC').toLowerCase();
-  const normalized = normalizedEmail(input);
   if (normalized === null) return legacy.includes('@') && legacy.length <= 254 ? [legacy] : [];
   return normalized === legacy ? [normalized] : [normalized, legacy];
 }

@@ -6,7 +6,6 @@ import { hashToken, newOpaqueToken } from '../crypto/tokens.js';
 import { SealedState } from '../crypto/sealed-state.js';
 import type { Database, Queryable } from '../db/database.js';
 import { insertAuditEvent } from '../db/repositories/audit.js';
-import { enrolledFactorsQuery } from '../db/repositories/second-factors.js';
 import { createSession, upgradeSession, type SessionRow } from '../db/repositories/sessions.js';
 import { findUserById, type UserRow } from '../db/repositories/users.js';
 import { HelloJohnError } from '../errors.js';
@@ -35,6 +34,7 @@ import type { TenantLifetimes } from '../tenants/lifetimes.js';
 import type { Tenant } from '../tenants/tenants.js';
 import type { AccessTokens } from '../tokens/access-tokens.js';
 import { newSession, type BrowserLogin, type BrowserSessions } from './browser-sessions.js';
+import type { EnrolledFactors } from './enrolled-factors.js';
 import { auditMeta, tokenResponse, type RequestMeta, type TokenResponse } from './public.js';
 import type { SessionAccess } from './session-access.js';
 
@@ -46,6 +46,8 @@ export interface LoginDeps {
   browserSessions: BrowserSessions;
   /** The second factors feature modules registered; none means every login signs in at once. */
   secondFactors: readonly SecondFactor[];
+  /** Which of them a user has ready (when the Authenticator did not read it with the user). */
+  enrolledFactors: EnrolledFactors;
   /** When a sign-in needs its second step; without one, whenever the user has an enrolled factor. */
   secondStepPolicy: { current?: SecondStepPolicy };
   secretboxMasterKey: Buffer;
@@ -101,18 +103,8 @@ export type CompletedLogin = (
 const invalidChallenge = () =>
   new HelloJohnError('invalid_grant', 'The sign-in challenge is invalid or expired; sign in again.');
 
-/** How the login finds a user's factors: those with `enrolledSql` in one query, the others one by one. */
-interface EnrolledPlan {
-  /** The registered factors it was made for (modules add theirs once, before any request). */
-  factors: readonly SecondFactor[];
-  /** Per factor, its column in `query`'s answer; undefined: asked through its own `enrolled`. */
-  slots: (number | undefined)[];
-  query: (db: Queryable, tenantId: string, userId: string) => Promise<boolean[]>;
-}
-
 export class Login {
   private readonly pending: SealedState<PendingLogin>;
-  private enrolledPlan?: EnrolledPlan;
 
   constructor(private readonly deps: LoginDeps) {
     this.pending = new SealedState(
@@ -129,8 +121,8 @@ export class Login {
     input: Input,
     meta: RequestMeta,
   ): Promise<LoginOutcome<TokenResponse>> {
-    const { user, signIn } = proven(authenticator, await authenticator.verify(tenant, input, meta));
-    const challenge = await this.secondStep(tenant, user, 'api', signIn, meta);
+    const { user, signIn, enrolled } = proven(authenticator, await authenticator.verify(tenant, input, meta));
+    const challenge = await this.secondStep(tenant, user, 'api', signIn, meta, { enrolled });
     if (challenge) return challenge;
     return { kind: 'signed_in', result: await this.startApiSession(tenant, user, signIn, meta) };
   }
@@ -143,8 +135,8 @@ export class Login {
     meta: RequestMeta,
     via: Exclude<LoginKind, 'api'>,
   ): Promise<LoginOutcome<BrowserLogin>> {
-    const { user, signIn } = proven(authenticator, await authenticator.verify(tenant, input, meta));
-    const challenge = await this.secondStep(tenant, user, via, signIn, meta);
+    const { user, signIn, enrolled } = proven(authenticator, await authenticator.verify(tenant, input, meta));
+    const challenge = await this.secondStep(tenant, user, via, signIn, meta, { enrolled });
     if (challenge) return challenge;
     return { kind: 'signed_in', result: await this.deps.browserSessions.start(tenant, user, signIn, meta) };
   }
@@ -408,31 +400,8 @@ export class Login {
    * Ids of the registered factors the user has ready, in registration order: every factor with
    * `enrolledSql` answered by one query, the others by their own `enrolled`.
    */
-  async enrolledFactors(tenant: Tenant, user: UserRow): Promise<string[]> {
-    const { factors, slots, query } = this.planEnrolled();
-    const [queried, asked] = await Promise.all([
-      query(this.deps.db, tenant.id, user.id),
-      Promise.all(
-        factors.map((f, i) => (slots[i] === undefined ? f.enrolled(tenant, user) : Promise.resolve(false))),
-      ),
-    ]);
-    return factors
-      .filter(
-        (f, i) => (slots[i] === undefined ? asked[i] : queried[slots[i]]) && (f.offered?.(tenant) ?? true),
-      )
-      .map((f) => f.id);
-  }
-
-  /** Made at the first sign-in, once every module has added its factors. */
-  private planEnrolled(): EnrolledPlan {
-    const factors = this.deps.secondFactors;
-    if (this.enrolledPlan?.factors.length === factors.length) return this.enrolledPlan;
-    const expressions: string[] = [];
-    const slots = factors.map((f) =>
-      f.enrolledSql === undefined ? undefined : expressions.push(f.enrolledSql) - 1,
-    );
-    this.enrolledPlan = { factors: [...factors], slots, query: enrolledFactorsQuery(expressions) };
-    return this.enrolledPlan;
+  enrolledFactors(tenant: Tenant, user: UserRow): Promise<string[]> {
+    return this.deps.enrolledFactors.of(tenant, user);
   }
 
   /** The challenge for a second step, when the policy asks this user for one; null otherwise. */
@@ -505,9 +474,9 @@ export class Login {
 function proven(
   authenticator: Authenticator<never>,
   proof: UserRow | SignInProof,
-): { user: UserRow; signIn: { method: string; amr: string[] } } {
-  const { user, amr } = 'amr' in proof ? proof : { user: proof, amr: authenticator.amr };
-  return { user, signIn: { method: authenticator.method, amr: [...amr] } };
+): { user: UserRow; signIn: { method: string; amr: string[] }; enrolled?: readonly string[] } {
+  const { user, amr, enrolled } = 'amr' in proof ? proof : { user: proof, amr: authenticator.amr };
+  return { user, signIn: { method: authenticator.method, amr: [...amr] }, ...(enrolled ? { enrolled } : {}) };
 }
 
 /** A short digest of what the user signs in with: it changes when the password does. */

@@ -29,6 +29,7 @@ export class PasswordHasher {
   readonly #parameters: Readonly<Argon2Parameters>;
   readonly #threads: HashThreads;
   #dummy: Promise<string> | undefined;
+  readonly #rehash = new Map<string, boolean>();
 
   /** `threads`: how many password-hashing threads (PASSWORD_HASH_THREADS; the default is config's). */
   constructor(parameters: Argon2Parameters, threads: number) {
@@ -77,8 +78,24 @@ export class PasswordHasher {
     return (await this.#threads.run({ op: 'verify', phc, password })) === true;
   }
 
-  /** True when `phc` is not Argon2id v1.3 with exactly the configured m, t and p (or cannot be read). */
+  /**
+   * True when `phc` is not Argon2id v1.3 with exactly the configured m, t and p (or cannot be read).
+   * Asked at every sign-in: the answer is kept by the text before the salt (`$argon2id$v=19$m=…,t=…,p=…`),
+   * which nearly every stored hash shares.
+   */
   needsRehash(phc: string): boolean {
+    const salt = phc.lastIndexOf('$', phc.lastIndexOf('$') - 1);
+    const prefix = salt > 0 ? phc.slice(0, salt) : phc;
+    let answer = this.#rehash.get(prefix);
+    if (answer === undefined) {
+      answer = this.#parseNeedsRehash(phc);
+      if (this.#rehash.size >= 100) this.#rehash.clear();
+      this.#rehash.set(prefix, answer);
+    }
+    return answer;
+  }
+
+  #parseNeedsRehash(phc: string): boolean {
     let options: ReturnType<typeof parseOptions>;
     try {
       options = parseOptions(phc);

@@ -29,7 +29,16 @@ export interface Authenticator<Input> {
 export interface SignInProof {
   user: UserRow;
   amr: readonly string[];
+  /**
+   * The ids of the user's ready second factors, when the Authenticator read them with the user (the
+   * password login: `EnrolledFactors.columns` in the statement that finds the account); absent: the
+   * login asks.
+   */
+  enrolled?: readonly string[];
 }
+
+/** SecondFactor.enrolledSql: the SQL for SQL expressions of the tenant's id and the user's id. */
+export type EnrolledSql = (tenantId: string, userId: string) => string;
 
 /** One way a user can sign in that a module holds for them (a passkey, a linked social account). */
 export interface UserIdentity {
@@ -80,14 +89,18 @@ export interface SecondFactor {
   /** Whether the user has this factor ready to use (where the tenant offers it: see `offered`). */
   enrolled(tenant: Tenant, user: UserRow): Promise<boolean>;
   /**
-   * `enrolled` as a boolean SQL expression over $1 (the tenant's id) and $2 (the user's id), e.g.
-   * `EXISTS (SELECT 1 FROM mfa_totp WHERE tenant_id = $1 AND user_id = $2 AND confirmed_at IS NOT NULL)`;
-   * it must answer exactly what `enrolled` answers. Every sign-in asks, so the login asks every factor
-   * that has one in a single query (one round trip, however many modules add factors); a factor without
-   * one (or undefined) is asked through `enrolled`, one round trip more. The text lives in the module's
-   * repository; read once, at the first sign-in, after every module is set up.
+   * `enrolled` as a boolean SQL expression over the SQL expressions it is given for the tenant's id and the
+   * user's id (`$1` and `$2`, or the columns of the user row being read), e.g.
+   * `(t, u) => \`hellojohn_mfa_totp_enrolled(${t}, ${u})\``; it must answer exactly what `enrolled`
+   * answers, and false for a NULL user id. Every sign-in asks, so the login asks every factor that has
+   * one in a single statement: the password login in the statement that reads the user, the others in
+   * one query (one round trip, however many modules add factors); a factor without one (or undefined) is
+   * asked through `enrolled`, one round trip more. Make it a call of a PL/pgSQL function of the module's
+   * migrations: PostgreSQL plans a function's statements once per connection, and an `EXISTS` in the
+   * composed statement would be planned again at every sign-in. Read once, at the first sign-in, after
+   * every module is set up.
    */
-  readonly enrolledSql?: string;
+  readonly enrolledSql?: EnrolledSql;
   /**
    * Sends a code where the factor delivers one (email, SMS); answers where it went, masked for display
    * ("j•••@example.com"). The factor enforces its own send caps (rate_limited).

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { Secret, TOTP } from 'otpauth';
 import { codeInSms, type FakeSmsProvider } from './fake-sms.js';
-import type { UserRow } from '../../src/db/repositories/users.js';
+import { EnrolledFactors } from '../../src/auth/enrolled-factors.js';
+import { findUserByEmailWithFlags, type UserRow } from '../../src/db/repositories/users.js';
 import type { TestApp } from './app.js';
 import { codeInMail, type MailReader } from './smtp.js';
 
@@ -67,7 +68,8 @@ export async function enrolSms(
 
 /**
  * The factors the login finds for the user (`email`, in the tenant `slug`) with its one query, after
- * checking that each registered factor's own `enrolled` answers the same.
+ * checking that each registered factor's own `enrolled` answers the same, and so does the password
+ * login's statement that reads the user with them (and that it answers none for an unknown address).
  */
 export async function enrolledFactors(
   t: Pick<TestApp, 'app' | 'db'>,
@@ -83,5 +85,18 @@ export async function enrolledFactors(
     if (await factor.enrolled(tenant, user)) each.push(factor.id);
   const once = await t.app.services.login.enrolledFactors(tenant, user);
   assert.deepEqual(once, each, "the login's one query answers as each factor's enrolled()");
+  const enrolled = new EnrolledFactors(t.db, t.app.services.secondFactors);
+  const read = await findUserByEmailWithFlags(t.db, tenant.id, [user.email_normalized], enrolled.columns);
+  assert.equal(read.user?.id, user.id);
+  assert.ok(read.user);
+  const withUser = await enrolled.answer(tenant, read.user, read.flags);
+  assert.deepEqual(withUser, each, "the password login's user lookup answers as each factor's enrolled()");
+  const nobody = await findUserByEmailWithFlags(
+    t.db,
+    tenant.id,
+    ['nobody@example.invalid'],
+    enrolled.columns,
+  );
+  assert.deepEqual(nobody, { user: null, flags: [] });
   return once;
 }

@@ -29,8 +29,14 @@ export function lastLoginSql(u: string): string {
   return `hellojohn_last_login_at(${u}.tenant_id, ${u}.id, ${u}.last_login_at)`;
 }
 
-const COLUMNS = `id, tenant_id, email, email_normalized, email_verified, password_hash, name, profile, blocked,
-  created_at, updated_at, ${lastLoginSql('users')} AS last_login_at, sessions_revoked_at`;
+/** The UserRow columns of the users row `u`. */
+function columnsOf(u: string): string {
+  return `${u}.id, ${u}.tenant_id, ${u}.email, ${u}.email_normalized, ${u}.email_verified, ${u}.password_hash,
+  ${u}.name, ${u}.profile, ${u}.blocked, ${u}.created_at, ${u}.updated_at, ${lastLoginSql(u)} AS last_login_at,
+  ${u}.sessions_revoked_at`;
+}
+
+const COLUMNS = columnsOf('users');
 
 /**
  * Inserts a user; null when the (tenant, normalized email) pair is taken. Without a password (a social
@@ -86,6 +92,52 @@ export async function findUserByEmail(
     [tenantId, keys.length === 1 ? keys[0] : keys],
   );
   return result.rows[0] ?? null;
+}
+
+const withFlagsStatements = new WeakMap<readonly string[], { oneKey: string; anyKey: string }>();
+
+/** findUserByEmailWithFlags's statements for these flags (built once per list the caller keeps). */
+function withFlagsSql(flags: readonly string[]): { oneKey: string; anyKey: string } {
+  let sql = withFlagsStatements.get(flags);
+  if (!sql) {
+    // One character per flag ('1' or '0'): cheaper to read than a boolean[] column.
+    const asked = flags.map((flag) => `coalesce(${flag}, false)::int`);
+    const select = `SELECT ${columnsOf('u')},
+      ${asked.length === 0 ? "''" : `concat(${asked.join(', ')})`} AS hellojohn_flags`;
+    sql = {
+      oneKey: `${select} FROM (SELECT) AS one LEFT JOIN users u ON u.tenant_id = $1 AND u.email_normalized = $2`,
+      anyKey: `${select} FROM (SELECT) AS one LEFT JOIN LATERAL (
+        SELECT * FROM users WHERE tenant_id = $1 AND email_normalized = ANY($2::text[])
+         ORDER BY array_position($2::text[], email_normalized) LIMIT 1) u ON TRUE`,
+    };
+    withFlagsStatements.set(flags, sql);
+  }
+  return sql;
+}
+
+/**
+ * findUserByEmail, and in the same statement `flags`: boolean SQL expressions it is given the tenant's id
+ * and the user's id to put in (the login's second factors, EnrolledFactors). Always one row: with no
+ * account, the flags are asked of a NULL user id (false), so the statement costs about the same whether
+ * the account exists or not. `flags` should answer the same list for the same arguments (its statement
+ * is kept by that list).
+ */
+export async function findUserByEmailWithFlags(
+  db: Queryable,
+  tenantId: string,
+  keys: readonly string[],
+  flags: (tenantId: string, userId: string) => readonly string[],
+): Promise<{ user: UserRow | null; flags: boolean[] }> {
+  if (keys.length === 0) return { user: null, flags: [] };
+  const sql = withFlagsSql(flags('$1', 'u.id'));
+  const result = await db.query<UserRow & { hellojohn_flags: string }>(
+    keys.length === 1 ? sql.oneKey : sql.anyKey,
+    [tenantId, keys.length === 1 ? keys[0] : keys],
+  );
+  const { hellojohn_flags: found, ...user } = result.rows[0]!;
+  return user.id === null
+    ? { user: null, flags: [] }
+    : { user, flags: Array.from(found, (flag) => flag === '1') };
 }
 
 export async function findUserById(db: Queryable, tenantId: string, id: string): Promise<UserRow | null> {

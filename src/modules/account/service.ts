@@ -140,7 +140,7 @@ export class Account {
         { email: user.email, password: input.currentPassword },
         meta,
       );
-      if (verified.id !== user.id) throw new HelloJohnError('invalid_credentials', 'Not this account.');
+      if (verified.user.id !== user.id) throw new HelloJohnError('invalid_credentials', 'Not this account.');
     } catch (error) {
       if (error instanceof HelloJohnError && error.code === 'invalid_credentials')
         throw new HelloJohnError('invalid_credentials', 'Your current password is not correct.');

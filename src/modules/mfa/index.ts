@@ -9,7 +9,7 @@ import { mfaCommandHandlers, mfaCommands } from './cli.js';
 import { codeAuditEvents, codesMigration, setupCodeFactors } from './codes/index.js';
 import { mfaEvents } from './events.js';
 import type { ManagedFactor } from './factors.js';
-import { migration } from './migration.js';
+import { enrolledFunctions, migration } from './migration.js';
 import { mfaPageRoutes } from './pages.js';
 import { MfaSecondStepPolicy } from './policy.js';
 import { RecoveryCodes } from './recovery-codes.js';
@@ -20,7 +20,7 @@ import { TotpFactor } from './totp.js';
 
 export const mfaModule = defineModule({
   id: 'mfa',
-  migrations: [migration, codesMigration],
+  migrations: [migration, codesMigration, enrolledFunctions],
   auditEvents: [...Object.values(mfaEvents), ...codeAuditEvents],
   commands: mfaCommands,
   setup(core) {

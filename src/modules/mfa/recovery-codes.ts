@@ -13,7 +13,7 @@ import { mfaEvents } from './events.js';
 import type { FactorRecord, ManagedFactor } from './factors.js';
 import {
   deleteRecoveryCodes,
-  RECOVERY_CODES_ENROLLED_SQL,
+  recoveryCodesEnrolledSql,
   recoveryCodeSummary,
   replaceRecoveryCodes,
   useRecoveryCode,
@@ -33,7 +33,7 @@ export class RecoveryCodes implements SecondFactor, ManagedFactor {
   readonly fallback = true;
   /** `xxxx-xxxx-xxxx`, letters and digits. */
   readonly codeKind = 'text';
-  readonly enrolledSql = RECOVERY_CODES_ENROLLED_SQL;
+  readonly enrolledSql = recoveryCodesEnrolledSql;
   private readonly key: Buffer;
 
   constructor(

@@ -1,6 +1,7 @@
 // The MFA tables. Every statement names the tenant; the single-use rules (a TOTP time step, a recovery
 // code) are decided inside one UPDATE, so two parallel requests with the same code cannot both pass.
 import type { Queryable } from '../../db/database.js';
+import type { EnrolledSql } from '../../kernel/authentication.js';
 
 export interface TotpRow {
   id: string;
@@ -14,9 +15,9 @@ export interface TotpRow {
 
 const TOTP_COLUMNS = 'id, secret_sealed, digits, period, created_at, confirmed_at, last_used_at';
 
-/** SecondFactor.enrolledSql of TOTP ($1 tenant, $2 user): a confirmed one (a pending one is not ready). */
-export const TOTP_ENROLLED_SQL = `EXISTS (SELECT 1 FROM mfa_totp
-                 WHERE tenant_id = $1 AND user_id = $2 AND confirmed_at IS NOT NULL)`;
+/** SecondFactor.enrolledSql of TOTP: a confirmed one (a pending one is not ready); migration 25. */
+export const totpEnrolledSql: EnrolledSql = (tenantId, userId) =>
+  `hellojohn_mfa_totp_enrolled(${tenantId}, ${userId})`;
 
 export async function findTotp(db: Queryable, tenantId: string, userId: string): Promise<TotpRow | null> {
   const result = await db.query<TotpRow>(
@@ -91,9 +92,9 @@ export interface RecoveryCodeSummary {
   last_used_at: Date | null;
 }
 
-/** SecondFactor.enrolledSql of recovery codes ($1 tenant, $2 user): an unused one. */
-export const RECOVERY_CODES_ENROLLED_SQL = `EXISTS (SELECT 1 FROM mfa_recovery_codes
-                 WHERE tenant_id = $1 AND user_id = $2 AND used_at IS NULL)`;
+/** SecondFactor.enrolledSql of recovery codes: an unused one; migration 25. */
+export const recoveryCodesEnrolledSql: EnrolledSql = (tenantId, userId) =>
+  `hellojohn_mfa_recovery_codes_enrolled(${tenantId}, ${userId})`;
 
 /** Replaces every recovery code of the user with these (hashed) ones. */
 export async function replaceRecoveryCodes(

@@ -18,7 +18,7 @@ import {
   deleteTotp,
   findTotp,
   savePendingTotp,
-  TOTP_ENROLLED_SQL,
+  totpEnrolledSql,
   type TotpRow,
 } from './repository.js';
 
@@ -39,7 +39,7 @@ export class TotpFactor implements SecondFactor, ManagedFactor {
   readonly label = 'Authenticator app';
   readonly prompt = 'The code from your authenticator app';
   readonly amr = 'otp';
-  readonly enrolledSql = TOTP_ENROLLED_SQL;
+  readonly enrolledSql = totpEnrolledSql;
 
   constructor(private readonly deps: TotpDeps) {}
 

@@ -8,7 +8,7 @@ import { defineModule } from '../../kernel/module.js';
 import { passkeyAdminRoutes } from './admin-routes.js';
 import { passkeyEvents } from './events.js';
 import { PasskeyAuthenticator, PasskeyFactor } from './methods.js';
-import { migration } from './migration.js';
+import { hasPasskeyFunction, migration } from './migration.js';
 import { PASSKEY_NOTICES, SIGN_UP_STEP, passkeyPages } from './pages.js';
 import { PASSKEY_SCRIPTS, PASSKEY_SIGN_IN } from './scripts.js';
 import { deleteExpiredChallenges, exportPasskeyData } from './repository.js';
@@ -18,7 +18,7 @@ import { passkeysCard } from './views.js';
 
 export const passkeysModule = defineModule({
   id: 'passkeys',
-  migrations: [migration],
+  migrations: [migration, hasPasskeyFunction],
   auditEvents: Object.values(passkeyEvents),
   setup(core) {
     const passkeys = new Passkeys({

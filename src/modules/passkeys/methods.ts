@@ -13,7 +13,13 @@ import { Value } from '@sinclair/typebox/value';
 import type { RequestMeta } from '../../auth/public.js';
 import type { UserRow } from '../../db/repositories/users.js';
 import { HelloJohnError } from '../../errors.js';
-import type { Authenticator, FactorPassed, SecondFactor, SignInProof } from '../../kernel/authentication.js';
+import type {
+  Authenticator,
+  EnrolledSql,
+  FactorPassed,
+  SecondFactor,
+  SignInProof,
+} from '../../kernel/authentication.js';
 import type { Tenant } from '../../tenants/tenants.js';
 import { hasPasskey, passkeyFactorEnrolledSql } from './repository.js';
 import { AuthenticationResponse, RegistrationResponse } from './schemas.js';
@@ -83,7 +89,7 @@ export class PasskeyFactor implements SecondFactor {
   }
 
   /** `enrolled` in SQL, when every other factor it asks has its own (else undefined: `enrolled` is asked). */
-  get enrolledSql(): string | undefined {
+  get enrolledSql(): EnrolledSql | undefined {
     const others = this.others().map((f) => f.enrolledSql);
     return others.every((sql) => sql !== undefined) ? passkeyFactorEnrolledSql(others) : undefined;
   }

@@ -46,3 +46,18 @@ CREATE TABLE passkey_challenges (
 CREATE INDEX passkey_challenges_by_expiry ON passkey_challenges (expires_at);
 `,
 };
+
+// Whether a user has a passkey, for the passkey factor's SecondFactor.enrolledSql: a function, planned
+// once per connection, because every sign-in asks (see the MFA module's migration 25).
+export const hasPasskeyFunction: Migration = {
+  version: 26,
+  name: 'passkeys_has_passkey_function',
+  sql: `
+CREATE OR REPLACE FUNCTION hellojohn_passkeys_has_passkey(p_tenant uuid, p_user uuid)
+RETURNS boolean LANGUAGE plpgsql STABLE AS $fn$
+BEGIN
+  RETURN EXISTS (SELECT 1 FROM passkeys WHERE tenant_id = p_tenant AND user_id = p_user);
+END
+$fn$;
+`,
+};

@@ -2,6 +2,7 @@
 // request that presents it, and a signature counter only ever moves forward, each decided in one
 // statement so two parallel requests cannot both pass.
 import type { Queryable } from '../../db/database.js';
+import type { EnrolledSql } from '../../kernel/authentication.js';
 
 export interface PasskeyRow {
   id: string;
@@ -119,13 +120,14 @@ export async function listPasskeys(db: Queryable, tenantId: string, userId: stri
 }
 
 /**
- * SecondFactor.enrolledSql of the passkey factor ($1 tenant, $2 user): a passkey, and another factor that
- * is not a fallback (`others`: their own expressions; none: never).
+ * SecondFactor.enrolledSql of the passkey factor: a passkey (migration 26), and another factor that is not
+ * a fallback (`others`: their own enrolledSql; none: never).
  */
-export function passkeyFactorEnrolledSql(others: readonly string[]): string {
-  if (others.length === 0) return 'FALSE';
-  return `(EXISTS (SELECT 1 FROM passkeys WHERE tenant_id = $1 AND user_id = $2)
-           AND (${others.map((sql) => `(${sql})`).join(' OR ')}))`;
+export function passkeyFactorEnrolledSql(others: readonly EnrolledSql[]): EnrolledSql {
+  if (others.length === 0) return () => 'FALSE';
+  return (tenantId, userId) =>
+    `(hellojohn_passkeys_has_passkey(${tenantId}, ${userId})
+      AND (${others.map((sql) => `(${sql(tenantId, userId)})`).join(' OR ')}))`;
 }
 
 export async function hasPasskey(db: Queryable, tenantId: string, userId: string): Promise<boolean> {

@@ -1,5 +1,6 @@
 // SQL of the email and SMS factors: confirmed factors, and the one live code per user and channel.
 import type { Queryable } from '../../../db/database.js';
+import type { EnrolledSql } from '../../../kernel/authentication.js';
 
 export type CodeChannel = 'email' | 'sms';
 export type CodePurpose = 'sign_in' | 'enroll';
@@ -35,10 +36,10 @@ export function codeOwner(
   return { tenantId: tenant.id, userId: user.id, channel };
 }
 
-/** SecondFactor.enrolledSql of each channel's factor ($1 tenant, $2 user): its row (rows are confirmed). */
-export const CODE_FACTOR_ENROLLED_SQL: Readonly<Record<CodeChannel, string>> = {
-  email: `EXISTS (SELECT 1 FROM mfa_code_factors WHERE tenant_id = $1 AND user_id = $2 AND channel = 'email')`,
-  sms: `EXISTS (SELECT 1 FROM mfa_code_factors WHERE tenant_id = $1 AND user_id = $2 AND channel = 'sms')`,
+/** SecondFactor.enrolledSql of each channel's factor: its row (rows are confirmed); migration 25. */
+export const CODE_FACTOR_ENROLLED_SQL: Readonly<Record<CodeChannel, EnrolledSql>> = {
+  email: (tenantId, userId) => `hellojohn_mfa_code_factor_enrolled(${tenantId}, ${userId}, 'email')`,
+  sms: (tenantId, userId) => `hellojohn_mfa_code_factor_enrolled(${tenantId}, ${userId}, 'sms')`,
 };
 
 export async function findCodeFactor(db: Queryable, owner: CodeOwner): Promise<CodeFactorRow | null> {
