@@ -7,7 +7,6 @@ import { openDatabase } from '../db/open.js';
 import { migrate, migrationStatus, schemaProblem } from '../db/migrator.js';
 import { migrations } from '../composition.js';
 import { MigrationError } from '../errors.js';
-import { settleHeap } from '../infra/heap.js';
 import { VERSION } from '../version.js';
 import { CliError, serverContext } from './context.js';
 
@@ -80,10 +79,6 @@ export async function serveCommand(options: { port?: string } = {}): Promise<num
     },
     `hellojohn listening on ${config.http.host}:${port} (management: ${config.management.host}:${managementPort})`,
   );
-
-  // A second after listening, when startup's last asynchronous work (module loading, background compiles,
-  // the first database connections) has let go of its memory: src/infra/heap.ts.
-  setTimeout(settleHeap, 1000).unref();
 
   let stopping = false;
   const stop = (signal: string) => {
